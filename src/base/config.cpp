@@ -1,0 +1,169 @@
+#include "base/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <toml.hpp>
+
+#include "base/strings.hpp"
+
+namespace facteur {
+
+std::string ListenAddress::to_string() const {
+  if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
+  return fmt::format("{}:{}", host, port);
+}
+
+Result<ListenAddress> parse_listen_address(std::string_view text) {
+  ListenAddress out;
+  std::string_view port_text;
+  if (text.starts_with('[')) {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return make_error(Errc::invalid_argument, fmt::format("bad address '{}'", text));
+    out.host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0)
+      return make_error(Errc::invalid_argument,
+                        fmt::format("bad address '{}': expected ip:port", text));
+    out.host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  unsigned port = 0;
+  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port > 65535)
+    return make_error(Errc::invalid_argument, fmt::format("bad port in '{}'", text));
+  out.port = static_cast<std::uint16_t>(port);
+  return out;
+}
+
+bool Config::is_local_domain(std::string_view domain) const {
+  return std::any_of(domains.begin(), domains.end(),
+                     [&](const std::string& d) { return iequals(d, domain); });
+}
+
+namespace {
+
+const std::set<std::string> kRoles = {"smtp",  "submission", "submissions", "pop3",
+                                      "pop3s", "imap",       "imaps",       "http"};
+
+template <class T>
+void read_if(const toml::value& table, const char* key, T& out) {
+  if (table.is_table() && table.contains(key)) out = toml::get<T>(table.at(key));
+}
+
+void read_seconds(const toml::value& table, const char* key, std::chrono::seconds& out) {
+  if (table.is_table() && table.contains(key)) out = std::chrono::seconds(toml::get<std::int64_t>(table.at(key)));
+}
+
+Config from_toml(const toml::value& root, const std::filesystem::path& base_dir) {
+  Config cfg = default_config();
+  cfg.listen.clear();
+  read_if(root, "hostname", cfg.hostname);
+  std::string data_dir = cfg.data_dir.string();
+  read_if(root, "data_dir", data_dir);
+  cfg.data_dir = std::filesystem::path(data_dir);
+  if (cfg.data_dir.is_relative()) cfg.data_dir = base_dir / cfg.data_dir;
+  read_if(root, "domains", cfg.domains);
+  for (auto& d : cfg.domains) d = to_lower(d);
+  read_if(root, "trusted_networks", cfg.trusted_networks);
+  read_if(root, "log_level", cfg.log_level);
+  read_if(root, "run_as", cfg.run_as);
+  read_if(root, "io_threads", cfg.io_threads);
+  read_if(root, "worker_threads", cfg.worker_threads);
+
+  if (root.contains("listen")) {
+    for (const auto& [role, value] : toml::get<toml::table>(root.at("listen"))) {
+      if (!kRoles.contains(role))
+        throw std::runtime_error(fmt::format("[listen]: unknown role '{}'", role));
+      for (const auto& text : toml::get<std::vector<std::string>>(value)) {
+        auto addr = parse_listen_address(text);
+        if (!addr) throw std::runtime_error(fmt::format("[listen] {}: {}", role, addr.error().message));
+        cfg.listen[role].push_back(*addr);
+      }
+    }
+  }
+  if (root.contains("tls")) {
+    const auto& tls = root.at("tls");
+    std::string cert, key;
+    read_if(tls, "cert", cert);
+    read_if(tls, "key", key);
+    if (cert.empty() != key.empty())
+      throw std::runtime_error("[tls]: set both cert and key, or neither");
+    if (!cert.empty()) {
+      cfg.tls_cert = std::filesystem::path(cert);
+      cfg.tls_key = std::filesystem::path(key);
+      if (cfg.tls_cert->is_relative()) cfg.tls_cert = base_dir / *cfg.tls_cert;
+      if (cfg.tls_key->is_relative()) cfg.tls_key = base_dir / *cfg.tls_key;
+    }
+  }
+  if (root.contains("routes")) {
+    for (const auto& [domain, value] : toml::get<toml::table>(root.at("routes")))
+      cfg.routes[to_lower(domain)] = toml::get<std::string>(value);
+  }
+  if (root.contains("dns")) read_if(root.at("dns"), "servers", cfg.dns_servers);
+  if (root.contains("smtp")) {
+    const auto& s = root.at("smtp");
+    read_if(s, "max_message_size", cfg.smtp.max_message_size);
+    read_if(s, "max_recipients", cfg.smtp.max_recipients);
+    read_if(s, "max_command_line", cfg.smtp.max_command_line);
+    read_if(s, "max_data_line", cfg.smtp.max_data_line);
+    read_if(s, "max_errors", cfg.smtp.max_errors);
+    read_seconds(s, "command_timeout", cfg.smtp.command_timeout);
+    read_seconds(s, "data_timeout", cfg.smtp.data_timeout);
+    read_if(s, "max_connections", cfg.smtp.max_connections);
+    read_if(s, "max_connections_per_ip", cfg.smtp.max_connections_per_ip);
+  }
+  if (root.contains("pop3")) {
+    const auto& p = root.at("pop3");
+    read_if(p, "max_connections", cfg.pop3.max_connections);
+    read_if(p, "max_auth_failures", cfg.pop3.max_auth_failures);
+    read_seconds(p, "idle_timeout", cfg.pop3.idle_timeout);
+    if (p.contains("auth_failure_delay_ms"))
+      cfg.pop3.auth_failure_delay =
+          std::chrono::milliseconds(toml::get<std::int64_t>(p.at("auth_failure_delay_ms")));
+  }
+  if (cfg.smtp.max_command_line < 512)
+    throw std::runtime_error("smtp.max_command_line must be at least 512 (RFC 5321 §4.5.3.1.4)");
+  if (cfg.smtp.max_data_line < 1000)
+    throw std::runtime_error("smtp.max_data_line must be at least 1000 (RFC 5321 §4.5.3.1.6)");
+  if (cfg.domains.empty()) throw std::runtime_error("domains: at least one local domain is needed");
+  return cfg;
+}
+
+}  // namespace
+
+Result<Config> load_config(const std::filesystem::path& path) {
+  try {
+    auto root = toml::parse(path.string());
+    auto base = std::filesystem::absolute(path).parent_path();
+    Config cfg = from_toml(root, base);
+    cfg.config_path = std::filesystem::absolute(path);
+    return cfg;
+  } catch (const std::exception& e) {
+    return make_error(Errc::invalid_argument, fmt::format("{}: {}", path.string(), e.what()));
+  }
+}
+
+Config default_config() {
+  Config cfg;
+  cfg.data_dir = std::filesystem::absolute("var");
+  auto add = [&](const char* role, std::uint16_t port) {
+    cfg.listen[role].push_back(ListenAddress{"127.0.0.1", port});
+  };
+  add("smtp", 2525);
+  add("submission", 2587);
+  add("submissions", 2465);
+  add("pop3", 2110);
+  add("pop3s", 2995);
+  add("imap", 2143);
+  add("imaps", 2993);
+  return cfg;
+}
+
+}  // namespace facteur

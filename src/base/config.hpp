@@ -1,0 +1,84 @@
+// Config: the daemon's configuration, read from TOML (see etc/facteur.toml for every key).
+// Parsed once at start-up; exceptions are allowed here (never on the data path).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace facteur {
+
+// "ip:port" or "[ipv6]:port".
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string to_string() const;
+};
+
+Result<ListenAddress> parse_listen_address(std::string_view text);
+
+struct SmtpLimits {
+  std::uint64_t max_message_size = 50ull * 1024 * 1024;  // SIZE (RFC 1870), 552 5.3.4
+  std::size_t max_recipients = 100;                       // 452 4.5.3 beyond (RFC 5321 §4.5.3.1.8)
+  std::size_t max_command_line = 4096;                    // 500 5.5.2 beyond (RFC 5321 §4.5.3.1.4: >= 512)
+  std::size_t max_data_line = 65536;                      // longer text lines are refused (§4.5.3.1.6)
+  std::size_t max_errors = 10;                            // 421 4.7.0 and disconnect after this many
+  std::chrono::seconds command_timeout{300};              // RFC 5321 §4.5.3.2.7: 5 minutes
+  std::chrono::seconds data_timeout{600};                 // §4.5.3.2.5/6: 3 min per block, 10 at end
+  std::size_t max_connections = 1000;
+  std::size_t max_connections_per_ip = 50;
+};
+
+struct Pop3Limits {
+  std::size_t max_command_line = 512;                // RFC 2449 §4: 255 octets of arguments
+  std::chrono::seconds idle_timeout{600};            // RFC 1939 §3: at least 10 minutes
+  std::size_t max_connections = 1000;
+  std::size_t max_auth_failures = 3;                 // then the connection is closed
+  std::chrono::milliseconds auth_failure_delay{1000};  // grows with every failure
+};
+
+struct Config {
+  std::string hostname = "localhost";
+  std::filesystem::path data_dir = "./var";
+  std::vector<std::string> domains = {"localhost"};
+
+  // Listener role ("smtp", "submission", "pop3", …) -> addresses. A missing role is off.
+  std::map<std::string, std::vector<ListenAddress>> listen;
+
+  std::optional<std::filesystem::path> tls_cert;
+  std::optional<std::filesystem::path> tls_key;
+
+  // Destination domain (or "*") -> "host:port"; bypasses MX lookup.
+  std::map<std::string, std::string> routes;
+  std::vector<std::string> dns_servers;  // empty: /etc/resolv.conf
+
+  // Networks whose clients are treated as local: plaintext auth allowed, rate limits exempt.
+  std::vector<std::string> trusted_networks = {"127.0.0.0/8", "::1/128"};
+
+  SmtpLimits smtp;
+  Pop3Limits pop3;
+
+  std::string log_level = "info";
+  std::string run_as;  // user to switch to after binding when started as root; empty: "facteur" if it exists
+  unsigned io_threads = 0;      // 0: one per core
+  unsigned worker_threads = 0;  // 0: max(2, cores)
+
+  std::filesystem::path config_path;  // where it came from (empty: built-in default)
+
+  bool is_local_domain(std::string_view domain) const;
+};
+
+// Reads and validates a configuration file. Relative paths are taken relative to the file.
+Result<Config> load_config(const std::filesystem::path& path);
+
+// The embedded default used by `facteur serve` without --config: data under ./var,
+// domain localhost, loopback demo ports.
+Config default_config();
+
+}  // namespace facteur
