@@ -58,7 +58,8 @@ void read_if(const toml::value& table, const char* key, T& out) {
 }
 
 void read_seconds(const toml::value& table, const char* key, std::chrono::seconds& out) {
-  if (table.is_table() && table.contains(key)) out = std::chrono::seconds(toml::get<std::int64_t>(table.at(key)));
+  if (table.is_table() && table.contains(key))
+    out = std::chrono::seconds(toml::get<std::int64_t>(table.at(key)));
 }
 
 Config from_toml(const toml::value& root, const std::filesystem::path& base_dir) {
@@ -70,7 +71,8 @@ Config from_toml(const toml::value& root, const std::filesystem::path& base_dir)
   cfg.data_dir = std::filesystem::path(data_dir);
   if (cfg.data_dir.is_relative()) cfg.data_dir = base_dir / cfg.data_dir;
   read_if(root, "domains", cfg.domains);
-  for (auto& d : cfg.domains) d = to_lower(d);
+  for (auto& d : cfg.domains)
+    d = to_lower(d);
   read_if(root, "trusted_networks", cfg.trusted_networks);
   read_if(root, "log_level", cfg.log_level);
   read_if(root, "run_as", cfg.run_as);
@@ -83,7 +85,8 @@ Config from_toml(const toml::value& root, const std::filesystem::path& base_dir)
         throw std::runtime_error(fmt::format("[listen]: unknown role '{}'", role));
       for (const auto& text : toml::get<std::vector<std::string>>(value)) {
         auto addr = parse_listen_address(text);
-        if (!addr) throw std::runtime_error(fmt::format("[listen] {}: {}", role, addr.error().message));
+        if (!addr)
+          throw std::runtime_error(fmt::format("[listen] {}: {}", role, addr.error().message));
         cfg.listen[role].push_back(*addr);
       }
     }

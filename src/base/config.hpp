@@ -25,21 +25,21 @@ Result<ListenAddress> parse_listen_address(std::string_view text);
 
 struct SmtpLimits {
   std::uint64_t max_message_size = 50ull * 1024 * 1024;  // SIZE (RFC 1870), 552 5.3.4
-  std::size_t max_recipients = 100;                       // 452 4.5.3 beyond (RFC 5321 §4.5.3.1.8)
-  std::size_t max_command_line = 4096;                    // 500 5.5.2 beyond (RFC 5321 §4.5.3.1.4: >= 512)
-  std::size_t max_data_line = 65536;                      // longer text lines are refused (§4.5.3.1.6)
-  std::size_t max_errors = 10;                            // 421 4.7.0 and disconnect after this many
-  std::chrono::seconds command_timeout{300};              // RFC 5321 §4.5.3.2.7: 5 minutes
-  std::chrono::seconds data_timeout{600};                 // §4.5.3.2.5/6: 3 min per block, 10 at end
+  std::size_t max_recipients = 100;                      // 452 4.5.3 beyond (RFC 5321 §4.5.3.1.8)
+  std::size_t max_command_line = 4096;        // 500 5.5.2 beyond (RFC 5321 §4.5.3.1.4: >= 512)
+  std::size_t max_data_line = 65536;          // longer text lines are refused (§4.5.3.1.6)
+  std::size_t max_errors = 10;                // 421 4.7.0 and disconnect after this many
+  std::chrono::seconds command_timeout{300};  // RFC 5321 §4.5.3.2.7: 5 minutes
+  std::chrono::seconds data_timeout{600};     // §4.5.3.2.5/6: 3 min per block, 10 at end
   std::size_t max_connections = 1000;
   std::size_t max_connections_per_ip = 50;
 };
 
 struct Pop3Limits {
-  std::size_t max_command_line = 512;                // RFC 2449 §4: 255 octets of arguments
-  std::chrono::seconds idle_timeout{600};            // RFC 1939 §3: at least 10 minutes
+  std::size_t max_command_line = 512;      // RFC 2449 §4: 255 octets of arguments
+  std::chrono::seconds idle_timeout{600};  // RFC 1939 §3: at least 10 minutes
   std::size_t max_connections = 1000;
-  std::size_t max_auth_failures = 3;                 // then the connection is closed
+  std::size_t max_auth_failures = 3;                   // then the connection is closed
   std::chrono::milliseconds auth_failure_delay{1000};  // grows with every failure
 };
 
@@ -65,7 +65,8 @@ struct Config {
   Pop3Limits pop3;
 
   std::string log_level = "info";
-  std::string run_as;  // user to switch to after binding when started as root; empty: "facteur" if it exists
+  std::string run_as;  // user to switch to after binding when started as root; empty: "facteur" if
+                       // it exists
   unsigned io_threads = 0;      // 0: one per core
   unsigned worker_threads = 0;  // 0: max(2, cores)
 

@@ -8,7 +8,8 @@ namespace facteur {
 namespace {
 
 std::filesystem::path write_temp(const std::string& text) {
-  auto dir = std::filesystem::temp_directory_path() / ("facteur-config-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("facteur-config-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto path = dir / "facteur.toml";
   std::ofstream(path) << text;

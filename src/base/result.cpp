@@ -4,16 +4,26 @@ namespace facteur {
 
 std::string_view to_string(Errc code) noexcept {
   switch (code) {
-    case Errc::invalid_argument: return "invalid argument";
-    case Errc::parse_error: return "parse error";
-    case Errc::not_found: return "not found";
-    case Errc::already_exists: return "already exists";
-    case Errc::limit_exceeded: return "limit exceeded";
-    case Errc::permission_denied: return "permission denied";
-    case Errc::conflict: return "conflict";
-    case Errc::io_error: return "I/O error";
-    case Errc::unavailable: return "unavailable";
-    case Errc::internal: return "internal error";
+    case Errc::invalid_argument:
+      return "invalid argument";
+    case Errc::parse_error:
+      return "parse error";
+    case Errc::not_found:
+      return "not found";
+    case Errc::already_exists:
+      return "already exists";
+    case Errc::limit_exceeded:
+      return "limit exceeded";
+    case Errc::permission_denied:
+      return "permission denied";
+    case Errc::conflict:
+      return "conflict";
+    case Errc::io_error:
+      return "I/O error";
+    case Errc::unavailable:
+      return "unavailable";
+    case Errc::internal:
+      return "internal error";
   }
   return "unknown error";
 }

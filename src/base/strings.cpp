@@ -5,9 +5,9 @@
 namespace facteur {
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(),
-                    [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
 }
 
 bool istarts_with(std::string_view text, std::string_view prefix) noexcept {
@@ -16,19 +16,23 @@ bool istarts_with(std::string_view text, std::string_view prefix) noexcept {
 
 std::string to_lower(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = ascii_lower(c);
+  for (auto& c : out)
+    c = ascii_lower(c);
   return out;
 }
 
 std::string to_upper(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = ascii_upper(c);
+  for (auto& c : out)
+    c = ascii_upper(c);
   return out;
 }
 
 std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 

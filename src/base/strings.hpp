@@ -7,8 +7,12 @@
 
 namespace facteur {
 
-constexpr char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
-constexpr char ascii_upper(char c) noexcept { return (c >= 'a' && c <= 'z') ? char(c - 32) : c; }
+constexpr char ascii_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? char(c + 32) : c;
+}
+constexpr char ascii_upper(char c) noexcept {
+  return (c >= 'a' && c <= 'z') ? char(c - 32) : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
 bool istarts_with(std::string_view text, std::string_view prefix) noexcept;
