@@ -38,6 +38,10 @@ awaitable<ReadResult> Connection::read_some(std::span<char> buf, Duration timeou
                       : co_await plain_.async_read_some(buffer, use_nothrow);
   disarm();
   if (!ec) co_return ReadResult{n, IoStatus::ok};
+  if (interrupted_) {
+    interrupted_ = false;
+    co_return ReadResult{n, IoStatus::interrupted};
+  }
   if (timed_out_) co_return ReadResult{n, IoStatus::timeout};
   if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated)
     co_return ReadResult{n, IoStatus::eof};
@@ -71,6 +75,12 @@ awaitable<void> Connection::shutdown(Duration timeout) {
     disarm();
   }
   close();
+}
+
+void Connection::interrupt() {
+  interrupted_ = true;
+  boost::system::error_code ec;
+  socket().cancel(ec);
 }
 
 void Connection::close() {

@@ -18,7 +18,7 @@
 
 namespace facteur::net {
 
-enum class IoStatus { ok, eof, timeout, error };
+enum class IoStatus { ok, eof, timeout, interrupted, error };
 
 struct ReadResult {
   std::size_t bytes = 0;
@@ -53,6 +53,9 @@ class Connection {
 
   // Aborts pending operations (they complete with an error). Safe from this connection's executor.
   void close();
+  // Cancels a pending read or write, which completes with IoStatus::interrupted; the connection
+  // stays usable (e.g. to send "421 shutting down"). Safe from this connection's executor.
+  void interrupt();
   bool closed() const { return closed_; }
 
   asio::any_io_executor executor() { return socket().get_executor(); }
@@ -68,6 +71,7 @@ class Connection {
   asio::steady_timer timer_;
   std::uint64_t generation_ = 0;  // tells a stale timer expiry from the current one
   bool timed_out_ = false;
+  bool interrupted_ = false;
   bool closed_ = false;
   tcp::endpoint peer_;
   tcp::endpoint local_;
