@@ -1,6 +1,6 @@
 #include "proto/smtp/data_reader.hpp"
 
-#include <cstring>
+#include <algorithm>
 
 namespace facteur::smtp {
 
@@ -22,9 +22,19 @@ std::size_t DataReader::feed(std::string_view in, std::string& out) {
         std::size_t j = i;
         while (j < n && in[j] != '\r' && in[j] != '\n')
           ++j;
+        if (error_ == Error::none) {
+          // Stop the run right where a limit is crossed, so that the first error reported
+          // does not depend on how the input was split into reads.
+          std::uint64_t to_size = size_ < max_size_ ? max_size_ - size_ + 1 : 1;
+          std::uint64_t to_line =
+              max_line_ == 0 ? j - i : (line_len_ < max_line_ ? max_line_ - line_len_ + 1 : 1);
+          j = i + static_cast<std::size_t>(std::min<std::uint64_t>({j - i, to_size, to_line}));
+        }
         emit(in.substr(i, j - i), out);
         line_len_ += j - i;
         i = j;
+        if (max_line_ != 0 && line_len_ > max_line_) fail(Error::line_too_long);
+        if (i < n && in[i] != '\r' && in[i] != '\n') break;  // the rest of the run next time
         if (i < n) {
           if (in[i] == '\r') {
             state_ = State::cr;

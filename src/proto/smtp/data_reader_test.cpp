@@ -91,6 +91,20 @@ TEST(DataReader, LineLimit) {
   EXPECT_EQ(o4.error, Error::none);
 }
 
+// The first limit crossed decides the error, however the input is split into reads.
+TEST(DataReader, FirstErrorIndependentOfReads) {
+  const std::string long_then_bare = std::string(150, 'x') + "\n\r\n.\r\n";
+  const std::string bare_then_long = "x\n" + std::string(150, 'x') + "\r\n.\r\n";
+  const std::string big_then_long =
+      std::string(60, 'y') + "\r\n" + std::string(150, 'x') + "\r\n.\r\n";
+  for (std::size_t piece = 1; piece <= 300; ++piece) {
+    EXPECT_EQ(feed_split(long_then_bare, piece, 1000, 100).error, Error::line_too_long) << piece;
+    EXPECT_EQ(feed_split(bare_then_long, piece, 1000, 100).error, Error::bare_newline) << piece;
+    EXPECT_EQ(feed_split(big_then_long, piece, 80, 100).error, Error::too_big) << piece;
+    EXPECT_EQ(feed_split(big_then_long, piece, 200, 100).error, Error::line_too_long) << piece;
+  }
+}
+
 TEST(DataReader, SizeLimit) {
   auto o = feed_split("0123456789\r\n.\r\n", 4, 12);
   EXPECT_EQ(o.error, Error::none);

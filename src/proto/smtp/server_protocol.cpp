@@ -510,8 +510,9 @@ Phase ServerProtocol::phase() const {
 bool ServerProtocol::closed() const {
   return s_->mode == Mode::closed;
 }
+// The asking event is always the last one queued: it has been handed out once the queue is empty.
 bool ServerProtocol::awaiting_answer() const {
-  return s_->pending != Pending::none;
+  return s_->pending != Pending::none && s_->events.empty();
 }
 const std::string& ServerProtocol::helo_name() const {
   return s_->helo;
