@@ -136,6 +136,8 @@ Transcript run(const ServerOptions& options, const std::string& stream,
       require(!p.awaiting_answer());
     }
     t.output += p.take_output();
+    // Bounded buffering: only a partial command line may wait for more input.
+    require(p.awaiting_answer() || p.buffered_input() <= options.limits.max_command_line);
   };
   p.start();
   drain();

@@ -514,6 +514,9 @@ bool ServerProtocol::closed() const {
 bool ServerProtocol::awaiting_answer() const {
   return s_->pending != Pending::none && s_->events.empty();
 }
+std::size_t ServerProtocol::buffered_input() const {
+  return s_->in.size() - s_->in_pos;
+}
 const std::string& ServerProtocol::helo_name() const {
   return s_->helo;
 }

@@ -137,6 +137,9 @@ class ServerProtocol {
   Phase phase() const;
   bool closed() const;           // Close was or is about to be emitted
   bool awaiting_answer() const;  // an event is waiting for its answer
+  // Unconsumed input bytes. Once next_event() returned nullopt with no answer awaited, this is
+  // at most Limits::max_command_line (a partial command line).
+  std::size_t buffered_input() const;
 
   // For the Received: field and the logs.
   const std::string& helo_name() const;  // "" before EHLO/HELO

@@ -22,7 +22,6 @@ struct Transcript {
   std::vector<std::string> events;  // chunks are not listed; their bytes form `messages`
   std::vector<std::string> messages;
   std::string current;
-  std::size_t max_buffered = 0;
 };
 
 ServerOptions options() {
@@ -109,6 +108,7 @@ void drain(ServerProtocol& p, Transcript& t, const Policy& policy) {
         *ev);
   }
   t.output += p.take_output();
+  EXPECT_LE(p.buffered_input(), options().limits.max_command_line);  // bounded buffering
 }
 
 Transcript run_pieces(const std::vector<std::string>& pieces, ServerOptions o = options(),
@@ -528,6 +528,7 @@ TEST(ServerProtocol, BoundedBuffer) {
   for (int i = 0; i < 2560; ++i) {
     p.receive(junk);
     EXPECT_FALSE(p.next_event());
+    ASSERT_LE(p.buffered_input(), 128u);
   }
   p.receive("\r\nNOOP\r\n");
   EXPECT_FALSE(p.next_event());
