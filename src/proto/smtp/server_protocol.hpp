@@ -5,8 +5,10 @@
 // Implements RFC 5321 (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, VRFY, EXPN, HELP), with
 // PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531),
 // ENHANCEDSTATUSCODES (RFC 2034, RFC 3463), STARTTLS (RFC 3207), CHUNKING/BDAT (RFC 3030) and
-// the DSN parameters (RFC 3461). AUTH (RFC 4954) is not there yet; the command dispatch and the
-// line reader leave room for a SASL exchange (role submission will require it).
+// the DSN parameters (RFC 3461). AUTH (RFC 4954) is not there yet (AUTH gets 502): it will come
+// as an Auth{mechanism, initial_response} event answered by auth_challenge(bytes) /
+// auth_succeeded(identity) / auth_failed(reply), the line reader switching to a SASL-response
+// mode; role submission will then refuse MAIL before AUTH.
 //
 // TRUST: faces the internet. Every byte is hostile: input buffering is bounded by
 // Limits::max_command_line plus what one receive() brings, message data is streamed out, never
@@ -51,12 +53,12 @@ struct Limits {
   std::size_t max_recipients = 100;             // per transaction; more get 452 (§4.5.3.1.8)
   std::size_t max_command_line = 2048;          // bytes with CRLF; §4.5.3.1.4 says >= 512
   std::size_t max_data_line = 1000;             // bytes with CRLF (§4.5.3.1.6); 0: no limit
-  std::size_t max_errors = 20;                  // bad commands before 421 and close
+  std::size_t max_errors = 20;  // bad or out-of-sequence commands before 421; 0: no limit
 };
 
 struct ServerOptions {
-  std::string hostname;  // greeting, EHLO reply, 421 texts
-  Role role = Role::mx;
+  std::string hostname;        // greeting, EHLO reply, 421 texts
+  Role role = Role::mx;        // informational until AUTH lands
   bool tls_available = false;  // STARTTLS can be offered (a certificate is loaded)
   bool tls_active = false;     // the connection is already TLS (submissions, port 465)
   Limits limits;
