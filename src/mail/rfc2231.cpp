@@ -296,6 +296,7 @@ MimeParam merge_segments(std::string_view base, std::vector<Segment>& segs) {
     wire_text += text;
   }
   p.extended = any_extended;
+  p.rfc2231 = any_extended || segs.front().section >= 0;
   if (any_extended) {
     p.wire_name = p.name + "*";
     p.wire_value = p.charset + "'" + p.language + "'" + wire_text;

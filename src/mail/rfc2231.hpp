@@ -19,6 +19,7 @@ struct MimeParam {
   std::string charset;    // RFC 2231 charset of the value ("" when none was given)
   std::string language;   // RFC 2231 language tag ("" when none)
   bool extended = false;  // sent as an RFC 2231 ext-value ("name*=...")
+  bool rfc2231 = false;   // written with RFC 2231 syntax (ext-value or continuations)
   // The parameter as IMAP BODYSTRUCTURE shows it: quotes removed, continuations joined. For
   // extended parameters the name is followed by '*' and the value stays percent-encoded with
   // its "charset'language'" prefix, so it is 7-bit and a client can decode it (as Dovecot does).
