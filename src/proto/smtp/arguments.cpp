@@ -216,4 +216,24 @@ std::expected<RcptParams, Reply> parse_rcpt_params(const std::vector<EsmtpParam>
   return out;
 }
 
+std::expected<Path, Reply> parse_path(std::string_view text, PathKind kind, bool smtputf8) {
+  mail::PathOptions options;
+  options.smtputf8 = smtputf8;
+  options.require_brackets = true;
+  auto path = kind == PathKind::reverse ? mail::parse_reverse_path(text, options)
+                                        : mail::parse_forward_path(text, options);
+  if (path) return std::move(*path);
+  const bool reverse = kind == PathKind::reverse;
+  switch (path.error().code) {
+    case Errc::invalid_argument:  // RFC 6531 §3.5
+      return std::unexpected(Reply{553, "5.6.7", "Non-ASCII address needs SMTPUTF8"});
+    case Errc::limit_exceeded:  // RFC 5321 §4.5.3.1.10: 501 Path too long
+      return std::unexpected(Reply{501, reverse ? "5.1.7" : "5.1.3", path.error().message});
+    default:
+      return std::unexpected(
+          Reply{501, reverse ? "5.1.7" : "5.1.3",
+                reverse ? "Bad sender address syntax" : "Bad recipient address syntax"});
+  }
+}
+
 }  // namespace facteur::smtp

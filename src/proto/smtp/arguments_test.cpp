@@ -178,11 +178,16 @@ TEST(Path, Parses) {
       EXPECT_EQ(r.error().code, c.code) << c.text;
     }
   }
-  EXPECT_EQ(parse_path("<>", R, false)->address(), "");
-  EXPECT_TRUE(parse_path("<>", R, false)->is_null());
-  EXPECT_EQ(parse_path("<\"a b\"@x.example>", F, false)->address(), "\"a b\"@x.example");
-  EXPECT_EQ(parse_path("<Postmaster>", F, false)->address(), "Postmaster");
-  EXPECT_TRUE(parse_path("<POSTMASTER@x.example>", F, false)->is_postmaster());
+  EXPECT_EQ(parse_path("<>", R, false)->to_string(), "");
+  EXPECT_TRUE(parse_path("<>", R, false)->is_null);
+  EXPECT_EQ(parse_path("<\"a b\"@x.example>", F, false)->to_string(), "\"a b\"@x.example");
+  EXPECT_EQ(parse_path("<Postmaster>", F, false)->to_string(), "Postmaster");
+  EXPECT_TRUE(parse_path("<Postmaster>", F, false)->is_postmaster);
+  // RFC 5321 §4.5.3.1.3: a path is at most 256 octets; §4.5.3.1.10: 501 "Path too long".
+  auto long_path =
+      parse_path("<" + std::string(60, 'a') + "@" + std::string(200, 'b') + ".example>", F, false);
+  ASSERT_FALSE(long_path.has_value());
+  EXPECT_EQ(long_path.error().code, 501);
 }
 
 }  // namespace

@@ -7,21 +7,13 @@
 #include <optional>
 #include <string>
 
+#include "mail/address.hpp"
+
 namespace facteur::smtp {
 
-// An envelope address. The null reverse-path "<>" has both parts empty; "<Postmaster>" (RCPT
-// only, RFC 5321 §4.1.1.3) has local_part "Postmaster" and an empty domain. Source routes are
-// parsed and dropped (RFC 5321 §C).
-struct Path {
-  std::string local_part;  // without quoting: "a b" for <"a b"@example.com>
-  std::string domain;      // as sent; an address literal keeps its brackets: "[192.0.2.1]"
-
-  bool is_null() const { return local_part.empty() && domain.empty(); }
-  bool is_postmaster() const;  // <Postmaster> or postmaster@domain (case-insensitive local part)
-  // "local@domain", the local part quoted again when it is not a dot-atom; "" for the null
-  // path, "Postmaster" for <Postmaster>.
-  std::string address() const;
-};
+// An envelope address: mail::Path (null path <>, <Postmaster>, source routes dropped, quoted
+// local parts unquoted, address literals kept with their brackets). See src/mail/address.hpp.
+using Path = mail::Path;
 
 enum class Body { unspecified, seven_bit, eight_bit_mime };
 enum class DsnRet { unspecified, full, headers };

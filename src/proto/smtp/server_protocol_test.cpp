@@ -63,15 +63,15 @@ void drain(ServerProtocol& p, Transcript& t, const Policy& policy) {
           if constexpr (std::is_same_v<T, Hello>) {
             t.events.push_back((e.extended ? "EHLO " : "HELO ") + e.domain);
           } else if constexpr (std::is_same_v<T, MailFrom>) {
-            t.events.push_back("MAIL <" + e.path.address() + ">" + params_text(e.params));
-            if (e.path.address().find("reject") != std::string::npos) {
+            t.events.push_back("MAIL <" + e.path.to_string() + ">" + params_text(e.params));
+            if (e.path.to_string().find("reject") != std::string::npos) {
               p.reject_sender({550, "5.7.1", "Sender refused"});
             } else {
               p.accept_sender();
             }
           } else if constexpr (std::is_same_v<T, RcptTo>) {
-            t.events.push_back("RCPT <" + e.path.address() + ">" + params_text(e.params));
-            if (e.path.address().find("reject") != std::string::npos) {
+            t.events.push_back("RCPT <" + e.path.to_string() + ">" + params_text(e.params));
+            if (e.path.to_string().find("reject") != std::string::npos) {
               p.reject_recipient({550, "5.1.1", "No such user"});
             } else {
               p.accept_recipient();
