@@ -1,5 +1,10 @@
 # Compiler flags shared by every target.
-add_compile_options(-Wall -Wextra -Wshadow=local -Wnon-virtual-dtor -Wimplicit-fallthrough)
+add_compile_options(-Wall -Wextra -Wnon-virtual-dtor -Wimplicit-fallthrough)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  add_compile_options(-Wshadow=local)
+else()
+  add_compile_options(-Wshadow-uncaptured-local)
+endif()
 if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   # Boost 1.81 and libstdc++ 12 trip a few clang-only warnings in headers we do not own.
   add_compile_options(-Wno-deprecated-builtins -Wno-unused-command-line-argument)

@@ -17,6 +17,7 @@ IoPool::~IoPool() {
 }
 
 asio::io_context& IoPool::next() {
+  // Only valid while the contexts exist (before destroy()).
   return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
 }
 
@@ -30,6 +31,12 @@ void IoPool::stop() {
   guards_.clear();
   for (auto& ctx : contexts_)
     ctx->stop();
+}
+
+void IoPool::destroy() {
+  stop();
+  join();
+  contexts_.clear();
 }
 
 void IoPool::join() {

@@ -25,6 +25,9 @@ class IoPool {
   void start();  // runs every context on its own thread
   void stop();   // stops the contexts; pending handlers are dropped
   void join();
+  // Stops, joins and destroys the contexts, and with them every pending handler and coroutine
+  // frame (sessions): call before destroying what sessions refer to.
+  void destroy();
 
  private:
   std::vector<std::unique_ptr<asio::io_context>> contexts_;

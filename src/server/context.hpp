@@ -1,0 +1,37 @@
+// ServerContext: the services every session shares, built once by serve() and alive until every
+// session has ended.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "base/config.hpp"
+#include "delivery/local_delivery.hpp"
+#include "delivery/router.hpp"
+#include "net/connection_limiter.hpp"
+#include "net/network_list.hpp"
+#include "net/worker_pool.hpp"
+#include "server/auth_throttle.hpp"
+#include "server/session_registry.hpp"
+#include "store/store.hpp"
+
+namespace facteur::server {
+
+struct ServerContext {
+  const Config& config;
+  net::WorkerPool& workers;
+  store::Store& store;
+  delivery::Router& router;
+  delivery::LocalDelivery& delivery;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null: no TLS at all
+  net::NetworkList trusted;
+  SessionRegistry& registry;
+  AuthThrottle& auth_throttle;
+  std::shared_ptr<net::ConnectionLimiter> smtp_limiter;
+  std::shared_ptr<net::ConnectionLimiter> pop3_limiter;
+};
+
+}  // namespace facteur::server
