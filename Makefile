@@ -18,8 +18,11 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Starts the embedded default (data under ./var, domain localhost, loopback ports).
+# Starts the embedded default (data under ./var, domain localhost, loopback ports). As root, an
+# unprivileged system user `facteur` is created first so the daemon can drop privileges.
 run: build
+	@if [ "$$(id -u)" = 0 ] && ! id facteur >/dev/null 2>&1; then \
+	  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin facteur; fi
 	$(BUILD)/facteur serve $(if $(CONFIG),--config $(CONFIG),)
 
 test: build
