@@ -1,7 +1,10 @@
 #include "store/sqlite/committer.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <ctime>
 #include <set>
+#include <system_error>
 
 #include "base/log.hpp"
 
@@ -75,6 +78,35 @@ void Committer::loop() {
   }
 }
 
+Status Committer::sync_files(const std::vector<PlacedFile>& placed) {
+  if (placed.size() <= 1) {
+    return placed.empty() ? Status{} : files_.sync_file(placed.front());
+  }
+  std::size_t workers = std::min<std::size_t>(placed.size(), kMaxSyncThreads);
+  std::vector<Status> results(workers);
+  std::vector<std::thread> threads;
+  std::atomic<std::size_t> next{0};
+  auto work = [&](std::size_t w) {
+    for (std::size_t i; (i = next.fetch_add(1)) < placed.size();) {
+      if (auto s = files_.sync_file(placed[i]); !s && results[w]) results[w] = s;
+    }
+  };
+  for (std::size_t w = 1; w < workers; ++w) {
+    try {
+      threads.emplace_back(work, w);
+    } catch (const std::system_error&) {
+      break;  // no thread to spare: this one does the rest
+    }
+  }
+  work(0);
+  for (auto& t : threads)
+    t.join();
+  for (auto& r : results) {
+    if (!r) return r;
+  }
+  return {};
+}
+
 void Committer::run_batch(std::vector<WriteJob>& jobs) {
   std::vector<Status> results(jobs.size());
   auto fail_all = [&](const Error& error) {
@@ -122,16 +154,19 @@ void Committer::run_batch(std::vector<WriteJob>& jobs) {
   }
 
   // Blob files and their directory entries reach the disk before the rows that point at them.
+  // The files are flushed in parallel: the filesystem merges concurrent flushes into one journal
+  // commit, where one after the other would each wait for their own.
   std::uint64_t file_syncs = 0, dir_syncs = 0;
+  if (!broken) {
+    if (auto s = sync_files(batch.new_files); !s) {
+      broken = true;
+      broken_error = s.error();
+    }
+    file_syncs = batch.new_files.size();
+  }
   if (!broken) {
     std::set<std::filesystem::path> dirs;
     for (const auto& file : batch.new_files) {
-      if (auto s = files_.sync_file(file); !s) {
-        broken = true;
-        broken_error = s.error();
-        break;
-      }
-      ++file_syncs;
       dirs.insert(file.path.parent_path());
       if (file.new_directory) dirs.insert(files_.blobs_dir());
     }

@@ -74,6 +74,9 @@ class Committer {
  private:
   void loop();
   void run_batch(std::vector<WriteJob>& jobs);
+  Status sync_files(const std::vector<PlacedFile>& placed);
+
+  static constexpr std::size_t kMaxSyncThreads = 16;
 
   std::unique_ptr<Connection> db_;
   BlobFiles& files_;

@@ -337,6 +337,11 @@ class SqliteStore final : public Store {
                  }});
   }
 
+  SqliteStats stats() const {
+    auto s = committer_->stats();
+    return SqliteStats{s.batches, s.jobs, s.file_fsyncs, s.dir_fsyncs};
+  }
+
   // --- locks and notification
   Result<std::unique_ptr<Lock>> try_lock_maildrop(AccountId account) override {
     return locks_->try_lock(account);
@@ -421,6 +426,11 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& da
   if (auto s = recover(**writer, files); !s) return std::unexpected(s.error());
   return std::unique_ptr<Store>(
       std::make_unique<SqliteStore>(data_dir, options, std::move(*writer)));
+}
+
+std::optional<SqliteStats> sqlite_stats(const Store& store) {
+  if (auto* s = dynamic_cast<const sqlite::SqliteStore*>(&store)) return s->stats();
+  return std::nullopt;
 }
 
 }  // namespace facteur::store

@@ -11,8 +11,10 @@
 // open the same data_dir at the same time.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "base/result.hpp"
 #include "store/store.hpp"
@@ -24,5 +26,16 @@ namespace facteur::store {
 // commit). Errors: io_error (cannot create/open), internal (schema newer than this program).
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& data_dir,
                                                  const Options& options = {});
+
+// Counters of the committer since open (for metrics and benchmarks). Each batch is one COMMIT,
+// i.e. one WAL fsync (plus a database fsync when SQLite checkpoints).
+struct SqliteStats {
+  std::uint64_t batches = 0;      // transactions committed
+  std::uint64_t writes = 0;       // jobs (deliveries and other writes) in them
+  std::uint64_t file_fsyncs = 0;  // blob files
+  std::uint64_t dir_fsyncs = 0;   // blob directories
+};
+// nullopt when `store` is not a SQLite store.
+std::optional<SqliteStats> sqlite_stats(const Store& store);
 
 }  // namespace facteur::store
