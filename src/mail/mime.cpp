@@ -96,18 +96,30 @@ class MimeParser {
     std::string boundary;  // owned: the part's strings move when the vector grows
   };
 
-  // The innermost active boundary that prefixes `line` ("--" boundary ...), or -1. Prefix
-  // matching, innermost first, as Dovecot and most readers do: trailing whitespace or junk
-  // after the boundary does not hide it.
+  // The frame whose boundary starts `line` ("--" boundary ...), or -1. An exact delimiter
+  // ("--" boundary ["--"], then only whitespace, RFC 2046 §5.1.1) wins at any depth; else the
+  // innermost boundary that is a prefix of the line, as Dovecot matches: junk after a
+  // boundary does not hide it. Exact first keeps "--ab" for boundary "ab" when an inner part
+  // uses "a" (boundaries that prefix each other break the RFC, but are sent).
   int match_frame(std::string_view line) const noexcept {
     if (line.size() < 2 || line[0] != '-' || line[1] != '-') return -1;
     const std::string_view rest = line.substr(2);
+    int prefix = -1;
     for (std::size_t k = frames_.size(); k-- > 0;) {
       const std::string& b = frames_[k].boundary;
-      if (rest.size() >= b.size() && std::memcmp(rest.data(), b.data(), b.size()) == 0)
-        return static_cast<int>(k);
+      if (rest.size() < b.size() || std::memcmp(rest.data(), b.data(), b.size()) != 0) continue;
+      if (is_padding(rest.substr(b.size()))) return static_cast<int>(k);
+      if (prefix < 0) prefix = static_cast<int>(k);
     }
-    return -1;
+    return prefix;
+  }
+
+  // What may follow a boundary on its line: "--" for a close delimiter, then whitespace.
+  static bool is_padding(std::string_view s) noexcept {
+    if (s.starts_with("--")) s.remove_prefix(2);
+    for (char c : s)
+      if (c != ' ' && c != '\t' && c != '\r') return false;
+    return true;
   }
 
   static bool stop_at_boundary(const void* self, std::string_view line) {

@@ -218,6 +218,25 @@ TEST(Mime, BoundaryWithTrailingWhitespaceAndBareLf) {
   EXPECT_EQ(tree.part(1).info.lines, 0u);
 }
 
+// Boundaries that prefix each other (forbidden by RFC 2046 §5.1.1, yet sent): an exact
+// delimiter line wins over a prefix match, at any depth.
+TEST(Mime, ExactBoundaryBeatsPrefix) {
+  MimeTree tree = parse_mime(
+      "Content-Type: multipart/mixed; boundary=\"ab\"\n\n--ab\n"
+      "Content-Type: multipart/mixed; boundary=\"a\"\n\n--a\n\ninner\n"
+      "--ab\n\nouter two\n--ab--\n");
+  ASSERT_EQ(tree.size(), 4u);
+  EXPECT_EQ(tree.part(2).info.parent, 1u);
+  EXPECT_EQ(tree.body_bytes(2), "inner");
+  EXPECT_EQ(tree.part(3).info.parent, 0u);
+  EXPECT_EQ(tree.body_bytes(3), "outer two");
+  // With junk after it, a boundary still matches by prefix (innermost first).
+  MimeTree junk =
+      parse_mime("Content-Type: multipart/mixed; boundary=b\n\n--b junk\n\none\n--b--x\n");
+  ASSERT_EQ(junk.size(), 2u);
+  EXPECT_EQ(junk.body_bytes(1), "one");
+}
+
 TEST(Mime, BoundaryInsidePartHeaderEndsIt) {
   MimeTree tree = parse_mime(
       "Content-Type: multipart/mixed; boundary=b\n\n"
