@@ -95,6 +95,10 @@ class Extractor {
       if (!name.empty()) out_.attachments.push_back(std::move(name));
     }
     const ContentType& ct = p.content_type;
+    if (want_text && ct.is_type("message") && needs_decoding(p.info.encoding)) {
+      encoded_message(index);
+      return;
+    }
     if (!ct.is_type("text")) return;
     const bool html = iequals(ct.subtype, "html") || iequals(ct.subtype, "enriched") ||
                       iequals(ct.subtype, "richtext");
@@ -118,6 +122,26 @@ class Extractor {
       return;
     }
     append(normalize_newlines(utf8));
+  }
+
+  // A forwarded message sent base64 or quoted-printable (RFC 2046 §5.2.1 forbids it, mailers
+  // do it): decoded and parsed on its own, a few levels deep at most.
+  void encoded_message(std::uint32_t index) {
+    if (nested_ >= kMaxEncodedNesting) return;
+    std::string_view body = tree_.body_bytes(index);
+    if (body.size() > limits_.max_part_input) body = body.substr(0, limits_.max_part_input);
+    const std::string decoded = decode_transfer(body, tree_.part(index).info.encoding);
+    const MimeTree inner = parse_mime(decoded);
+    Extractor sub(inner, limits_);
+    sub.nested_ = nested_ + 1;
+    sub.out_.links = std::move(out_.links);
+    sub.out_.attachments = std::move(out_.attachments);
+    sub.visit(0);
+    out_.links = std::move(sub.out_.links);
+    out_.attachments = std::move(sub.out_.attachments);
+    out_.has_html = out_.has_html || sub.out_.has_html;
+    append(sub.out_.text);
+    out_.truncated = out_.truncated || sub.out_.truncated;
   }
 
   static std::string normalize_newlines(std::string_view s) {
@@ -150,9 +174,12 @@ class Extractor {
 
   std::uint32_t next(std::uint32_t c) const { return tree_.part(c).info.next_sibling; }
 
+  static constexpr int kMaxEncodedNesting = 3;
+
   const MimeTree& tree_;
   const TextLimits& limits_;
   ExtractedText out_;
+  int nested_ = 0;
 };
 
 }  // namespace

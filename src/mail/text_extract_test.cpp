@@ -52,6 +52,14 @@ TEST(TextExtract, AttachmentsAndForwardedMessages) {
   EXPECT_EQ(t.attachments, std::vector<std::string>{"invoice\xc3\xa9.exe"});
 }
 
+TEST(TextExtract, EncodedForwardedMessage) {
+  ExtractedText t = extract_text(
+      "Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\n\r\nSee attached.\r\n"
+      "--m\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+      "U3ViamVjdDogaW5uZXINCg0KSW5uZXIgdGV4dA0K\r\n--m--\r\n");
+  EXPECT_EQ(t.text, "See attached.\n\nInner text");
+}
+
 TEST(TextExtract, UnlabeledEightBitFallsBackToWindows1252) {
   EXPECT_EQ(text_to_utf8("caf\xe9", ""), "caf\xc3\xa9");
   EXPECT_EQ(text_to_utf8("caf\xc3\xa9", "us-ascii"), "caf\xc3\xa9");
