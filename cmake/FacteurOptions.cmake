@@ -7,7 +7,9 @@ else()
 endif()
 if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   # Boost 1.81 and libstdc++ 12 trip a few clang-only warnings in headers we do not own.
-  add_compile_options(-Wno-deprecated-builtins -Wno-unused-command-line-argument)
+  # libstdc++ 12's std::stable_sort uses get_temporary_buffer, which clang flags as deprecated.
+  add_compile_options(-Wno-deprecated-builtins -Wno-unused-command-line-argument
+                      -Wno-deprecated-declarations)
 endif()
 if(FACTEUR_WERROR)
   add_compile_options(-Werror)
