@@ -362,11 +362,16 @@ std::string encode_words(std::string_view s, bool phrase, NeedsEncoding needs) {
   return out;
 }
 
+// Readers (this one included) find encoded words anywhere, even across spaces: a literal
+// "=?" or "?=" in the text must not be left for them to pair up.
+bool looks_like_word_part(std::string_view w) {
+  return w.find("=?") != std::string_view::npos || w.find("?=") != std::string_view::npos;
+}
+
 bool word_needs_encoding(std::string_view w) {
   for (char c : w)
     if (needs_encoding_char(static_cast<unsigned char>(c))) return true;
-  // A literal "=?...?=" would be decoded by the reader: protect it.
-  return w.find("=?") != std::string_view::npos && w.find("?=") != std::string_view::npos;
+  return looks_like_word_part(w);
 }
 
 }  // namespace
@@ -391,7 +396,7 @@ std::string encode_header_value(std::string_view utf8) {
   bool plain = true;
   for (char c : utf8)
     if (needs_encoding_char(static_cast<unsigned char>(c))) plain = false;
-  if (plain && utf8.find("=?") == std::string_view::npos) return std::string(utf8);
+  if (plain && !looks_like_word_part(utf8)) return std::string(utf8);
   return encode_words(utf8, false, word_needs_encoding);
 }
 
@@ -415,7 +420,7 @@ std::string encode_display_name(std::string_view utf8) {
     }
   }
   if (prev_space && !utf8.empty()) atoms = false;
-  bool looks_encoded = utf8.find("=?") != std::string_view::npos;
+  bool looks_encoded = looks_like_word_part(utf8);
   if (atoms && !looks_encoded) return std::string(utf8);
   if (ascii && !looks_encoded) {  // readers decode "=?...?=" even inside quotes
     std::string out = "\"";
@@ -430,7 +435,7 @@ std::string encode_display_name(std::string_view utf8) {
   return encode_words(utf8, true, [](std::string_view w) {
     for (char c : w)
       if (!is_atext(static_cast<unsigned char>(c))) return true;
-    return w.find("=?") != std::string_view::npos;
+    return looks_like_word_part(w);
   });
 }
 
