@@ -2,6 +2,8 @@
 
 #include <ctime>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
@@ -45,6 +47,40 @@ std::string role_name(smtp::Role role) {
   }
   return "smtp";
 }
+
+// BDAT passes the octets as sent (RFC 3030), DATA gives CRLF lines ending in CRLF. Messages are
+// stored in that canonical form either way (bare LF -> CRLF, a final CRLF added, as Postfix
+// does), so that the size the store records is the size POP3 RETR and IMAP FETCH send, which
+// POP3 LIST and IMAP RFC822.SIZE promise exactly (RFC 1939 §11, RFC 3501 §6.4.5).
+class CrlfNormalizer {
+ public:
+  void reset() { last_ = '\n'; }
+  // Appends the canonical form of the next piece of the message to out.
+  void feed(std::string_view in, std::string& out) {
+    std::size_t i = 0;
+    while (i < in.size()) {
+      auto nl = in.find('\n', i);
+      if (nl == std::string_view::npos) {
+        out.append(in.substr(i));
+        break;
+      }
+      out.append(in.substr(i, nl - i));
+      char before = nl > i ? in[nl - 1] : last_;
+      if (before != '\r') out += '\r';
+      out += '\n';
+      i = nl + 1;
+    }
+    if (!in.empty()) last_ = in.back();
+  }
+  // What completes the last line, if it has no line end.
+  std::string_view finish() const {
+    if (last_ == '\n') return {};
+    return last_ == '\r' ? "\n" : "\r\n";
+  }
+
+ private:
+  char last_ = '\n';
+};
 
 class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
  public:
@@ -100,6 +136,9 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   std::vector<std::string> recipients_;  // as accepted, for logs and Received: "for"
   std::unique_ptr<store::BlobWriter> blob_;
   bool blob_failed_ = false;
+  bool chunking_ = false;  // BDAT: the bytes go through normalizer_
+  CrlfNormalizer normalizer_;
+  std::string scratch_;
   std::string queue_id_;
 };
 
@@ -221,11 +260,21 @@ net::awaitable<void> SmtpSession::handle(smtp::Event& event) {
     protocol_.accept_sender();
   } else if (auto* rcpt = std::get_if<smtp::RcptTo>(&event)) {
     co_await on_rcpt(*rcpt);
-  } else if (std::holds_alternative<smtp::MessageBegin>(event)) {
+  } else if (auto* begin = std::get_if<smtp::MessageBegin>(&event)) {
+    chunking_ = begin->chunking;
+    normalizer_.reset();
     on_message_begin();
   } else if (auto* chunk = std::get_if<smtp::MessageChunk>(&event)) {
-    if (blob_ && !blob_failed_ && !blob_->append(chunk->bytes)) blob_failed_ = true;
+    std::string_view bytes = chunk->bytes;
+    if (chunking_) {
+      scratch_.clear();
+      normalizer_.feed(bytes, scratch_);
+      bytes = scratch_;
+    }
+    if (blob_ && !blob_failed_ && !blob_->append(bytes)) blob_failed_ = true;
   } else if (std::holds_alternative<smtp::MessageEnd>(event)) {
+    if (chunking_ && blob_ && !blob_failed_ && !blob_->append(normalizer_.finish()))
+      blob_failed_ = true;
     co_await on_message_end();
   } else if (std::holds_alternative<smtp::MessageAborted>(event)) {
     blob_.reset();
