@@ -1,19 +1,31 @@
 """Starts a real `facteur serve` on free loopback ports for integration tests.
 
 Integration tests talk to it only with clients nobody here wrote (Python's smtplib/poplib/imaplib,
-curl, swaks...). The binary comes from $FACTEUR_BIN (set by CTest).
+curl, swaks...). The binary comes from $FACTEUR_BIN (set by CTest). Each server gets its own
+temporary data directory and configuration, so test files can run in parallel (`ctest -j`).
+Set FACTEUR_KEEP=1 to keep the directories (and the daemon's log) of a run for debugging.
 """
 import os
+import poplib
 import shutil
 import signal
+import smtplib
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
 import unittest
+import uuid
 
 FACTEUR_BIN = os.environ.get("FACTEUR_BIN", os.path.join(os.getcwd(), "facteur"))
-ROLES = ("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps")
+
+# Every role the contract names; ROLES are those this build serves (the others are skipped by the
+# daemon with a warning, and waiting for them to listen would time out).
+ALL_ROLES = ("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps")
+ROLES = ("smtp", "pop3", "pop3s")
+
+DOMAIN = "example.test"
 
 
 def free_port(host="127.0.0.1"):
@@ -35,37 +47,99 @@ def wait_for_port(host, port, timeout=15.0, proc=None):
     raise TimeoutError(f"nothing listening on {host}:{port}")
 
 
-class FacteurServer:
-    """One daemon with its own data directory and config. Use as a context manager."""
+def toml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    s = str(v).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{s}"'
 
-    def __init__(self, domains=("example.test",), hostname="mx.example.test", roles=ROLES,
-                 extra_config="", host="127.0.0.1", keep=False):
+
+def insecure_tls_context():
+    """The daemon uses a self-signed certificate: encrypt, but do not verify."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def token():
+    """A unique marker to find one message among others."""
+    return "tok-" + uuid.uuid4().hex
+
+
+class FacteurServer:
+    """One daemon with its own data directory and config. Use as a context manager.
+
+    settings: top-level keys (e.g. {"trusted_networks": []});
+    sections: {"smtp": {"max_message_size": 10000}, "pop3": {...}};
+    extra_config: raw TOML appended after the generated tables (tables only).
+    """
+
+    def __init__(self, domains=(DOMAIN,), hostname="mx.example.test", roles=ROLES,
+                 settings=None, sections=None, extra_config="", host="127.0.0.1", keep=False):
         self.dir = tempfile.mkdtemp(prefix="facteur-it-")
+        os.chmod(self.dir, 0o755)  # the daemon may switch to an unprivileged user
         self.host = host
         self.domains = list(domains)
         self.hostname = hostname
-        self.ports = {role: free_port(host) for role in roles}
+        self.roles = tuple(roles)
+        self.settings = dict(settings or {})
+        self.sections = {k: dict(v) for k, v in (sections or {}).items()}
+        self.extra_config = extra_config
         self.config_path = os.path.join(self.dir, "facteur.toml")
         self.data_dir = os.path.join(self.dir, "data")
         self.log_path = os.path.join(self.dir, "facteur.log")
         self.keep = keep or bool(os.environ.get("FACTEUR_KEEP"))
         self.proc = None
         self._log = None
-        listen = "\n".join(f'{r} = ["{host}:{p}"]' for r, p in self.ports.items())
-        domains_toml = ", ".join(f'"{d}"' for d in self.domains)
+        self.ports = {}
+        self._pick_ports()
+
+    def _pick_ports(self):
+        self.ports = {role: free_port(self.host) for role in self.roles}
+        self.write_config()
+
+    def write_config(self):
+        top = {"hostname": self.hostname, "data_dir": self.data_dir, "domains": self.domains,
+               "log_level": "debug", **self.settings}
+        lines = [f"{k} = {toml_value(v)}" for k, v in top.items()]
+        lines.append("[listen]")
+        lines += [f'{r} = ["{self.host}:{p}"]' for r, p in self.ports.items()]
+        for name, table in self.sections.items():
+            lines.append(f"[{name}]")
+            lines += [f"{k} = {toml_value(v)}" for k, v in table.items()]
         with open(self.config_path, "w") as f:
-            f.write(f'hostname = "{hostname}"\ndata_dir = "{self.data_dir}"\n'
-                    f'domains = [{domains_toml}]\nlog_level = "debug"\n'
-                    f'{extra_config}\n[listen]\n{listen}\n')
+            f.write("\n".join(lines) + "\n" + self.extra_config + "\n")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self):
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([FACTEUR_BIN, "serve", "--config", self.config_path],
-                                     stdout=self._log, stderr=self._log)
-        for port in self.ports.values():
-            wait_for_port(self.host, port, proc=self.proc)
+        # Another process may grab a port between free_port() and the daemon's bind: retry with
+        # new ports (only before the first start; a restart must keep the addresses).
+        for attempt in range(3):
+            self._log = open(self.log_path, "ab")
+            self.proc = subprocess.Popen([FACTEUR_BIN, "serve", "--config", self.config_path],
+                                         stdout=self._log, stderr=self._log)
+            try:
+                for port in self.ports.values():
+                    wait_for_port(self.host, port, proc=self.proc)
+                return self
+            except RuntimeError:
+                self.proc.wait()
+                self.proc = None
+                self._log.close()
+                if attempt == 2 or "in use" not in self.log():
+                    raise
+                self._pick_ports()
         return self
+
+    def restart(self, timeout=10.0):
+        code = self.stop(timeout)
+        self.start()
+        return code
 
     def stop(self, timeout=10.0):
         """SIGTERM; returns the exit status."""
@@ -119,17 +193,69 @@ class FacteurServer:
             raise RuntimeError(f"facteur {' '.join(args)} failed ({res.returncode}): {res.stderr}")
         return res
 
-    def add_user(self, address, password):
-        return self.cli("user", "add", address, input=password + "\n")
+    def add_user(self, address, password, apop=False):
+        args = ["user", "add", address] + (["--apop"] if apop else [])
+        return self.cli(*args, input=password + "\n")
 
     def port(self, role):
         return self.ports[role]
 
+    # -- clients -----------------------------------------------------------------------------
+    def smtp(self, timeout=30):
+        s = smtplib.SMTP(self.host, self.port("smtp"), timeout=timeout)
+        s.ehlo("client.example.net")
+        return s
+
+    def send(self, sender, recipients, message, **kwargs):
+        """Sends one message over SMTP (bytes or str); returns smtplib's refused dict."""
+        if isinstance(recipients, str):
+            recipients = [recipients]
+        with self.smtp() as s:
+            return s.sendmail(sender, recipients, message, **kwargs)
+
+    def pop3(self, user, password, timeout=30):
+        p = poplib.POP3(self.host, self.port("pop3"), timeout=timeout)
+        try:
+            p.user(user)
+            p.pass_(password)
+        except BaseException:
+            p.close()
+            raise
+        return p
+
+    def pop3_login(self, user, password, timeout=30, retry_for=5.0):
+        """pop3(), retrying while a just-closed session still holds the maildrop lock."""
+        deadline = time.monotonic() + retry_for
+        while True:
+            try:
+                return self.pop3(user, password, timeout)
+            except poplib.error_proto as e:
+                if b"IN-USE" not in e.args[0] or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def messages(self, user, password):
+        """Every message of the maildrop as bytes, as RETR returns them (un-stuffed, CRLF)."""
+        p = self.pop3_login(user, password)
+        try:
+            count, _ = p.stat()
+            return [b"\r\n".join(p.retr(i)[1]) + b"\r\n" for i in range(1, count + 1)]
+        finally:
+            p.quit()
+
+    def find(self, user, password, marker):
+        """The messages of the maildrop that contain marker (str or bytes)."""
+        if isinstance(marker, str):
+            marker = marker.encode()
+        return [m for m in self.messages(user, password) if marker in m]
+
 
 class ServerTestCase(unittest.TestCase):
-    """A test case with one server for the whole class (set `server_kwargs` to configure it)."""
+    """A test case with one server for the whole class (set `server_kwargs` to configure it,
+    `users` to create accounts {address: password} before the tests run)."""
 
     server_kwargs = {}
+    users = {}
     server = None
 
     @classmethod
@@ -137,6 +263,8 @@ class ServerTestCase(unittest.TestCase):
         cls.server = FacteurServer(**cls.server_kwargs)
         try:
             cls.server.start()
+            for address, password in cls.users.items():
+                cls.server.add_user(address, password)
         except Exception:
             print(cls.server.log())
             cls.server.cleanup()
@@ -149,7 +277,44 @@ class ServerTestCase(unittest.TestCase):
             if code != 0:
                 print(cls.server.log())
             cls.server.cleanup()
+            if code != 0:
+                raise AssertionError(f"facteur exited with {code} on SIGTERM")
+
+    def dump_log_on_failure(self):
+        """Call from a test's except path (or use run_with_log) to see the daemon's side."""
+        print(self.server.log()[-20000:])
 
 
 def have(program):
     return shutil.which(program) is not None
+
+
+def split_trace(message):
+    """Splits the trace fields a delivering server adds at the top (Return-Path, Delivered-To,
+    Received, with their continuation lines) from the rest; returns (trace_bytes, rest)."""
+    pos = 0
+    names = (b"return-path:", b"delivered-to:", b"received:")
+    while pos < len(message):
+        end = message.find(b"\r\n", pos)
+        if end < 0:
+            break
+        line = message[pos:end]
+        if line[:1] in (b" ", b"\t") and pos > 0:
+            pos = end + 2
+            continue
+        if not line.lower().startswith(names):
+            break
+        pos = end + 2
+    return message[:pos], message[pos:]
+
+
+def read_reply(f):
+    """One SMTP reply (all its lines) from a file object; returns (code, [texts])."""
+    texts = []
+    while True:
+        line = f.readline()
+        if not line:
+            raise EOFError("connection closed")
+        texts.append(line[4:].rstrip(b"\r\n").decode("utf-8", "replace"))
+        if line[3:4] != b"-":
+            return int(line[:3]), texts
