@@ -47,6 +47,12 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         DateCase{"§3.3 / A.1.1", "Fri, 21 Nov 1997 09:55:06 -0600", 1997, 11, 21, 9, 55, 6, -360},
         DateCase{"§3.3 / A.3", "Thu, 13 Feb 1969 23:32:54 -0330", 1969, 2, 13, 23, 32, 54, -210},
+        DateCase{"A.3 Resent-Date", "Mon, 24 Nov 1997 14:22:01 -0800", 1997, 11, 24, 14, 22, 1,
+                 -480},
+        DateCase{"A.4 Received: trace field",
+                 "from x.y.test\r\n   by example.net\r\n   via TCP\r\n   with ESMTP\r\n   id "
+                 "ABC12345\r\n   for <mary@example.net>;  21 Nov 1997 10:05:43 -0600",
+                 1997, 11, 21, 10, 5, 43, -360},
         DateCase{"§3.3 no day-of-week", "1 Jul 2003 10:52:37 +0200", 2003, 7, 1, 10, 52, 37, 120},
         DateCase{"§3.3 no seconds", "Wed, 27 Jun 1999 04:11 +0900", 1999, 6, 27, 4, 11, 0, 540},
         DateCase{"§3.3 -0000: unknown zone", "Mon, 1 Jan 2024 00:00:00 -0000", 2024, 1, 1, 0, 0, 0,
