@@ -101,16 +101,24 @@ class MimeParser {
   // innermost boundary that is a prefix of the line, as Dovecot matches: junk after a
   // boundary does not hide it. Exact first keeps "--ab" for boundary "ab" when an inner part
   // uses "a" (boundaries that prefix each other break the RFC, but are sent).
-  int match_frame(std::string_view line) const noexcept {
+  int match_frame(std::string_view line) const noexcept { return match(line, {}); }
+
+  // match_frame with `own` (when not empty) as an extra innermost boundary, reported as
+  // kOwnBoundary: the boundary of a multipart whose header was just read.
+  static constexpr int kOwnBoundary = -2;
+  int match(std::string_view line, std::string_view own) const noexcept {
     if (line.size() < 2 || line[0] != '-' || line[1] != '-') return -1;
     const std::string_view rest = line.substr(2);
     int prefix = -1;
-    for (std::size_t k = frames_.size(); k-- > 0;) {
-      const std::string& b = frames_[k].boundary;
-      if (rest.size() < b.size() || std::memcmp(rest.data(), b.data(), b.size()) != 0) continue;
-      if (is_padding(rest.substr(b.size()))) return static_cast<int>(k);
-      if (prefix < 0) prefix = static_cast<int>(k);
-    }
+    auto test = [&](std::string_view b, int id) {
+      if (rest.size() < b.size() || std::memcmp(rest.data(), b.data(), b.size()) != 0) return false;
+      if (is_padding(rest.substr(b.size()))) return true;
+      if (prefix == -1) prefix = id;
+      return false;
+    };
+    if (!own.empty() && test(own, kOwnBoundary)) return kOwnBoundary;
+    for (std::size_t k = frames_.size(); k-- > 0;)
+      if (test(frames_[k].boundary, static_cast<int>(k))) return static_cast<int>(k);
     return prefix;
   }
 
@@ -154,8 +162,7 @@ class MimeParser {
     part.header = parse_header(msg_.substr(begin), limits_.header, stop);
     PartInfo& info = part.info;
     info.header_begin = begin;
-    info.body_begin = begin + part.header.size();
-    info.body_end = info.body_begin;
+    const std::size_t header_end = begin + part.header.size();
     info.parent = parent;
     if (parent != kNoPart) {
       PartInfo& p = tree_.parts_[parent].info;
@@ -169,11 +176,6 @@ class MimeParser {
     }
     last_child_.push_back(kNoPart);
 
-    lf_ += count_lines(msg_.substr(begin, part.header.size()));
-    pos_ = info.body_begin;
-    body_lf_.push_back(lf_);
-    open_.push_back(index);
-
     if (const HeaderField* f = part.header.find(FieldId::content_type)) {
       part.content_type = parse_content_type(f->raw_value, limits_.params);
       part.explicit_type = part.content_type.valid();
@@ -186,25 +188,46 @@ class MimeParser {
     }
     if (const HeaderField* f = part.header.find(FieldId::content_transfer_encoding))
       info.encoding = parse_transfer_encoding(f->raw_value);
-
-    const bool too_deep = info.depth >= limits_.max_depth;
     const ContentType& ct = part.content_type;
+    std::string boundary;
     if (ct.is_type("multipart")) {
-      info.kind = PartKind::multipart;
-      std::string boundary;
       if (const MimeParam* b = ct.param("boundary"))
         boundary = b->extended ? b->value : b->wire_value;
+    }
+
+    // A boundary met inside the header, or right after its empty line, ends the part: the
+    // line break before the boundary line is the boundary's (RFC 2046 §5.1.1), so the header
+    // stops before it and the body is empty. Parts then never reach past their parent.
+    bool cut = !part.header.has_separator() && header_end < msg_.size();
+    if (part.header.has_separator() && !frames_.empty() && header_end < msg_.size()) {
+      const std::string_view rest = msg_.substr(header_end);
+      const int m = match(rest.substr(0, rest.find('\n')), boundary);
+      cut = m >= 0;  // its own first delimiter does not cut a multipart
+    }
+    std::size_t eol = 0;
+    if (cut && header_end > begin && msg_[header_end - 1] == '\n')
+      eol = (header_end - 1 > begin && msg_[header_end - 2] == '\r') ? 2 : 1;
+    info.body_begin = header_end - eol;
+    info.body_end = info.body_begin;
+    lf_ += count_lines(msg_.substr(begin, part.header.size()));
+    pos_ = header_end;
+    body_lf_.push_back(eol > 0 ? lf_ - 1 : lf_);
+    open_.push_back(index);
+
+    const bool too_deep = info.depth >= limits_.max_depth;
+    if (ct.is_type("multipart")) {
+      info.kind = PartKind::multipart;
       if (too_deep) {
         info.kind = PartKind::leaf;
         info.truncated = true;
         tree_.truncated_ = true;
-      } else if (!boundary.empty()) {
+      } else if (!boundary.empty() && !cut) {
         frames_.push_back(Frame{index, std::move(boundary)});
       }
     } else if (is_message_type(ct) && !needs_decoding(info.encoding)) {
       // An encoded message/rfc822 (forbidden by RFC 2046 §5.2.1) stays a leaf, as in Dovecot.
-      info.kind = PartKind::message;
-      if (too_deep) {
+      info.kind = cut ? PartKind::leaf : PartKind::message;  // cut: nothing to encapsulate
+      if (too_deep && !cut) {
         info.kind = PartKind::leaf;
         info.truncated = true;
         tree_.truncated_ = true;

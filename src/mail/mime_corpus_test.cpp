@@ -178,7 +178,7 @@ TEST(MimeCorpus, StalwartEml) {
   std::cout << "total: " << total.files << " parses, structure " << total.structure_ok
             << ", header fields " << total.headers_ok << ", texts " << total.texts_ok << "/"
             << total.texts << "\n";
-  // 107 messages, each as LF and as CRLF. Deliberate differences in structure (40):
+  // 107 messages, each as LF and as CRLF. Deliberate differences in structure (42):
   //  - malformed/ (32): Stalwart's own recovery (empty header-only parts dropped, a boundary
   //    found in the middle of a line, an outer boundary not closing an inner multipart);
   //    we follow RFC 2046 §5.1 and Dovecot's reading;
@@ -186,13 +186,16 @@ TEST(MimeCorpus, StalwartEml) {
   //    a leaf (RFC 2046 §5.2.1 forbids the encoding; Dovecot does the same);
   //  - thirdparty/005: "invalid--1--" ends the multipart for Stalwart (boundary mid-line);
   //  - thirdparty/015: an encapsulated header cut by the outer boundary;
-  //  - legacy/049: a lone CR after the last line belongs to the body here.
+  //  - legacy/049: a lone CR after the last line belongs to the body here;
+  //  - thirdparty/011: an empty part whose header's empty line is followed by the boundary:
+  //    that line break is the boundary's, so the header ends before it (as Dovecot answers
+  //    BODY[n.MIME]); Stalwart keeps it in the header.
   // Texts: legacy/026 and 052 are unlabeled Latin-1, read as windows-1252 here (Stalwart
   // writes U+FFFD); thirdparty/002 part 2 is base64 with junk after the padding.
   EXPECT_EQ(total.files, 214);
-  EXPECT_GE(total.structure_ok, 174);
+  EXPECT_GE(total.structure_ok, 172);
   EXPECT_EQ(total.headers_ok, 214);
-  EXPECT_GE(total.texts_ok, 280);
+  EXPECT_GE(total.texts_ok, 276);
 }
 
 }  // namespace

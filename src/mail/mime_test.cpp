@@ -244,7 +244,39 @@ TEST(Mime, BoundaryInsidePartHeaderEndsIt) {
   ASSERT_EQ(tree.size(), 3u);
   EXPECT_TRUE(tree.part(1).content_type.is("text", "html"));
   EXPECT_EQ(tree.body_bytes(1), "");
+  // The line break before the boundary is the boundary's, not the header's.
+  EXPECT_EQ(tree.header_bytes(1), "Content-Type: text/html");
   EXPECT_EQ(tree.body_bytes(2), "second");
+}
+
+// A message/rfc822 part cut by a boundary has nothing to encapsulate, and no part may reach
+// past its parent (found by fuzzing).
+TEST(Mime, CutHeadersStayInsideTheirParent) {
+  MimeTree tree = parse_mime(
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n"
+      "not a header\r\n--b\r\nContent-Type: message/rfc822\r\n--b--\r\n");
+  ASSERT_EQ(tree.size(), 4u);
+  for (std::uint32_t i = 1; i < tree.size(); ++i) {
+    const PartInfo& p = tree.part(i).info;
+    const PartInfo& parent = tree.part(p.parent).info;
+    EXPECT_LE(p.body_end, parent.body_end) << i;
+    EXPECT_GE(p.header_begin, parent.body_begin) << i;
+  }
+  EXPECT_EQ(tree.header_bytes(2), "not a header");
+  EXPECT_EQ(tree.part(3).info.kind, PartKind::leaf);
+}
+
+// An empty part: the empty line before the boundary is the boundary's line break, so the
+// part's MIME header is the field alone (Dovecot answers BODY[1.MIME] the same way).
+TEST(Mime, EmptyPartHeaderExcludesTheBoundaryLineBreak) {
+  MimeTree tree = parse_mime(
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+      "--b\r\nContent-Type: text/html\r\n--b--\r\n");
+  ASSERT_EQ(tree.size(), 3u);
+  EXPECT_EQ(tree.header_bytes(1), "Content-Type: text/plain\r\n");
+  EXPECT_EQ(tree.body_bytes(1), "");
+  EXPECT_EQ(tree.header_bytes(2), "Content-Type: text/html");
+  EXPECT_EQ(tree.body_bytes(2), "");
 }
 
 TEST(Mime, MultipartWithoutBoundaryOrParts) {
