@@ -255,11 +255,15 @@ struct Segment {
   long section;
   bool extended;
   std::string value;
+  std::size_t order;
 };
 
 MimeParam merge_segments(std::string_view base, std::vector<Segment>& segs) {
-  std::stable_sort(segs.begin(), segs.end(),
-                   [](const Segment& a, const Segment& b) { return a.section < b.section; });
+  // Sorted by number, then by position (no std::stable_sort: its temporary buffer API is
+  // deprecated in the libstdc++ clang builds against).
+  std::sort(segs.begin(), segs.end(), [](const Segment& a, const Segment& b) {
+    return a.section != b.section ? a.section < b.section : a.order < b.order;
+  });
   MimeParam p;
   p.name.assign(base);
   std::string decoded;
@@ -333,7 +337,8 @@ MimeParams resolve(std::vector<RawParam>& raw, const ParamLimits& limits) {
       groups.push_back(Group{parts->base, {}});
       group = &groups.back();
     }
-    group->segments.push_back(Segment{parts->section, parts->extended, std::move(r.value)});
+    group->segments.push_back(
+        Segment{parts->section, parts->extended, std::move(r.value), group->segments.size()});
   }
   MimeParams out;
   out.reserve(groups.size());
