@@ -3,6 +3,8 @@
 #include <atomic>
 #include <ctime>
 #include <memory>
+#include <optional>
+#include <string>
 #include <unistd.h>
 #include <unordered_map>
 
@@ -125,6 +127,8 @@ class Pop3Session : public std::enable_shared_from_this<Pop3Session> {
   std::string client_;
   pop3::Protocol protocol_;
   std::unique_ptr<directory::SaslServer> sasl_;
+  std::optional<store::Account> sasl_account_;  // looked up for the exchange in progress
+  std::string sasl_user_;
   std::unique_ptr<Maildrop> maildrop_;
   bool idle_ = false;
   bool stopping_ = false;
@@ -198,48 +202,54 @@ net::awaitable<void> Pop3Session::on_apop(const pop3::AuthenticateApop& auth) {
 }
 
 net::awaitable<void> Pop3Session::on_sasl(directory::SaslStep step) {
-  std::string user;
+  // An exchange spans several client lines: the account looked up when the mechanism asked for
+  // credentials is kept until the mechanism's verdict, which SCRAM gives only after one more
+  // round trip (its server-final message goes out as a challenge, RFC 5034 §4).
   for (;;) {
     if (auto* challenge = std::get_if<directory::SaslChallenge>(&step)) {
       protocol_.sasl_challenge(challenge->data);
       co_return;
     }
     if (auto* need = std::get_if<directory::SaslNeedCredentials>(&step)) {
-      user = need->authcid;
-      co_await throttle(user);
+      sasl_user_ = need->authcid;
+      co_await throttle(sasl_user_);
       auto* mech = sasl_.get();
-      auto result = co_await net::run_blocking(
-          ctx_.workers,
-          [&, mech]() -> std::pair<directory::SaslStep, std::optional<store::Account>> {
-            auto account = find_login_account(ctx_.store, ctx_.config, need->authcid);
-            if (!account)
-              return {directory::SaslFailure{directory::SaslError::malformed, "store"},
-                      std::nullopt};
-            std::optional<directory::Credentials> creds;
-            if (*account) creds = credentials_of(**account);
-            return {mech->provide_credentials(creds), std::move(*account)};
-          });
-      if (auto* ok = std::get_if<directory::SaslSuccess>(&result.first); ok && result.second) {
-        auto outcome = co_await net::run_blocking(
-            ctx_.workers, [&]() { return open_maildrop(ctx_.store, std::move(*result.second)); });
+      auto account = co_await net::run_blocking(
+          ctx_.workers, [&] { return find_login_account(ctx_.store, ctx_.config, sasl_user_); });
+      if (!account) {
+        spdlog::error("pop3: account lookup for '{}' failed: {}", sasl_user_,
+                      account.error().message);
         sasl_.reset();
-        co_await finish_login(std::move(outcome), user);
+        co_await finish_login({LoginStatus::temporary, nullptr}, sasl_user_);
         co_return;
       }
-      step = std::move(result.first);
-      if (std::holds_alternative<directory::SaslSuccess>(step))  // success without an account
-        step = directory::SaslFailure{directory::SaslError::bad_credentials, "no account"};
+      std::optional<directory::Credentials> creds;
+      if (*account) creds = credentials_of(**account);
+      sasl_account_ = std::move(*account);
+      step = co_await net::run_blocking(ctx_.workers,
+                                        [&, mech] { return mech->provide_credentials(creds); });
       continue;
     }
     if (std::holds_alternative<directory::SaslSuccess>(step)) {
-      // Only reachable without a credential lookup, which no mechanism does: refuse.
-      step = directory::SaslFailure{directory::SaslError::out_of_order, "success without lookup"};
-      continue;
+      // Success is only ever reached through a credential lookup; without an account (a decoy
+      // record) no mechanism succeeds, but refuse rather than trust that.
+      if (!sasl_account_) {
+        step = directory::SaslFailure{directory::SaslError::bad_credentials, "no account"};
+        continue;
+      }
+      auto account = std::move(*sasl_account_);
+      sasl_account_.reset();
+      sasl_.reset();
+      auto outcome = co_await net::run_blocking(
+          ctx_.workers, [&] { return open_maildrop(ctx_.store, std::move(account)); });
+      co_await finish_login(std::move(outcome), sasl_user_);
+      co_return;
     }
     auto& failure = std::get<directory::SaslFailure>(step);
     sasl_.reset();
+    sasl_account_.reset();
     spdlog::info("pop3: SASL failure from {}: {}", client_, failure.reason);
-    co_await finish_login({LoginStatus::bad_credentials, nullptr}, user);
+    co_await finish_login({LoginStatus::bad_credentials, nullptr}, sasl_user_);
     co_return;
   }
 }
@@ -329,6 +339,8 @@ net::awaitable<void> Pop3Session::handle(pop3::Event& event) {
       co_return;
     }
     sasl_ = directory::make_sasl_server(*mech);
+    sasl_account_.reset();
+    sasl_user_.clear();
     std::optional<std::string_view> initial;
     if (start->initial_response) initial = *start->initial_response;
     co_await on_sasl(sasl_->step(initial));
