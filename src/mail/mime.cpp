@@ -205,10 +205,12 @@ class MimeParser {
       cut = m >= 0;  // its own first delimiter does not cut a multipart
     }
     std::size_t eol = 0;
-    if (cut && header_end > begin && msg_[header_end - 1] == '\n')
-      eol = (header_end - 1 > begin && msg_[header_end - 2] == '\r') ? 2 : 1;
+    if (cut && header_end >= 1 && msg_[header_end - 1] == '\n')
+      eol = (header_end >= 2 && msg_[header_end - 2] == '\r') ? 2 : 1;
     info.body_begin = header_end - eol;
     info.body_end = info.body_begin;
+    // A part with nothing between two boundary lines sits on the line break they share.
+    if (info.body_begin < begin) info.header_begin = info.body_begin;
     lf_ += count_lines(msg_.substr(begin, part.header.size()));
     pos_ = header_end;
     body_lf_.push_back(eol > 0 ? lf_ - 1 : lf_);

@@ -264,6 +264,14 @@ TEST(Mime, CutHeadersStayInsideTheirParent) {
   }
   EXPECT_EQ(tree.header_bytes(2), "not a header");
   EXPECT_EQ(tree.part(3).info.kind, PartKind::leaf);
+  // Two boundary lines in a row: the part between them is empty, inside its parent.
+  MimeTree twice = parse_mime(
+      "Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: multipart/digest; "
+      "boundary=c\n\n--c\n\nSubject: x\n\nz\n--c\n--a--\n");
+  ASSERT_EQ(twice.size(), 5u);
+  const PartInfo& empty = twice.part(4).info;
+  EXPECT_EQ(empty.header_begin, empty.body_end);
+  EXPECT_LE(empty.body_end, twice.part(1).info.body_end);
 }
 
 // An empty part: the empty line before the boundary is the boundary's line break, so the
