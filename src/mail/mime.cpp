@@ -189,8 +189,9 @@ class MimeParser {
     if (const HeaderField* f = part.header.find(FieldId::content_transfer_encoding))
       info.encoding = parse_transfer_encoding(f->raw_value);
     const ContentType& ct = part.content_type;
-    std::string boundary;
-    if (ct.is_type("multipart")) {
+    const bool too_deep = info.depth >= limits_.max_depth;
+    std::string boundary;  // of a multipart we will parse into
+    if (ct.is_type("multipart") && !too_deep) {
       if (const MimeParam* b = ct.param("boundary"))
         boundary = b->extended ? b->value : b->wire_value;
     }
@@ -216,7 +217,6 @@ class MimeParser {
     body_lf_.push_back(eol > 0 ? lf_ - 1 : lf_);
     open_.push_back(index);
 
-    const bool too_deep = info.depth >= limits_.max_depth;
     if (ct.is_type("multipart")) {
       info.kind = PartKind::multipart;
       if (too_deep) {

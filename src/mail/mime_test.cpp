@@ -424,6 +424,23 @@ TEST(MimeHostile, HundredThousandNestedMultiparts) {
   EXPECT_EQ(deepest.info.body_end, msg.size());
 }
 
+// A multipart beyond the depth limit reusing its parent's boundary: its "own" first
+// delimiter is the parent's, and ends it (found by fuzzing).
+TEST(MimeHostile, DepthLimitWithReusedBoundary) {
+  MimeLimits limits;
+  limits.max_depth = 1;
+  MimeTree tree = parse_mime(
+      "Content-Type: multipart/mixed; boundary=g\r\n\r\n--g\r\n"
+      "Content-Type: multipart/mixed; boundary=g\r\n\r\n--g\r\n\r\nx\r\n--g--\r\n",
+      limits);
+  ASSERT_EQ(tree.size(), 3u);
+  EXPECT_TRUE(tree.part(1).info.truncated);
+  EXPECT_EQ(tree.body_bytes(1), "");
+  EXPECT_EQ(tree.body_bytes(2), "x");
+  for (std::uint32_t i = 1; i < tree.size(); ++i)
+    EXPECT_LE(tree.part(i).info.body_end, tree.root().info.body_end);
+}
+
 TEST(MimeHostile, PartCountLimit) {
   std::string msg = "Content-Type: multipart/mixed; boundary=b\r\n\r\n";
   for (int i = 0; i < 30'000; ++i)
