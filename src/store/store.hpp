@@ -316,7 +316,8 @@ class Subscription {
 // Options
 
 // Failure injection for tests: called at named points ("blob_write", "blob_fsync", "dir_fsync",
-// "commit"); returning false makes that step fail as an I/O error would.
+// "commit"); returning false makes that step fail as an I/O error would. May be called from
+// several threads at once.
 using FaultHook = std::function<bool(std::string_view point)>;
 
 struct Options {

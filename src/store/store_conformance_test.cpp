@@ -166,7 +166,8 @@ TEST_P(StoreConformance, AccountAddressesAreCanonicalAndLookupsCaseInsensitive) 
   auto duplicate = store_->create_account(NewAccount{"bob.smith@example.com", {}, {}, 0, 0});
   ASSERT_FALSE(duplicate);
   EXPECT_EQ(duplicate.error().code, Errc::already_exists);
-  for (const char* bad : {"no-at-sign", "user@", "us er@example.com", "a\r\n@example.com"}) {
+  for (const char* bad :
+       {"no-at-sign", "user@", "@example.com", "us er@example.com", "a\r\n@example.com"}) {
     auto r = store_->create_account(NewAccount{bad, {}, {}, 0, 0});
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, Errc::invalid_argument) << bad;

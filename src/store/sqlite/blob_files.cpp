@@ -163,10 +163,11 @@ void BlobFiles::sweep(BlobId highest_committed_id) const {
   }
   // Spill files are named <pid>.<n>.tmp; those of live processes are someone's DATA in flight.
   for (const auto& entry : std::filesystem::directory_iterator(tmp_dir(), ec)) {
-    std::string_view name = entry.path().filename().native();
+    const std::string name = entry.path().filename().native();
     auto dot = name.find('.');
     pid_t pid = 0;
-    if (dot == std::string_view::npos || !parse_number(name.substr(0, dot), pid) || pid <= 0) {
+    if (dot == std::string::npos || !parse_number(std::string_view(name).substr(0, dot), pid) ||
+        pid <= 0) {
       continue;
     }
     if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) (void)remove(entry.path());

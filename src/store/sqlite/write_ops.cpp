@@ -241,6 +241,8 @@ void Effects::merge(Effects&& other) {
 Result<Account> create_account(WriteContext& ctx, const NewAccount& account) {
   auto address = canonical_address(account.address);
   if (!address) return std::unexpected(address.error());
+  if (address->front() == '@')
+    return make_error(Errc::invalid_argument, "account without local part");
   auto key = address_key(*address);
   if (!key) return std::unexpected(key.error());
   auto status =
