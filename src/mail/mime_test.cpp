@@ -176,9 +176,10 @@ TEST(Mime, SinglePartMessageBodyIsPartOne) {
 
 // RFC 2046 §5.1.5: in a digest, parts default to message/rfc822.
 TEST(Mime, DigestDefaultsToMessage) {
-  MimeTree tree = parse_mime(
-      crlf("Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: one\n\nbody one\n"
-           "--d\nContent-Type: text/plain\n\nnot a message\n--d--\n"));
+  const std::string msg = crlf(
+      "Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: one\n\nbody one\n"
+      "--d\nContent-Type: text/plain\n\nnot a message\n--d--\n");
+  MimeTree tree = parse_mime(msg);  // the tree points into msg
   ASSERT_EQ(tree.size(), 4u);
   EXPECT_TRUE(tree.part(1).content_type.is("message", "rfc822"));
   EXPECT_EQ(tree.part(1).info.kind, PartKind::message);
@@ -189,11 +190,11 @@ TEST(Mime, DigestDefaultsToMessage) {
 
 // RFC 2046 §5.1.2: an outer boundary ends inner parts whose close delimiter is missing.
 TEST(Mime, OuterBoundaryClosesInnerParts) {
-  MimeTree tree =
-      parse_mime(crlf("Content-Type: multipart/mixed; boundary=out\n\n"
-                      "--out\nContent-Type: multipart/alternative; boundary=in\n\n"
-                      "--in\n\ninner one\n--in\n\ninner two\n"
-                      "--out\n\nlast\n--out--\n"));
+  const std::string msg = crlf(
+      "Content-Type: multipart/mixed; boundary=out\n\n"
+      "--out\nContent-Type: multipart/alternative; boundary=in\n\n"
+      "--in\n\ninner one\n--in\n\ninner two\n--out\n\nlast\n--out--\n");
+  MimeTree tree = parse_mime(msg);
   ASSERT_EQ(tree.size(), 5u);
   EXPECT_EQ(tree.body_bytes(3), "inner two");
   EXPECT_EQ(tree.part(4).info.parent, 0u);
@@ -486,7 +487,8 @@ TEST(MimeHostile, NulBytesAndNoLineEnds) {
   std::string msg("Content-Type: multipart/mixed; boundary=b\0\r\n\r\n--b\r\n\0\0\r\n--b--", 54);
   MimeTree tree = parse_mime(msg);
   EXPECT_GE(tree.size(), 1u);
-  MimeTree one = parse_mime(std::string(1'000'000, 'x'));
+  const std::string xs(1'000'000, 'x');
+  MimeTree one = parse_mime(xs);
   EXPECT_EQ(one.size(), 1u);
   EXPECT_EQ(one.root().info.body_begin, 1'000'000u);
   MimeTree nothing = parse_mime("");
