@@ -22,7 +22,8 @@ namespace facteur::mail {
 
 struct MimeLimits {
   std::size_t max_depth = 100;     // nesting of multipart and message parts; deeper = leaf
-  std::size_t max_parts = 10'000;  // entities per message; the last one takes the rest
+  std::size_t max_parts = 10'000;  // entities per message; past it the rest stays unsplit
+                                   // in the open parts (tree marked truncated)
   HeaderLimits header;             // per header block
   ParamLimits params;              // per Content-Type / Content-Disposition
 };
