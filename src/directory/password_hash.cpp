@@ -4,7 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "directory/base64.hpp"
+#include "base/base64.hpp"
 
 namespace facteur::directory {
 namespace {

@@ -8,7 +8,7 @@
 #include <openssl/rand.h>
 
 #include "base/strings.hpp"
-#include "directory/base64.hpp"
+#include "base/base64.hpp"
 #include "directory/scram.hpp"
 
 namespace facteur::directory {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/strings.hpp"
-#include "directory/base64.hpp"
+#include "base/base64.hpp"
 #include "directory/scram.hpp"
 
 namespace facteur::directory {

@@ -7,7 +7,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#include "directory/base64.hpp"
+#include "base/base64.hpp"
 
 namespace facteur::directory {
 namespace scram {

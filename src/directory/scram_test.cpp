@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "directory/base64.hpp"
+#include "base/base64.hpp"
 
 namespace facteur::directory {
 namespace {

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "directory/apop.hpp"
-#include "directory/base64.hpp"
+#include "base/base64.hpp"
 #include "directory/credentials.hpp"
 #include "directory/password_hash.hpp"
 #include "directory/sasl.hpp"

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "base/strings.hpp"
-#include "proto/pop3/base64.hpp"
+#include "base/base64.hpp"
 
 namespace facteur::pop3 {
 namespace {

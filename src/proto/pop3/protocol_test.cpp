@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "directory/apop.hpp"
-#include "directory/base64.hpp"
+#include "base/base64.hpp"
 #include "directory/credentials.hpp"
 #include "directory/sasl.hpp"
 #include "proto/pop3/dot_stuffer.hpp"
@@ -452,7 +452,7 @@ TEST_P(Pop3Dialogue, Rfc5034AuthPlain) {
 TEST_P(Pop3Dialogue, AuthLoginAsClientsSendIt) {
   FakeSession s;
   s.add_account("tim", "pw", {});
-  const std::string user = dir::base64_encode("tim"), pw = dir::base64_encode("pw");
+  const std::string user = base64_encode("tim"), pw = base64_encode("pw");
   run_script(s,
              {"S: +OK dewey POP3 server ready "s + std::string(kTimestamp), "C: AUTH LOGIN",
               "S: + VXNlcm5hbWU6", "C: " + user, "S: + UGFzc3dvcmQ6", "C: " + pw,
@@ -462,7 +462,7 @@ TEST_P(Pop3Dialogue, AuthLoginAsClientsSendIt) {
   s2.add_account("tim", "pw", {});
   run_script(s2,
              {"S: +OK dewey POP3 server ready "s + std::string(kTimestamp), "C: AUTH LOGIN " + user,
-              "S: + UGFzc3dvcmQ6", "C: " + dir::base64_encode("wrong"),
+              "S: + UGFzc3dvcmQ6", "C: " + base64_encode("wrong"),
               "S: -ERR [AUTH] Authentication failed."},
              GetParam());
 }
@@ -473,10 +473,10 @@ TEST_P(Pop3Dialogue, AuthScramSha256Rfc7677) {
   FakeSession s;
   s.add_account("user", "pencil", {});
   auto scram = dir::make_scram_credentials("pencil", 4096,
-                                           dir::base64_decode("W22ZaJ0SNY7soEsUEjb6gQ==").value());
+                                           base64_decode("W22ZaJ0SNY7soEsUEjb6gQ==").value());
   s.accounts()["user"].creds.scram_sha256 = dir::serialize(scram.value());
   s.sasl_nonce = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
-  auto e = [](std::string_view x) { return dir::base64_encode(x); };
+  auto e = [](std::string_view x) { return base64_encode(x); };
   run_script(
       s,
       {"S: +OK dewey POP3 server ready "s + std::string(kTimestamp),

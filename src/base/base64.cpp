@@ -1,9 +1,9 @@
-#include "proto/pop3/base64.hpp"
+#include "base/base64.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace facteur::pop3 {
+namespace facteur {
 namespace {
 
 constexpr std::string_view kAlphabet =
@@ -72,4 +72,4 @@ std::optional<std::string> base64_decode(std::string_view text, Base64Padding pa
   return out;
 }
 
-}  // namespace facteur::pop3
+}  // namespace facteur

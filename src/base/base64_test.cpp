@@ -1,8 +1,8 @@
-#include "directory/base64.hpp"
+#include "base/base64.hpp"
 
 #include <gtest/gtest.h>
 
-namespace facteur::directory {
+namespace facteur {
 namespace {
 
 // RFC 4648 §10 test vectors.
@@ -47,4 +47,4 @@ TEST(Base64, AllByteValuesRoundTrip) {
 }
 
 }  // namespace
-}  // namespace facteur::directory
+}  // namespace facteur

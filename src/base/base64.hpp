@@ -1,5 +1,6 @@
-// Base64 (RFC 4648 §4, standard alphabet) for SASL payloads, SCRAM attributes and the PHC
-// strings of password hashes. Strict decoder: no whitespace, no characters outside the alphabet.
+// Base64 (RFC 4648 §4, standard alphabet) for SASL payloads (POP3, IMAP, SMTP AUTH), SCRAM
+// attributes and the PHC strings of password hashes. Strict decoder: no whitespace, nothing outside
+// the alphabet.
 //
 // TRUST: decodes client-supplied SASL data; linear time, no allocation beyond the output.
 #pragma once
@@ -8,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace facteur::directory {
+namespace facteur {
 
 enum class Base64Padding { required, none };  // "none": PHC strings (no '=' at all)
 
@@ -16,4 +17,4 @@ std::string base64_encode(std::string_view bytes, Base64Padding padding = Base64
 std::optional<std::string> base64_decode(std::string_view text,
                                          Base64Padding padding = Base64Padding::required);
 
-}  // namespace facteur::directory
+}  // namespace facteur
