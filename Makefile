@@ -43,7 +43,7 @@ fuzz: deps
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 
 bench: build
-	@echo "see bench/README.md"
+	bench/run.sh
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
