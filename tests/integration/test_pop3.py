@@ -1,5 +1,8 @@
 """POP3 (the `pop3` and `pop3s` listeners) with poplib and raw sockets; mail goes in by smtplib."""
 import base64
+import hashlib
+import hmac
+import os
 import poplib
 import time
 import unittest
@@ -270,6 +273,75 @@ class Pop3Test(ServerTestCase):
             self.assertTrue(c.cmd("AUTH PLAIN").startswith(b"+ "))
             self.assertTrue(c.cmd("*").startswith(b"-ERR"))  # §4: the client cancels
             self.assertTrue(c.cmd(f"AUTH PLAIN {cred}").startswith(b"+OK"))
+            c.cmd("QUIT")
+
+    def test_auth_login(self):
+        """The LOGIN mechanism (draft-murchison-sasl-login) through RFC 5034's AUTH."""
+        user = self.new_user([message(token(), "x\r\n")])
+        with self.raw() as c:
+            self.assertTrue(c.cmd("AUTH LOGIN").startswith(b"+ "))
+            self.assertTrue(c.cmd(base64.b64encode(user.encode()).decode()).startswith(b"+ "))
+            self.assertTrue(c.cmd(base64.b64encode(PW.encode()).decode()).startswith(b"+OK"))
+            self.assertTrue(c.cmd("STAT").startswith(b"+OK 1 "))
+            c.cmd("QUIT")
+
+    def test_auth_scram_sha256(self):
+        """RFC 7677 / RFC 5802 §3 and §5 through RFC 5034's AUTH: a SCRAM-SHA-256 client written
+        from the RFC; the server proves it knows the password too (v=)."""
+        user = self.new_user([message(token(), "x\r\n")])
+
+        def b64(data):
+            return base64.b64encode(data).decode()
+
+        def scram(password):
+            c = self.raw()
+            nonce = b64(os.urandom(18))
+            first_bare = f"n={user},r={nonce}"
+            line = c.cmd(f"AUTH SCRAM-SHA-256 {b64(('n,,' + first_bare).encode())}")
+            self.assertTrue(line.startswith(b"+ "), line)
+            server_first = base64.b64decode(line[2:]).decode()
+            attrs = dict(kv.split("=", 1) for kv in server_first.split(","))
+            self.assertTrue(attrs["r"].startswith(nonce) and len(attrs["r"]) > len(nonce))
+            salted = hashlib.pbkdf2_hmac("sha256", password.encode(),
+                                         base64.b64decode(attrs["s"]), int(attrs["i"]))
+            client_key = hmac.digest(salted, b"Client Key", "sha256")
+            stored_key = hashlib.sha256(client_key).digest()
+            final_bare = f"c={b64(b'n,,')},r={attrs['r']}"
+            auth_message = f"{first_bare},{server_first},{final_bare}".encode()
+            signature = hmac.digest(stored_key, auth_message, "sha256")
+            proof = bytes(a ^ b for a, b in zip(client_key, signature))
+            line = c.cmd(b64(f"{final_bare},p={b64(proof)}".encode()))
+            server_key = hmac.digest(salted, b"Server Key", "sha256")
+            expected_v = "v=" + b64(hmac.digest(server_key, auth_message, "sha256"))
+            return c, line, expected_v
+
+        c, line, expected_v = scram(PW)
+        with c:
+            # Success data comes as a last challenge answered with an empty line (RFC 5034 §4),
+            # or with the +OK.
+            if line.startswith(b"+ "):
+                self.assertEqual(base64.b64decode(line[2:]).decode(), expected_v)
+                line = c.cmd("")
+            self.assertTrue(line.startswith(b"+OK"), line)
+            self.assertTrue(c.cmd("STAT").startswith(b"+OK 1 "))
+            c.cmd("QUIT")
+        c, line, _ = scram("wrong password")
+        with c:
+            self.assertTrue(line.startswith(b"-ERR"), line)
+        self.login(user).quit()  # resets the failure delay
+
+    def test_stls_injection_discarded(self):
+        """RFC 2595 §4 intent / CVE-2011-0411: commands pipelined in clear behind STLS are not
+        executed inside TLS."""
+        user = self.new_user()
+        with self.raw() as c:
+            c.send(f"STLS\r\nUSER {user}\r\nPASS {PW}\r\n")
+            self.assertTrue(c.line().startswith(b"+OK"))
+            c.starttls()
+            self.assertTrue(c.cmd("STAT").startswith(b"-ERR"))  # not logged in
+            self.assertTrue(c.cmd(f"PASS {PW}").startswith(b"-ERR"))  # USER was forgotten
+            self.assertTrue(c.cmd(f"USER {user}").startswith(b"+OK"))
+            self.assertTrue(c.cmd(f"PASS {PW}").startswith(b"+OK"))
             c.cmd("QUIT")
 
     def test_pipelined_commands(self):

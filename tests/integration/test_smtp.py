@@ -316,6 +316,54 @@ class SmtpDeliveryTest(ServerTestCase):
         self.assertEqual(len(got), size)
         self.assertEqual(split_trace(got)[1], expected)
 
+    def test_recipient_forms(self):
+        """RFC 5321 §2.4 (local parts are case-sensitive in principle, but a server may treat
+        them as one mailbox and domains are not), §4.1.2 (a quoted local part that needs no
+        quoting names the same mailbox) and §4.1.1.3 / App. C (source routes are ignored)."""
+        t = token()
+        with self.server.smtp() as s:
+            s.mail("someone@remote.example")
+            for rcpt in ("Alice@EXAMPLE.test", '"alice"@example.test'):
+                self.assertEqual(s.rcpt(rcpt)[0], 250, rcpt)
+            s.putcmd("rcpt", f"TO:<@relay.example,@other.example:{ALICE}>")
+            self.assertEqual(s.getreply()[0], 250)
+            self.assertEqual(s.data(simple_message(t))[0], 250)
+        self.only_one(ALICE, t)  # three forms of one mailbox: one copy
+
+    def test_non_ascii_address_needs_smtputf8(self):
+        """RFC 6531 §3.5: a UTF-8 address without the SMTPUTF8 parameter is refused with
+        553 5.6.7 (RFC 6533 §3)."""
+        with self.raw() as c:
+            code, texts = c.cmd("MAIL FROM:<jörg@remote.example>")
+            self.assertEqual(code, 553)
+            self.assertTrue(texts[0].startswith("5.6.7"), texts)
+            self.assertEqual(c.cmd("MAIL FROM:<someone@remote.example>")[0], 250)
+            code, texts = c.cmd(f"RCPT TO:<ålice@{DOMAIN}>")
+            self.assertEqual(code, 553)
+            self.assertTrue(texts[0].startswith("5.6.7"), texts)
+
+    def test_alias_loop_is_unknown(self):
+        """Aliases that only point at each other lead to no mailbox: 550 5.1.1, not a hang or
+        a crash (RFC 5321 §3.9 on loops)."""
+        self.server.cli("alias", "add", f"loop1@{DOMAIN}", f"loop2@{DOMAIN}")
+        self.server.cli("alias", "add", f"loop2@{DOMAIN}", f"loop1@{DOMAIN}")
+        with self.server.smtp() as s:
+            s.mail("someone@remote.example")
+            code, text = s.rcpt(f"loop1@{DOMAIN}")
+            self.assertEqual(code, 550)
+            self.assertTrue(text.startswith(b"5.1.1"), text)
+
+    def test_connection_lost_in_data_stores_nothing(self):
+        """RFC 5321 §4.1.1.4: the message is only complete with <CRLF>.<CRLF>; a transfer cut
+        off before it leaves no message behind."""
+        t = token()
+        with self.raw() as c:
+            c.send(f"MAIL FROM:<someone@remote.example>\r\nRCPT TO:<{ALICE}>\r\nDATA\r\n")
+            self.assertEqual([c.reply()[0] for _ in range(3)], [250, 250, 354])
+            c.send(f"Subject: {t}\r\n\r\n" + "half a message\r\n" * 5000)
+        time.sleep(0.3)
+        self.assertEqual(self.server.find(ALICE, PW, t), [])
+
     def test_vrfy_and_rset(self):
         """RFC 5321 §3.5.3: VRFY may answer 252 without verifying; §4.1.1.5: RSET drops the
         transaction."""
@@ -329,7 +377,7 @@ class SmtpDeliveryTest(ServerTestCase):
 class SmtpLimitsTest(ServerTestCase):
     server_kwargs = {"sections": {"smtp": {
         "max_message_size": 20000, "max_recipients": 3, "max_errors": 4,
-        "max_command_line": 512, "command_timeout": 2}}}
+        "max_command_line": 512, "command_timeout": 2, "data_timeout": 2}}}
     users = {ALICE: PW}
 
     def raw(self, **kw):
@@ -413,6 +461,20 @@ class SmtpLimitsTest(ServerTestCase):
             self.assertLess(waited, 6.0)
             self.assertTrue(c.at_eof())
 
+
+    def test_data_timeout(self):
+        """RFC 5321 §4.5.3.2.5/6 and §3.8: a client that stalls inside DATA gets 421 4.4.2 and
+        is disconnected; the partial message is not stored."""
+        t = token()
+        with self.raw() as c:
+            c.send(f"MAIL FROM:<someone@remote.example>\r\nRCPT TO:<{ALICE}>\r\nDATA\r\n")
+            self.assertEqual([c.reply()[0] for _ in range(3)], [250, 250, 354])
+            c.send(f"Subject: {t}\r\n\r\nstalled")
+            code, texts = c.reply()
+            self.assertEqual(code, 421, texts)
+            self.assertTrue(texts[0].startswith("4.4.2"), texts)
+            self.assertTrue(c.at_eof())
+        self.assertEqual(self.server.find(ALICE, PW, t), [])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
