@@ -128,6 +128,23 @@ std::optional<std::string> decode_xtext(std::string_view text) {
   return out;
 }
 
+std::string encode_xtext(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 33 || u > 126 || c == '+' || c == '=') {
+      out += '+';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::expected<MailParams, Reply> parse_mail_params(const std::vector<EsmtpParam>& params,
                                                    const MailParamContext& context) {
   MailParams out;
@@ -169,6 +186,19 @@ std::expected<MailParams, Reply> parse_mail_params(const std::vector<EsmtpParam>
       if (!v || v->empty() || v->size() > 100)  // RFC 3461 §4.4
         return std::unexpected(syntax("Bad ENVID parameter"));
       out.envid = std::move(*v);
+    } else if (iequals(p.keyword, "AUTH") && context.auth) {
+      // RFC 4954 §5: AUTH=<> or AUTH=xtext(addr-spec); a value that does not parse is 501.
+      auto v = p.value ? decode_xtext(*p.value) : std::nullopt;
+      bool ok = v && !v->empty() && v->size() <= 500;
+      if (ok && *v != "<>") {
+        mail::PathOptions options;
+        options.smtputf8 = true;
+        options.require_brackets = true;
+        auto path = mail::parse_forward_path("<" + *v + ">", options);
+        ok = path && !path->is_postmaster;
+      }
+      if (!ok) return std::unexpected(syntax("Bad AUTH parameter"));
+      out.auth = std::move(*v);
     } else {
       return std::unexpected(unsupported(p.keyword));
     }

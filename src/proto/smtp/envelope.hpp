@@ -1,5 +1,6 @@
 // SMTP envelope values handed to the session: paths (RFC 5321 §4.1.2) and the MAIL/RCPT
-// parameters of SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531) and DSN (RFC 3461).
+// parameters of SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531), DSN (RFC 3461) and
+// AUTH (RFC 4954 §5).
 // Everything here was already validated by the protocol; values are decoded (xtext, quoting).
 #pragma once
 
@@ -24,6 +25,11 @@ struct MailParams {
   bool smtputf8 = false;              // SMTPUTF8
   DsnRet ret = DsnRet::unspecified;   // RET=
   std::optional<std::string> envid;   // ENVID=, xtext-decoded
+  // AUTH= (RFC 4954 §5), xtext-decoded: an addr-spec or "<>" (submitter unknown). The server
+  // protocol turns it into "<>" when the connection is not authenticated (§5: an untrusted
+  // client's value must be treated as AUTH=<>); trusting an authenticated client's value is the
+  // session's call.
+  std::optional<std::string> auth;
 };
 
 // NOTIFY= bits (RFC 3461 §4.1); `never` is exclusive.

@@ -5,6 +5,7 @@
 #include <deque>
 #include <utility>
 
+#include "base/base64.hpp"
 #include "base/strings.hpp"
 #include "proto/smtp/arguments.hpp"
 #include "proto/smtp/data_reader.hpp"
@@ -16,14 +17,18 @@ namespace {
 // Message bytes are handed out in pieces of at most this size.
 constexpr std::size_t kChunkSize = 64 * 1024;
 
+// What an AUTH command line may hold besides its initial response: "AUTH SCRAM-SHA-256 ".
+constexpr std::size_t kAuthVerbRoom = 64;
+
 enum class Mode {
   command,  // reading command lines
   data,     // DATA content, up to <CRLF>.<CRLF>
   bdat,     // a BDAT chunk of known size
+  sasl,     // a 334 challenge went out: the next line is a SASL response
   closed,
 };
 
-enum class Pending { none, sender, recipient, message, tls };
+enum class Pending { none, sender, recipient, message, tls, auth };
 
 }  // namespace
 
@@ -34,6 +39,7 @@ struct ServerProtocol::State {
   std::string in;
   std::size_t in_pos = 0;
   bool discarding_line = false;  // an over-long command line is being skipped
+  bool discarding_sasl = false;  // ... and it was an AUTH line or a SASL response
   bool ignore_input = false;     // after STARTTLS until the handshake is done
   std::string out;
   std::deque<Event> events;
@@ -44,6 +50,9 @@ struct ServerProtocol::State {
   std::string helo;
   bool esmtp = false;
   bool tls_active = false;
+  std::optional<std::string> authenticated;
+  std::size_t auth_failures = 0;
+  bool sasl_running = false;  // the session holds a mechanism for an exchange in progress
 
   // Transaction (§3.3): sender accepted, recipients accepted, message progress.
   bool has_sender = false;
@@ -87,6 +96,7 @@ struct ServerProtocol::State {
 
   void close() {
     if (mode == Mode::closed) return;
+    end_sasl();
     abort_message();
     clear_transaction();
     mode = Mode::closed;
@@ -94,6 +104,26 @@ struct ServerProtocol::State {
     in.clear();
     in_pos = 0;
     events.emplace_back(Close{});
+  }
+
+  // The exchange ends without the session's verdict: tell it to drop its mechanism.
+  void end_sasl() {
+    if (sasl_running) events.emplace_back(SaslAborted{});
+    sasl_running = false;
+  }
+
+  bool auth_enabled() const { return opt.role != Role::mx || opt.auth_on_mx; }
+  bool auth_offered() const {
+    return auth_enabled() && !opt.sasl_mechanisms.empty() &&
+           (tls_active || opt.plaintext_auth_allowed);
+  }
+
+  // Longest line accepted in the current state: AUTH lines and SASL responses may be long.
+  std::size_t line_limit(std::string_view buf) const {
+    if (mode == Mode::sasl) return opt.limits.max_sasl_line;
+    if (auth_offered() && buf.size() >= 5 && istarts_with(buf, "AUTH "))
+      return std::max(opt.limits.max_sasl_line + kAuthVerbRoom, opt.limits.max_command_line);
+    return opt.limits.max_command_line;
   }
 
   // Drops the message in progress (if any), telling the session once.
@@ -132,6 +162,7 @@ struct ServerProtocol::State {
   bool step() {
     switch (mode) {
       case Mode::command:
+      case Mode::sasl:
         return step_command();
       case Mode::data:
         return step_data();
@@ -146,22 +177,40 @@ struct ServerProtocol::State {
   bool step_command() {
     auto buf = unread();
     auto nl = buf.find('\n');
+    const std::size_t limit = line_limit(buf);
     if (nl == std::string_view::npos) {
       // Bounded memory: never keep more than one command line.
-      if (buf.size() > opt.limits.max_command_line) {
+      if (buf.size() > limit && !discarding_line) {
         discarding_line = true;
-        in_pos = in.size();
+        discarding_sasl = limit != opt.limits.max_command_line || mode == Mode::sasl;
       }
+      if (discarding_line) in_pos = in.size();
       return false;
     }
     std::string_view line = buf.substr(0, nl);
     in_pos += nl + 1;
-    if (discarding_line || nl + 1 > opt.limits.max_command_line) {
+    if (discarding_line || nl + 1 > limit) {
+      const bool sasl = discarding_line
+                            ? discarding_sasl
+                            : (limit != opt.limits.max_command_line || mode == Mode::sasl);
       discarding_line = false;
-      error(500, "5.5.2", "Error: line too long");
+      if (sasl) {
+        // RFC 4954 §4, §6: the exchange ends with 500 5.5.6.
+        if (mode == Mode::sasl) {
+          mode = Mode::command;
+          end_sasl();
+        }
+        error(500, "5.5.6", "Authentication Exchange line is too long");
+      } else {
+        error(500, "5.5.2", "Error: line too long");
+      }
       return true;
     }
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (mode == Mode::sasl) {
+      sasl_response(line);
+      return true;
+    }
     if (line.find_first_of(std::string_view("\0\r", 2)) != std::string_view::npos) {
       error(500, "5.5.2", "Error: invalid character in command");
       return true;
@@ -260,6 +309,7 @@ struct ServerProtocol::State {
       return reply(214, "2.0.0",
                    "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY STARTTLS");
     if (verb == "STARTTLS") return cmd_starttls(args);
+    if (verb == "AUTH" && auth_enabled()) return cmd_auth(args);
     if (verb == "TURN" || verb == "ETRN" || verb == "ATRN" || verb == "SEND" || verb == "SOML" ||
         verb == "SAML" || verb == "AUTH")
       return error(502, "5.5.1", "Error: command not implemented");
@@ -283,6 +333,11 @@ struct ServerProtocol::State {
       text += "\nPIPELINING";
       text += "\nSIZE " + std::to_string(opt.limits.max_message_size);
       text += "\n8BITMIME\nSMTPUTF8\nENHANCEDSTATUSCODES\nCHUNKING\nDSN";
+      if (auth_offered()) {
+        text += "\nAUTH";
+        for (const auto& m : opt.sasl_mechanisms)
+          text += " " + m;
+      }
       if (opt.tls_available && !tls_active) text += "\nSTARTTLS";
       reply(250, "", text);
     }
@@ -292,10 +347,19 @@ struct ServerProtocol::State {
   void cmd_mail(std::string_view args) {
     if (helo.empty()) return error(503, "5.5.1", "Error: send HELO/EHLO first");
     if (has_sender) return error(503, "5.5.1", "Error: nested MAIL command");
+    if (opt.role != Role::mx && !authenticated) {
+      // RFC 4954 §6 (530 5.7.0); RFC 3207 §4 when AUTH cannot even be offered yet.
+      return error(
+          530, "5.7.0",
+          auth_offered() ? "Authentication required" : "Must issue a STARTTLS command first");
+    }
     auto arg = parse_path_argument(args, "FROM:");
     if (!arg) return error(arg.error());
-    auto params = parse_mail_params(arg->params, {esmtp, opt.limits.max_message_size});
+    auto params =
+        parse_mail_params(arg->params, {esmtp, opt.limits.max_message_size, auth_offered()});
     if (!params) return error(params.error());
+    // RFC 4954 §5: an unauthenticated client's AUTH= value is treated as AUTH=<>.
+    if (params->auth && !authenticated) params->auth = "<>";
     auto path = parse_path(arg->path, PathKind::reverse, params->smtputf8);
     if (!path) return error(path.error());
     smtputf8 = params->smtputf8;
@@ -377,6 +441,53 @@ struct ServerProtocol::State {
     if (!args.empty()) return error(501, "5.5.4", "Syntax: RSET");
     reset_transaction();
     reply(250, "2.0.0", "Ok");
+  }
+
+  // RFC 4954 §4: AUTH mechanism [initial-response].
+  void cmd_auth(std::string_view args) {
+    if (helo.empty() || !esmtp) return error(503, "5.5.1", "Error: send EHLO first");
+    if (authenticated) return error(503, "5.5.1", "Error: already authenticated");
+    if (has_sender)
+      return error(503, "5.5.1", "Error: AUTH not permitted during a mail transaction");
+    if (!auth_offered())
+      return error(538, "5.7.11", "Encryption required for requested authentication mechanism");
+    auto parts = split(trim(args), ' ');
+    if (parts.empty() || parts[0].empty() || parts.size() > 2 ||
+        (parts.size() == 2 && parts[1].empty()))
+      return error(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
+    std::string mechanism = to_upper(parts[0]);
+    if (std::find(opt.sasl_mechanisms.begin(), opt.sasl_mechanisms.end(), mechanism) ==
+        opt.sasl_mechanisms.end())
+      return error(504, "5.5.4", "Unrecognized authentication type");
+    SaslStart start{std::move(mechanism), std::nullopt};
+    if (parts.size() == 2) {
+      if (parts[1] == "=") {
+        start.initial_response = std::string();  // zero-length initial response
+      } else {
+        auto decoded = base64_decode(parts[1]);
+        if (!decoded) return error(501, "5.5.2", "Cannot decode initial response");
+        start.initial_response = std::move(*decoded);
+      }
+    }
+    sasl_running = true;
+    events.emplace_back(std::move(start));
+    pending = Pending::auth;
+  }
+
+  // A line in answer to a 334 challenge (RFC 4954 §4).
+  void sasl_response(std::string_view line) {
+    mode = Mode::command;
+    if (line == "*") {
+      end_sasl();
+      return error(501, "5.7.0", "Authentication cancelled");
+    }
+    auto decoded = base64_decode(line);
+    if (!decoded) {
+      end_sasl();
+      return error(501, "5.5.2", "Cannot decode response");
+    }
+    events.emplace_back(SaslResponse{std::move(*decoded)});
+    pending = Pending::auth;
   }
 
   void cmd_starttls(std::string_view args) {
@@ -478,6 +589,49 @@ void ServerProtocol::message_rejected(Reply reply) {
   s_->reply(reply);
 }
 
+void ServerProtocol::sasl_challenge(std::string_view data) {
+  auto& s = *s_;
+  if (s.pending != Pending::auth) return;
+  s.pending = Pending::none;
+  s.mode = Mode::sasl;
+  append_reply(s.out, 334, "", base64_encode(data));
+}
+
+void ServerProtocol::auth_succeeded(std::string identity) {
+  auto& s = *s_;
+  if (s.pending != Pending::auth) return;
+  s.pending = Pending::none;
+  s.sasl_running = false;
+  s.authenticated = std::move(identity);
+  s.reply(235, "2.7.0", "Authentication successful");
+}
+
+void ServerProtocol::auth_failed(AuthFailure why) {
+  auto& s = *s_;
+  if (s.pending != Pending::auth) return;
+  s.pending = Pending::none;
+  s.sasl_running = false;
+  switch (why) {
+    case AuthFailure::bad_credentials:
+      s.reply(535, "5.7.8", "Authentication credentials invalid");
+      ++s.auth_failures;
+      if (s.opt.limits.max_auth_failures != 0 &&
+          s.auth_failures >= s.opt.limits.max_auth_failures) {
+        s.reply(421, "4.7.0", s.opt.hostname + " Error: too many failed authentications");
+        s.close();
+      }
+      return;
+    case AuthFailure::malformed:
+      return s.error(501, "5.5.2", "Malformed authentication data");
+    case AuthFailure::too_weak:
+      return s.reply(534, "5.7.9", "Authentication mechanism is too weak");
+    case AuthFailure::transition_needed:
+      return s.reply(432, "4.7.12", "A password transition is needed");
+    case AuthFailure::temporary:
+      return s.reply(454, "4.7.0", "Temporary authentication failure");
+  }
+}
+
 void ServerProtocol::tls_established() {
   if (s_->pending != Pending::tls) return;
   auto& s = *s_;
@@ -488,6 +642,7 @@ void ServerProtocol::tls_established() {
   s.clear_transaction();
   s.helo.clear();
   s.esmtp = false;
+  s.authenticated.reset();
   s.in.clear();
   s.in_pos = 0;
 }
@@ -502,6 +657,13 @@ void ServerProtocol::timed_out() {
   if (s_->mode == Mode::closed) return;
   s_->reply(421, "4.4.2", s_->opt.hostname + " Error: timeout exceeded");
   s_->close();
+}
+
+bool ServerProtocol::auth_offered() const {
+  return s_->auth_offered();
+}
+const std::optional<std::string>& ServerProtocol::authenticated_identity() const {
+  return s_->authenticated;
 }
 
 Phase ServerProtocol::phase() const {
@@ -527,7 +689,8 @@ bool ServerProtocol::tls_active() const {
   return s_->tls_active;
 }
 std::string_view ServerProtocol::received_protocol() const {
-  return smtp::received_protocol(s_->esmtp, s_->tls_active, false, s_->smtputf8);
+  return smtp::received_protocol(s_->esmtp, s_->tls_active, s_->authenticated.has_value(),
+                                 s_->smtputf8);
 }
 
 }  // namespace facteur::smtp

@@ -4,17 +4,25 @@
 //
 // Implements RFC 5321 (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, VRFY, EXPN, HELP), with
 // PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531),
-// ENHANCEDSTATUSCODES (RFC 2034, RFC 3463), STARTTLS (RFC 3207), CHUNKING/BDAT (RFC 3030) and
-// the DSN parameters (RFC 3461). AUTH (RFC 4954) is not there yet (AUTH gets 502): it will come
-// as an Auth{mechanism, initial_response} event answered by auth_challenge(bytes) /
-// auth_succeeded(identity) / auth_failed(reply), the line reader switching to a SASL-response
-// mode; role submission will then refuse MAIL before AUTH.
+// ENHANCEDSTATUSCODES (RFC 2034, RFC 3463), STARTTLS (RFC 3207), CHUNKING/BDAT (RFC 3030), the
+// DSN parameters (RFC 3461) and AUTH (RFC 4954) with the submission rules of RFC 6409 / RFC 8314.
+//
+// AUTH: the protocol only frames the exchange (base64, "334 " challenges, "=" empty initial
+// response, "*" cancel, 12288-octet lines) and enforces where AUTH may happen; the mechanisms
+// are the directory's (directory/sasl.hpp): the session feeds SaslStart / SaslResponse data to
+// one and answers sasl_challenge(), auth_succeeded() or auth_failed(). AUTH is offered on roles
+// submission and submissions (on mx only with ServerOptions::auth_on_mx), and only once TLS is
+// active unless ServerOptions::plaintext_auth_allowed (loopback, trusted networks). On the
+// submission roles MAIL needs a successful AUTH first (530 5.7.0, RFC 4954 §6); whether the
+// envelope sender and From: belong to the account (553 5.7.1) is the session's decision, made
+// with authenticated_identity() when MailFrom arrives. STARTTLS forgets the authentication.
 //
 // TRUST: faces the internet. Every byte is hostile: input buffering is bounded by
-// Limits::max_command_line plus what one receive() brings, message data is streamed out, never
-// held; bare CR/LF in DATA rejects the message (no SMTP smuggling); bytes pipelined after
-// STARTTLS are discarded (no command injection into the TLS session); repeated bad commands
-// close the connection. No exceptions escape (allocation failure aside).
+// Limits::max_command_line (Limits::max_sasl_line for AUTH lines) plus what one receive()
+// brings, message data is streamed out, never held; bare CR/LF in DATA rejects the message (no
+// SMTP smuggling); bytes pipelined after STARTTLS are discarded (no command injection into the
+// TLS session); repeated bad commands or failed logins close the connection. No exceptions
+// escape (allocation failure aside).
 //
 // Driving it (one connection):
 //   ServerProtocol p(options);
@@ -22,6 +30,8 @@
 //   loop:
 //     while (auto ev = p.next_event()) {        // handle every event in order
 //       ... MailFrom -> p.accept_sender() / p.reject_sender(reply), etc.
+//       ... SaslStart/SaslResponse -> step the mechanism -> p.sasl_challenge(bytes) /
+//                                     p.auth_succeeded(identity) / p.auth_failed(why)
 //       ... StartTls -> write(p.take_output()); TLS handshake; p.tls_established()/tls_failed()
 //       ... Close    -> write(p.take_output()); close the socket; done
 //     }
@@ -39,6 +49,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "proto/smtp/envelope.hpp"
 #include "proto/smtp/received.hpp"
@@ -54,13 +65,23 @@ struct Limits {
   std::size_t max_command_line = 2048;          // bytes with CRLF; §4.5.3.1.4 says >= 512
   std::size_t max_data_line = 1000;             // bytes with CRLF (§4.5.3.1.6); 0: no limit
   std::size_t max_errors = 20;  // bad or out-of-sequence commands before 421; 0: no limit
+  // SASL response lines, CRLF included: RFC 4954 §4 lets a client send 12288 octets of base64
+  // in one line. An AUTH command line may be 64 octets longer (verb, mechanism name).
+  std::size_t max_sasl_line = 12290;
+  std::size_t max_auth_failures = 3;  // failed logins (bad credentials) before 421; 0: no limit
 };
 
 struct ServerOptions {
   std::string hostname;        // greeting, EHLO reply, 421 texts
-  Role role = Role::mx;        // informational until AUTH lands
+  Role role = Role::mx;        // submission roles offer AUTH and require it before MAIL
   bool tls_available = false;  // STARTTLS can be offered (a certificate is loaded)
   bool tls_active = false;     // the connection is already TLS (submissions, port 465)
+  // AUTH without TLS is fine (loopback peer, trusted network): RFC 4954 §4 wants a
+  // configuration that refuses it, which is the default.
+  bool plaintext_auth_allowed = false;
+  bool auth_on_mx = false;  // offer AUTH on role mx too (never by default)
+  // Mechanisms the session can run, upper case, in the order advertised.
+  std::vector<std::string> sasl_mechanisms = {"PLAIN", "LOGIN", "SCRAM-SHA-256"};
   Limits limits;
 };
 
@@ -74,7 +95,9 @@ struct Hello {
   std::string domain;  // the client's argument, as sent
   bool extended;       // EHLO
 };
-// Answer: accept_sender() or reject_sender(reply).
+// Answer: accept_sender() or reject_sender(reply). On the submission roles the connection is
+// authenticated (authenticated_identity() is set): the session checks that the sender belongs
+// to the account (553 5.7.1 otherwise).
 struct MailFrom {
   Path path;
   MailParams params;
@@ -102,6 +125,24 @@ struct MessageAborted {};
 // A transaction with an accepted sender was cleared without a message (RSET, EHLO/HELO):
 // forget the envelope.
 struct Reset {};
+// AUTH mechanism [initial-response] (RFC 4954 §4) with a mechanism of
+// ServerOptions::sasl_mechanisms (upper case). `initial_response` is base64-decoded; nullopt
+// when the client sent none ("=" gives ""). Answer: sasl_challenge(data), auth_succeeded(id)
+// or auth_failed(why).
+struct SaslStart {
+  std::string mechanism;
+  std::optional<std::string> initial_response;
+};
+// The client's answer to the last sasl_challenge(), base64-decoded. Same answers as SaslStart.
+// (A "*" cancel, bad base64 or an over-long line ends the exchange inside the protocol with a
+// 501/500 reply and no event: the session drops its mechanism object when the next SaslStart
+// comes, or at once when it sees SaslAborted.)
+struct SaslResponse {
+  std::string data;
+};
+// The exchange the session was running ended without a verdict from it (cancel, bad base64,
+// over-long line, timeout, close): drop the mechanism object. No answer.
+struct SaslAborted {};
 // STARTTLS: "220 2.0.0 Ready to start TLS" is queued, all input buffered after the command line
 // is discarded. Answer: take_output() and write it in clear, run the handshake, then
 // tls_established() (state reset, EHLO required again) or tls_failed() (closes, nothing queued).
@@ -110,8 +151,18 @@ struct StartTls {};
 // take_output() returns, then close the connection. No event follows.
 struct Close {};
 
-using Event = std::variant<Hello, MailFrom, RcptTo, MessageBegin, MessageChunk, MessageEnd,
-                           MessageAborted, Reset, StartTls, Close>;
+using Event =
+    std::variant<Hello, MailFrom, RcptTo, MessageBegin, MessageChunk, MessageEnd, MessageAborted,
+                 Reset, SaslStart, SaslResponse, SaslAborted, StartTls, Close>;
+
+// Why a login did not succeed; picks the reply (RFC 4954 §6).
+enum class AuthFailure {
+  bad_credentials,    // 535 5.7.8 (counts towards Limits::max_auth_failures)
+  malformed,          // 501 5.5.2: the client broke the mechanism's syntax
+  too_weak,           // 534 5.7.9: policy wants a stronger mechanism for this account
+  transition_needed,  // 432 4.7.12: the account must change its password first
+  temporary,          // 454 4.7.0: the directory or the store is unavailable
+};
 
 class ServerProtocol {
  public:
@@ -129,6 +180,9 @@ class ServerProtocol {
   void reject_recipient(Reply reply);
   void message_accepted(std::string_view queue_id);  // "250 2.0.0 Ok: queued as <id>"
   void message_rejected(Reply reply);
+  void sasl_challenge(std::string_view data);  // "334 base64(data)", awaits SaslResponse
+  void auth_succeeded(std::string identity);   // "235 2.7.0 Authentication successful"
+  void auth_failed(AuthFailure why);
   void tls_established();
   void tls_failed();
 
@@ -147,7 +201,11 @@ class ServerProtocol {
   const std::string& helo_name() const;  // "" before EHLO/HELO
   bool esmtp() const;                    // the last greeting was EHLO
   bool tls_active() const;
-  std::string_view received_protocol() const;  // "ESMTPS", "UTF8SMTPS"... (RFC 3848, 6531)
+  bool auth_offered() const;  // AUTH is in the EHLO reply now
+  // The identity given to auth_succeeded(); nullopt before AUTH and after STARTTLS.
+  const std::optional<std::string>& authenticated_identity() const;
+  // "ESMTPS", "ESMTPSA", "UTF8SMTPSA"... (RFC 3848, RFC 6531 §3.7.3)
+  std::string_view received_protocol() const;
 
   ~ServerProtocol();
   ServerProtocol(ServerProtocol&&) noexcept;
