@@ -3,6 +3,7 @@
 // every reply line is well formed, nothing follows Close, answers are only asked one at a time,
 // a message never exceeds the size limit, and the transcript does not depend on read
 // boundaries (when no STARTTLS happened: there the boundary decides what is discarded).
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -61,7 +62,8 @@ Transcript run(const ServerOptions& options, const std::string& stream,
       require(!closed);
       require(!p.awaiting_answer() || std::holds_alternative<MailFrom>(*ev) ||
               std::holds_alternative<RcptTo>(*ev) || std::holds_alternative<MessageEnd>(*ev) ||
-              std::holds_alternative<StartTls>(*ev));
+              std::holds_alternative<StartTls>(*ev) || std::holds_alternative<SaslStart>(*ev) ||
+              std::holds_alternative<SaslResponse>(*ev));
       std::uint8_t d = 0;
       switch (ev->index()) {
         case 0:
@@ -132,12 +134,31 @@ Transcript run(const ServerOptions& options, const std::string& stream,
           closed = true;
           require(p.closed());
           break;
+        case 10:
+        case 11:
+          // A SASL step: challenge, success or one of the failures.
+          t.events += ev->index() == 10 ? 'U' : 'u';
+          d = decide();
+          if (d % 4 == 0) {
+            p.sasl_challenge(std::string(d % 3, 'c'));
+          } else if (d % 4 == 1) {
+            p.auth_succeeded("user");
+          } else {
+            p.auth_failed(static_cast<AuthFailure>(d % 5));
+          }
+          break;
+        case 12:
+          t.events += 'a';
+          break;
       }
       require(!p.awaiting_answer());
     }
     t.output += p.take_output();
     // Bounded buffering: only a partial command line may wait for more input.
-    require(p.awaiting_answer() || p.buffered_input() <= options.limits.max_command_line);
+    // (AUTH lines and SASL responses have their own, larger limit.)
+    require(p.awaiting_answer() ||
+            p.buffered_input() <=
+                std::max(options.limits.max_command_line, options.limits.max_sasl_line + 64));
   };
   p.start();
   drain();
@@ -175,6 +196,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.limits.max_command_line = fdp.ConsumeIntegralInRange<std::size_t>(8, 600);
   options.limits.max_data_line = fdp.ConsumeIntegralInRange<std::size_t>(0, 200);
   options.limits.max_errors = fdp.ConsumeIntegralInRange<std::size_t>(0, 30);
+  options.limits.max_sasl_line = fdp.ConsumeIntegralInRange<std::size_t>(4, 400);
+  options.limits.max_auth_failures = fdp.ConsumeIntegralInRange<std::size_t>(0, 4);
+  options.plaintext_auth_allowed = fdp.ConsumeBool();
+  options.auth_on_mx = fdp.ConsumeBool();
   std::vector<std::uint8_t> answers = fdp.ConsumeBytes<std::uint8_t>(8);
   std::vector<std::size_t> cuts;
   auto ncuts = fdp.ConsumeIntegralInRange<int>(0, 16);

@@ -153,7 +153,7 @@ struct Close {};
 
 using Event =
     std::variant<Hello, MailFrom, RcptTo, MessageBegin, MessageChunk, MessageEnd, MessageAborted,
-                 Reset, SaslStart, SaslResponse, SaslAborted, StartTls, Close>;
+                 Reset, StartTls, Close, SaslStart, SaslResponse, SaslAborted>;
 
 // Why a login did not succeed; picks the reply (RFC 4954 §6).
 enum class AuthFailure {
