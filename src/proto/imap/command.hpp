@@ -103,7 +103,8 @@ struct ListCmd {
   std::string reference;
   std::vector<std::string> patterns;  // list_pattern(reference, each), decoded
   bool lsub = false;
-  bool extended = false;  // selection or return options, or a pattern list: RFC 5258 syntax
+  bool delimiter_query = false;  // LIST "" "": asks for the hierarchy delimiter only
+  bool extended = false;         // selection or return options, or a pattern list: RFC 5258 syntax
   // Selection options.
   bool select_subscribed = false;
   bool select_remote = false;

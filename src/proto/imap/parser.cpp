@@ -584,15 +584,7 @@ bool Parser::cmd_authenticate(Command& out) {
     if (ir == "=") {
       c.initial_response = std::string();
     } else {
-      const bool valid =
-          !ir.empty() && ir.size() % 4 == 0 && std::all_of(ir.begin(), ir.end(), [](char ch) {
-            return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                   (ch >= '0' && ch <= '9') || ch == '+' || ch == '/' || ch == '=';
-          });
-      const auto eq = ir.find('=');
-      if (!valid ||
-          (eq != std::string_view::npos && ir.find_first_not_of('=', eq) != std::string_view::npos))
-        return fail("Invalid base64 initial response");
+      if (ir.empty() || !is_base64(ir)) return fail("Invalid base64 initial response");
       c.initial_response = mail::decode_base64(ir);
     }
   }
@@ -768,6 +760,7 @@ bool Parser::cmd_list(bool lsub, Command& out) {
   }
   for (const auto& p : raw)
     c.patterns.push_back(list_pattern(c.reference, p));
+  c.delimiter_query = !c.extended && raw.size() == 1 && raw[0].empty();
   if (!lsub && peek() == ' ') {
     ++pos_;
     if (upper_atom() != "RETURN") return at_end() ? starve() : fail("expected RETURN");
@@ -1434,6 +1427,23 @@ std::optional<LiteralMarker> literal_at_end(std::string_view line) {
   }
   m.size = v;
   return m;
+}
+
+bool is_base64(std::string_view s) noexcept {
+  if (s.size() % 4 != 0) return false;
+  std::size_t pad = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char ch = s[i];
+    if (ch == '=') {
+      ++pad;
+      continue;
+    }
+    if (pad) return false;  // data after padding
+    if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+          ch == '+' || ch == '/'))
+      return false;
+  }
+  return pad <= 2;
 }
 
 std::string_view tag_of(std::string_view line) {

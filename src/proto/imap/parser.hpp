@@ -73,6 +73,9 @@ struct LiteralMarker {
 };
 std::optional<LiteralMarker> literal_at_end(std::string_view line);
 
+// Strict base64 (RFC 4648 §4, padded) as AUTHENTICATE responses use it; "" is valid (empty).
+bool is_base64(std::string_view text) noexcept;
+
 // The tag at the start of a line, if it is a valid tag ("" otherwise).
 std::string_view tag_of(std::string_view line);
 
