@@ -60,6 +60,19 @@ def loadavg():
     return os.getloadavg()[0]
 
 
+def pressure():
+    """Linux PSI: share of the last 60 s in which some task waited for CPU / for I/O. High
+    values mean other work on the machine competed with the benchmark."""
+    out = {}
+    for res in ("cpu", "io"):
+        try:
+            first = open(f"/proc/pressure/{res}").readline().split()
+            out[res] = float(dict(kv.split("=") for kv in first[1:])["avg60"])
+        except (OSError, KeyError, ValueError, IndexError):
+            out[res] = None
+    return out
+
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -465,7 +478,7 @@ class Bench:
         def out(cmd):
             try:
                 return run(cmd, check=False, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT).stdout.strip().splitlines()[0]
+                           stderr=subprocess.DEVNULL).stdout.strip().splitlines()[0]
             except (OSError, IndexError):
                 return "?"
         root = Path(__file__).resolve().parent.parent
@@ -481,6 +494,7 @@ class Bench:
             "postfix": out(["postconf", "-d", "-h", "mail_version"]),
             "dovecot": out(["dovecot", "--version"]),
             "loadavg_start": loadavg(),
+            "pressure_start": pressure(),
         }
 
     # ---------------------------------------------------------------- SMTP
@@ -501,7 +515,7 @@ class Bench:
         self.facteur.stop()
         # The 250 already is durable delivery: the rate is the generator's.
         r["delivered_per_s"] = r["msgs_per_s"] if r["success"] else 0
-        r["loadavg"] = load
+        r["loadavg"], r["pressure"] = load, pressure()
         return r
 
     def smtp_postfix(self, sc):
@@ -519,7 +533,7 @@ class Bench:
                             self.args.max_seconds)
         drained = self.postfix.wait_drained(base + r["ok"], max(60, r["seconds"] * 4))
         r["server_cpu_s"] = tree_cpu_seconds(self.postfix.pid()) - cpu0
-        r["loadavg"] = load
+        r["loadavg"], r["pressure"] = load, pressure()
         r["drained"] = drained
         if not drained:
             r["success"] = False
@@ -535,9 +549,11 @@ class Bench:
         a = self.args
         scenarios = []
         for pipelining in (True, False):
+            # Without pipelining, half the messages: the run would otherwise blow the time budget.
+            n = self.smtp_messages if pipelining else self.smtp_messages // 2
             scenarios.append({"name": f"SMTP {a.smtp_clients} clients, "
                                       f"{'pipelining' if pipelining else 'no pipelining'}",
-                              "connections": a.smtp_clients, "messages": self.smtp_messages,
+                              "connections": a.smtp_clients, "messages": n,
                               "size": a.size, "per_connection": a.per_connection,
                               "pipelining": pipelining})
         for pipelining in (True, False):
@@ -610,13 +626,13 @@ class Bench:
             for port, _pid in servers.values():  # warm-up: Dovecot builds its indexes here
                 one(port)
             runs = {name: [] for name in servers}
-            for i in range(self.args.runs):
+            for i in range(self.args.pop3_runs):
                 for name, (port, pid) in servers.items():
-                    load = loadavg()
+                    load, psi = loadavg(), pressure()
                     cpu0 = tree_cpu_seconds(pid())
                     r = one(port)
                     r["server_cpu_s"] = tree_cpu_seconds(pid()) - cpu0
-                    r["loadavg"] = load
+                    r["loadavg"], r["pressure"] = load, psi
                     r["delivered_per_s"] = r["msgs_per_s"] if r["success"] else 0
                     runs[name].append(r)
                 log(f"  run {i + 1}: " + ", ".join(
@@ -649,6 +665,11 @@ class Bench:
         f = entry["summary"]["facteur"]["rate"]["median"]
         o = entry["summary"][other]["rate"]["median"]
         entry["ratio"] = f / o if o else None
+        # Runs are interleaved, so run i of each server saw about the same machine: the median
+        # of the per-run ratios is less sensitive to load that comes and goes.
+        pairs = [a["delivered_per_s"] / b["delivered_per_s"]
+                 for a, b in zip(runs["facteur"], runs[other]) if b["delivered_per_s"]]
+        entry["pair_ratio"] = statistics.median(pairs) if pairs else None
         fc = entry["summary"]["facteur"]["cpu_ms_per_msg"]
         oc = entry["summary"][other]["cpu_ms_per_msg"]
         entry["cpu_ratio"] = oc / fc if fc else None
@@ -673,6 +694,8 @@ class Bench:
             other = "postfix" if e["kind"] == "smtp" else "dovecot"
             os_ = e["summary"][other]
             ratio = f"{e['ratio']:.2f}x" if e["ratio"] else "n/a"
+            if e.get("pair_ratio"):
+                ratio += f" (pairs {e['pair_ratio']:.2f}x)"
             if e["kind"] == "smtp":
                 notes = (f"Postfix accepted {os_['accepted_rate']['median']:.0f}/s; p50/p99 ms "
                          f"F {fs['p50_ms']:.1f}/{fs['p99_ms']:.1f}, "
@@ -692,8 +715,13 @@ class Bench:
         lines.append("")
         lines.append("SMTP: Facteur's rate is to the 250 (fsync'd and committed); Postfix's is to "
                      "the last file in the Maildirs (queue drained).")
-        lines.append(f"Median of {self.args.runs} runs, (-x%/+y%) = distance of the slowest and "
-                     "fastest run from the median.")
+        lines.append(f"Median of {self.args.runs} (SMTP) / {self.args.pop3_runs} (POP3) runs; "
+                     "(-x%/+y%) = distance of the slowest and fastest run from the median; "
+                     "pairs = median of the ratios of runs made back to back.")
+        m = self.results["machine"]
+        lines.append(f"Machine load: load average {m['loadavg_start']:.1f} at the start, "
+                     f"{m.get('loadavg_end', 0):.1f} at the end; CPU/IO pressure (PSI avg60) "
+                     f"at the start {m['pressure_start']}.")
         return "\n".join(lines)
 
     def profile(self, out):
@@ -767,7 +795,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--build", required=True, help="build directory with facteur and bench/")
     p.add_argument("--work", default="/var/tmp/facteur-bench", help="scratch directory")
-    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--runs", type=int, default=3, help="runs of each SMTP measurement")
+    p.add_argument("--pop3-runs", type=int, default=5, help="runs of each POP3 measurement")
     p.add_argument("--only", choices=["smtp", "pop3"])
     p.add_argument("--quick", action="store_true", help="a tenth of the messages (smoke test)")
     p.add_argument("--profile", action="store_true", help="also record perf profiles")
@@ -775,7 +804,7 @@ def main():
     p.add_argument("--size", type=int, default=10240, help="bytes per message")
     p.add_argument("--smtp-clients", type=int, default=20)
     p.add_argument("--smtp-messages", type=int, default=20000)
-    p.add_argument("--smtp-one-messages", type=int, default=2000,
+    p.add_argument("--smtp-one-messages", type=int, default=1000,
                    help="messages for the one-client SMTP runs")
     p.add_argument("--per-connection", type=int, default=100)
     p.add_argument("--pop3-single", type=int, default=5000)
