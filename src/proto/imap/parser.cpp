@@ -815,7 +815,18 @@ bool Parser::cmd_append_message() {
     ++pos_;
   }
   if (!expect('{')) return false;
-  if (!number64(m.size)) return false;
+  // The size saturates: the protocol refuses an oversized message with NO [TOOBIG].
+  {
+    const std::size_t start = pos_;
+    std::uint64_t v = 0;
+    while (!at_end() && in_[pos_] >= '0' && in_[pos_] <= '9') {
+      const auto d = std::uint64_t(in_[pos_] - '0');
+      v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+      ++pos_;
+    }
+    if (pos_ == start) return at_end() ? starve() : fail("expected a number");
+    m.size = v;
+  }
   if (peek() == '+') {
     m.synchronizing = false;
     ++pos_;

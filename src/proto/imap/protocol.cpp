@@ -383,7 +383,9 @@ std::optional<Event> Protocol::Impl::step_command() {
       starved = true;
       return std::nullopt;
     case LineStatus::too_long: {
-      std::string t(tag_of(cmd.empty() ? std::string_view(in).substr(pos) : std::string_view(cmd)));
+      std::string t(tag_of(!cmd.empty()    ? std::string_view(cmd)
+                           : !line.empty() ? line
+                                           : std::string_view(in).substr(pos)));
       if (!line.empty()) {
         // The full line is consumed; honour a literal at its end.
         const auto m = literal_at_end(strip_eol(line));
