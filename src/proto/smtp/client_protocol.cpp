@@ -181,6 +181,26 @@ std::string encode_orcpt(const OriginalRecipient& orcpt) {
   return out;
 }
 
+namespace {
+
+// The message in flight.
+struct Txn {
+  OutboundMessage msg;
+  std::string converted;  // the 7-bit copy, when converted
+  std::string_view payload;
+  std::uint64_t wire_size = 0;
+  MessageResult result;
+  std::vector<bool> resolved;
+  std::size_t sent = 0;  // RCPT commands sent
+  std::size_t rcpt_replies = 0;
+  std::vector<std::size_t> accepted;
+  bool mail_failed = false;
+  bool chunking = false;
+  bool data_queued = false;
+};
+
+}  // namespace
+
 struct ClientProtocol::State {
   ClientOptions opt;
   Stage stage = Stage::opening;
@@ -201,21 +221,6 @@ struct ClientProtocol::State {
   bool authenticated = false;
   bool rset_needed = false;
 
-  // The message in flight.
-  struct Txn {
-    OutboundMessage msg;
-    std::string converted;  // the 7-bit copy, when converted
-    std::string_view payload;
-    std::uint64_t wire_size = 0;
-    MessageResult result;
-    std::vector<bool> resolved;
-    std::size_t sent = 0;  // RCPT commands sent
-    std::size_t rcpt_replies = 0;
-    std::vector<std::size_t> accepted;
-    bool mail_failed = false;
-    bool chunking = false;
-    bool data_queued = false;
-  };
   std::optional<Txn> txn;
 
   // Message data being written.
