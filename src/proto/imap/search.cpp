@@ -41,7 +41,7 @@ std::int64_t day_of(std::int64_t unix, int offset_minutes) {
 }  // namespace
 
 SearchProgram::SearchProgram(const SearchKey& key, const SearchContext& context)
-    : root_(std::make_unique<Node>()), context_(context) {
+    : key_(std::make_unique<SearchKey>(key)), root_(std::make_unique<Node>()), context_(context) {
   // Iterative build would be longer; the parser bounds the depth (ParserOptions::max_depth).
   struct Builder {
     const SearchContext& ctx;
@@ -80,7 +80,7 @@ SearchProgram::SearchProgram(const SearchKey& key, const SearchContext& context)
     }
   };
   Builder b{context_, needs_text_, uses_modseq_};
-  b.build(key, *root_);
+  b.build(*key_, *root_);
 }
 
 SearchProgram::~SearchProgram() = default;

@@ -56,6 +56,7 @@ struct SearchContext {
 
 class SearchProgram {
  public:
+  // Copies what it needs of `key`: the program does not refer to it afterwards.
   SearchProgram(const SearchKey& key, const SearchContext& context);
   ~SearchProgram();
   SearchProgram(SearchProgram&&) noexcept;
@@ -68,6 +69,7 @@ class SearchProgram {
 
  private:
   struct Node;
+  std::unique_ptr<SearchKey> key_;  // owned copy; nodes point into it
   std::unique_ptr<Node> root_;
   SearchContext context_;
   bool needs_text_ = false;
