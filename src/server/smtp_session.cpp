@@ -217,11 +217,14 @@ net::awaitable<void> SmtpSession::on_message_end() {
   message.blob = std::move(blob_);
   message.internal_date = std::time(nullptr);
   auto size = message.blob->size();
-  auto receipt = co_await net::await_callback<Result<store::DeliveryReceipt>>(
-      [this, message = std::make_shared<delivery::InboundMessage>(std::move(message))](
-          auto done) mutable {
-        asio::post(ctx_.workers.pool(), [this, message, done]() mutable {
-          ctx_.delivery.deliver(std::move(*message), done);
+  // The message stays in this frame until the delivery calls back, and the lambda captures only
+  // pointers: g++ 12 may destroy the temporaries of a co_await full-expression twice, and a
+  // captured shared_ptr then released its control block twice (heap corruption under load).
+  delivery::InboundMessage* pending = &message;
+  auto receipt =
+      co_await net::await_callback<Result<store::DeliveryReceipt>>([this, pending](auto done) {
+        asio::post(ctx_.workers.pool(), [this, pending, done = std::move(done)]() mutable {
+          ctx_.delivery.deliver(std::move(*pending), std::move(done));
         });
       });
   routes_.clear();
