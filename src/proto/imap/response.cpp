@@ -1,6 +1,8 @@
 #include "proto/imap/response.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 
 #include "mail/charset.hpp"
 #include "mail/date.hpp"
@@ -37,6 +39,46 @@ void append_status(std::string& out, std::string_view code, std::string_view tex
   append_text(out, text);
   if (code.empty() && text.empty()) out += "done";
   out += kCrlf;
+}
+
+// IMAP date-time (RFC 9051 §9 date-time, date-day-fixed) written in place: no allocation.
+void append_date_time(std::string& out, std::int64_t unix, int offset_minutes) {
+  using namespace std::chrono;
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::int64_t local = unix + std::int64_t(offset_minutes) * 60;
+  const std::int64_t day = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+  const std::int64_t sec = local - day * 86400;
+  const year_month_day ymd{sys_days{days{day}}};
+  char buf[32];
+  char* p = buf;
+  auto two = [&](unsigned v) {
+    *p++ = char('0' + v / 10 % 10);
+    *p++ = char('0' + v % 10);
+  };
+  const unsigned d = unsigned(ymd.day());
+  *p++ = d < 10 ? ' ' : char('0' + d / 10);
+  *p++ = char('0' + d % 10);
+  *p++ = '-';
+  const auto mon = kMonths[(unsigned(ymd.month()) + 11) % 12];
+  for (char c : mon)
+    *p++ = c;
+  *p++ = '-';
+  const int y = std::clamp(int(ymd.year()), 0, 9999);
+  two(unsigned(y / 100));
+  two(unsigned(y % 100));
+  *p++ = ' ';
+  two(unsigned(sec / 3600));
+  *p++ = ':';
+  two(unsigned(sec / 60 % 60));
+  *p++ = ':';
+  two(unsigned(sec % 60));
+  *p++ = ' ';
+  *p++ = offset_minutes < 0 ? '-' : '+';
+  const unsigned off = unsigned(offset_minutes < 0 ? -offset_minutes : offset_minutes);
+  two(off / 60 % 100);
+  two(off % 60);
+  out.append(buf, p);
 }
 
 bool is_7bit_quotable(std::string_view s) {
@@ -444,8 +486,7 @@ void FetchWriter::flags(FlagBits system, std::span<const std::string> keywords) 
 void FetchWriter::internal_date(std::int64_t unix_seconds, int offset_minutes) {
   sep();
   *out_ += "INTERNALDATE \"";
-  *out_ += mail::format_imap_date_time(std::chrono::sys_seconds(std::chrono::seconds(unix_seconds)),
-                                       offset_minutes);
+  append_date_time(*out_, unix_seconds, offset_minutes);
   *out_ += '"';
 }
 
@@ -469,7 +510,7 @@ void FetchWriter::save_date(std::optional<std::int64_t> unix) {
     return;
   }
   *out_ += "SAVEDATE \"";
-  *out_ += mail::format_imap_date_time(std::chrono::sys_seconds(std::chrono::seconds(*unix)), 0);
+  append_date_time(*out_, *unix, 0);
   *out_ += '"';
 }
 
