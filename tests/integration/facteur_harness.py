@@ -94,6 +94,9 @@ class FacteurServer:
         self.data_dir = os.path.join(self.dir, "data")
         self.log_path = os.path.join(self.dir, "facteur.log")
         self.keep = keep or bool(os.environ.get("FACTEUR_KEEP"))
+        # Without loopback among the trusted networks, plaintext POP3 logins need STLS first.
+        trusted = self.settings.get("trusted_networks", ["127.0.0.0/8"])
+        self.pop3_tls = not any(n.startswith("127.") for n in trusted)
         self.proc = None
         self._log = None
         self.ports = {}
@@ -216,6 +219,8 @@ class FacteurServer:
     def pop3(self, user, password, timeout=30):
         p = poplib.POP3(self.host, self.port("pop3"), timeout=timeout)
         try:
+            if self.pop3_tls:
+                p.stls(insecure_tls_context())
             p.user(user)
             p.pass_(password)
         except BaseException:

@@ -375,9 +375,11 @@ class SmtpDeliveryTest(ServerTestCase):
 
 
 class SmtpLimitsTest(ServerTestCase):
-    server_kwargs = {"sections": {"smtp": {
+    # Loopback is not trusted here, so the per-address connection cap applies to the tests.
+    server_kwargs = {"settings": {"trusted_networks": []}, "sections": {"smtp": {
         "max_message_size": 20000, "max_recipients": 3, "max_errors": 4,
-        "max_command_line": 512, "command_timeout": 2, "data_timeout": 2}}}
+        "max_command_line": 512, "command_timeout": 2, "data_timeout": 2,
+        "max_connections_per_ip": 3}}}
     users = {ALICE: PW}
 
     def raw(self, **kw):
@@ -475,6 +477,33 @@ class SmtpLimitsTest(ServerTestCase):
             self.assertTrue(texts[0].startswith("4.4.2"), texts)
             self.assertTrue(c.at_eof())
         self.assertEqual(self.server.find(ALICE, PW, t), [])
+
+    def test_connections_per_address(self):
+        """RFC 5321 §3.8 / §4.2.3 (421 when the service cannot take the client now): past
+        max_connections_per_ip the next connection gets 421 4.7.0 and is closed; a slot
+        frees when a client leaves."""
+        clients = [self.raw(ehlo=None) for _ in range(3)]
+        try:
+            for c in clients:
+                self.assertEqual(c.greeting[0], 220)
+            with self.raw(ehlo=None) as refused:
+                code, texts = refused.greeting
+                self.assertEqual(code, 421, texts)
+                self.assertTrue(texts[0].startswith("4.7.0"), texts)
+                self.assertTrue(refused.at_eof())
+            clients.pop().cmd("QUIT")
+            deadline = time.monotonic() + 5
+            while True:  # the slot is freed when the server has finished the session
+                c = self.raw(ehlo=None)
+                if c.greeting[0] == 220 or time.monotonic() > deadline:
+                    break
+                c.close()
+                time.sleep(0.05)
+            self.assertEqual(c.greeting[0], 220)
+            clients.append(c)
+        finally:
+            for c in clients:
+                c.close()
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
