@@ -1,0 +1,137 @@
+#include "filter/bayes.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace facteur::filter {
+
+double token_probability(double a, double na, double b, double nb, const BayesParams& params) {
+  double n = a + b;
+  double p = params.x;
+  if (na > 0 && nb > 0) {
+    double fa = a / na, fb = b / nb;
+    if (fa + fb > 0) p = fa / (fa + fb);
+  }
+  return (params.s * params.x + n * p) / (params.s + n);
+}
+
+double chi2q(double chi2, std::size_t dof) {
+  // Q(chi2 | dof) for even dof: exp(-m) * sum_{i < dof/2} m^i / i!, summed in the log domain
+  // so that large m does not underflow before the terms catch up.
+  double m = chi2 / 2.0;
+  if (m <= 0) return 1.0;
+  double log_term = -m;
+  double sum = std::exp(log_term);
+  double log_m = std::log(m);
+  for (std::size_t i = 1; i < dof / 2; ++i) {
+    log_term += log_m - std::log(static_cast<double>(i));
+    sum += std::exp(log_term);
+  }
+  return std::min(sum, 1.0);
+}
+
+double chi_square_combine(std::span<const double> probabilities) {
+  if (probabilities.empty()) return 0.5;
+  double ln_ham = 0, ln_abuse = 0;
+  for (double f : probabilities) {
+    f = std::clamp(f, 1e-6, 1.0 - 1e-6);
+    ln_ham += std::log(f);          // small when tokens say abuse
+    ln_abuse += std::log(1.0 - f);  // small when tokens say ham
+  }
+  std::size_t dof = 2 * probabilities.size();
+  // Near 1 when the probabilities are consistent with "all high" (abuse-like tokens).
+  double h = chi2q(-2.0 * ln_ham, dof);
+  // Near 1 when they are consistent with "all low" (ham-like tokens).
+  double s = chi2q(-2.0 * ln_abuse, dof);
+  return (1.0 + h - s) / 2.0;
+}
+
+namespace {
+
+// Combines the most significant of the given token probabilities.
+double combine_top(std::vector<double>& f, const BayesParams& params, std::size_t* used) {
+  auto strength = [](double p) { return std::abs(p - 0.5); };
+  std::vector<double> keep;
+  keep.reserve(f.size());
+  for (double p : f)
+    if (strength(p) >= params.min_deviation) keep.push_back(p);
+  if (keep.size() > params.max_tokens) {
+    std::nth_element(keep.begin(), keep.begin() + static_cast<std::ptrdiff_t>(params.max_tokens),
+                     keep.end(), [&](double a, double b) { return strength(a) > strength(b); });
+    keep.resize(params.max_tokens);
+  }
+  if (used) *used = keep.size();
+  return chi_square_combine(keep);
+}
+
+}  // namespace
+
+BayesResult classify(std::span<const std::uint64_t> tokens,
+                     std::span<const BayesModel* const> models, const BayesParams& params) {
+  BayesResult r;
+  LabelCounts n{};
+  for (const BayesModel* m : models)
+    for (std::size_t k = 0; k < kLabels; ++k)
+      n[k] += m->messages()[k];
+  double n_ham = n[0];
+  double n_abuse = 0;
+  for (std::size_t k = 1; k < kLabels; ++k)
+    n_abuse += n[k];
+  if (n_ham < params.min_ham || n_abuse < params.min_abuse) return r;
+  r.abstained = false;
+
+  // Counts of the known tokens.
+  std::vector<LabelCounts> counts;
+  counts.reserve(tokens.size());
+  for (std::uint64_t t : tokens) {
+    LabelCounts c{};
+    bool any = false;
+    for (const BayesModel* m : models) {
+      LabelCounts mc = m->lookup(t);
+      for (std::size_t k = 0; k < kLabels; ++k) {
+        c[k] += mc[k];
+        any = any || mc[k] != 0;
+      }
+    }
+    if (any) counts.push_back(c);
+  }
+
+  std::vector<double> f;
+  f.reserve(counts.size());
+  for (const auto& c : counts) {
+    double abuse = 0;
+    for (std::size_t k = 1; k < kLabels; ++k)
+      abuse += c[k];
+    // Probability of "abuse": a = abuse count, b = ham count.
+    f.push_back(token_probability(abuse, n_abuse, c[0], n_ham, params));
+  }
+  r.p_abuse = combine_top(f, params, &r.tokens_used);
+
+  // Which abuse label: each against the other abuse labels.
+  double best = -1;
+  for (std::size_t k = 1; k < kLabels; ++k) {
+    if (n[k] < params.min_label) continue;
+    double n_other = n_abuse - n[k];
+    if (n_other <= 0) {
+      r.p_label[k] = 1.0;
+    } else {
+      f.clear();
+      for (const auto& c : counts) {
+        double other = 0;
+        for (std::size_t j = 1; j < kLabels; ++j)
+          if (j != k) other += c[j];
+        if (c[k] + other == 0) continue;
+        f.push_back(token_probability(c[k], n[k], other, n_other, params));
+      }
+      r.p_label[k] = combine_top(f, params, nullptr);
+    }
+    if (r.p_label[k] > best) {
+      best = r.p_label[k];
+      r.best = static_cast<Label>(k);
+    }
+  }
+  return r;
+}
+
+}  // namespace facteur::filter

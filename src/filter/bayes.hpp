@@ -1,0 +1,50 @@
+// The statistical classifier: Robinson's per-token probabilities with a belief prior, combined
+// with Fisher's chi-square method (G. Robinson, "A Statistical Approach to the Spam Problem",
+// 2003; the combining used by SpamBayes and SpamAssassin's Bayes). First "abuse or ham" over all
+// abuse labels together; then, for the label, each abuse label against the other abuse labels.
+// Several models (site-wide and the recipient's own) are summed token by token.
+// Trust: sees tokens of internet input; O(tokens log tokens).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "filter/bayes_model.hpp"
+#include "filter/verdict.hpp"
+
+namespace facteur::filter {
+
+struct BayesParams {
+  double s = 0.45;               // strength of the prior (in messages)
+  double x = 0.5;                // prior probability of an unknown token
+  double min_deviation = 0.1;    // tokens with |f - 0.5| below this are ignored
+  std::size_t max_tokens = 150;  // most significant tokens combined
+  std::uint32_t min_ham = 20;    // fewer ham messages learned: abstain
+  std::uint32_t min_abuse = 20;  // fewer abuse messages learned: abstain
+  std::uint32_t min_label = 5;   // an abuse label needs this many messages to be chosen
+};
+
+struct BayesResult {
+  bool abstained = true;  // not enough training: no opinion
+  double p_abuse = 0.5;   // 0 = surely ham, 1 = surely abuse
+  // Per abuse label, its probability against the other abuse labels (ham slot unused).
+  std::array<double, kLabels> p_label{};
+  Label best = Label::spam;  // the most likely abuse label
+  std::size_t tokens_used = 0;
+};
+
+// Robinson's f(w): (s*x + n*p) / (s + n) with p = (a/na) / (a/na + b/nb), n = a + b.
+double token_probability(double a, double na, double b, double nb, const BayesParams& params);
+
+// Fisher's combining of token probabilities: the indicator (1 + H - S) / 2 in [0, 1].
+double chi_square_combine(std::span<const double> probabilities);
+
+// Upper tail of the chi-square distribution with `dof` (even) degrees of freedom.
+double chi2q(double chi2, std::size_t dof);
+
+BayesResult classify(std::span<const std::uint64_t> tokens,
+                     std::span<const BayesModel* const> models, const BayesParams& params = {});
+
+}  // namespace facteur::filter

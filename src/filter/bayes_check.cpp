@@ -1,0 +1,78 @@
+#include <fmt/format.h>
+
+#include "filter/checks.hpp"
+
+namespace facteur::filter {
+namespace {
+
+class BayesCheck final : public Check {
+ public:
+  BayesCheck(std::shared_ptr<const ModelStore> store, BayesParams params, BayesPoints points,
+             TokenizerOptions tokenizer, bool account_models)
+      : store_(std::move(store)),
+        params_(params),
+        points_(points),
+        tokenizer_(tokenizer),
+        account_models_(account_models) {}
+
+  std::string_view name() const noexcept override { return "bayes"; }
+
+  void run(const MessageView& m, const Context& ctx, Verdict& v) const override {
+    if (!store_) return;
+    auto global = store_->global();
+    auto own = account_models_ ? store_->account(ctx.account) : nullptr;
+    const BayesModel* models[2];
+    std::size_t n = 0;
+    if (global) models[n++] = global.get();
+    if (own) models[n++] = own.get();
+    if (n == 0) return;
+    auto tokens = tokenize(m, tokenizer_);
+    BayesResult r = classify(tokens, std::span(models, n), params_);
+    if (r.abstained) return;
+    double p = r.p_abuse;
+    double pts = 0;
+    if (p >= 0.999)
+      pts = points_.p999;
+    else if (p >= 0.99)
+      pts = points_.p99;
+    else if (p >= 0.95)
+      pts = points_.p95;
+    else if (p >= 0.80)
+      pts = points_.p80;
+    else if (p >= 0.60)
+      pts = points_.p60;
+    else if (p <= 0.001)
+      pts = points_.h001;
+    else if (p <= 0.01)
+      pts = points_.h01;
+    else if (p <= 0.20)
+      pts = points_.h20;
+    if (pts == 0) return;
+    Label label = Label::spam;
+    if (pts > 0 && r.p_label[static_cast<std::size_t>(r.best)] >= 0.6) label = r.best;
+    std::string text =
+        pts > 0
+            ? fmt::format("statistical classifier: {:.1f}% likely {} ({} tokens{})", p * 100,
+                          to_string(label), r.tokens_used, own ? ", with the account's model" : "")
+            : fmt::format("statistical classifier: {:.1f}% likely legitimate ({} tokens)",
+                          (1 - p) * 100, r.tokens_used);
+    v.add("bayes", pts, pts > 0 ? label : Label::ham, std::move(text));
+  }
+
+ private:
+  std::shared_ptr<const ModelStore> store_;
+  BayesParams params_;
+  BayesPoints points_;
+  TokenizerOptions tokenizer_;
+  bool account_models_;
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_bayes_check(std::shared_ptr<const ModelStore> store, BayesParams params,
+                                        BayesPoints points, TokenizerOptions tokenizer,
+                                        bool account_models) {
+  return std::make_unique<BayesCheck>(std::move(store), params, points, tokenizer, account_models);
+}
+
+}  // namespace facteur::filter

@@ -1,0 +1,162 @@
+#include "filter/brands.hpp"
+
+#include "base/strings.hpp"
+#include "filter/text_norm.hpp"
+
+namespace facteur::filter {
+namespace {
+
+std::vector<Brand> builtin_brands() {
+  // Keywords are chosen so that a plain word of everyday text does not name a brand ("chase
+  // bank", not "chase").
+  return {
+      {"PayPal",
+       {"paypal"},
+       {"paypal.com", "paypal.fr", "paypal.co.uk", "paypal.de", "paypal.me", "paypalobjects.com",
+        "paypal-communication.com", "paypal.be"}},
+      {"eBay",
+       {"ebay"},
+       {"ebay.com", "ebay.fr", "ebay.co.uk", "ebay.de", "ebay.ca", "ebay.com.au", "ebay.it",
+        "ebay.es", "ebaystatic.com", "ebayimg.com", "ebay.be"}},
+      {"Amazon",
+       {"amazon com", "amazon prime", "amazon account", "amazon payments", "amazon fr"},
+       {"amazon.com", "amazon.fr", "amazon.co.uk", "amazon.de", "amazon.ca", "amazon.it",
+        "amazon.es", "amazonses.com", "amazon.jobs"}},
+      {"Apple",
+       {"apple id", "apple support", "itunes", "icloud", "apple store", "app store"},
+       {"apple.com", "icloud.com", "me.com", "itunes.com", "mac.com"}},
+      {"Microsoft",
+       {"microsoft", "office 365", "office365", "outlook team", "hotmail team", "windows live",
+        "microsoft account"},
+       {"microsoft.com", "live.com", "outlook.com", "hotmail.com", "office.com", "office365.com",
+        "microsoftonline.com", "msn.com", "windows.com", "live.fr", "hotmail.fr"}},
+      {"Google",
+       {"google", "gmail team"},
+       {"google.com", "gmail.com", "googlemail.com", "youtube.com", "google.fr", "google.co.uk"}},
+      {"Facebook",
+       {"facebook", "instagram"},
+       {"facebook.com", "facebookmail.com", "instagram.com", "meta.com", "fb.com"}},
+      {"Netflix", {"netflix"}, {"netflix.com"}},
+      {"DHL", {"dhl"}, {"dhl.com", "dhl.de", "dhl.fr", "dhl.co.uk"}},
+      {"FedEx", {"fedex"}, {"fedex.com"}},
+      {"UPS",
+       {"ups delivery", "ups shipment", "ups tracking", "united parcel service"},
+       {"ups.com"}},
+      {"La Poste",
+       {"la poste", "colissimo", "chronopost"},
+       {"laposte.fr", "laposte.net", "colissimo.fr", "chronopost.fr"}},
+      {"Bank of America", {"bank of america"}, {"bankofamerica.com", "bofa.com"}},
+      {"Wells Fargo", {"wells fargo"}, {"wellsfargo.com", "wf.com"}},
+      {"Chase",
+       {"chase bank", "jpmorgan chase", "chase online", "chase manhattan"},
+       {"chase.com", "jpmorganchase.com", "jpmorgan.com"}},
+      {"Citibank",
+       {"citibank", "citigroup", "citi cards", "citicards"},
+       {"citibank.com", "citi.com", "citigroup.com", "citicards.com", "citibank.co.uk"}},
+      {"Barclays", {"barclays"}, {"barclays.co.uk", "barclays.com", "barclaycard.co.uk"}},
+      {"HSBC", {"hsbc"}, {"hsbc.com", "hsbc.co.uk", "hsbc.fr"}},
+      {"Lloyds",
+       {"lloyds tsb", "lloyds bank"},
+       {"lloydstsb.com", "lloydsbank.com", "lloydstsb.co.uk", "lloydsbank.co.uk"}},
+      {"NatWest", {"natwest"}, {"natwest.com"}},
+      {"Halifax", {"halifax bank", "halifax online"}, {"halifax.co.uk", "halifax-online.co.uk"}},
+      {"Nationwide", {"nationwide building society"}, {"nationwide.co.uk"}},
+      {"Santander", {"santander"}, {"santander.co.uk", "santander.com", "santander.fr"}},
+      {"Washington Mutual", {"washington mutual", "wamu"}, {"wamu.com"}},
+      {"U.S. Bank", {"us bank", "u s bank", "usbank"}, {"usbank.com"}},
+      {"SunTrust", {"suntrust"}, {"suntrust.com"}},
+      {"Fifth Third", {"fifth third bank", "fifth third"}, {"53.com"}},
+      {"Charter One", {"charter one bank", "charter one"}, {"charterone.com"}},
+      {"Regions", {"regions bank"}, {"regions.com"}},
+      {"Wachovia", {"wachovia"}, {"wachovia.com"}},
+      {"National City", {"national city bank"}, {"nationalcity.com"}},
+      {"KeyBank", {"keybank"}, {"key.com"}},
+      {"Commonwealth Bank", {"commonwealth bank", "commbank", "netbank"}, {"commbank.com.au"}},
+      {"Westpac", {"westpac"}, {"westpac.com.au"}},
+      {"ANZ", {"anz bank", "anz internet banking"}, {"anz.com", "anz.com.au"}},
+      {"BNP Paribas", {"bnp paribas", "bnp"}, {"bnpparibas.com", "bnpparibas.fr", "bnpparibas"}},
+      {"Societe Generale", {"societe generale"}, {"societegenerale.fr", "societegenerale.com"}},
+      {"Credit Agricole", {"credit agricole"}, {"credit-agricole.fr", "credit-agricole.com"}},
+      {"La Banque Postale", {"banque postale"}, {"labanquepostale.fr"}},
+      {"Caisse d'Epargne", {"caisse d epargne", "caisse epargne"}, {"caisse-epargne.fr"}},
+      {"Credit Mutuel", {"credit mutuel"}, {"creditmutuel.fr", "cmut.fr"}},
+      {"LCL", {"lcl"}, {"lcl.fr"}},
+      {"Visa", {"verified by visa", "visa card", "carte visa"}, {"visa.com", "visa.fr"}},
+      {"MasterCard", {"mastercard"}, {"mastercard.com", "mastercard.fr"}},
+      {"American Express",
+       {"american express", "amex"},
+       {"americanexpress.com", "aexp.com", "amex.fr"}},
+      {"Western Union", {"western union"}, {"westernunion.com"}},
+      {"IRS", {"internal revenue service", "irs"}, {"irs.gov"}},
+      {"Impots",
+       {"impots gouv", "dgfip", "tresor public", "direction generale des finances"},
+       {"impots.gouv.fr", "dgfip.finances.gouv.fr"}},
+      {"Ameli", {"assurance maladie", "ameli"}, {"ameli.fr", "assurance-maladie.fr"}},
+      {"DocuSign", {"docusign"}, {"docusign.com", "docusign.net"}},
+      {"Dropbox", {"dropbox"}, {"dropbox.com", "dropboxmail.com"}},
+      {"LinkedIn", {"linkedin"}, {"linkedin.com"}},
+      {"Yahoo",
+       {"yahoo team", "yahoo account", "yahoo billing"},
+       {"yahoo.com", "yahoo.fr", "yahoo.co.uk"}},
+      {"AOL", {"aol billing", "aol member", "aol account"}, {"aol.com"}},
+      {"EarthLink", {"earthlink"}, {"earthlink.net"}},
+      {"e-gold", {"e gold"}, {"e-gold.com"}},
+      {"Coinbase", {"coinbase"}, {"coinbase.com"}},
+      {"Binance", {"binance"}, {"binance.com"}},
+  };
+}
+
+}  // namespace
+
+bool host_in_domain(std::string_view host, std::string_view domain) noexcept {
+  if (domain.empty() || host.size() < domain.size()) return false;
+  if (!iequals(host.substr(host.size() - domain.size()), domain)) return false;
+  return host.size() == domain.size() || host[host.size() - domain.size() - 1] == '.';
+}
+
+BrandList::BrandList() : brands_(builtin_brands()) {
+  rebuild();
+}
+
+BrandList::BrandList(std::vector<Brand> brands) : brands_(std::move(brands)) {
+  rebuild();
+}
+
+void BrandList::add(Brand brand) {
+  brands_.push_back(std::move(brand));
+  rebuild();
+}
+
+void BrandList::rebuild() {
+  matcher_ = PhraseMatcher{};
+  for (std::size_t i = 0; i < brands_.size(); ++i) {
+    for (const auto& k : brands_[i].keywords) {
+      auto norm = normalize_text(k);
+      matcher_.add(norm.text, static_cast<int>(i));
+    }
+  }
+}
+
+std::vector<std::size_t> BrandList::named_in(std::span<const std::string_view> words) const {
+  std::vector<int> hits;
+  matcher_.match(words, hits);
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < hits.size(); ++i)
+    if (hits[i] > 0) out.push_back(i);
+  return out;
+}
+
+bool BrandList::owns(std::size_t brand, std::string_view host) const noexcept {
+  if (brand >= brands_.size()) return false;
+  for (const auto& d : brands_[brand].domains)
+    if (host_in_domain(host, d)) return true;
+  return false;
+}
+
+bool BrandList::owned_by_any(std::string_view host) const noexcept {
+  for (std::size_t i = 0; i < brands_.size(); ++i)
+    if (owns(i, host)) return true;
+  return false;
+}
+
+}  // namespace facteur::filter

@@ -1,0 +1,46 @@
+// Protected brands: names that phishing impersonates (banks, payment, parcel, mail and shop
+// brands, tax offices) with the domains that legitimately send and host for them. The built-in
+// list is extended by the configuration ([filter.brands]).
+// Trust: configuration data; matching sees internet input (display names, text, hosts).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "filter/phrases.hpp"
+
+namespace facteur::filter {
+
+struct Brand {
+  std::string name;                   // for reasons: "PayPal"
+  std::vector<std::string> keywords;  // normalised phrases naming it: "paypal", "bank of america"
+  std::vector<std::string> domains;   // registrable domains it owns: "paypal.com"
+};
+
+class BrandList {
+ public:
+  BrandList();  // the built-in list
+  explicit BrandList(std::vector<Brand> brands);
+
+  void add(Brand brand);
+  std::span<const Brand> brands() const noexcept { return brands_; }
+
+  // Indexes of the brands named in `words` (normalised), each once.
+  std::vector<std::size_t> named_in(std::span<const std::string_view> words) const;
+  // True when `host` is one of the brand's domains or a subdomain of one.
+  bool owns(std::size_t brand, std::string_view host) const noexcept;
+  // True when `host` belongs to any protected brand.
+  bool owned_by_any(std::string_view host) const noexcept;
+
+ private:
+  void rebuild();
+  std::vector<Brand> brands_;
+  PhraseMatcher matcher_;
+};
+
+// True when `host` equals `domain` or ends with "." + domain (ASCII case-insensitive).
+bool host_in_domain(std::string_view host, std::string_view domain) noexcept;
+
+}  // namespace facteur::filter

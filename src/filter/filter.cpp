@@ -1,0 +1,91 @@
+#include "filter/filter.hpp"
+
+#include "base/strings.hpp"
+#include "filter/checks.hpp"
+
+namespace facteur::filter {
+
+Filter::Filter(FilterConfig config)
+    : config_(std::move(config)), models_(std::make_shared<ModelStore>(config_.model_dir)) {
+  auto brands = std::make_shared<BrandList>();
+  for (const auto& b : config_.brands)
+    brands->add(b);
+  checks_.push_back(make_session_check());
+  checks_.push_back(
+      make_bayes_check(models_, config_.bayes, BayesPoints{}, tokenizer_, config_.account_models));
+  checks_.push_back(make_phishing_check(std::move(brands)));
+  checks_.push_back(make_scam_check());
+  checks_.push_back(make_hoax_check());
+}
+
+Filter::Filter(FilterConfig config, std::vector<std::unique_ptr<Check>> checks)
+    : config_(std::move(config)),
+      models_(std::make_shared<ModelStore>(config_.model_dir)),
+      checks_(std::move(checks)) {}
+
+void Filter::add_check(std::unique_ptr<Check> check) {
+  checks_.push_back(std::move(check));
+}
+
+Verdict Filter::scan(const MessageView& message, const Context& context) const {
+  Verdict v;
+  if (!config_.enabled) {
+    decide(v, context);
+    return v;
+  }
+  const Context* ctx = &context;
+  Context with_domains;
+  if (context.local_domains.empty() && !config_.local_domains.empty()) {
+    with_domains = context;
+    with_domains.local_domains = config_.local_domains;
+    ctx = &with_domains;
+  }
+  for (const auto& check : checks_)
+    check->run(message, *ctx, v);
+  decide(v, *ctx);
+  return v;
+}
+
+Verdict Filter::scan(std::string_view message, const Context& context) const {
+  return scan(MessageView::analyze(message), context);
+}
+
+void Filter::decide(Verdict& v, const Context& context) const {
+  Thresholds t = config_.thresholds_for(context.account);
+  auto ev = [&](Label l) { return v.evidence[static_cast<std::size_t>(l)]; };
+  v.label = Label::ham;
+  v.action = Action::deliver;
+  if (v.score >= t.junk) {
+    if (ev(Label::phishing) >= config_.phishing_evidence)
+      v.label = Label::phishing;
+    else if (ev(Label::scam) >= config_.scam_evidence)
+      v.label = Label::scam;
+    else if (ev(Label::hoax) >= config_.hoax_evidence)
+      v.label = Label::hoax;
+    else
+      v.label = Label::spam;
+  } else if (ev(Label::hoax) >= config_.hoax_evidence) {
+    // Hoaxes are labelled on their own evidence: they are filed with a warning, not junked
+    // for their score.
+    v.label = Label::hoax;
+  }
+  switch (v.label) {
+    case Label::ham:
+      v.action = Action::deliver;
+      break;
+    case Label::hoax:
+      v.action = config_.hoax_action;
+      break;
+    default:
+      v.action = v.score >= t.reject ? Action::reject : Action::junk;
+      break;
+  }
+}
+
+Status Filter::learn(std::string_view message, Label label, std::string_view account, int delta) {
+  auto view = MessageView::analyze(message);
+  auto tokens = tokenize(view, tokenizer_);
+  return models_->learn(tokens, label, account, delta);
+}
+
+}  // namespace facteur::filter

@@ -1,0 +1,110 @@
+#include "filter/filter_config.hpp"
+
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml.hpp>
+
+#include "base/strings.hpp"
+#include "filter/text_norm.hpp"
+
+namespace facteur::filter {
+namespace {
+
+double number(const toml::value& v, const char* key) {
+  const auto& x = v.at(key);
+  if (x.is_integer()) return static_cast<double>(x.as_integer());
+  return x.as_floating();
+}
+
+void read_thresholds(const toml::value& t, Thresholds& out) {
+  if (t.contains("junk_threshold")) out.junk = number(t, "junk_threshold");
+  if (t.contains("reject_threshold")) out.reject = number(t, "reject_threshold");
+  if (out.reject < out.junk)
+    throw std::runtime_error("reject_threshold must not be below junk_threshold");
+}
+
+FilterConfig from_toml(const toml::value& root, const Config& config) {
+  FilterConfig fc = default_filter_config(config);
+  if (!root.is_table() || !root.contains("filter")) return fc;
+  const auto& f = root.at("filter");
+  if (f.contains("enabled")) fc.enabled = f.at("enabled").as_boolean();
+  read_thresholds(f, fc.site);
+  if (f.contains("account_models")) fc.account_models = f.at("account_models").as_boolean();
+  if (f.contains("phishing_evidence")) fc.phishing_evidence = number(f, "phishing_evidence");
+  if (f.contains("scam_evidence")) fc.scam_evidence = number(f, "scam_evidence");
+  if (f.contains("hoax_evidence")) fc.hoax_evidence = number(f, "hoax_evidence");
+  if (f.contains("hoax_action")) {
+    std::string a = to_lower(toml::get<std::string>(f.at("hoax_action")));
+    if (a == "deliver" || a == "inbox")
+      fc.hoax_action = Action::deliver;
+    else if (a == "junk")
+      fc.hoax_action = Action::junk;
+    else
+      throw std::runtime_error("[filter] hoax_action: \"deliver\" or \"junk\"");
+  }
+  if (f.contains("model_dir")) {
+    std::filesystem::path p(toml::get<std::string>(f.at("model_dir")));
+    fc.model_dir = p.is_relative() ? config.data_dir / p : p;
+  }
+  if (f.contains("accounts")) {
+    for (const auto& [address, table] : f.at("accounts").as_table()) {
+      Thresholds t = fc.site;
+      read_thresholds(table, t);
+      fc.accounts[to_lower(address)] = t;
+    }
+  }
+  if (f.contains("brands")) {
+    for (const auto& [name, domains] : f.at("brands").as_table()) {
+      Brand b;
+      b.name = name;
+      b.keywords.push_back(normalize_text(name).text);
+      for (const auto& d : domains.as_array())
+        b.domains.push_back(to_lower(toml::get<std::string>(d)));
+      if (b.domains.empty())
+        throw std::runtime_error(fmt::format("[filter.brands] {}: list its domains", name));
+      fc.brands.push_back(std::move(b));
+    }
+  }
+  return fc;
+}
+
+}  // namespace
+
+Thresholds FilterConfig::thresholds_for(std::string_view account) const {
+  if (account.empty()) return site;
+  auto it = accounts.find(to_lower(account));
+  return it == accounts.end() ? site : it->second;
+}
+
+FilterConfig default_filter_config(const Config& config) {
+  FilterConfig fc;
+  fc.model_dir = config.data_dir / "filter";
+  fc.local_domains = config.domains;
+  for (auto& d : fc.local_domains)
+    d = to_lower(d);
+  return fc;
+}
+
+Result<FilterConfig> parse_filter_config(std::string_view text, const Config& config) {
+  try {
+    std::istringstream in{std::string(text)};
+    auto root = toml::parse(in, "filter.toml");
+    return from_toml(root, config);
+  } catch (const std::exception& e) {
+    return make_error(Errc::invalid_argument, fmt::format("[filter]: {}", e.what()));
+  }
+}
+
+Result<FilterConfig> load_filter_config(const Config& config) {
+  if (config.config_path.empty()) return default_filter_config(config);
+  try {
+    auto root = toml::parse(config.config_path.string());
+    return from_toml(root, config);
+  } catch (const std::exception& e) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("{}: [filter]: {}", config.config_path.string(), e.what()));
+  }
+}
+
+}  // namespace facteur::filter

@@ -1,0 +1,36 @@
+// Lookalike domains: IDNA "xn--" labels decoded (RFC 3492 Punycode), a confusables skeleton
+// (Cyrillic/Greek letters that look Latin, full-width forms, "rn" for "m", digits for letters)
+// and a bounded edit distance, to tell "paypa1.com", "xn--pypal-4ve.com" (Cyrillic "а") or
+// "examp1e-bank.test" from the domains they imitate.
+// Trust: sees internet input (host names of links and addresses); linear or O(n*k) time on
+// labels capped at 63 bytes.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace facteur::filter {
+
+// RFC 3492 decoding of one label's Punycode part (after "xn--"), as UTF-32.
+// nullopt when malformed or longer than 63 code points.
+std::optional<std::u32string> punycode_decode(std::string_view encoded);
+
+// The host with every "xn--" label decoded to UTF-8 (labels that fail stay as written).
+std::string decode_idna_host(std::string_view host);
+
+// The confusables skeleton of a UTF-8 label or host: letters that render like ASCII letters
+// mapped to them, then "rn"->"m", "vv"->"w", "0"->"o", "1"/"i"/"|"->"l", "3"->"e", "5"->"s",
+// "@"->"a"; case folded; separators '-' and '_' dropped.
+std::string skeleton(std::string_view utf8);
+
+// Optimal-string-alignment distance (insertions, deletions, substitutions, adjacent
+// transpositions) of two byte strings, or max_distance + 1 when it is larger (early exit).
+std::size_t bounded_edit_distance(std::string_view a, std::string_view b,
+                                  std::size_t max_distance) noexcept;
+
+// True when the host contains a non-ASCII or "xn--" label.
+bool is_internationalized(std::string_view host) noexcept;
+
+}  // namespace facteur::filter

@@ -1,0 +1,147 @@
+#include "filter/message_view.hpp"
+
+#include <unordered_set>
+
+#include "base/strings.hpp"
+#include "mail/charset.hpp"
+#include "mail/encoded_word.hpp"
+#include "mail/html_text.hpp"
+#include "mail/rfc2231.hpp"
+#include "mail/transfer_encoding.hpp"
+
+namespace facteur::filter {
+namespace {
+
+std::string decode_value(const mail::HeaderField& f) {
+  std::string v = mail::unfold_trim(f.raw_value);
+  if (!mail::may_contain_encoded_words(v) && mail::is_valid_utf8(v)) return v;
+  mail::DecodeOptions o;
+  o.fallback_charset = "windows-1252";
+  o.max_output = 64 * 1024;
+  return mail::decode_encoded_words(v, o);
+}
+
+std::string part_filename(const mail::MimePart& p) {
+  if (const mail::HeaderField* f = p.header.find(mail::FieldId::content_disposition)) {
+    mail::ContentDisposition cd = mail::parse_content_disposition(f->raw_value);
+    if (const mail::MimeParam* name = cd.param("filename"); name && !name->value.empty())
+      return name->value;
+  }
+  return std::string(p.content_type.param_value("name"));
+}
+
+bool is_attachment(const mail::MimePart& p) {
+  if (const mail::HeaderField* f = p.header.find(mail::FieldId::content_disposition)) {
+    std::string_view v = mail::trim_wsp(f->raw_value);
+    if (istarts_with(v, "attachment")) return true;
+  }
+  return !p.content_type.is_type("text") && !p.content_type.is_type("multipart") &&
+         !p.content_type.is_type("message");
+}
+
+}  // namespace
+
+std::string MessageView::header_value(std::string_view name) const {
+  const mail::HeaderField* f = header().find(name);
+  return f ? decode_value(*f) : std::string();
+}
+
+MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limits) {
+  MessageView v;
+  v.tree = mail::parse_mime(bytes, limits.mime);
+  v.extracted = mail::extract_text(v.tree, limits.text);
+  v.body = normalize_text(v.extracted.text, limits.words);
+  v.has_html = v.extracted.has_html;
+
+  const mail::Header& h = v.header();
+  if (const auto* f = h.find(mail::FieldId::subject)) v.subject = decode_value(*f);
+  v.subject_words = normalize_text(v.subject, NormalizeLimits{200, 48});
+
+  mail::AddressLimits al;
+  al.max_mailboxes = 1000;
+  if (const auto* f = h.find(mail::FieldId::from)) {
+    auto list = mail::parse_address_list(f->raw_value, al);
+    auto boxes = list.mailboxes();
+    if (!boxes.empty()) {
+      v.from = *boxes.front();
+      v.from_domain = to_lower(v.from->domain);
+    }
+  }
+  if (const auto* f = h.find(mail::FieldId::reply_to)) {
+    auto list = mail::parse_address_list(f->raw_value, al);
+    for (const auto* m : list.mailboxes())
+      if (v.reply_to.size() < 20) v.reply_to.push_back(*m);
+  }
+  if (const auto* f = h.find(mail::FieldId::sender)) {
+    if (auto m = mail::parse_mailbox(f->raw_value)) v.sender = std::move(*m);
+  }
+  for (auto id : {mail::FieldId::to, mail::FieldId::cc}) {
+    for (const auto& f : h.fields()) {
+      if (f.id != id) continue;
+      v.recipients += mail::parse_address_list(f.raw_value, al).mailboxes().size();
+    }
+  }
+  if (const auto* f = h.find("X-Mailer")) {
+    v.x_mailer = decode_value(*f);
+  } else if (const auto* ua = h.find("User-Agent")) {
+    v.x_mailer = decode_value(*ua);
+  }
+
+  // Leaves: shape, and the HTML parts scanned for anchors and forms.
+  std::size_t html_budget = limits.max_html_scan * 4;
+  for (std::uint32_t i = 0; i < v.tree.size(); ++i) {
+    const mail::MimePart& p = v.tree.part(i);
+    if (p.info.kind != mail::PartKind::leaf) continue;
+    if (v.parts.size() >= 200) break;
+    PartShape s;
+    s.type = to_lower(p.content_type.type) + "/" + to_lower(p.content_type.subtype);
+    if (!p.content_type.valid()) s.type = "text/plain";
+    s.charset = to_lower(p.content_type.param_value("charset"));
+    s.encoding = std::string(mail::to_string(p.info.encoding));
+    s.attachment = is_attachment(p);
+    if (s.attachment) s.filename = part_filename(p);
+    if (s.type == "text/plain") v.has_text_plain = true;
+    if (s.type == "text/html" && html_budget > 0) {
+      v.has_html = true;
+      std::string_view body = v.tree.body_bytes(i);
+      if (body.size() > limits.max_html_scan) body = body.substr(0, limits.max_html_scan);
+      html_budget -= std::min(html_budget, body.size());
+      std::string decoded = mail::decode_transfer(body, p.info.encoding);
+      std::string charset(p.content_type.param_value("charset"));
+      if (charset.empty()) charset = mail::html_meta_charset(decoded);
+      scan_html(mail::text_to_utf8(decoded, charset), v.html, limits.html);
+    }
+    v.parts.push_back(std::move(s));
+  }
+
+  // Links: anchors first (they carry their text), then other HTML links, form actions and
+  // URLs written in the text.
+  std::unordered_set<std::string> seen;
+  auto add = [&](std::string_view target, std::string_view text, bool html, bool form) {
+    if (v.links.size() >= limits.max_urls) return;
+    auto url = parse_url(target);
+    if (!url) return;
+    std::string key(target);
+    if (!text.empty()) key += '\x01' + std::string(text);
+    if (!seen.insert(std::move(key)).second) return;
+    seen.insert(std::string(target));
+    Link l;
+    l.target = std::string(target);
+    l.url = std::move(*url);
+    l.text = std::string(text);
+    l.from_html = html;
+    l.is_form_action = form;
+    v.links.push_back(std::move(l));
+  };
+  for (const auto& a : v.html.anchors)
+    add(a.href, a.text, true, false);
+  for (const auto& target : v.extracted.links)
+    if (!seen.contains(target)) add(target, {}, true, false);
+  for (const auto& action : v.html.form_actions)
+    add(action, {}, true, true);
+  for (const auto& u : find_urls_in_text(v.extracted.text, 200))
+    if (!seen.contains(u)) add(u, {}, false, false);
+  return v;
+}
+
+}  // namespace facteur::filter

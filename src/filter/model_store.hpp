@@ -1,0 +1,63 @@
+// Where the classifier's models live: data_dir/filter/bayes.model (site-wide) and
+// data_dir/filter/accounts/<address>.model (one per account, learnt from that user's Junk
+// moves). Readers share mapped models and pick up a newer file (written by `facteur spam
+// train` or another process) when its modification time changes; writers serialise on an
+// advisory lock so two learners never lose each other's updates.
+// Trust: local files; account addresses are escaped before they become file names.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+#include "filter/bayes_model.hpp"
+
+namespace facteur::filter {
+
+class ModelStore {
+ public:
+  explicit ModelStore(std::filesystem::path dir);
+
+  const std::filesystem::path& dir() const noexcept { return dir_; }
+  std::filesystem::path global_path() const;
+  std::filesystem::path account_path(std::string_view account) const;
+
+  // The current site-wide model, or nullptr when none was trained.
+  std::shared_ptr<const BayesModel> global() const;
+  // The account's own model, or nullptr when it has none.
+  std::shared_ptr<const BayesModel> account(std::string_view account) const;
+
+  // Learns one message's tokens into the account's model ("" = site-wide) and saves it.
+  // delta -1 unlearns (a message moved out of Junk after being learnt as spam).
+  Status learn(std::span<const std::uint64_t> tokens, Label label, std::string_view account,
+               int delta = 1);
+
+  // For bulk training: the model as it is now (an empty one when there is none), to be
+  // updated and given back to save().
+  Result<BayesModel> open_for_update(std::string_view account) const;
+  Status save(std::string_view account, const BayesModel& model);
+
+ private:
+  struct Cached {
+    std::shared_ptr<const BayesModel> model;
+    std::filesystem::file_time_type mtime{};
+    std::chrono::steady_clock::time_point checked{};
+  };
+  std::shared_ptr<const BayesModel> get(const std::filesystem::path& path) const;
+
+  std::filesystem::path dir_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::filesystem::path, Cached> cache_;
+};
+
+// "User@Example.TEST" -> "user@example.test" with bytes outside [a-z0-9.@_+-] as %XX, and a
+// leading dot escaped, so that any address is one safe file name.
+std::string account_file_name(std::string_view account);
+
+}  // namespace facteur::filter

@@ -1,0 +1,54 @@
+#include "filter/phrases.hpp"
+
+#include "filter/hash.hpp"
+
+namespace facteur::filter {
+namespace {
+
+bool word_matches(std::string_view pattern, std::string_view word) noexcept {
+  if (pattern == "*") return true;
+  if (pattern.size() > 1 && pattern.back() == '*')
+    return word.starts_with(pattern.substr(0, pattern.size() - 1));
+  return pattern == word;
+}
+
+}  // namespace
+
+void PhraseMatcher::add(std::string_view pattern, int group) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < pattern.size()) {
+    std::size_t sp = pattern.find(' ', i);
+    if (sp == std::string_view::npos) sp = pattern.size();
+    if (sp > i) words.emplace_back(pattern.substr(i, sp - i));
+    i = sp + 1;
+  }
+  if (words.empty()) return;
+  Pattern p;
+  p.group = group;
+  p.rest.assign(words.begin() + 1, words.end());
+  by_first_[token_hash(words.front())].push_back(std::move(p));
+  if (group + 1 > groups_) groups_ = group + 1;
+}
+
+void PhraseMatcher::add_all(std::initializer_list<std::string_view> patterns, int group) {
+  for (auto p : patterns)
+    add(p, group);
+}
+
+void PhraseMatcher::match(std::span<const std::string_view> words, std::vector<int>& hits) const {
+  hits.assign(static_cast<std::size_t>(groups_), 0);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    auto it = by_first_.find(token_hash(words[i]));
+    if (it == by_first_.end()) continue;
+    for (const auto& p : it->second) {
+      if (i + p.rest.size() >= words.size()) continue;
+      bool ok = true;
+      for (std::size_t k = 0; k < p.rest.size() && ok; ++k)
+        ok = word_matches(p.rest[k], words[i + 1 + k]);
+      if (ok) ++hits[static_cast<std::size_t>(p.group)];
+    }
+  }
+}
+
+}  // namespace facteur::filter

@@ -1,0 +1,40 @@
+// Multi-word phrase matching over normalised words, for the scam, hoax and phishing detectors:
+// each pattern is a sequence of words ("forward this to everyone"), where "*" matches any one
+// word and "word*" any word starting with "word"; patterns are indexed by their first word, so
+// matching is one hash look-up per word of the text.
+// Trust: sees internet input (normalised text); linear in the number of words.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace facteur::filter {
+
+class PhraseMatcher {
+ public:
+  // `pattern` in the form produced by normalize_text (lower case, no accents); the first word
+  // must be literal. `group` is the caller's category index (>= 0).
+  void add(std::string_view pattern, int group);
+  void add_all(std::initializer_list<std::string_view> patterns, int group);
+
+  // Counts, per group, the positions where a pattern of that group matches. `hits` is resized
+  // to the number of groups.
+  void match(std::span<const std::string_view> words, std::vector<int>& hits) const;
+
+  int groups() const noexcept { return groups_; }
+
+ private:
+  struct Pattern {
+    std::vector<std::string> rest;  // words after the first
+    int group = 0;
+  };
+  std::unordered_map<std::uint64_t, std::vector<Pattern>> by_first_;
+  int groups_ = 0;
+};
+
+}  // namespace facteur::filter

@@ -1,0 +1,336 @@
+// Advance-fee fraud ("419"): a stranger offers a share of a large sum (an inheritance, a
+// dormant account, a lottery win, funds to move out of a country) in exchange for trust,
+// secrecy, bank details and, later, fees. No single word gives it away; several kinds of
+// evidence together do. English and French wording.
+#include <array>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "base/strings.hpp"
+#include "filter/checks.hpp"
+#include "filter/phrases.hpp"
+#include "filter/url.hpp"
+
+namespace facteur::filter {
+namespace {
+
+enum Group : int {
+  kTransfer,
+  kInheritance,
+  kDormant,
+  kShare,
+  kSecrecy,
+  kUrgency,
+  kRole,
+  kLottery,
+  kTrust,
+  kContact,
+  kRiskFree,
+  kFees,
+  kGroups
+};
+
+struct GroupInfo {
+  const char* what;
+  double weight;
+};
+
+constexpr std::array<GroupInfo, kGroups> kInfo = {{
+    {"moving funds to your account", 1.5},
+    {"an inheritance or a deceased owner", 1.5},
+    {"a dormant or unclaimed account", 1.5},
+    {"a percentage offered for help", 1.5},
+    {"a demand for secrecy", 1.5},
+    {"urgency", 0.5},
+    {"officials, lawyers or bankers", 0.75},
+    {"a lottery or award win", 1.5},
+    {"a plea for trust", 1.0},
+    {"a request for personal contact details", 0.75},
+    {"a promise of no risk", 1.0},
+    {"fees or money transfer services", 1.0},
+}};
+
+const PhraseMatcher& scam_phrases() {
+  static const PhraseMatcher m = [] {
+    PhraseMatcher p;
+    p.add_all({"transfer of",
+               "transfer the sum",
+               "transfer the fund",
+               "transfer the funds",
+               "transfer this money",
+               "transfer the money",
+               "fund transfer",
+               "funds transfer",
+               "into your account",
+               "into your bank account",
+               "foreign account",
+               "overseas account",
+               "your bank account",
+               "banking details",
+               "bank details",
+               "receive the fund",
+               "receive the funds",
+               "remit",
+               "repatriate",
+               "repatriation",
+               "release of the fund",
+               "release the fund",
+               "release of funds",
+               "transfert de fonds",
+               "transferer les fonds",
+               "transfert des fonds",
+               "virement",
+               "votre compte bancaire",
+               "sur votre compte",
+               "vos coordonnees bancaires",
+               "rapatrier",
+               "deblocage des fonds"},
+              kTransfer);
+    p.add_all({"next of kin",    "late husband",  "late father",
+               "late client",    "late wife",     "late mr",
+               "late dr",        "late chief",    "late president",
+               "late general",   "deceased",      "plane crash",
+               "air crash",      "car accident",  "auto crash",
+               "inheritance",    "beneficiary",   "will and testament",
+               "estate of",      "heritage",      "heritier",
+               "defunt",         "feu mon",       "feu son",
+               "decede",         "decedee",       "beneficiaire",
+               "succession",     "testament",     "terminal illness",
+               "months to live", "cancer of the", "esophageal cancer",
+               "my condition",   "mon defunt",    "ma defunte"},
+              kInheritance);
+    p.add_all({"dormant account", "dormant", "unclaimed", "abandoned fund", "no one has come",
+               "nobody has come", "has not been claimed", "compte dormant", "compte inactif",
+               "non reclame", "non reclames", "personne n est venu"},
+              kDormant);
+    p.add_all({"percent of the", "percent of this", "of the total sum", "of the total amount",
+               "of the total fund", "of the total funds", "for your assistance",
+               "for your kind assistance", "your share", "sharing ratio", "compensation for your",
+               "for your help", "pourcentage", "du montant total", "de la somme totale",
+               "votre part", "pour votre aide", "pour votre assistance"},
+              kShare);
+    p.add_all({"strictly confidential",
+               "strict confidence",
+               "absolute confidentiality",
+               "utmost confidentiality",
+               "highly confidential",
+               "top secret",
+               "keep this confidential",
+               "keep it confidential",
+               "private and confidential",
+               "confidential business",
+               "utmost secrecy",
+               "absolute secrecy",
+               "discretion",
+               "discreet",
+               "confidentiality",
+               "strictement confidentiel",
+               "confidentiel",
+               "confidentialite",
+               "la plus grande discretion",
+               "en toute discretion",
+               "secret absolu"},
+              kSecrecy);
+    p.add_all({"urgent", "urgently", "immediately", "as soon as possible", "without delay", "asap",
+               "en urgence", "d urgence", "des que possible", "sans delai", "rapidement"},
+              kUrgency);
+    p.add_all({"barrister",
+               "attorney at law",
+               "solicitor",
+               "bank manager",
+               "auditor",
+               "foreign operations",
+               "accounts department",
+               "central bank",
+               "security company",
+               "diplomatic",
+               "consignment",
+               "government official",
+               "minister",
+               "refugee",
+               "prince",
+               "princess",
+               "widow",
+               "orphan",
+               "notaire",
+               "avocat",
+               "banque centrale",
+               "veuve",
+               "ministre",
+               "fonctionnaire",
+               "colonel",
+               "gouverneur",
+               "director of",
+               "chairman of",
+               "head of",
+               "managing director"},
+              kRole);
+    p.add_all(
+        {"lottery", "lotto", "winning number", "winning numbers", "won the sum", "claims agent",
+         "claim your", "ticket number", "batch number", "sweepstake", "sweepstakes", "winner",
+         "prize money", "loterie", "gagnant", "gagne la somme", "tirage au sort", "numero gagnant"},
+        kLottery);
+    p.add_all({"foreign partner", "trustworthy", "trust worthy", "honest and reliable",
+               "reliable person", "god fearing", "god bless", "business proposal",
+               "business relationship", "mutual benefit", "invest in your country",
+               "personne de confiance", "honnete", "dieu vous benisse", "proposition d affaire",
+               "partenaire etranger", "relation d affaire", "your trust", "votre confiance"},
+              kTrust);
+    p.add_all(
+        {"your full name", "your telephone", "your phone number", "private phone", "private email",
+         "send me your", "reconfirm", "your private", "fax number", "votre nom complet",
+         "numero de telephone", "votre adresse complete", "envoyez moi vos", "vos coordonnees"},
+        kContact);
+    p.add_all({"risk free", "no risk", "without any risk", "hitch free", "sans risque",
+               "aucun risque", "legitimate transaction", "100 legal", "perfectly legal"},
+              kRiskFree);
+    p.add_all({"processing fee", "clearance fee", "administrative fee", "transfer charges",
+               "western union", "moneygram", "money gram", "frais de dossier", "frais de transfert",
+               "frais administratifs"},
+              kFees);
+    return p;
+  }();
+  return m;
+}
+
+bool is_currency(std::string_view w) {
+  return w == "usd" || w == "us" || w == "dollars" || w == "dollar" || w == "eur" || w == "euro" ||
+         w == "euros" || w == "gbp" || w == "pounds" || w == "sterling" || w == "francs" ||
+         w == "cfa" || w == "naira" || w == "rand" || w == "dollares" || w == "usdollars";
+}
+
+bool is_magnitude(std::string_view w) {
+  return w == "million" || w == "millions" || w == "billion" || w == "billions" ||
+         w == "milliard" || w == "milliards" || w == "m" || w == "mil" || w == "mln";
+}
+
+// The value of a number word ("25,000,000.00", "10.5", "25m"), or 0.
+double number_value(std::string_view w, bool* has_m) {
+  *has_m = false;
+  if (w.empty() || !(w[0] >= '0' && w[0] <= '9')) return 0;
+  double v = 0, frac = 0, scale = 1;
+  bool in_frac = false;
+  std::size_t i = 0;
+  // A ',' or '.' followed by exactly three digits is a thousands separator.
+  for (; i < w.size(); ++i) {
+    char c = w[i];
+    if (c >= '0' && c <= '9') {
+      if (in_frac) {
+        scale /= 10;
+        frac += (c - '0') * scale;
+      } else {
+        v = v * 10 + (c - '0');
+      }
+    } else if (c == ',' || c == '.') {
+      std::size_t digits = 0;
+      while (i + 1 + digits < w.size() && w[i + 1 + digits] >= '0' && w[i + 1 + digits] <= '9')
+        ++digits;
+      if (digits != 3 || in_frac) in_frac = true;
+    } else {
+      break;
+    }
+  }
+  std::string_view rest = w.substr(i);
+  if (rest == "m" || rest == "million" || rest == "mil" || rest == "mn") *has_m = true;
+  return v + frac;
+}
+
+// Mentions of sums of at least 100,000 in a currency, or of "millions" of a currency.
+int large_amounts(std::span<const std::string_view> words) {
+  int found = 0;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    bool has_m = false;
+    double v = number_value(words[i], &has_m);
+    bool magnitude = has_m || (i + 1 < words.size() && is_magnitude(words[i + 1]));
+    if (v == 0 && !(words[i] == "million" || words[i] == "millions" || words[i] == "billion")) {
+      continue;
+    }
+    bool currency = false;
+    for (std::size_t k = i >= 3 ? i - 3 : 0; k < std::min(words.size(), i + 4); ++k)
+      if (k != i && is_currency(words[k])) currency = true;
+    if (!currency) continue;
+    if (v >= 100000 || magnitude || v == 0) ++found;
+  }
+  return found;
+}
+
+class ScamCheck final : public Check {
+ public:
+  std::string_view name() const noexcept override { return "scam"; }
+
+  void run(const MessageView& m, const Context&, Verdict& v) const override {
+    std::vector<int> hits;
+    scam_phrases().match(m.body.words, hits);
+    std::vector<int> subject_hits;
+    scam_phrases().match(m.subject_words.words, subject_hits);
+    double evidence = 0;
+    std::string why;
+    int kinds = 0;
+    for (int g = 0; g < kGroups; ++g) {
+      int n = hits[static_cast<std::size_t>(g)] + subject_hits[static_cast<std::size_t>(g)];
+      if (n == 0) continue;
+      double w = kInfo[static_cast<std::size_t>(g)].weight;
+      if (n >= 3 && g != kUrgency && g != kRole) w *= 1.3;
+      evidence += w;
+      if (w >= 1.0) ++kinds;
+      if (!why.empty()) why += ", ";
+      why += kInfo[static_cast<std::size_t>(g)].what;
+    }
+    int amounts = large_amounts(m.body.words) + large_amounts(m.subject_words.words);
+    if (amounts > 0) {
+      evidence += amounts >= 2 ? 2.5 : 2.0;
+      ++kinds;
+      why = fmt::format("large sums of money ({}){}{}", amounts, why.empty() ? "" : ", ", why);
+    }
+    // Replies wanted elsewhere than the sender, at a free-mail provider.
+    if (m.from && !m.reply_to.empty()) {
+      std::string rdom = to_lower(m.reply_to.front().domain);
+      if (!rdom.empty() && registrable_domain(rdom) != registrable_domain(m.from_domain) &&
+          is_freemail_domain(rdom)) {
+        evidence += 1.5;
+        why += why.empty() ? "" : ", ";
+        why += "replies go to a free-mail address (" + rdom + ") other than the sender's";
+      }
+    }
+    if (m.body.letters > 400 && m.body.upper * 10 >= m.body.letters * 7) evidence += 0.5;
+    // Several kinds of evidence are needed: one topic alone (a bank's real notice, a will
+    // discussed in a mailing list) is not fraud.
+    if (kinds < 3 || evidence < 5.0) return;
+    v.add("scam.advance-fee", std::min(evidence, 10.0), Label::scam,
+          "advance-fee fraud pattern: " + why);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_scam_check() {
+  return std::make_unique<ScamCheck>();
+}
+
+bool is_freemail_domain(std::string_view domain) noexcept {
+  static constexpr std::string_view kFree[] = {
+      "gmail.com",     "googlemail.com", "yahoo.com",       "yahoo.co.uk",    "yahoo.fr",
+      "yahoo.ca",      "yahoo.co.in",    "ymail.com",       "rocketmail.com", "hotmail.com",
+      "hotmail.fr",    "hotmail.co.uk",  "outlook.com",     "outlook.fr",     "live.com",
+      "live.fr",       "msn.com",        "aol.com",         "aim.com",        "mail.com",
+      "email.com",     "gmx.com",        "gmx.net",         "gmx.de",         "gmx.fr",
+      "web.de",        "yandex.com",     "yandex.ru",       "mail.ru",        "inbox.ru",
+      "list.ru",       "bk.ru",          "rediffmail.com",  "lycos.com",      "excite.com",
+      "netscape.net",  "juno.com",       "zoho.com",        "protonmail.com", "proton.me",
+      "icloud.com",    "me.com",         "laposte.net",     "orange.fr",      "wanadoo.fr",
+      "free.fr",       "sfr.fr",         "netcourrier.com", "caramail.com",   "maktoob.com",
+      "myway.com",     "usa.net",        "post.com",        "consultant.com", "africamail.com",
+      "walla.com",     "arabia.com",     "indiatimes.com",  "sify.com",       "tiscali.co.uk",
+      "virgilio.it",   "libero.it",      "terra.com",       "superposta.com", "onebox.com",
+      "latinmail.com", "ny.com",         "blumail.org",     "zwallet.com",    "fastmail.fm",
+      "123.com",       "163.com",        "126.com",         "sina.com",       "qq.com",
+      "naver.com",     "excite.co.jp",   "tutanota.com",    "hushmail.com",   "mail2world.com"};
+  std::string lower = to_lower(domain);
+  std::string_view reg = registrable_domain(lower);
+  for (auto f : kFree)
+    if (reg == f || lower == f) return true;
+  return false;
+}
+
+}  // namespace facteur::filter

@@ -1,0 +1,235 @@
+#include "filter/text_norm.hpp"
+
+#include <algorithm>
+
+namespace facteur::filter {
+namespace {
+
+// Base letters of U+0100..U+017F; '*' marks the two-letter folds handled apart.
+constexpr std::string_view kLatinExtA =
+    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii**jjkkkllllllllllnnnnnnnnnoooooo**rrrrrrss"
+    "sssssstttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+// U+00C0..U+00DF (the lower-case half U+00E0..U+00FF has the same bases).
+constexpr std::string_view kLatin1 = "aaaaaa*ceeeeiiiidnooooo.ouuuuy**";
+
+bool is_zero_width(char32_t cp) noexcept {
+  return cp == 0x200B || cp == 0x200C || cp == 0x200D || cp == 0x2060 || cp == 0xFEFF ||
+         cp == 0xAD || (cp >= 0xFE00 && cp <= 0xFE0F);
+}
+
+// Code points we treat as separators although they are not ASCII.
+bool is_separator(char32_t cp) noexcept {
+  if (cp < 0x80) return false;
+  if (cp <= 0xBF) return true;  // Latin-1 punctuation, NBSP
+  if (cp == 0xD7 || cp == 0xF7) return true;
+  if (cp >= 0x2000 && cp <= 0x2BFF) return true;  // general punctuation, arrows, symbols
+  if (cp >= 0x3000 && cp <= 0x303F) return true;  // CJK punctuation
+  if (cp >= 0xFF01 && cp <= 0xFF0F) return true;  // full-width punctuation
+  if (cp == 0xFFFD) return true;
+  if (cp >= 0x1F000) return true;  // emoji and pictographs
+  return false;
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+}  // namespace
+
+char32_t next_code_point(std::string_view s, std::size_t& i) noexcept {
+  auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  int len = 0;
+  char32_t cp = 0;
+  if ((b0 & 0xE0) == 0xC0) {
+    len = 2;
+    cp = b0 & 0x1F;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3;
+    cp = b0 & 0x0F;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4;
+    cp = b0 & 0x07;
+  } else {
+    ++i;
+    return 0xFFFD;
+  }
+  if (i + len > s.size()) {
+    ++i;
+    return 0xFFFD;
+  }
+  for (int k = 1; k < len; ++k) {
+    auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) {
+      ++i;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+      cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++i;
+    return 0xFFFD;
+  }
+  i += len;
+  return cp;
+}
+
+bool fold_code_point(char32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    char c = static_cast<char>(cp);
+    if (c >= 'A' && c <= 'Z') {
+      out += static_cast<char>(c - 'A' + 'a');
+      return true;
+    }
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      out += c;
+      return true;
+    }
+    return false;
+  }
+  if (cp >= 0xC0 && cp <= 0xFF) {
+    char32_t k = (cp - 0xC0) & 0x1F;
+    if (cp == 0xFF) {
+      out += 'y';
+      return true;
+    }
+    switch (k) {
+      case 0x06:
+        out += "ae";
+        return true;
+      case 0x17:
+        return false;  // multiplication / division signs
+      case 0x1E:
+        out += "th";
+        return true;
+      case 0x1F:
+        out += (cp == 0xDF ? "ss" : "y");
+        return true;
+      default:
+        out += kLatin1[k];
+        return true;
+    }
+  }
+  if (cp >= 0x100 && cp <= 0x17F) {
+    if (cp == 0x132 || cp == 0x133) {
+      out += "ij";
+      return true;
+    }
+    if (cp == 0x152 || cp == 0x153) {
+      out += "oe";
+      return true;
+    }
+    out += kLatinExtA[cp - 0x100];
+    return true;
+  }
+  if (cp >= 0xFF10 && cp <= 0xFF5A) {  // full-width digits and letters
+    char32_t a = cp - 0xFEE0;
+    return fold_code_point(a, out);
+  }
+  return false;
+}
+
+NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits) {
+  NormalizedText r;
+  r.text.reserve(std::max<std::size_t>(64, s.size() + s.size() / 8));  // heap, never SSO
+  std::vector<std::pair<std::size_t, std::size_t>> spans;  // offsets, views made at the end
+  std::size_t word_start = std::string::npos;
+  auto end_word = [&] {
+    if (word_start == std::string::npos) return;
+    std::size_t len = r.text.size() - word_start;
+    if (len > limits.max_word) {
+      // Cut at a UTF-8 character boundary.
+      std::size_t cut = word_start + limits.max_word;
+      while (cut > word_start && (static_cast<unsigned char>(r.text[cut]) & 0xC0) == 0x80)
+        --cut;
+      r.text.resize(cut);
+    }
+    spans.emplace_back(word_start, r.text.size() - word_start);
+    r.text += ' ';
+    word_start = std::string::npos;
+    if (spans.size() >= limits.max_words) r.truncated = true;
+  };
+  auto begin_word = [&] {
+    if (word_start == std::string::npos) word_start = r.text.size();
+  };
+  auto add_word = [&](std::string_view w) {
+    end_word();
+    if (r.truncated) return;
+    begin_word();
+    r.text += w;
+    end_word();
+  };
+
+  std::size_t i = 0;
+  while (i < s.size() && !r.truncated) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c >= 'A' && c <= 'Z') {
+        ++r.letters;
+        ++r.upper;
+        begin_word();
+        r.text += static_cast<char>(c - 'A' + 'a');
+      } else if ((c >= 'a' && c <= 'z')) {
+        ++r.letters;
+        begin_word();
+        r.text += static_cast<char>(c);
+      } else if (c >= '0' && c <= '9') {
+        begin_word();
+        r.text += static_cast<char>(c);
+      } else if ((c == '.' || c == ',') && word_start != std::string::npos &&
+                 r.text.back() >= '0' && r.text.back() <= '9' && i + 1 < s.size() &&
+                 s[i + 1] >= '0' && s[i + 1] <= '9') {
+        r.text += static_cast<char>(c);  // "25,000,000.00" stays one word
+      } else if (c == '$') {
+        add_word("usd");
+      } else {
+        if (c == '!') ++r.exclamations;
+        end_word();
+      }
+      ++i;
+      continue;
+    }
+    char32_t cp = next_code_point(s, i);
+    if (is_zero_width(cp)) continue;  // used to break words apart: ignore
+    if (cp == 0x20AC) {
+      add_word("eur");
+      continue;
+    }
+    if (cp == 0xA3) {
+      add_word("gbp");
+      continue;
+    }
+    if (is_separator(cp)) {
+      end_word();
+      continue;
+    }
+    begin_word();
+    if (!fold_code_point(cp, r.text)) append_utf8(r.text, cp);
+  }
+  if (!r.truncated) end_word();
+  if (!r.text.empty() && r.text.back() == ' ') r.text.pop_back();
+  r.words.reserve(spans.size());
+  for (auto [off, len] : spans)
+    r.words.emplace_back(r.text.data() + off, len);
+  return r;
+}
+
+}  // namespace facteur::filter
