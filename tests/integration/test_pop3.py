@@ -398,7 +398,8 @@ class Pop3UntrustedTest(ServerTestCase):
     """Loopback is not trusted here: plaintext login needs TLS (RFC 2595 §2.1, the contract)."""
 
     server_kwargs = {"settings": {"trusted_networks": []},
-                     "sections": {"pop3": {"auth_failure_delay_ms": 200, "max_auth_failures": 3}}}
+                     "sections": {"pop3": {"auth_failure_delay_ms": 200, "max_auth_failures": 3,
+                                           "idle_timeout": 3}}}
     users = {f"dora@{DOMAIN}": PW}
 
     def test_user_refused_without_tls(self):
@@ -440,6 +441,18 @@ class Pop3UntrustedTest(ServerTestCase):
         p = poplib.POP3(self.server.host, self.server.port("pop3"), timeout=10)
         self.assertTrue(p.apop(user, "apop pw").startswith(b"+OK"))
         p.quit()
+
+    def test_idle_timeout(self):
+        """RFC 1939 §3: the server may close an idle session (the autologout timer, 3 s here);
+        it says so with -ERR and does not enter UPDATE."""
+        with RawPop3(self.server.host, self.server.port("pop3s"), tls=True) as c:
+            c.send(f"USER dora@{DOMAIN}\r\n")
+            self.assertTrue(c.line().startswith(b"+OK"))
+            start = time.monotonic()
+            line = c.line()
+            self.assertTrue(line.startswith(b"-ERR"), line)
+            self.assertGreater(time.monotonic() - start, 2.0)
+            self.assertTrue(c.at_eof())
 
     def test_repeated_failures_slow_down_and_disconnect(self):
         """RFC 1939 §13 / RFC 2449 §8.1.1: failed logins are answered ever more slowly, and

@@ -364,6 +364,38 @@ class SmtpDeliveryTest(ServerTestCase):
         time.sleep(0.3)
         self.assertEqual(self.server.find(ALICE, PW, t), [])
 
+    def test_helo_session(self):
+        """RFC 5321 §4.1.1.1: a plain HELO client can send mail (no extensions; MAIL parameters
+        need EHLO, RFC 5321 §4.1.2); the Received: field says SMTP, not ESMTP (RFC 3848)."""
+        t = token()
+        with self.raw(ehlo=None) as c:
+            self.assertEqual(c.cmd("HELO old.example.net")[0], 250)
+            code, _ = c.cmd("MAIL FROM:<someone@remote.example> SIZE=100")
+            self.assertIn(code, (501, 555))
+            self.assertEqual(c.cmd("MAIL FROM:<someone@remote.example>")[0], 250)
+            self.assertEqual(c.cmd(f"RCPT TO:<{ALICE}>")[0], 250)
+            self.assertEqual(c.cmd("DATA")[0], 354)
+            self.assertEqual(c.cmd(simple_message(t) + b".")[0], 250)
+        trace = split_trace(self.only_one(ALICE, t))[0]
+        self.assertIn(b"from old.example.net", trace)
+        self.assertIn(b"with SMTP ", trace)
+
+    def test_dsn_parameters_accepted(self):
+        """RFC 3461 §4.3/§4.4/§4.2: with DSN advertised, RET/ENVID on MAIL and NOTIFY/ORCPT on
+        RCPT are accepted."""
+        t = token()
+        with self.server.smtp() as s:
+            self.assertTrue(s.has_extn("dsn"))
+            self.assertEqual(s.mail("someone@remote.example", ["RET=HDRS", "ENVID=QQ314159"])[0],
+                             250)
+            self.assertEqual(s.rcpt(ALICE, ["NOTIFY=SUCCESS,FAILURE",
+                                            f"ORCPT=rfc822;{ALICE}"])[0], 250)
+            self.assertEqual(s.data(simple_message(t))[0], 250)
+            s.mail("someone@remote.example")
+            code, _ = s.rcpt(ALICE, ["NOTIFY=NEVER,SUCCESS"])  # NEVER excludes the others
+            self.assertEqual(code, 501)
+        self.only_one(ALICE, t)
+
     def test_vrfy_and_rset(self):
         """RFC 5321 §3.5.3: VRFY may answer 252 without verifying; §4.1.1.5: RSET drops the
         transaction."""
