@@ -37,8 +37,8 @@ std::int64_t now_or(std::int64_t now) {
   return now != 0 ? now : static_cast<std::int64_t>(std::time(nullptr));
 }
 
-// The canonicalised fields named in `names`, each name taking the next instance from the bottom
-// (§5.4.2); names with no instance left contribute nothing.
+}  // namespace
+
 std::string header_data(const CanonMessage& message, const std::vector<std::string>& names,
                         Canon canon, const mail::HeaderField* exclude) {
   std::unordered_map<std::string, std::vector<const mail::HeaderField*>> by_name;
@@ -59,6 +59,8 @@ std::string header_data(const CanonMessage& message, const std::vector<std::stri
   }
   return out;
 }
+
+namespace {
 
 std::string without_crlf(std::string s) {
   if (s.size() >= 2 && s.ends_with("\r\n")) s.resize(s.size() - 2);
@@ -285,7 +287,16 @@ Result<std::string> dkim_sign(std::string_view message, const DkimPrivateKey& ke
   if (options.expire_after) tags.push_back(fmt::format("x={}", t + *options.expire_after));
   if (options.body_length) tags.push_back(fmt::format("l={}", body.size()));
 
-  std::string field = "DKIM-Signature:";
+  std::string data = header_data(m, names, options.header_canon, nullptr);
+  return sign_field("DKIM-Signature", tags, names, encode_base64(sha256(body)), data,
+                    options.header_canon, key);
+}
+
+Result<std::string> sign_field(std::string_view field_name, const std::vector<std::string>& tags,
+                               const std::vector<std::string>& signed_names,
+                               std::string_view body_hash_b64, std::string_view data, Canon canon,
+                               const DkimPrivateKey& key) {
+  std::string field = std::string(field_name) + ":";
   std::size_t line = field.size();
   auto add = [&](std::string_view piece, bool space) {
     if (line + piece.size() + 1 > 76) {
@@ -300,16 +311,16 @@ Result<std::string> dkim_sign(std::string_view message, const DkimPrivateKey& ke
   };
   for (const auto& tag : tags)
     add(tag + ";", true);
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    std::string piece = (i == 0 ? "h=" : "") + names[i] + (i + 1 == names.size() ? ";" : ":");
+  for (std::size_t i = 0; i < signed_names.size(); ++i) {
+    std::string piece =
+        (i == 0 ? "h=" : "") + signed_names[i] + (i + 1 == signed_names.size() ? ";" : ":");
     add(piece, i == 0);
   }
-  add("bh=" + encode_base64(sha256(body)) + ";", true);
+  if (!body_hash_b64.empty()) add("bh=" + std::string(body_hash_b64) + ";", true);
   add("b=", true);
-
-  std::string data = header_data(m, names, options.header_canon, nullptr);
-  data += without_crlf(canon_header(field, options.header_canon));
-  auto signature = key.sign(data);
+  std::string signed_data(data);
+  signed_data += without_crlf(canon_header(field, canon));
+  auto signature = key.sign(signed_data);
   if (!signature) return std::unexpected(signature.error());
   std::string b64 = encode_base64(*signature);
   for (std::size_t i = 0; i < b64.size(); i += 72) {

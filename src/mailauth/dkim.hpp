@@ -76,6 +76,21 @@ struct DkimSignOptions {
 Result<std::string> dkim_sign(std::string_view message, const DkimPrivateKey& key,
                               const DkimSignOptions& options);
 
+// Building blocks shared with ARC (arc.hpp).
+
+// The canonicalised fields named in `names`, each name taking the next instance from the bottom
+// (§5.4.2); names with no instance left contribute nothing; `exclude` is never selected.
+std::string header_data(const CanonMessage& message, const std::vector<std::string>& names,
+                        Canon canon, const mail::HeaderField* exclude);
+
+// Builds, signs and folds "<field_name>: <tags>; h=<signed_names>; bh=<hash>; b=<signature>"
+// ("h=" / "bh=" left out when empty). `data` is the canonicalised header data that precedes the
+// field itself in the signed stream.
+Result<std::string> sign_field(std::string_view field_name, const std::vector<std::string>& tags,
+                               const std::vector<std::string>& signed_names,
+                               std::string_view body_hash_b64, std::string_view data, Canon canon,
+                               const DkimPrivateKey& key);
+
 // ---------------------------------------------------------------------------------------------
 // Verification
 
