@@ -3,6 +3,7 @@
 
 #include "mail/message.hpp"
 #include "proto/imap/fetch.hpp"
+#include "proto/imap/list.hpp"
 #include "proto/imap/mailbox_view.hpp"
 #include "proto/imap/parser.hpp"
 #include "proto/imap/search.hpp"
@@ -397,6 +398,94 @@ TEST(MailboxView, ResolveAndSavedResult) {
   empty.reset({});
   EXPECT_FALSE(empty.resolve(*parse_sequence_set("1:*"), false));
   EXPECT_TRUE(empty.resolve(*parse_sequence_set("1:*"), true)->empty());
+}
+
+}  // namespace
+}  // namespace facteur::imap
+
+namespace facteur::imap {
+namespace {
+
+ListCmd list_of(std::string_view args) {
+  ParserOptions o;
+  auto r = parse_command("a " + std::string(args) + "\r\n", o);
+  EXPECT_EQ(r.kind, ParseResult::Kind::complete) << args << ": " << r.error;
+  return r.command ? std::get<ListCmd>(*r.command) : ListCmd{};
+}
+
+std::string replies(const std::vector<ListReply>& v) {
+  std::string s;
+  for (const auto& r : v) {
+    s += r.name + "(" + r.attributes + ")";
+    if (!r.extended.empty()) s += r.extended;
+    if (r.status) s += "+S";
+    s += ";";
+  }
+  return s;
+}
+
+TEST(List, Replies) {
+  const std::vector<MailboxEntry> boxes = {
+      {"Archive", "\\Archive"},   {"INBOX", ""},          {"Sent", "\\Sent"}, {"Tofu", ""},
+      {"Vegetable/Broccoli", ""}, {"Vegetable/Corn", ""},
+  };
+  const std::vector<std::string> subs = {"Fruit/Banana", "INBOX", "Sent", "Vegetable/Broccoli"};
+  EXPECT_EQ(replies(list_replies(list_of("LIST \"\" %"), boxes, subs)),
+            "Archive(\\HasNoChildren \\Archive);INBOX(\\HasNoChildren);Sent(\\HasNoChildren "
+            "\\Sent);Tofu(\\HasNoChildren);Vegetable(\\Noselect \\HasChildren);");
+  EXPECT_EQ(replies(list_replies(list_of("LIST \"\" *"), boxes, subs)),
+            "Archive(\\HasNoChildren \\Archive);INBOX(\\HasNoChildren);Sent(\\HasNoChildren "
+            "\\Sent);Tofu(\\HasNoChildren);Vegetable/Broccoli(\\HasNoChildren);"
+            "Vegetable/Corn(\\HasNoChildren);");
+  EXPECT_EQ(replies(list_replies(list_of("LIST \"\" inbox"), boxes, subs)),
+            "INBOX(\\HasNoChildren);");
+  // RFC 5258 §5 example shapes: SUBSCRIBED selection lists subscribed names, existing or not.
+  EXPECT_EQ(replies(list_replies(list_of("LIST (SUBSCRIBED) \"\" *"), boxes, subs)),
+            "Fruit/Banana(\\NonExistent \\Subscribed);INBOX(\\HasNoChildren \\Subscribed);"
+            "Sent(\\HasNoChildren \\Subscribed \\Sent);Vegetable/Broccoli(\\HasNoChildren "
+            "\\Subscribed);");
+  EXPECT_EQ(replies(list_replies(list_of("LIST (SUBSCRIBED RECURSIVEMATCH) \"\" %"), boxes, subs)),
+            "Fruit(\\NonExistent)(\"CHILDINFO\" (\"SUBSCRIBED\"));INBOX(\\HasNoChildren "
+            "\\Subscribed);Sent(\\HasNoChildren \\Subscribed \\Sent);Vegetable(\\NonExistent "
+            "\\HasChildren)"
+            "(\"CHILDINFO\" (\"SUBSCRIBED\"));");
+  EXPECT_EQ(replies(list_replies(list_of("LIST (SPECIAL-USE) \"\" *"), boxes, subs)),
+            "Archive(\\HasNoChildren \\Archive);Sent(\\HasNoChildren \\Sent);");
+  EXPECT_EQ(replies(list_replies(list_of("LIST \"\" % RETURN (SUBSCRIBED STATUS (MESSAGES))"),
+                                 boxes, subs)),
+            "Archive(\\HasNoChildren \\Archive)+S;INBOX(\\HasNoChildren \\Subscribed)+S;"
+            "Sent(\\HasNoChildren \\Subscribed \\Sent)+S;Tofu(\\HasNoChildren)+S;"
+            "Vegetable(\\Noselect \\HasChildren);");
+  // LSUB (RFC 3501 §6.3.9): "%" shows a parent of subscribed names as \Noselect.
+  EXPECT_EQ(replies(list_replies(list_of("LSUB \"\" %"), boxes, subs)),
+            "Fruit(\\Noselect);INBOX();Sent();Vegetable(\\Noselect);");
+  EXPECT_EQ(replies(list_replies(list_of("LSUB \"\" *"), boxes, subs)),
+            "Fruit/Banana();INBOX();Sent();Vegetable/Broccoli();");
+}
+
+TEST(Search, SavedResultAndResponseForm) {
+  const std::uint32_t uids[] = {3, 9, 12};
+  SearchReturn r;
+  r.save = true;
+  EXPECT_EQ(saved_result(r, uids), (std::vector<std::uint32_t>{3, 9, 12}));
+  r.min = true;
+  EXPECT_EQ(saved_result(r, uids), (std::vector<std::uint32_t>{3}));
+  r.max = true;
+  EXPECT_EQ(saved_result(r, uids), (std::vector<std::uint32_t>{3, 12}));
+  r.count = true;
+  EXPECT_EQ(saved_result(r, uids), (std::vector<std::uint32_t>{3, 9, 12}));
+  SearchCmd plain;
+  std::string out;
+  ResponseWriter w(out, false);
+  w.search_results("t", plain, uids, std::nullopt, false);
+  w.search_results("t", plain, uids, std::nullopt, true);  // rev2: ESEARCH ALL
+  plain.uid = true;
+  plain.returns = SearchReturn{};
+  plain.returns->count = true;
+  w.search_results("u", plain, uids, 77, false);
+  EXPECT_EQ(out,
+            "* SEARCH 3 9 12\r\n* ESEARCH (TAG \"t\") ALL 3,9,12\r\n"
+            "* ESEARCH (TAG \"u\") UID COUNT 3 MODSEQ 77\r\n");
 }
 
 }  // namespace

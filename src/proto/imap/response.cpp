@@ -390,6 +390,20 @@ void ResponseWriter::esearch(std::string_view tag, bool uid, const SearchReturn&
   out += kCrlf;
 }
 
+void ResponseWriter::search_results(std::string_view tag, const SearchCmd& search,
+                                    std::span<const std::uint32_t> numbers,
+                                    std::optional<std::uint64_t> modseq, bool rev2) {
+  if (search.returns) {
+    esearch(tag, search.uid, *search.returns, numbers, modseq);
+  } else if (rev2) {
+    SearchReturn all;
+    all.all = true;
+    esearch(tag, search.uid, all, numbers, modseq);
+  } else {
+    this->search(numbers, modseq);
+  }
+}
+
 void ResponseWriter::sort(std::span<const std::uint32_t> numbers) {
   std::string& out = *out_;
   out += "* SORT";

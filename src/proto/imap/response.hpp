@@ -123,6 +123,12 @@ class ResponseWriter {
   // (RFC 5182 §2.1), unless `always` (IMAP4rev2 SEARCH without RETURN).
   void esearch(std::string_view tag, bool uid, const SearchReturn& returns,
                std::span<const std::uint32_t> numbers, std::optional<std::uint64_t> modseq = {});
+  // The answer to SEARCH / UID SEARCH: ESEARCH when RETURN was given or the client is in
+  // IMAP4rev2 mode (RFC 9051 §6.4.4: no RETURN means RETURN (ALL)), else "* SEARCH".
+  // `numbers` ascending (sequence numbers, or UIDs for UID SEARCH).
+  void search_results(std::string_view tag, const SearchCmd& search,
+                      std::span<const std::uint32_t> numbers, std::optional<std::uint64_t> modseq,
+                      bool rev2);
   // "* SORT 2 3 6" (RFC 5256 §4)
   void sort(std::span<const std::uint32_t> numbers);
   // "* THREAD (2)(3 6 (4 23)(44 7 96))": `threads` is already formatted (thread.hpp).

@@ -208,6 +208,18 @@ bool SearchProgram::matches(const SearchMessage& m, SearchText* text) const {
   return Eval{context_, m, text}.eval(*root_);
 }
 
+std::vector<std::uint32_t> saved_result(const SearchReturn& r,
+                                        std::span<const std::uint32_t> uids) {
+  if ((r.min || r.max) && !r.all && !r.count) {
+    std::vector<std::uint32_t> out;
+    if (uids.empty()) return out;
+    if (r.min) out.push_back(uids.front());
+    if (r.max && (!r.min || uids.back() != uids.front())) out.push_back(uids.back());
+    return out;
+  }
+  return {uids.begin(), uids.end()};
+}
+
 bool contains_icase(std::string_view hay, std::string_view needle) noexcept {
   if (needle.empty()) return true;
   if (needle.size() > hay.size()) return false;

@@ -76,6 +76,11 @@ class SearchProgram {
   bool uses_modseq_ = false;
 };
 
+// What SEARCH RETURN (SAVE ...) saves (RFC 5182 §2.1): with MIN and/or MAX and neither ALL nor
+// COUNT, only those; otherwise every match. `uids` ascending.
+std::vector<std::uint32_t> saved_result(const SearchReturn& returns,
+                                        std::span<const std::uint32_t> uids);
+
 // ASCII case-insensitive substring test (UTF-8 bytes compared as they are).
 bool contains_icase(std::string_view haystack, std::string_view needle) noexcept;
 
