@@ -37,6 +37,8 @@ class BayesCheck final : public Check {
       pts = points_.p99;
     else if (p >= 0.95)
       pts = points_.p95;
+    else if (p >= 0.90)
+      pts = points_.p90;
     else if (p >= 0.80)
       pts = points_.p80;
     else if (p >= 0.60)

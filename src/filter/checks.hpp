@@ -15,11 +15,12 @@ namespace facteur::filter {
 
 // Points given for the classifier's abuse probability (ham evidence is negative).
 struct BayesPoints {
-  double p999 = 6.0;   // p >= 0.999
-  double p99 = 4.5;    // p >= 0.99
-  double p95 = 3.0;    // p >= 0.95
-  double p80 = 1.5;    // p >= 0.80
-  double p60 = 0.5;    // p >= 0.60
+  double p999 = 7.0;   // p >= 0.999
+  double p99 = 5.5;    // p >= 0.99
+  double p95 = 4.0;    // p >= 0.95
+  double p90 = 3.0;    // p >= 0.90
+  double p80 = 2.0;    // p >= 0.80
+  double p60 = 1.0;    // p >= 0.60
   double h20 = -0.5;   // p <= 0.20
   double h01 = -1.5;   // p <= 0.01
   double h001 = -2.5;  // p <= 0.001

@@ -56,14 +56,18 @@ void Filter::decide(Verdict& v, const Context& context) const {
   v.label = Label::ham;
   v.action = Action::deliver;
   if (v.score >= t.junk) {
-    if (ev(Label::phishing) >= config_.phishing_evidence)
-      v.label = Label::phishing;
-    else if (ev(Label::scam) >= config_.scam_evidence)
-      v.label = Label::scam;
-    else if (ev(Label::hoax) >= config_.hoax_evidence)
-      v.label = Label::hoax;
-    else
-      v.label = Label::spam;
+    // The specific label with the most evidence among those that have enough; else spam.
+    v.label = Label::spam;
+    double best = 0;
+    const std::pair<Label, double> specific[] = {{Label::phishing, config_.phishing_evidence},
+                                                 {Label::scam, config_.scam_evidence},
+                                                 {Label::hoax, config_.hoax_evidence}};
+    for (auto [label, needed] : specific) {
+      if (ev(label) >= needed && ev(label) > best) {
+        best = ev(label);
+        v.label = label;
+      }
+    }
   } else if (ev(Label::hoax) >= config_.hoax_evidence) {
     // Hoaxes are labelled on their own evidence: they are filed with a warning, not junked
     // for their score.

@@ -1,5 +1,7 @@
 #include "filter/html_scan.hpp"
 
+#include <algorithm>
+
 #include "base/strings.hpp"
 #include "mail/html_text.hpp"
 
@@ -138,6 +140,14 @@ void scan_html(std::string_view s, HtmlScan& out, const HtmlScanLimits& limits) 
       continue;
     }
     i = parse_attrs(s, i, attrs);
+    if (!closing && out.tags.size() < 64) {
+      std::string lower = to_lower(name);
+      bool plain = true;
+      for (char c : lower)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) plain = false;
+      if (plain && std::find(out.tags.begin(), out.tags.end(), lower) == out.tags.end())
+        out.tags.push_back(std::move(lower));
+    }
     if (closing) {
       if (iequals(name, "a")) close_anchor();
       continue;

@@ -31,6 +31,7 @@ struct HtmlScan {
   std::size_t card_inputs = 0;      // named like a card number, CVV, expiry, SSN
   std::size_t images = 0;
   std::size_t hidden_text_tricks = 0;  // display:none / font-size:0 / tiny or white text
+  std::vector<std::string> tags;       // distinct element names seen (lower case, at most 64)
 };
 
 // Accumulates into `out` (a message may have several HTML parts).

@@ -271,9 +271,13 @@ class ScamCheck final : public Check {
       int n = hits[static_cast<std::size_t>(g)] + subject_hits[static_cast<std::size_t>(g)];
       if (n == 0) continue;
       double w = kInfo[static_cast<std::size_t>(g)].weight;
-      if (n >= 3 && g != kUrgency && g != kRole) w *= 1.3;
-      evidence += w;
       if (w >= 1.0) ++kinds;
+      // One mention is weak evidence; a letter that dwells on it is stronger.
+      if (n == 1)
+        w *= 0.6;
+      else if (n >= 3 && g != kUrgency && g != kRole)
+        w *= 1.3;
+      evidence += w;
       if (!why.empty()) why += ", ";
       why += kInfo[static_cast<std::size_t>(g)].what;
     }
@@ -296,7 +300,7 @@ class ScamCheck final : public Check {
     if (m.body.letters > 400 && m.body.upper * 10 >= m.body.letters * 7) evidence += 0.5;
     // Several kinds of evidence are needed: one topic alone (a bank's real notice, a will
     // discussed in a mailing list) is not fraud.
-    if (kinds < 3 || evidence < 5.0) return;
+    if (kinds < 3 || evidence < 6.0) return;
     v.add("scam.advance-fee", std::min(evidence, 10.0), Label::scam,
           "advance-fee fraud pattern: " + why);
   }

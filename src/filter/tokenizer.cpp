@@ -77,6 +77,50 @@ std::string local_part_shape(std::string_view lp) {
   return s;
 }
 
+// Fields added by receiving systems (our MTA, the user's mail store, other filters) rather
+// than by the sender: they say nothing about the message and differ between mail stores.
+bool receiver_side(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"received",
+                                                "return-path",
+                                                "delivered-to",
+                                                "x-original-to",
+                                                "status",
+                                                "x-status",
+                                                "x-keywords",
+                                                "x-uid",
+                                                "x-uidl",
+                                                "content-length",
+                                                "lines",
+                                                "x-mime-autoconverted",
+                                                "x-sieve",
+                                                "authentication-results",
+                                                "received-spf",
+                                                "arc-seal",
+                                                "arc-message-signature",
+                                                "arc-authentication-results",
+                                                "x-envelope-from",
+                                                "x-envelope-to",
+                                                "x-rcpt-to",
+                                                "x-original-arrivaltime",
+                                                "x-loop",
+                                                "x-filter",
+                                                "x-mozilla-status",
+                                                "x-mozilla-status2",
+                                                "x-evolution",
+                                                "x-imap",
+                                                "x-gmail-labels",
+                                                "x-gm-thrid",
+                                                "x-facteur-verdict",
+                                                "x-facteur-reasons",
+                                                "errors-to"};
+  for (auto n : kNames)
+    if (iequals(name, n)) return true;
+  std::string lower = to_lower(name);
+  for (std::string_view bad : {"spam", "junk", "bogosity", "rbl", "virus", "scanned", "dspam"})
+    if (lower.find(bad) != std::string::npos) return true;
+  return false;
+}
+
 template <class Emit>
 void for_each_token(const MessageView& m, const TokenizerOptions& o, Emit&& emit) {
   // Text words and pairs.
@@ -163,6 +207,38 @@ void for_each_token(const MessageView& m, const TokenizerOptions& o, Emit&& emit
     emit("XM:", name, {});
   }
 
+  // Names of the sender-side header fields (which mailer, which list software), and a few
+  // values that describe the sending rather than the content.
+  std::size_t named = 0;
+  for (const auto& f : m.header().fields()) {
+    if (++named > 100) break;
+    if (f.name.size() > 40 || receiver_side(f.name)) continue;
+    emit("HN:", to_lower(f.name), {});
+  }
+  for (std::string_view field : {"Precedence", "X-Priority", "X-MSMail-Priority", "Importance"}) {
+    if (const auto* f = m.header().find(field)) {
+      std::string v = to_lower(mail::trim_wsp(f->raw_value).substr(0, 16));
+      emit("HV:", to_lower(field), v);
+    }
+  }
+  if (m.from) {
+    if (const auto* f = m.header().find(mail::FieldId::message_id)) {
+      std::string_view id = mail::trim_wsp(f->raw_value);
+      auto at = id.rfind('@');
+      std::string dom = at == std::string_view::npos ? std::string() : to_lower(id.substr(at + 1));
+      while (!dom.empty() && (dom.back() == '>' || dom.back() == ' '))
+        dom.pop_back();
+      if (dom.empty())
+        emit("MID:", "(no-domain)", {});
+      else if (registrable_domain(dom) == registrable_domain(m.from_domain))
+        emit("MID:", "(from-domain)", {});
+      else
+        emit("MID:", "(other-domain)", {});
+    } else {
+      emit("MID:", "(none)", {});
+    }
+  }
+
   // First external hop.
   std::string_view hop = first_external_hop(m.header());
   if (!hop.empty()) {
@@ -208,6 +284,8 @@ void for_each_token(const MessageView& m, const TokenizerOptions& o, Emit&& emit
   if (m.html.forms > 0) emit("H:", "(form)", {});
   if (m.html.password_inputs > 0) emit("H:", "(password-input)", {});
   if (m.html.hidden_text_tricks > 0) emit("H:", "(hidden-text)", {});
+  for (const auto& tag : m.html.tags)
+    emit("HT:", tag, {});
   if (m.html.images > 0) emit("H:img:", bucket(m.html.images, {2, 5}, {"1", "2", "5"}), {});
 }
 
