@@ -251,10 +251,13 @@ void Run::report(double seconds) {
                "(retrieval phase %.3f s: %.1f msg/s)\n"
                "  login ms: p50 %.2f max %.2f; clients done %zu; errors: %s\n",
                opt_.host.c_str(), opt_.port, opt_.clients, used_ ? "used" : "not used",
-               offered_ ? "offered" : "not offered", opt_.window,
-               static_cast<unsigned long long>(messages_), static_cast<double>(bytes_) / 1e6,
-               seconds, rate, mbps, retr_seconds, retr_rate, login_.percentile_ms(0.5),
-               login_.max_ms(), clients_ok_, describe_errors(errors).c_str());
+               !opt_.pipelining ? "turned off"
+               : offered_       ? "offered"
+                                : "not offered",
+               opt_.window, static_cast<unsigned long long>(messages_),
+               static_cast<double>(bytes_) / 1e6, seconds, rate, mbps, retr_seconds, retr_rate,
+               login_.percentile_ms(0.5), login_.max_ms(), clients_ok_,
+               describe_errors(errors).c_str());
   if (!opt_.json) return;
   nlohmann::json j;
   j["tool"] = "pop3-load";
