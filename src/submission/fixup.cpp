@@ -111,7 +111,12 @@ SubmissionOutcome fix_submission(std::string_view message, const SubmissionOptio
     if (blank < pos) blank = pos;
   }
   m.append(block.substr(pos, blank - pos));
-  if (!header.has_separator() && !m.empty() && m.back() != '\n') m.append(eol);
+  if (!header.has_separator()) {
+    // An unterminated last line gets a line end; a lone CR there would become an empty line
+    // (the end of the header) once terminated: it goes.
+    if (!m.empty() && m.back() == '\r' && (m.size() == 1 || m[m.size() - 2] == '\n')) m.pop_back();
+    if (!m.empty() && m.back() != '\n') m.append(eol);
+  }
   if (!has_from) {
     m += "From: " + opt.account_address;
     m.append(eol);

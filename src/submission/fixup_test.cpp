@@ -110,6 +110,12 @@ TEST(Submission, AddsDateAndMessageId) {
   EXPECT_EQ(r.message,
             "From: alice@example.org\r\nSubject: x\r\nDate: Thu, 26 Nov 2026 10:17:57 +0100\r\n"
             "Message-ID: <a1b2c3.d4@mail.example.org>\r\n\r\n");
+  // Found by fuzzing: a header ending in a lone CR must not let the added fields fall into
+  // the body.
+  r = fix_submission("From: alice@example.org\n\x01\n\r", options());
+  ASSERT_TRUE(r.accepted());
+  EXPECT_TRUE(mail::parse_header(r.message).find(mail::FieldId::date));
+  EXPECT_TRUE(mail::parse_header(r.message).find(mail::FieldId::message_id));
   // No From: the account's address.
   r = fix_submission("Subject: x\r\n\r\nbody\r\n", options());
   ASSERT_TRUE(r.accepted());
