@@ -490,3 +490,55 @@ TEST(Search, SavedResultAndResponseForm) {
 
 }  // namespace
 }  // namespace facteur::imap
+
+namespace facteur::imap {
+namespace {
+
+TEST(Thread, EnvelopeSortKeys) {
+  // The ENVELOPE of RFC 3501 §8's sample message, as the mail library writes it.
+  constexpr std::string_view kEnvelope =
+      "(\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev1 WG mtg summary and minutes\" "
+      "((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" "
+      "\"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((NIL NIL "
+      "\"imap\" \"cac.washington.edu\")) ((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John "
+      "Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL \"<B27397-0100000@cac.washington.edu>\")";
+  const auto k = envelope_sort_keys(kEnvelope);
+  EXPECT_EQ(k.from, "gray");
+  EXPECT_EQ(k.to, "imap");
+  EXPECT_EQ(k.cc, "minutes");
+  // Group syntax (RFC 3501 §7.4.2: a NIL host starts or ends a group) and literals.
+  const auto g = envelope_sort_keys(
+      "(NIL NIL NIL NIL NIL ((NIL NIL \"undisclosed\" NIL)(NIL NIL \"x\" \"y.z\")(NIL NIL NIL "
+      "NIL)) "
+      "((NIL NIL {4}\r\nab c \"d.e\")) NIL NIL NIL)");
+  EXPECT_EQ(g.to, "x");
+  EXPECT_EQ(g.cc, "ab c");
+  EXPECT_EQ(envelope_sort_keys("garbage").from, "");
+  EXPECT_EQ(envelope_sort_keys("(NIL NIL ((").from, "");
+}
+
+// RFC 6851 §4.3 example: UID MOVE answers COPYUID untagged, then EXPUNGEs, then the tagged OK.
+TEST(MailboxView, MoveExample) {
+  MailboxView v;
+  std::vector<std::uint32_t> uids;
+  for (std::uint32_t u = 20; u <= 69; ++u)
+    uids.push_back(u);
+  v.reset(uids);
+  std::string out;
+  ResponseWriter w(out, false);
+  std::vector<std::uint32_t> moved, dest;
+  for (std::uint32_t u = 42; u <= 44; ++u) {
+    moved.push_back(u);
+    dest.push_back(1202 + u - 42);
+  }
+  w.status("OK", code::copyuid(432432, moved, dest), "");
+  v.expunged(moved);
+  v.flush(w, MailboxView::Moment::any, {});
+  w.tagged("a", Outcome::ok, "", "Done");
+  EXPECT_EQ(out,
+            "* OK [COPYUID 432432 42:44 1202:1204]\r\n* 23 EXPUNGE\r\n* 23 EXPUNGE\r\n"
+            "* 23 EXPUNGE\r\na OK Done\r\n");
+}
+
+}  // namespace
+}  // namespace facteur::imap

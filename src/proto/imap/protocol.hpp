@@ -58,11 +58,12 @@
 namespace facteur::imap {
 
 struct Limits {
-  std::size_t max_line = 64 * 1024;       // octets of one command line between literals (RFC 7162
-                                          // §4 asks for at least 8192)
-  std::size_t max_literal = 64 * 1024;    // one literal outside APPEND's message
-  std::size_t max_command = 1024 * 1024;  // a whole command with its literals (APPEND data aside)
-  std::size_t max_literals = 256;         // literals in one command
+  std::size_t max_line = 64 * 1024;      // octets of one command line between literals (RFC 7162
+                                         // §4 asks for at least 8192)
+  std::size_t max_literal = 64 * 1024;   // one literal outside APPEND's message
+  std::size_t max_command = 256 * 1024;  // a whole command with its literals (APPEND data aside)
+  std::size_t max_literals = 64;         // literals in one command (each re-checks the command
+                                         // so far: max_literals x max_command parse work)
   std::uint64_t append_limit = 64ull * 1024 * 1024;  // one APPEND message (APPENDLIMIT=)
   std::size_t max_append_messages = 1000;            // messages in one MULTIAPPEND
   std::uint64_t max_discard = 1024 * 1024;  // a refused "{n+}" literal is skipped up to this size,

@@ -434,6 +434,76 @@ TEST(Protocol, SplitAtEveryByte) {
     EXPECT_EQ(run({i}), whole) << "split at " << i;
 }
 
+// RFC 9051 §8 sample connection, with the session's part played by the test.
+TEST(Protocol, Rfc9051SampleConnection) {
+  Harness h;
+  h.on_request = [&](Request& r) {
+    auto w = h.p.writer();
+    if (auto* s = std::get_if<SelectCmd>(&r.command)) {
+      EXPECT_EQ(s->mailbox, "INBOX");
+      w.exists(18);
+      w.flags(kAnswered | kFlagged | kDeleted | kSeen | kDraft, {});
+      w.status("OK", code::uidvalidity(3857529045u), "UIDs valid");
+      w.list("", "INBOX");
+      h.p.done(Outcome::ok);
+    } else if (auto* f = std::get_if<FetchCmd>(&r.command)) {
+      EXPECT_EQ(to_string(f->set), "12");
+      auto fw = w.fetch(12);
+      for (const auto& item : f->items) {
+        switch (item.kind) {
+          case FetchItem::Kind::flags:
+            fw.flags(kSeen, {});
+            break;
+          case FetchItem::Kind::internal_date:
+            fw.internal_date(837596665, -420);
+            break;
+          case FetchItem::Kind::rfc822_size:
+            fw.rfc822_size(4286);
+            break;
+          case FetchItem::Kind::envelope:
+            fw.envelope("(NIL)");
+            break;
+          case FetchItem::Kind::body:
+            fw.body("(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92)");
+            break;
+          case FetchItem::Kind::body_section:
+            EXPECT_EQ(item.section.text, Section::Text::header);
+            fw.section(item, "Subject: x\r\n\r\n");
+            break;
+          default:
+            ADD_FAILURE() << "unexpected item";
+        }
+      }
+      fw.finish();
+      h.p.done(Outcome::ok);
+    } else if (auto* st = std::get_if<StoreCmd>(&r.command)) {
+      EXPECT_EQ(st->mode, StoreMode::add);
+      EXPECT_EQ(st->flags.system, kDeleted);
+      auto fw = w.fetch(12);
+      fw.flags(kSeen | kDeleted, {});
+      fw.finish();
+      h.p.done(Outcome::ok, "", "+FLAGS completed");
+    }
+  };
+  EXPECT_EQ(h.send("a001 login mrc secret\r\n").substr(0, 18), "a001 NO [AUTHENTIC");
+  EXPECT_EQ(h.send("a001 login mrc good\r\n").substr(0, 18), "a001 OK [CAPABILIT");
+  EXPECT_EQ(h.send("a002 select inbox\r\n"),
+            "* 18 EXISTS\r\n* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"
+            "* OK [UIDVALIDITY 3857529045] UIDs valid\r\n* LIST () \"/\" \"INBOX\"\r\n"
+            "a002 OK [READ-WRITE] SELECT completed\r\n");
+  EXPECT_EQ(
+      h.send("a003 fetch 12 full\r\n"),
+      "* 12 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE 4286 "
+      "ENVELOPE (NIL) BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 "
+      "92))\r\na003 OK FETCH completed\r\n");
+  EXPECT_EQ(h.send("a004 fetch 12 body[header]\r\n"),
+            "* 12 FETCH (BODY[HEADER] {14}\r\nSubject: x\r\n\r\n)\r\na004 OK FETCH completed\r\n");
+  EXPECT_EQ(h.send("a005 store 12 +flags \\deleted\r\n"),
+            "* 12 FETCH (FLAGS (\\Deleted \\Seen))\r\na005 OK +FLAGS completed\r\n");
+  EXPECT_EQ(h.send("a006 logout\r\n"), "* BYE Logging out\r\na006 OK LOGOUT completed\r\n");
+  EXPECT_EQ(h.events, "L(mrc)L(mrc)Q(SELECT)Q(FETCH)Q(FETCH)Q(STORE)C");
+}
+
 TEST(Protocol, HostileNesting) {
   Harness h;
   h.login();

@@ -218,7 +218,18 @@ void append_item_name(std::string& out, const FetchItem& item) {
       out += s.text == Section::Text::header_fields ? "HEADER.FIELDS (" : "HEADER.FIELDS.NOT (";
       for (std::size_t i = 0; i < s.fields.size(); ++i) {
         if (i) out += ' ';
-        append_string(out, s.fields[i], false);
+        // As the RFC examples write them: atoms bare ("DATE FROM"), anything else quoted.
+        const auto& f = s.fields[i];
+        const bool atom = !f.empty() && std::all_of(f.begin(), f.end(), [](char c) {
+          const auto u = static_cast<unsigned char>(c);
+          return u > 0x20 && u < 0x7F && c != '(' && c != ')' && c != '{' && c != '%' && c != '*' &&
+                 c != '"' && c != '\\' && c != ']';
+        });
+        if (atom) {
+          out += f;
+        } else {
+          append_string(out, f, false);
+        }
       }
       out += ')';
       break;

@@ -216,7 +216,7 @@ TEST(Response, FetchAssembly) {
     f.finish();
   }
   static constexpr char kThird[] =
-      "* 1 FETCH (BODY[HEADER.FIELDS (\"DATE\" \"FROM\")] {11}\r\nFrom: a\r\n\r\n "
+      "* 1 FETCH (BODY[HEADER.FIELDS (DATE FROM)] {11}\r\nFrom: a\r\n\r\n "
       "BODY[1.2.MIME] {0}\r\n BODY[]<0> {3}\r\nDat BINARY[2] ~{3}\r\na\0b BINARY.SIZE[2] 3 "
       "RFC822.HEADER NIL)\r\n";
   EXPECT_EQ(out,

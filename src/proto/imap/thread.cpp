@@ -161,6 +161,64 @@ std::vector<std::uint32_t> sort_messages(std::span<const SortCriterion> criteria
 
 namespace {
 
+// A minimal reader of the ENVELOPE wire form: lists, NIL, quoted strings, literals, atoms.
+class EnvelopeReader {
+ public:
+  explicit EnvelopeReader(std::string_view s) : s_(s) {}
+  struct Item {
+    enum class Kind { open, close, nil, string, end } kind = Kind::end;
+    std::string text;
+  };
+  Item next() {
+    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\r' || s_[pos_] == '\n'))
+      ++pos_;
+    if (pos_ >= s_.size()) return {};
+    const char c = s_[pos_];
+    if (c == '(') {
+      ++pos_;
+      return {Item::Kind::open, {}};
+    }
+    if (c == ')') {
+      ++pos_;
+      return {Item::Kind::close, {}};
+    }
+    if (c == '"') {
+      std::string t;
+      for (++pos_; pos_ < s_.size() && s_[pos_] != '"'; ++pos_) {
+        if (s_[pos_] == '\\' && pos_ + 1 < s_.size()) ++pos_;
+        t += s_[pos_];
+      }
+      ++pos_;
+      return {Item::Kind::string, std::move(t)};
+    }
+    if (c == '{') {
+      const auto close = s_.find('}', pos_);
+      if (close == std::string_view::npos) return {};
+      std::size_t n = 0;
+      for (std::size_t i = pos_ + 1; i < close; ++i) {
+        if (s_[i] < '0' || s_[i] > '9' || n > s_.size()) return {};
+        n = n * 10 + std::size_t(s_[i] - '0');
+      }
+      pos_ = close + 1;
+      if (pos_ < s_.size() && s_[pos_] == '\r') ++pos_;
+      if (pos_ < s_.size() && s_[pos_] == '\n') ++pos_;
+      if (n > s_.size() - pos_) return {};
+      std::string t(s_.substr(pos_, n));
+      pos_ += n;
+      return {Item::Kind::string, std::move(t)};
+    }
+    const std::size_t start = pos_;
+    while (pos_ < s_.size() && s_[pos_] != ' ' && s_[pos_] != '(' && s_[pos_] != ')')
+      ++pos_;
+    const std::string_view atom = s_.substr(start, pos_ - start);
+    return {iequals(atom, "NIL") ? Item::Kind::nil : Item::Kind::string, std::string(atom)};
+  }
+
+ private:
+  std::string_view s_;
+  std::size_t pos_ = 0;
+};
+
 constexpr std::uint32_t kNone = 0xFFFF'FFFF;
 
 struct Container {
@@ -496,6 +554,45 @@ std::string Threader::ordered_subject() {
 }
 
 }  // namespace
+
+EnvelopeSortKeys envelope_sort_keys(std::string_view envelope) {
+  EnvelopeSortKeys keys;
+  EnvelopeReader r(envelope);
+  using Kind = EnvelopeReader::Item::Kind;
+  if (r.next().kind != Kind::open) return keys;
+  // date, subject, from, sender, reply-to, to, cc
+  for (int field = 0; field < 7; ++field) {
+    auto item = r.next();
+    if (item.kind == Kind::end || item.kind == Kind::close) return keys;
+    if (item.kind != Kind::open) continue;  // NIL or a string
+    // An address list: ((name adl mailbox host) ...)
+    std::string first_mailbox;
+    bool first = true;
+    int depth = 1;
+    while (depth > 0) {
+      auto a = r.next();
+      if (a.kind == Kind::end) return keys;
+      if (a.kind == Kind::close) {
+        --depth;
+        continue;
+      }
+      if (a.kind != Kind::open) continue;
+      // One address: 4 items then ")".
+      EnvelopeReader::Item parts[4];
+      for (auto& p : parts)
+        p = r.next();
+      if (r.next().kind != Kind::close) return keys;
+      if (first && parts[2].kind == Kind::string && parts[3].kind != Kind::nil) {
+        first_mailbox = parts[2].text;
+        first = false;
+      }
+    }
+    if (field == 2) keys.from = first_mailbox;
+    if (field == 5) keys.to = first_mailbox;
+    if (field == 6) keys.cc = first_mailbox;
+  }
+  return keys;
+}
 
 std::string thread_messages(ThreadAlgorithm algorithm, std::vector<ThreadMessage> messages) {
   Threader t(messages);

@@ -34,6 +34,14 @@ struct SortMessage {
 std::vector<std::uint32_t> sort_messages(std::span<const SortCriterion> criteria,
                                          std::vector<SortMessage> messages);
 
+// The SORT keys RFC 5256 §3 takes from the ENVELOPE: the addr-mailbox (local part) of the
+// first From, To and Cc address. Read from the stored ENVELOPE wire form (quoted strings,
+// literals, NIL); missing or malformed parts give "".
+struct EnvelopeSortKeys {
+  std::string from, to, cc;
+};
+EnvelopeSortKeys envelope_sort_keys(std::string_view envelope);
+
 // One message for THREAD.
 struct ThreadMessage {
   std::uint32_t number = 0;             // sequence number or UID, as the response lists them
