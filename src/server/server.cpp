@@ -174,8 +174,11 @@ int serve(const Config& config) {
   io.join();
   listeners.clear();
   bound.clear();
-  io.destroy();  // session frames (locks, blob writers) go before the store they point into
+  // Blocking work still running (a password check, a store read) posts its result to an
+  // io_context: finish it while the contexts exist, then drop the session frames (locks, blob
+  // writers) before the store they point into.
   workers.join();
+  io.destroy();
   spdlog::info("stopped");
   return 0;
 }
