@@ -31,28 +31,35 @@ std::string clean(std::string_view s) {
   return out;
 }
 
-// "Name: value" folded at spaces to lines of at most 78 octets where a space allows it
-// (RFC 5322 §2.2.3), CRLF at the end.
-std::string field(std::string_view name, std::string_view value) {
-  std::string line = std::string(name) + ": ";
-  std::string out;
-  std::size_t line_len = line.size();
-  out = line;
+// Words of `value` (cleaned) appended to `out`, whose last line is `line_len` long, with the
+// line break `fold` where a line would pass 78 octets; a word longer than 900 octets is cut so
+// that no line passes RFC 5322's 998.
+void wrap(std::string& out, std::size_t line_len, std::string_view value, std::string_view fold) {
+  constexpr std::size_t kMaxWord = 900;
   bool first = true;
   const std::string text = clean(value);
   for (auto word : split(text, ' ')) {
-    if (word.empty()) continue;
-    if (!first && line_len + 1 + word.size() > 78) {
-      out += "\r\n ";
-      line_len = 1;
-    } else if (!first) {
-      out += ' ';
-      ++line_len;
+    while (!word.empty()) {
+      auto piece = word.substr(0, kMaxWord);
+      word.remove_prefix(piece.size());
+      if (!first && line_len + 1 + piece.size() > 78) {
+        out += fold;
+        line_len = fold.size() - 2;
+      } else if (!first) {
+        out += ' ';
+        ++line_len;
+      }
+      out.append(piece);
+      line_len += piece.size();
+      first = false;
     }
-    out.append(word);
-    line_len += word.size();
-    first = false;
   }
+}
+
+// "Name: value" folded (RFC 5322 §2.2.3), CRLF at the end.
+std::string field(std::string_view name, std::string_view value) {
+  std::string out = std::string(name) + ": ";
+  wrap(out, out.size(), value, "\r\n ");
   out += "\r\n";
   return out;
 }
@@ -133,18 +140,19 @@ std::string human_text(const DsnRequest& req, DsnAction action) {
   }
   t += "\r\n";
   for (const auto& r : req.recipients) {
-    t += "<" + r.final_recipient.to_string() + ">: ";
+    std::string line = "<" + r.final_recipient.to_string() + ">: ";
     if (r.remote_reply) {
       std::string host = r.remote_mta.empty() ? "the remote server" : "host " + r.remote_mta;
-      t += host + " said: " + clean(diagnostic(*r.remote_reply).substr(6));
-      if (!r.remote_stage.empty()) t += " (in reply to " + std::string(r.remote_stage) + ")";
+      line += host + " said: " + diagnostic(*r.remote_reply).substr(6);
+      if (!r.remote_stage.empty()) line += " (in reply to " + std::string(r.remote_stage) + ")";
     } else if (!r.explanation.empty()) {
-      t += clean(r.explanation);
+      line += r.explanation;
     } else {
-      t += to_string(r.action);
+      line += to_string(r.action);
     }
     if (r.will_retry_until)
-      t += "; trying until " + date(*r.will_retry_until, req.utc_offset_minutes);
+      line += "; trying until " + date(*r.will_retry_until, req.utc_offset_minutes);
+    wrap(t, 0, line, "\r\n    ");
     t += "\r\n";
   }
   return t;

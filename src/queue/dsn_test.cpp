@@ -241,6 +241,14 @@ TEST(Dsn, HostileRemoteReply) {
   ASSERT_TRUE(parsed);
   ASSERT_EQ(parsed->recipients.size(), 2u);
   EXPECT_EQ(parsed->recipients[0].action, "failed");
+  // RFC 5322 §2.1.1: no line over 998 octets, however long the remote text.
+  const auto& m = dsn->message;
+  for (std::size_t start = 0, end = 0; start < m.size(); start = end + 2) {
+    end = m.find("\r\n", start);
+    ASSERT_NE(end, std::string::npos);
+    EXPECT_LE(end - start, 998u);
+  }
+  EXPECT_NE(parsed->notification.find("yyyy"), std::string_view::npos);
 }
 
 TEST(Dsn, ParseRejectsOtherMessages) {
