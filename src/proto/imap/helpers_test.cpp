@@ -517,6 +517,20 @@ TEST(Thread, EnvelopeSortKeys) {
   EXPECT_EQ(envelope_sort_keys("(NIL NIL ((").from, "");
 }
 
+TEST(MailboxView, QresyncVanished) {
+  // RFC 7162 §3.2.5.1 example shape: known UIDs 41,43:211,214:541; expunged since: these.
+  const std::vector<std::uint32_t> gone = {42, 41, 43, 116, 212, 300, 600};
+  const auto known = parse_sequence_set("41,43:211,214:541");
+  EXPECT_EQ(vanished_within(*known, gone, 700), (std::vector<std::uint32_t>{41, 43, 116, 300}));
+  EXPECT_EQ(vanished_within(std::nullopt, gone, 700),
+            (std::vector<std::uint32_t>{41, 42, 43, 116, 212, 300, 600}));
+  EXPECT_EQ(vanished_within(*parse_sequence_set("300:*"), gone, 500),
+            (std::vector<std::uint32_t>{300}));
+  std::string out;
+  ResponseWriter(out, false).vanished(vanished_within(*known, gone, 700), true);
+  EXPECT_EQ(out, "* VANISHED (EARLIER) 41,43,116,300\r\n");
+}
+
 // RFC 6851 §4.3 example: UID MOVE answers COPYUID untagged, then EXPUNGEs, then the tagged OK.
 TEST(MailboxView, MoveExample) {
   MailboxView v;

@@ -178,6 +178,18 @@ bool MailboxView::flush(ResponseWriter& w, Moment moment, const FlushOptions& o)
   return wrote;
 }
 
+std::vector<std::uint32_t> vanished_within(const std::optional<SequenceSet>& set,
+                                           std::span<const std::uint32_t> expunged_since,
+                                           std::uint32_t star) {
+  std::vector<std::uint32_t> out(expunged_since.begin(), expunged_since.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (!set || set->saved) return out;
+  const auto iv = normalize(*set, star);
+  std::erase_if(out, [&](std::uint32_t u) { return !contains(iv, u); });
+  return out;
+}
+
 void write_select(ResponseWriter& w, const SelectInfo& i) {
   constexpr FlagBits kSystem = kAnswered | kFlagged | kDeleted | kSeen | kDraft;
   w.flags(kSystem, i.keywords);

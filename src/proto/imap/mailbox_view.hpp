@@ -81,6 +81,8 @@ class MailboxView {
   // Writes the updates allowed at `moment`, in a safe order: EXPUNGE/VANISHED, EXISTS
   // [RECENT], then FETCH (FLAGS...) for messages still in view. Returns true if anything was
   // written. Expunges wait (and keep their sequence numbers) while moment is no_expunge.
+  // Call it only while a command is in progress (before its tagged response, or during IDLE):
+  // no untagged EXPUNGE may go out when none is (RFC 9051 §7.5.1).
   bool flush(ResponseWriter& writer, Moment moment, const FlushOptions& options);
 
  private:
@@ -92,6 +94,14 @@ class MailboxView {
   std::uint64_t highest_modseq_ = 0;
   std::uint32_t recent_from_ = 0;
 };
+
+// QRESYNC (RFC 7162 §3.2.5.2, §3.2.6): of the UIDs expunged since the client's mod-sequence
+// (store: expunged_since), those inside `set` — the known-uids of SELECT (QRESYNC ...), or the
+// UID set of UID FETCH (VANISHED) — ascending, for "* VANISHED (EARLIER) ...". `star` is what
+// "*" means (the highest UID the mailbox ever had, uid_next - 1). No set: all of them.
+std::vector<std::uint32_t> vanished_within(const std::optional<SequenceSet>& set,
+                                           std::span<const std::uint32_t> expunged_since,
+                                           std::uint32_t star);
 
 // The untagged data a successful SELECT/EXAMINE sends (RFC 9051 §6.3.2, RFC 3501 §6.3.1,
 // RFC 7162 §3.1.2): FLAGS, EXISTS, [RECENT, OK [UNSEEN n] — rev1], OK [PERMANENTFLAGS],

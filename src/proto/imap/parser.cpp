@@ -1128,6 +1128,7 @@ bool Parser::section(Section& s, bool binary) {
     if (!(peek() >= '0' && peek() <= '9')) break;  // ".HEADER" etc. follows
   }
   if (peek() == ']') {
+    if (!s.part.empty() && in_[pos_ - 1] == '.') return fail("bad section");
     ++pos_;
     return true;
   }

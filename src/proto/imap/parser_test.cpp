@@ -330,7 +330,8 @@ TEST(Parser, FetchItems) {
   EXPECT_TRUE(uf.vanished);
   for (std::string_view bad :
        {"a FETCH 1 (FLAGS\r\n", "a FETCH 1 BODY[1.MIME.X]\r\n", "a FETCH 1 BODY[MIME]\r\n",
-        "a FETCH 1 BODY[0]\r\n", "a FETCH 1 BODY[]<1.0>\r\n", "a FETCH 1 BINARY[HEADER]\r\n",
+        "a FETCH 1 BODY[0]\r\n", "a FETCH 1 BODY[1.]\r\n", "a FETCH 1 BINARY[1.]\r\n",
+        "a FETCH 1 BODY[]<1.0>\r\n", "a FETCH 1 BINARY[HEADER]\r\n",
         "a FETCH 1 (FLAGS) (VANISHED)\r\n", "a FETCH 1 FOO\r\n", "a FETCH x FLAGS\r\n",
         "a UID FETCH 1 FLAGS (VANISHED)\r\n"})
     EXPECT_EQ(parse(bad).kind, ParseResult::Kind::error) << bad;
