@@ -13,29 +13,24 @@ namespace {
 
 constexpr auto kRecheck = std::chrono::seconds(1);
 
-// An advisory lock on dir/.lock for the duration of a read-modify-write.
-class DirLock {
- public:
-  explicit DirLock(const std::filesystem::path& dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    fd_ = ::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~DirLock() {
-    if (fd_ >= 0) {
-      ::flock(fd_, LOCK_UN);
-      ::close(fd_);
-    }
-  }
-  DirLock(const DirLock&) = delete;
-  DirLock& operator=(const DirLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
-
 }  // namespace
+
+ModelLock::ModelLock(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  fd_ = ::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+ModelLock::~ModelLock() {
+  if (fd_ >= 0) {
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+  }
+}
 
 std::string account_file_name(std::string_view account) {
   std::string out;
@@ -114,7 +109,7 @@ Status ModelStore::save(std::string_view account, const BayesModel& model) {
 
 Status ModelStore::learn(std::span<const std::uint64_t> tokens, Label label,
                          std::string_view account, int delta) {
-  DirLock lock(dir_);
+  ModelLock lock(dir_);
   auto model = open_for_update(account);
   if (!model) return std::unexpected(model.error());
   model->learn(tokens, label, delta);

@@ -20,6 +20,20 @@
 
 namespace facteur::filter {
 
+// An advisory lock on the model directory (flock on dir/.lock), held while a model is read,
+// changed and written back, so that concurrent learners do not lose updates.
+class ModelLock {
+ public:
+  explicit ModelLock(const std::filesystem::path& dir);
+  ~ModelLock();
+  ModelLock(const ModelLock&) = delete;
+  ModelLock& operator=(const ModelLock&) = delete;
+  bool held() const noexcept { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
 class ModelStore {
  public:
   explicit ModelStore(std::filesystem::path dir);
