@@ -10,6 +10,7 @@
 #include "base/config.hpp"
 #include "base/log.hpp"
 #include "cli/commands.hpp"
+#include "cli/filter_commands.hpp"
 #include "server/server.hpp"
 
 int main(int argc, char** argv) {
@@ -74,6 +75,9 @@ int main(int argc, char** argv) {
   auto* alias_list = alias->add_subcommand("list", "list aliases");
   add_config(alias_list);
 
+  // --- scan, spam train|learn (src/cli/filter_commands.cpp)
+  cli::FilterCommands filter_commands(app, add_config);
+
   CLI11_PARSE(app, argc, argv);
 
   Config config;
@@ -93,6 +97,8 @@ int main(int argc, char** argv) {
     if (config_path.empty()) cli::print_demo_banner(config, argv[0]);
     return server::serve(config);
   }
+
+  if (auto rc = filter_commands.run(config)) return *rc;
 
   cli::Tool tool(config);
   if (user_add->parsed()) return tool.user_add(address, quota, with_apop);
