@@ -187,19 +187,23 @@ TEST(Dsn, Relayed) {
 TEST(Dsn, ReturnedContent) {
   auto r = failed_request();
   r.ret = smtp::DsnRet::headers;
-  auto parsed = parse_dsn(build_dsn(r)->message);
+  // parse_dsn() views point into the message: keep each DSN alive while it is looked at.
+  auto dsn = build_dsn(r);
+  auto parsed = parse_dsn(dsn->message);
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->returned_type, "text/rfc822-headers");
   r = failed_request();
   r.limits.max_returned_message = 10;
-  parsed = parse_dsn(build_dsn(r)->message);
+  dsn = build_dsn(r);
+  parsed = parse_dsn(dsn->message);
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->returned_type, "text/rfc822-headers");
   // A message with bare LF line ends comes back with CRLF.
   r = failed_request();
   std::string lf = "Subject: x\n\nbody\n";
   r.original_message = lf;
-  parsed = parse_dsn(build_dsn(r)->message);
+  dsn = build_dsn(r);
+  parsed = parse_dsn(dsn->message);
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->returned, "Subject: x\r\n\r\nbody\r\n");
 }
@@ -224,7 +228,8 @@ TEST(Dsn, Global) {
   // Not SMTPUTF8 but a UTF-8 ORCPT: the RFC 6533 xtext form keeps the report 7-bit.
   r = failed_request();
   r.recipients[0].original = smtp::OriginalRecipient{"utf-8", "J\xc3\xb6rg@example.org"};
-  parsed = parse_dsn(build_dsn(r)->message);
+  dsn = build_dsn(r);
+  parsed = parse_dsn(dsn->message);
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->status_type, "message/delivery-status");
   EXPECT_EQ(parsed->recipients[0].original_recipient, "utf-8;J\\x{F6}rg@example.org");
