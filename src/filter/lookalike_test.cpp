@@ -1,0 +1,53 @@
+#include "filter/lookalike.hpp"
+
+#include <gtest/gtest.h>
+
+namespace facteur::filter {
+namespace {
+
+// RFC 3492 §7.1 and IDNA examples.
+TEST(Punycode, DecodesLabels) {
+  EXPECT_EQ(decode_idna_host("xn--bcher-kva.example"), "b\u00fccher.example");
+  EXPECT_EQ(decode_idna_host("xn--mnchen-3ya.de"), "m\u00fcnchen.de");
+  EXPECT_EQ(decode_idna_host("www.xn--pypal-4ve.com"), "www.p\u0430ypal.com");
+  // RFC 3492 §7.1 (L): Japanese "3<nen>B<gumi><kinpachi><sensei>".
+  auto l = punycode_decode("3B-ww4c5e180e575a65lsy2b");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(*l, U"3\u5E74B\u7D44\u91D1\u516B\u5148\u751F");
+}
+
+TEST(Punycode, RejectsMalformedInput) {
+  EXPECT_FALSE(punycode_decode("\xFF\xFE-abc"));
+  EXPECT_FALSE(punycode_decode("abc-!!"));
+  EXPECT_FALSE(punycode_decode("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"));
+  // Undecodable labels are kept as written.
+  EXPECT_EQ(decode_idna_host("xn--!!.example"), "xn--!!.example");
+}
+
+TEST(Lookalike, SkeletonMapsConfusables) {
+  EXPECT_EQ(skeleton("p\u0430ypal"), skeleton("paypal"));  // Cyrillic a
+  EXPECT_EQ(skeleton("paypa1"), skeleton("paypal"));
+  EXPECT_EQ(skeleton("rnicrosoft"), skeleton("microsoft"));
+  EXPECT_EQ(skeleton("g00gle"), skeleton("google"));
+  EXPECT_EQ(skeleton("PAY-PAL"), skeleton("paypal"));
+  EXPECT_NE(skeleton("paypal"), skeleton("payment"));
+}
+
+TEST(Lookalike, BoundedEditDistance) {
+  EXPECT_EQ(bounded_edit_distance("paypal", "paypal", 2), 0u);
+  EXPECT_EQ(bounded_edit_distance("paypal", "paypall", 2), 1u);
+  EXPECT_EQ(bounded_edit_distance("paypal", "paypla", 2), 1u);  // transposition
+  EXPECT_EQ(bounded_edit_distance("paypal", "paypel", 2), 1u);
+  EXPECT_EQ(bounded_edit_distance("examplebank", "exampelbnak", 2), 2u);
+  EXPECT_EQ(bounded_edit_distance("paypal", "microsoft", 2), 3u);  // capped at max + 1
+  EXPECT_EQ(bounded_edit_distance("", "abc", 5), 3u);
+}
+
+TEST(Lookalike, Internationalized) {
+  EXPECT_TRUE(is_internationalized("www.xn--pypal-4ve.com"));
+  EXPECT_TRUE(is_internationalized("b\u00fccher.example"));
+  EXPECT_FALSE(is_internationalized("www.example.com"));
+}
+
+}  // namespace
+}  // namespace facteur::filter

@@ -1,0 +1,126 @@
+#include <gtest/gtest.h>
+
+#include "filter/checks.hpp"
+#include "filter/test_util.hpp"
+
+namespace facteur::filter {
+namespace {
+
+using test::has_reason;
+using test::message;
+using test::run_check;
+
+class PhishingCheckTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Check> check = make_phishing_check(std::make_shared<BrandList>());
+};
+
+TEST_F(PhishingCheckTest, DisplayNameNamingABrandFromAnotherDomain) {
+  auto v = run_check(*check, message("From: \"PayPal Security\" <alerts@mailer.example.net>\n"
+                                     "Subject: Notice\n",
+                                     "Hello.\n"));
+  EXPECT_TRUE(has_reason(v, "phishing.display-name"));
+  // The brand's own domain is fine.
+  auto ok = run_check(
+      *check, message("From: PayPal <service@paypal.com>\nSubject: Receipt\n", "Your receipt.\n"));
+  EXPECT_FALSE(has_reason(ok, "phishing.display-name"));
+}
+
+TEST_F(PhishingCheckTest, AddressShownInTheDisplayName) {
+  auto v =
+      run_check(*check, message("From: \"support@mybank.example\" <x@other.example>\n", "Hi\n"));
+  EXPECT_TRUE(has_reason(v, "phishing.display-address"));
+}
+
+TEST_F(PhishingCheckTest, LinkTextShowingAnotherHost) {
+  std::string m = message(
+      "From: Billing <billing@shop.example>\nSubject: Invoice\nMIME-Version: 1.0\n"
+      "Content-Type: text/html; charset=utf-8\n",
+      "<p>Sign in at <a "
+      "href=\"http://login-check.example.org/s\">https://www.paypal.com/</a></p>\n");
+  auto v = run_check(*check, m);
+  ASSERT_TRUE(has_reason(v, "phishing.link-text"));
+  // The shown host is a protected brand's: the strongest form.
+  for (const auto& r : v.reasons)
+    if (r.check == "phishing.link-text") {
+      EXPECT_GE(r.points, 4.0);
+    }
+  // Same registrable domain, or a subdomain: no mismatch.
+  std::string same = message("From: a@shop.example\nContent-Type: text/html\n",
+                             "<a href=\"http://click.shop.example/r?u=1\">www.shop.example</a>\n");
+  EXPECT_FALSE(has_reason(run_check(*check, same), "phishing.link-text"));
+}
+
+TEST_F(PhishingCheckTest, RawIpAndUserinfoLinks) {
+  std::string m = message("From: a@b.example\nContent-Type: text/html\n",
+                          "<a href=\"http://192.0.2.44/bank/login.php\">here</a> "
+                          "<a href=\"http://www.mybank.example@198.51.100.2/\">bank</a>\n");
+  auto v = run_check(*check, m);
+  EXPECT_TRUE(has_reason(v, "phishing.ip-link"));
+  EXPECT_TRUE(has_reason(v, "phishing.userinfo-link"));
+}
+
+TEST_F(PhishingCheckTest, LookalikeDomains) {
+  // A homoglyph (Cyrillic a) in punycode, a digit for a letter, a typo.
+  for (const char* from : {"From: service@xn--pypal-4ve.com\n", "From: service@paypa1.com\n",
+                           "From: service@paypall.com\n"}) {
+    auto v = run_check(*check, message(from, "Hello\n"));
+    EXPECT_TRUE(has_reason(v, "phishing.lookalike-sender")) << from;
+  }
+  // Our own domain imitated.
+  Context ctx;
+  ctx.local_domains = {"facteur-mail.test"};
+  auto v = run_check(*check, message("From: it@facteur-mai1.test\n", "Reset your mailbox\n"), ctx);
+  EXPECT_TRUE(has_reason(v, "phishing.lookalike-sender"));
+  // Unrelated names are not lookalikes.
+  auto ok = run_check(*check, message("From: a@paperclip.example\n", "Hello\n"));
+  EXPECT_FALSE(has_reason(ok, "phishing.lookalike-sender"));
+}
+
+TEST_F(PhishingCheckTest, BrandNameInsideAnotherHost) {
+  auto v = run_check(*check, message("From: a@b.example\n",
+                                     "Log in: http://paypal.com.account-check.example/x\n"));
+  EXPECT_TRUE(has_reason(v, "phishing.brand-in-host"));
+}
+
+TEST_F(PhishingCheckTest, CredentialForms) {
+  std::string m = message("From: a@b.example\nContent-Type: text/html\n",
+                          "<form action=\"http://collect.example/p\"><input name=email>"
+                          "<input type=password name=pass><input type=submit></form>\n");
+  EXPECT_TRUE(has_reason(run_check(*check, m), "phishing.credential-form"));
+}
+
+TEST_F(PhishingCheckTest, BrandBaitInEnglishAndFrench) {
+  std::string en = message("From: Service <service@notice.example>\nSubject: Account notice\n",
+                           "Dear eBay member, we noticed unusual activity. Please verify your "
+                           "account within 24 hours: http://secure-update.example/ebay\n");
+  EXPECT_TRUE(has_reason(run_check(*check, en), "phishing.brand-bait"));
+  std::string fr = message(
+      "From: Service <service@avis.example>\nSubject: Votre compte\n",
+      "Cher client de La Banque Postale, votre compte a été suspendu. Veuillez vérifier votre "
+      "compte ici : http://verif-client.example/lbp\n");
+  EXPECT_TRUE(has_reason(run_check(*check, fr), "phishing.brand-bait"));
+}
+
+TEST_F(PhishingCheckTest, OrdinaryMailIsQuiet) {
+  std::string m = message(
+      "From: Alice <alice@example.org>\nTo: bob@example.net\nSubject: lunch\n"
+      "Content-Type: text/html\n",
+      "<p>See <a href=\"https://www.example.org/menu\">the menu</a> and "
+      "<a href=\"https://www.example.org/\">www.example.org</a>.</p>\n");
+  auto v = run_check(*check, m);
+  EXPECT_TRUE(v.reasons.empty()) << v.reasons.front().check;
+}
+
+TEST_F(PhishingCheckTest, ConfiguredBrands) {
+  auto brands = std::make_shared<BrandList>();
+  brands->add({"Example Mutual", {"example mutual"}, {"examplemutual.test"}});
+  auto c = make_phishing_check(brands);
+  auto v = run_check(*c, message("From: \"Example Mutual\" <x@mutual-alerts.example>\n", "Hi\n"));
+  EXPECT_TRUE(has_reason(v, "phishing.display-name"));
+  auto look = run_check(*c, message("From: x@examplemutua1.test\n", "Hi\n"));
+  EXPECT_TRUE(has_reason(look, "phishing.lookalike-sender"));
+}
+
+}  // namespace
+}  // namespace facteur::filter

@@ -1,0 +1,117 @@
+#include <gtest/gtest.h>
+
+#include "filter/checks.hpp"
+#include "filter/test_util.hpp"
+
+namespace facteur::filter {
+namespace {
+
+using test::has_reason;
+using test::message;
+using test::run_check;
+
+TEST(ScamCheck, AdvanceFeeLetterInEnglish) {
+  auto check = make_scam_check();
+  std::string m = message(
+      "From: \"Dr. Samuel Okoro\" <s.okoro@bank-office.example>\n"
+      "Reply-To: samuel.okoro1@gmail.com\nSubject: STRICTLY CONFIDENTIAL PROPOSAL\n",
+      "Dear Friend,\n\nI am the manager of the audit department of a bank. A foreign client, "
+      "the late Mr. Peter Walsh, died in a plane crash leaving a dormant account with the sum "
+      "of US$12,500,000.00 (Twelve Million Five Hundred Thousand US Dollars). Nobody has come "
+      "to claim it as next of kin. I want you to stand as the beneficiary so that we transfer "
+      "the fund into your bank account. You will have 30 percent of the total sum for your "
+      "assistance. This transaction is risk free but must be kept strictly confidential.\n"
+      "Reply urgently with your full name and private phone number.\n");
+  auto v = run_check(*check, m);
+  ASSERT_TRUE(has_reason(v, "scam.advance-fee"));
+  EXPECT_GE(test::points(v, Label::scam), 6.0);
+}
+
+TEST(ScamCheck, AdvanceFeeLetterInFrench) {
+  auto check = make_scam_check();
+  std::string m = message(
+      "From: Maitre Didier Kouassi <avocat.kouassi@cabinet.example>\n"
+      "Subject: Proposition d'affaire confidentielle\n",
+      "Bonjour,\n\nJe suis avocat et notaire de feu mon client, décédé avec toute sa famille "
+      "dans un accident. Il a laissé la somme de 4.500.000 euros (quatre millions cinq cent "
+      "mille euros) sur un compte dormant. Je cherche un partenaire étranger, une personne de "
+      "confiance, pour faire le transfert des fonds sur votre compte bancaire. Vous recevrez "
+      "un pourcentage de 40% du montant total. Cette affaire doit rester strictement "
+      "confidentiel. Envoyez-moi vos coordonnées et votre numéro de téléphone.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, m), "scam.advance-fee"));
+}
+
+TEST(ScamCheck, BusinessMailAboutMoneyIsNotFraud) {
+  auto check = make_scam_check();
+  std::string m = message(
+      "From: Finance <finance@company.example>\nSubject: Q3 budget\n",
+      "Hi team,\n\nThe board approved the 2.5 million dollars budget for the new plant. The "
+      "transfer of the first instalment to the contractor's bank account is planned for "
+      "Monday. Please send me your comments on the attached report as soon as possible.\n\n"
+      "Thanks,\nMaria\n");
+  EXPECT_TRUE(run_check(*check, m).reasons.empty());
+}
+
+TEST(HoaxCheck, VirusWarningInEnglish) {
+  auto check = make_hoax_check();
+  std::string m = message(
+      "From: Joan <joan@example.net>\nSubject: Fwd: FW: URGENT virus warning!!\n",
+      "> WARNING: if you get a message called \"Holiday Pictures\" do NOT open it. It is a "
+      "virus that will erase your whole hard drive. Microsoft announced it yesterday and "
+      "there is no remedy. This is not a joke. Forward this to everyone in your address book "
+      "so that they are protected!\n");
+  auto v = run_check(*check, m);
+  ASSERT_TRUE(has_reason(v, "hoax.chain-letter"));
+  EXPECT_GE(test::points(v, Label::hoax), 5.0);
+}
+
+TEST(HoaxCheck, ChainLetterInFrench) {
+  auto check = make_hoax_check();
+  std::string m = message(
+      "From: Sylvie <sylvie@example.org>\nSubject: TR: TR: la chaîne du bonheur\n",
+      "Cette lettre porte-bonheur a déjà fait dix fois le tour du monde. Envoyez-la à 15 "
+      "personnes dans les 3 jours et vous aurez une bonne nouvelle. Ne brisez pas la chaîne : "
+      "un homme l'a jetée et a eu une grande malchance. Ce n'est pas une blague ! Faites "
+      "suivre à tous vos contacts.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, m), "hoax.chain-letter"));
+}
+
+TEST(HoaxCheck, ForwardPaysInEnglish) {
+  auto check = make_hoax_check();
+  std::string m = message(
+      "From: Tom <tom@example.com>\nSubject: Fw: Fw: free money from Microsoft (really)\n",
+      ">> Microsoft is running an e-mail tracking system. For every person you forward this "
+      "message to, Microsoft will pay you $5. I didn't believe it either but my cousin got a "
+      "check. Forward this to all your friends!\n");
+  EXPECT_TRUE(has_reason(run_check(*check, m), "hoax.chain-letter"));
+}
+
+TEST(HoaxCheck, OrdinaryForwardIsNotAHoax) {
+  auto check = make_hoax_check();
+  std::string m =
+      message("From: Paul <paul@example.com>\nSubject: Fwd: minutes of the meeting\n",
+              "---------- Forwarded message ----------\nHere are the minutes. Important: the next "
+              "meeting moves to Thursday. Please forward this to Anne, she was not on the list.\n");
+  EXPECT_TRUE(run_check(*check, m).reasons.empty());
+}
+
+TEST(SessionCheck, DmarcFailPointsToPhishing) {
+  auto check = make_session_check();
+  Context ctx;
+  AuthSignals a;
+  a.dmarc = AuthOutcome::fail;
+  a.dmarc_policy = "reject";
+  a.spf = AuthOutcome::fail;
+  ctx.auth = a;
+  ctx.dnsbl.push_back({"bl.example", "192.0.2.9", 2.0});
+  auto v = run_check(*check, message("From: a@bank.example\n", "x\n"), ctx);
+  EXPECT_TRUE(has_reason(v, "auth.dmarc-fail"));
+  EXPECT_TRUE(has_reason(v, "auth.spf-fail"));
+  EXPECT_TRUE(has_reason(v, "dnsbl"));
+  EXPECT_GE(test::points(v, Label::phishing), 3.5);
+  // Without session signals it says nothing.
+  EXPECT_TRUE(run_check(*check, message("From: a@bank.example\n", "x\n")).reasons.empty());
+}
+
+}  // namespace
+}  // namespace facteur::filter

@@ -1,0 +1,75 @@
+#include "filter/text_norm.hpp"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace facteur::filter {
+namespace {
+
+std::vector<std::string> words(std::string_view text) {
+  auto n = normalize_text(text);
+  return {n.words.begin(), n.words.end()};
+}
+
+TEST(TextNorm, LowerCasesAndFoldsAccents) {
+  EXPECT_EQ(words("Héritage DÉFUNT Œuvre Straße"),
+            (std::vector<std::string>{"heritage", "defunt", "oeuvre", "strasse"}));
+}
+
+TEST(TextNorm, SplitsOnPunctuationAndApostrophes) {
+  EXPECT_EQ(words("N'ouvrez pas: c'est un virus!!"),
+            (std::vector<std::string>{"n", "ouvrez", "pas", "c", "est", "un", "virus"}));
+  EXPECT_EQ(normalize_text("wow!! really!").exclamations, 3u);
+}
+
+TEST(TextNorm, KeepsNumbersWithSeparatorsAndNamesCurrencies) {
+  EXPECT_EQ(words("USD$25,000,000.00 or 10.5 million € and £3"),
+            (std::vector<std::string>{"usd", "usd", "25,000,000.00", "or", "10.5", "million", "eur",
+                                      "and", "gbp", "3"}));
+  // A trailing full stop is not part of the number.
+  EXPECT_EQ(words("pay 100."), (std::vector<std::string>{"pay", "100"}));
+}
+
+TEST(TextNorm, DropsZeroWidthCharactersInsideWords) {
+  EXPECT_EQ(words("Pay\u200bPal ve\u00adrify"), (std::vector<std::string>{"paypal", "verify"}));
+}
+
+TEST(TextNorm, KeepsOtherScriptsAndFoldsFullWidth) {
+  EXPECT_EQ(words("ｐａｙｐａｌ привет"), (std::vector<std::string>{"paypal", "привет"}));
+}
+
+TEST(TextNorm, CountsCapitals) {
+  auto n = normalize_text("URGENT reply");
+  EXPECT_EQ(n.letters, 11u);
+  EXPECT_EQ(n.upper, 6u);
+}
+
+TEST(TextNorm, LimitsWordsAndWordLength) {
+  NormalizeLimits limits;
+  limits.max_words = 3;
+  limits.max_word = 4;
+  auto n = normalize_text("alpha beta gamma delta epsilon", limits);
+  EXPECT_TRUE(n.truncated);
+  EXPECT_EQ(std::vector<std::string>(n.words.begin(), n.words.end()),
+            (std::vector<std::string>{"alph", "beta", "gamm"}));
+}
+
+TEST(TextNorm, InvalidUtf8NeverBreaksIt) {
+  std::string bad = "ok \xC3 \xFF\xFE caf\xC3\xA9 \xE2\x82";
+  auto n = normalize_text(bad);
+  ASSERT_GE(n.words.size(), 2u);
+  EXPECT_EQ(n.words.front(), "ok");
+  EXPECT_EQ(n.words[1], "cafe");
+}
+
+TEST(TextNorm, ViewsSurviveAMove) {
+  auto a = normalize_text("x");  // short text: the buffer must still be on the heap
+  NormalizedText b = std::move(a);
+  ASSERT_EQ(b.words.size(), 1u);
+  EXPECT_EQ(b.words[0], "x");
+}
+
+}  // namespace
+}  // namespace facteur::filter

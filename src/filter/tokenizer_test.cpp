@@ -1,0 +1,85 @@
+#include "filter/tokenizer.hpp"
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "filter/hash.hpp"
+#include "filter/test_util.hpp"
+
+namespace facteur::filter {
+namespace {
+
+bool has(const std::vector<std::string>& tokens, std::string_view t) {
+  return std::find(tokens.begin(), tokens.end(), t) != tokens.end();
+}
+
+const std::string kHtml = test::message(
+    "Received: from mx.example.net by mail.example.org\n"
+    "Status: RO\nX-UID: 42\nX-Spam-Flag: YES\n"
+    "From: \"Best Deals\" <offers123@deals.example.com>\n"
+    "Reply-To: claims@freemail.example\nTo: a@example.org\nSubject: WIN a FREE cruise\n"
+    "X-Mailer: SuperMailer 5.2\nMessage-ID: <abc@deals.example.com>\nMIME-Version: 1.0\n"
+    "Content-Type: multipart/alternative; boundary=\"b\"\n",
+    "--b\nContent-Type: text/plain; charset=iso-8859-1\n\nClaim your free cruise today at "
+    "http://www.cruise.example.net/claim\n--b\nContent-Type: text/html; charset=utf-8\n\n"
+    "<html><body><font color=red>Claim</font> <a href=\"http://192.0.2.1/x\">now</a>"
+    "</body></html>\n--b--\n");
+
+TEST(Tokenizer, WordsPairsAndTaggedTokens) {
+  auto view = MessageView::analyze(kHtml);
+  auto t = token_strings(view);
+  for (const char* want : {"claim",
+                           "cruise",
+                           "claim your",
+                           "free cruise",
+                           "S:win",
+                           "S:free",
+                           "F:d:example.com",
+                           "F:n:deals",
+                           "F:lp:mixed-short-3d",
+                           "RT:d:freemail.example",
+                           "RT:(other-domain)",
+                           "XM:supermailer",
+                           "CT:multipart/alternative",
+                           "PT:text/html",
+                           "CS:iso-8859-1",
+                           "U:example.net",
+                           "U:(ip)",
+                           "HT:font",
+                           "HN:x-mailer",
+                           "MID:(from-domain)",
+                           "M:parts:2"})
+    EXPECT_TRUE(has(t, want)) << want;
+}
+
+TEST(Tokenizer, LeavesOutReceiverSideFields) {
+  auto t = token_strings(MessageView::analyze(kHtml));
+  for (const char* unwanted : {"HN:received", "HN:status", "HN:x-uid", "HN:x-spam-flag"})
+    EXPECT_FALSE(has(t, unwanted)) << unwanted;
+}
+
+TEST(Tokenizer, HashesAreThoseOfTheTokenStrings) {
+  auto view = MessageView::analyze(kHtml);
+  auto strings = token_strings(view);
+  auto hashes = tokenize(view);
+  std::vector<std::uint64_t> expected;
+  for (const auto& s : strings)
+    expected.push_back(token_hash(s));
+  std::sort(expected.begin(), expected.end());
+  expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+  EXPECT_EQ(hashes, expected);
+}
+
+TEST(Tokenizer, LongWordsAndNumbersAreSummarised) {
+  auto view = MessageView::analyze(
+      test::message("From: a@b.example\n", "abcdefghijklmnopqrstuvwxyz0123 12 1234567 x\n"));
+  auto t = token_strings(view);
+  EXPECT_TRUE(has(t, "sk:abcdefgh"));
+  EXPECT_TRUE(has(t, "12"));
+  EXPECT_TRUE(has(t, "N:7"));
+  EXPECT_FALSE(has(t, "x"));
+}
+
+}  // namespace
+}  // namespace facteur::filter

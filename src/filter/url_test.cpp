@@ -1,0 +1,74 @@
+#include "filter/url.hpp"
+
+#include <gtest/gtest.h>
+
+namespace facteur::filter {
+namespace {
+
+TEST(Url, ParsesHostsOfLinkTargets) {
+  struct Case {
+    const char* target;
+    const char* host;
+    bool ip;
+    bool userinfo;
+  };
+  const Case cases[] = {
+      {"http://www.Example.COM/path?q=1", "www.example.com", false, false},
+      {"https://a.b.example.co.uk:8443/x", "a.b.example.co.uk", false, false},
+      {"HTTP:\\\\evil.example\\login", "evil.example", false, false},
+      {"http://paypal.com@evil.example/", "evil.example", false, true},
+      {"http://192.0.2.7/cgi-bin/login", "192.0.2.7", true, false},
+      {"http://3221225985/", "3221225985", true, false},
+      {"http://0xC0.0x00.0x02.0x07/", "0xc0.0x00.0x02.0x07", true, false},
+      {"http://[2001:db8::1]/", "[2001:db8::1]", true, false},
+      {"www.example.org/page", "www.example.org", false, false},
+      {"http://ex%61mple.com/", "example.com", false, false},
+      {"mailto:someone@example.net?subject=hi", "example.net", false, false},
+      {"http://example.com./", "example.com", false, false},
+  };
+  for (const auto& c : cases) {
+    auto u = parse_url(c.target);
+    ASSERT_TRUE(u) << c.target;
+    EXPECT_EQ(u->host, c.host) << c.target;
+    EXPECT_EQ(u->host_is_ip, c.ip) << c.target;
+    EXPECT_EQ(u->has_userinfo, c.userinfo) << c.target;
+  }
+}
+
+TEST(Url, RejectsTargetsWithoutHost) {
+  for (const char* t : {"#top", "/relative/path", "javascript:alert(1)", "cid:part1@x", "",
+                        "tel:+331234", "mailto:nobody"})
+    EXPECT_FALSE(parse_url(t)) << t;
+}
+
+TEST(Url, RegistrableDomain) {
+  EXPECT_EQ(registrable_domain("a.b.example.com"), "example.com");
+  EXPECT_EQ(registrable_domain("example.com"), "example.com");
+  EXPECT_EQ(registrable_domain("shop.example.co.uk"), "example.co.uk");
+  EXPECT_EQ(registrable_domain("impots.gouv.fr"), "impots.gouv.fr");
+  EXPECT_EQ(registrable_domain("localhost"), "localhost");
+  EXPECT_EQ(registrable_domain("192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(registrable_domain(".com"), ".com");
+}
+
+TEST(Url, FindsUrlsInText) {
+  auto urls = find_urls_in_text(
+      "Go to http://example.com/a, or www.example.org. Also (https://x.example/y).\n"
+      "Not this: foohttp://no.example nor mywww.no.example");
+  ASSERT_EQ(urls.size(), 3u);
+  EXPECT_EQ(urls[0], "http://example.com/a");
+  EXPECT_EQ(urls[1], "www.example.org");
+  EXPECT_EQ(urls[2], "https://x.example/y");
+}
+
+TEST(Url, HostInLinkText) {
+  EXPECT_EQ(host_in_text("https://www.PayPal.com/signin"), "www.paypal.com");
+  EXPECT_EQ(host_in_text("  www.example.com/ "), "www.example.com");
+  EXPECT_EQ(host_in_text("example.org"), "example.org");
+  EXPECT_FALSE(host_in_text("Click here"));
+  EXPECT_FALSE(host_in_text("version 2.0"));
+  EXPECT_FALSE(host_in_text("see example.org now"));
+}
+
+}  // namespace
+}  // namespace facteur::filter
