@@ -214,6 +214,9 @@ bool uses_p_macro(std::string_view text) noexcept {
 
 Result<std::string> expand_macros(std::string_view text, const MacroContext& context,
                                   bool explanation) {
+  if (!is_valid_macro_string(text, explanation)) {
+    return make_error(Errc::parse_error, "bad macro string");
+  }
   std::string out;
   for (std::size_t i = 0; i < text.size();) {
     if (text[i] != '%') {
