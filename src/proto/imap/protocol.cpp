@@ -437,6 +437,12 @@ std::optional<Event> Protocol::Impl::literal_gate(const LiteralMarker& m, std::s
     if (!close_queued && !m.synchronizing) skip_literal(m.size, m.overflow);
     return std::nullopt;
   }
+  if (r.name == "LOGIN" && !plaintext_ok()) {
+    // Refused anyway: say so before the client sends its password.
+    refuse_reading(r.tag, Outcome::no, "PRIVACYREQUIRED", "Plaintext authentication requires TLS",
+                   m);
+    return std::nullopt;
+  }
   if (r.kind == ParseResult::Kind::append_message) return begin_append(r, m);
   if (r.kind != ParseResult::Kind::need_literal) {
     refuse_reading(r.tag, Outcome::bad, "", "Invalid command", m);

@@ -141,6 +141,8 @@ TEST(Protocol, LoginRefusedWithoutPrivacy) {
   Harness h(opts(false));
   EXPECT_EQ(h.send("a001 LOGIN SMITH SESAME\r\n"),
             "a001 NO [PRIVACYREQUIRED] Plaintext authentication requires TLS\r\n");
+  EXPECT_EQ(h.send("a001 LOGIN {5}\r\n"),  // no "+" for a password that would be refused
+            "a001 NO [PRIVACYREQUIRED] Plaintext authentication requires TLS\r\n");
   EXPECT_EQ(h.send("a002 AUTHENTICATE PLAIN\r\n"),
             "a002 NO [PRIVACYREQUIRED] Plaintext authentication requires TLS\r\n");
   EXPECT_TRUE(h.events.empty());
