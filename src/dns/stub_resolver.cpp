@@ -161,6 +161,16 @@ Result<std::vector<Endpoint>> read_resolv_conf(const std::string& path) {
   return parse_resolv_conf(text.str());
 }
 
+Result<ResolverOptions> resolver_options(const std::vector<std::string>& configured_servers,
+                                         const std::string& resolv_conf) {
+  ResolverOptions options;
+  auto servers = configured_servers.empty() ? read_resolv_conf(resolv_conf)
+                                            : parse_servers(configured_servers);
+  if (!servers) return std::unexpected(servers.error());
+  options.servers = std::move(*servers);
+  return options;
+}
+
 Answer interpret_response(const Message& response, std::string_view qname, RType qtype,
                           bool& complete) {
   Answer answer;

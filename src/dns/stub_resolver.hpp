@@ -41,6 +41,9 @@ Result<std::vector<Endpoint>> parse_servers(const std::vector<std::string>& serv
 // The `nameserver` lines of a resolv.conf text; 127.0.0.1:53 when there is none (as glibc).
 std::vector<Endpoint> parse_resolv_conf(std::string_view text);
 Result<std::vector<Endpoint>> read_resolv_conf(const std::string& path = "/etc/resolv.conf");
+// Options for the `[dns] servers` config key: those servers, or /etc/resolv.conf's when empty.
+Result<ResolverOptions> resolver_options(const std::vector<std::string>& configured_servers,
+                                         const std::string& resolv_conf = "/etc/resolv.conf");
 
 class StubResolver final : public Resolver {
  public:

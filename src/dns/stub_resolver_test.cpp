@@ -342,6 +342,15 @@ TEST(ServerList, ParsesConfigForms) {
   EXPECT_FALSE(parse_servers({"[::1"}));
 }
 
+TEST(ServerList, OptionsFromConfig) {
+  auto configured = resolver_options({"127.0.0.1:5353"});
+  ASSERT_TRUE(configured);
+  ASSERT_EQ(configured->servers.size(), 1u);
+  EXPECT_EQ(configured->servers[0].port(), 5353);
+  EXPECT_FALSE(resolver_options({"not an address"}));
+  EXPECT_FALSE(resolver_options({}, "/nonexistent/resolv.conf"));
+}
+
 TEST(ServerList, ReadsResolvConf) {
   auto s = parse_resolv_conf(
       "# comment\nsearch example.test\nnameserver 192.0.2.53\nnameserver fe80::1%eth0\n"
