@@ -37,6 +37,20 @@ def log(msg):
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+PHASES = {}  # phase name -> seconds spent, to see where a slow run goes
+
+
+class phase:
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        self.t0 = time.monotonic()
+
+    def __exit__(self, *exc):
+        PHASES[self.name] = PHASES.get(self.name, 0.0) + time.monotonic() - self.t0
+
+
 def run(cmd, check=True, **kw):
     return subprocess.run(cmd, check=check, text=True, **kw)
 
@@ -500,38 +514,49 @@ class Bench:
     # ---------------------------------------------------------------- SMTP
 
     def smtp_facteur(self, sc):
-        self.facteur.fresh(self.users)
-        self.tools.smtp(self.facteur.smtp_port, sc["connections"], 200, sc["size"],
-                        sc["per_connection"], sc["pipelining"], f"u{{:02}}@{DOMAIN}", 20,
-                        60)  # warm-up
-        os.sync()
+        with phase("facteur: fresh store and accounts"):
+            self.facteur.fresh(self.users)
+        with phase("warm-up"):
+            self.tools.smtp(self.facteur.smtp_port, sc["connections"], 200, sc["size"],
+                            sc["per_connection"], sc["pipelining"], f"u{{:02}}@{DOMAIN}", 20,
+                            60)
+        with phase("sync"):
+            os.sync()
         load = loadavg()
         cpu0, wb0 = tree_cpu_seconds(self.facteur.pid()), self.facteur.write_bytes()
-        r = self.tools.smtp(self.facteur.smtp_port, sc["connections"], sc["messages"],
-                            sc["size"], sc["per_connection"], sc["pipelining"],
-                            f"u{{:02}}@{DOMAIN}", 20, self.args.max_seconds)
+        with phase("facteur: measured SMTP"):
+            r = self.tools.smtp(self.facteur.smtp_port, sc["connections"], sc["messages"],
+                                sc["size"], sc["per_connection"], sc["pipelining"],
+                                f"u{{:02}}@{DOMAIN}", 20, self.args.max_seconds)
         r["server_cpu_s"] = tree_cpu_seconds(self.facteur.pid()) - cpu0
         r["server_write_bytes"] = self.facteur.write_bytes() - wb0
-        self.facteur.stop()
+        with phase("facteur: stop"):
+            self.facteur.stop()
+            # Deleted now, its dirty pages are dropped instead of being flushed by the next sync.
+            shutil.rmtree(self.facteur.data, ignore_errors=True)
         # The 250 already is durable delivery: the rate is the generator's.
         r["delivered_per_s"] = r["msgs_per_s"] if r["success"] else 0
         r["loadavg"], r["pressure"] = load, pressure()
         return r
 
     def smtp_postfix(self, sc):
-        self.postfix.clear_maildirs()
-        warm = self.tools.smtp(self.postfix.port, sc["connections"], 200, sc["size"],
-                               sc["per_connection"], sc["pipelining"], f"u{{:02}}@{DOMAIN}",
-                               20, 60)
-        self.postfix.wait_drained(warm["ok"], 60)
+        with phase("postfix: clear Maildirs"):
+            self.postfix.clear_maildirs()
+        with phase("warm-up"):
+            warm = self.tools.smtp(self.postfix.port, sc["connections"], 200, sc["size"],
+                                   sc["per_connection"], sc["pipelining"],
+                                   f"u{{:02}}@{DOMAIN}", 20, 60)
+            self.postfix.wait_drained(warm["ok"], 60)
         base = self.postfix.count()
-        os.sync()
+        with phase("sync"):
+            os.sync()
         load = loadavg()
         cpu0 = tree_cpu_seconds(self.postfix.pid())
-        r = self.tools.smtp(self.postfix.port, sc["connections"], sc["messages"], sc["size"],
-                            sc["per_connection"], sc["pipelining"], f"u{{:02}}@{DOMAIN}", 20,
-                            self.args.max_seconds)
-        drained = self.postfix.wait_drained(base + r["ok"], max(60, r["seconds"] * 4))
+        with phase("postfix: measured SMTP and drain"):
+            r = self.tools.smtp(self.postfix.port, sc["connections"], sc["messages"],
+                                sc["size"], sc["per_connection"], sc["pipelining"],
+                                f"u{{:02}}@{DOMAIN}", 20, self.args.max_seconds)
+            drained = self.postfix.wait_drained(base + r["ok"], max(60, r["seconds"] * 4))
         r["server_cpu_s"] = tree_cpu_seconds(self.postfix.pid()) - cpu0
         r["loadavg"], r["pressure"] = load, pressure()
         r["drained"] = drained
@@ -541,6 +566,8 @@ class Bench:
                 base + r["ok"] - self.postfix.count()
             r["queue_left"] = self.postfix.queue_size()
         last = self.postfix.last_delivery_ns()
+        with phase("postfix: clear Maildirs"):
+            self.postfix.clear_maildirs()
         r["drain_seconds"] = (last - r["start_unix_ns"]) / 1e9
         r["delivered_per_s"] = r["ok"] / r["drain_seconds"] if drained and r["success"] else 0
         return r
@@ -582,24 +609,33 @@ class Bench:
     # ---------------------------------------------------------------- POP3
 
     def pop3_setup(self):
+        with phase("pop3: fill maildrops"):
+            self.fill_maildrops()
+
+    def fill_maildrops(self):
         """The same messages in both: over SMTP into Facteur, as Maildir files for Dovecot."""
         single, multi = ["s01"], [f"m{i:02}" for i in range(1, 21)]
-        self.facteur.fresh(single + multi)
-        shutil.rmtree(self.dovecot.maildirs, ignore_errors=True)
-        self.dovecot.maildirs.mkdir(parents=True)
-        for pattern, count, n in (("s{:02}", 1, self.pop3_single),
-                                  ("m{:02}", 20, self.pop3_each * 20)):
-            r = self.tools.smtp(self.facteur.smtp_port, 20, n, self.args.size, 100, True,
-                                f"{pattern}@{DOMAIN}", count, self.args.max_seconds)
-            if not r["success"]:
-                raise RuntimeError("could not fill Facteur's maildrops")
-        for pattern, count, n in (("s{:02}", 1, self.pop3_single),
-                                  ("m{:02}", 20, self.pop3_each * 20)):
-            run([str(self.tools.smtp_load), "--write-maildir", str(self.dovecot.maildirs),
-                 "-n", str(n), "-s", str(self.args.size), "--rcpt", f"{pattern}@{DOMAIN}",
-                 "--rcpt-count", str(count)], stdout=subprocess.DEVNULL)
-        self.dovecot.setup(self.facteur.password_hashes())
-        os.sync()
+        with phase("pop3: fresh Facteur, old Maildirs removed"):
+            self.facteur.fresh(single + multi)
+            shutil.rmtree(self.dovecot.maildirs, ignore_errors=True)
+            self.dovecot.maildirs.mkdir(parents=True)
+        sets = (("s{:02}", 1, self.pop3_single), ("m{:02}", 20, self.pop3_each * 20))
+        with phase("pop3: fill Facteur over SMTP"):
+            for pattern, count, n in sets:
+                r = self.tools.smtp(self.facteur.smtp_port, 20, n, self.args.size, 100, True,
+                                    f"{pattern}@{DOMAIN}", count, self.args.max_seconds)
+                if not r["success"]:
+                    raise RuntimeError("could not fill Facteur's maildrops")
+        with phase("pop3: write Maildirs"):
+            for pattern, count, n in sets:
+                run([str(self.tools.smtp_load), "--write-maildir", str(self.dovecot.maildirs),
+                     "-n", str(n), "-s", str(self.args.size), "--rcpt",
+                     f"{pattern}@{DOMAIN}", "--rcpt-count", str(count)],
+                    stdout=subprocess.DEVNULL)
+        with phase("pop3: start Dovecot"):
+            self.dovecot.setup(self.facteur.password_hashes())
+        # No sync here: POP3 reads from the page cache, and a sync of the 250 MB just written
+        # (and whatever else the machine has dirty) costs minutes on a shared disk.
 
     def pop3_scenarios(self):
         out = []
@@ -777,6 +813,8 @@ class Bench:
             self.postfix.stop()
             self.dovecot.stop()
         self.results["machine"]["loadavg_end"] = loadavg()
+        self.results["phases"] = PHASES
+        log("time spent: " + ", ".join(f"{k} {v:.0f} s" for k, v in PHASES.items()))
         self.results["seconds"] = time.monotonic() - started
         (out / "results.json").write_text(json.dumps(self.results, indent=1))
         text = self.summary()
