@@ -108,7 +108,8 @@ BayesResult classify(std::span<const std::uint64_t> tokens,
   }
   r.p_abuse = combine_top(f, params, &r.tokens_used);
 
-  // Which abuse label: each against the other abuse labels.
+  // Which abuse label: each against the other abuse labels (only asked of abuse).
+  if (r.p_abuse < 0.5) return r;
   double best = -1;
   for (std::size_t k = 1; k < kLabels; ++k) {
     if (n[k] < params.min_label) continue;

@@ -58,7 +58,7 @@ class BayesCheck final : public Check {
                           to_string(label), r.tokens_used, own ? ", with the account's model" : "")
             : fmt::format("statistical classifier: {:.1f}% likely legitimate ({} tokens)",
                           (1 - p) * 100, r.tokens_used);
-    v.add("bayes", pts, pts > 0 ? label : Label::ham, std::move(text));
+    v.add("bayes", pts, pts > 0 ? label : Label::ham, std::move(text), true);
   }
 
  private:

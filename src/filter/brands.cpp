@@ -146,6 +146,15 @@ std::vector<std::size_t> BrandList::named_in(std::span<const std::string_view> w
   return out;
 }
 
+std::vector<std::size_t> BrandList::named_in(const NormalizedText& text) const {
+  std::vector<int> hits;
+  matcher_.match(text, hits);
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < hits.size(); ++i)
+    if (hits[i] > 0) out.push_back(i);
+  return out;
+}
+
 bool BrandList::owns(std::size_t brand, std::string_view host) const noexcept {
   if (brand >= brands_.size()) return false;
   for (const auto& d : brands_[brand].domains)

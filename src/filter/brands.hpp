@@ -29,6 +29,7 @@ class BrandList {
 
   // Indexes of the brands named in `words` (normalised), each once.
   std::vector<std::size_t> named_in(std::span<const std::string_view> words) const;
+  std::vector<std::size_t> named_in(const NormalizedText& text) const;
   // True when `host` is one of the brand's domains or a subdomain of one.
   bool owns(std::size_t brand, std::string_view host) const noexcept;
   // True when `host` belongs to any protected brand.

@@ -248,8 +248,8 @@ class HoaxCheck final : public Check {
 
   void run(const MessageView& m, const Context&, Verdict& v) const override {
     std::vector<int> body, subject;
-    hoax_phrases().match(m.body.words, body);
-    hoax_phrases().match(m.subject_words.words, subject);
+    hoax_phrases().match(m.body, body);
+    hoax_phrases().match(m.subject_words, subject);
     auto n = [&](Group g) {
       return body[static_cast<std::size_t>(g)] + subject[static_cast<std::size_t>(g)];
     };

@@ -258,13 +258,13 @@ class PhishingCheck final : public Check {
 
     // --- A brand named next to account-verification wording, with links elsewhere.
     std::vector<int> hits;
-    credential_phrases().match(m.body.words, hits);
+    credential_phrases().match(m.body, hits);
     int cred = hits.empty() ? 0 : hits[0];
-    credential_phrases().match(m.subject_words.words, hits);
+    credential_phrases().match(m.subject_words, hits);
     cred += hits.empty() ? 0 : hits[0];
     if (cred > 0) {
-      std::vector<std::size_t> named = brands_->named_in(m.subject_words.words);
-      for (std::size_t b : brands_->named_in(m.body.words))
+      std::vector<std::size_t> named = brands_->named_in(m.subject_words);
+      for (std::size_t b : brands_->named_in(m.body))
         if (std::find(named.begin(), named.end(), b) == named.end()) named.push_back(b);
       std::string elsewhere;
       std::size_t brand = static_cast<std::size_t>(-1);

@@ -1,5 +1,7 @@
 #include "filter/phrases.hpp"
 
+#include <algorithm>
+
 #include "filter/hash.hpp"
 
 namespace facteur::filter {
@@ -27,7 +29,9 @@ void PhraseMatcher::add(std::string_view pattern, int group) {
   Pattern p;
   p.group = group;
   p.rest.assign(words.begin() + 1, words.end());
-  by_first_[token_hash(words.front())].push_back(std::move(p));
+  std::uint64_t h = token_hash(words.front());
+  by_first_[h].push_back(std::move(p));
+  bloom_[(h >> 48) >> 6] |= std::uint64_t{1} << ((h >> 48) & 63);
   if (group + 1 > groups_) groups_ = group + 1;
 }
 
@@ -37,12 +41,24 @@ void PhraseMatcher::add_all(std::initializer_list<std::string_view> patterns, in
 }
 
 void PhraseMatcher::match(std::span<const std::string_view> words, std::vector<int>& hits) const {
+  std::vector<std::uint64_t> hashes;
+  hashes.reserve(words.size());
+  for (auto w : words)
+    hashes.push_back(token_hash(w));
+  match(words, hashes, hits);
+}
+
+void PhraseMatcher::match(std::span<const std::string_view> words,
+                          std::span<const std::uint64_t> hashes, std::vector<int>& hits) const {
   hits.assign(static_cast<std::size_t>(groups_), 0);
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    auto it = by_first_.find(token_hash(words[i]));
+  std::size_t n = std::min(words.size(), hashes.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t h = hashes[i];
+    if (!(bloom_[(h >> 48) >> 6] & (std::uint64_t{1} << ((h >> 48) & 63)))) continue;
+    auto it = by_first_.find(h);
     if (it == by_first_.end()) continue;
     for (const auto& p : it->second) {
-      if (i + p.rest.size() >= words.size()) continue;
+      if (i + p.rest.size() >= n) continue;
       bool ok = true;
       for (std::size_t k = 0; k < p.rest.size() && ok; ++k)
         ok = word_matches(p.rest[k], words[i + 1 + k]);

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "filter/text_norm.hpp"
+
 namespace facteur::filter {
 
 class PhraseMatcher {
@@ -25,6 +27,12 @@ class PhraseMatcher {
   // Counts, per group, the positions where a pattern of that group matches. `hits` is resized
   // to the number of groups.
   void match(std::span<const std::string_view> words, std::vector<int>& hits) const;
+  // The same with the words' hashes already computed (NormalizedText::hashes).
+  void match(std::span<const std::string_view> words, std::span<const std::uint64_t> hashes,
+             std::vector<int>& hits) const;
+  void match(const NormalizedText& text, std::vector<int>& hits) const {
+    match(text.words, text.hashes, hits);
+  }
 
   int groups() const noexcept { return groups_; }
 
@@ -34,6 +42,9 @@ class PhraseMatcher {
     int group = 0;
   };
   std::unordered_map<std::uint64_t, std::vector<Pattern>> by_first_;
+  // One bit per first-word hash (top 16 bits): most words of a text are rejected with one
+  // memory access instead of a map look-up.
+  std::vector<std::uint64_t> bloom_ = std::vector<std::uint64_t>(1024, 0);
   int groups_ = 0;
 };
 

@@ -261,9 +261,9 @@ class ScamCheck final : public Check {
 
   void run(const MessageView& m, const Context&, Verdict& v) const override {
     std::vector<int> hits;
-    scam_phrases().match(m.body.words, hits);
+    scam_phrases().match(m.body, hits);
     std::vector<int> subject_hits;
-    scam_phrases().match(m.subject_words.words, subject_hits);
+    scam_phrases().match(m.subject_words, subject_hits);
     double evidence = 0;
     std::string why;
     int kinds = 0;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "filter/hash.hpp"
+
 namespace facteur::filter {
 namespace {
 
@@ -227,8 +229,11 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
   if (!r.truncated) end_word();
   if (!r.text.empty() && r.text.back() == ' ') r.text.pop_back();
   r.words.reserve(spans.size());
-  for (auto [off, len] : spans)
+  r.hashes.reserve(spans.size());
+  for (auto [off, len] : spans) {
     r.words.emplace_back(r.text.data() + off, len);
+    r.hashes.push_back(token_hash(r.words.back()));
+  }
   return r;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,7 @@ struct NormalizedText {
 
   std::string text;                     // the words separated by single spaces
   std::vector<std::string_view> words;  // views into `text`
+  std::vector<std::uint64_t> hashes;    // token_hash of each word (hash.hpp), computed once
   std::size_t letters = 0;              // ASCII letters seen (for the capitals ratio)
   std::size_t upper = 0;                // of which upper case
   std::size_t exclamations = 0;         // '!' seen

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <unordered_set>
 
 #include "base/strings.hpp"
 #include "filter/hash.hpp"
@@ -80,49 +81,48 @@ std::string local_part_shape(std::string_view lp) {
 // Fields added by receiving systems (our MTA, the user's mail store, other filters) rather
 // than by the sender: they say nothing about the message and differ between mail stores.
 bool receiver_side(std::string_view name) {
-  static constexpr std::string_view kNames[] = {"received",
-                                                "return-path",
-                                                "delivered-to",
-                                                "x-original-to",
-                                                "status",
-                                                "x-status",
-                                                "x-keywords",
-                                                "x-uid",
-                                                "x-uidl",
-                                                "content-length",
-                                                "lines",
-                                                "x-mime-autoconverted",
-                                                "x-sieve",
-                                                "authentication-results",
-                                                "received-spf",
-                                                "arc-seal",
-                                                "arc-message-signature",
-                                                "arc-authentication-results",
-                                                "x-envelope-from",
-                                                "x-envelope-to",
-                                                "x-rcpt-to",
-                                                "x-original-arrivaltime",
-                                                "x-loop",
-                                                "x-filter",
-                                                "x-mozilla-status",
-                                                "x-mozilla-status2",
-                                                "x-evolution",
-                                                "x-imap",
-                                                "x-gmail-labels",
-                                                "x-gm-thrid",
-                                                "x-facteur-verdict",
-                                                "x-facteur-reasons",
-                                                "errors-to"};
-  for (auto n : kNames)
-    if (iequals(name, n)) return true;
+  static const std::unordered_set<std::string> kNames = {"received",
+                                                         "return-path",
+                                                         "delivered-to",
+                                                         "x-original-to",
+                                                         "status",
+                                                         "x-status",
+                                                         "x-keywords",
+                                                         "x-uid",
+                                                         "x-uidl",
+                                                         "content-length",
+                                                         "lines",
+                                                         "x-mime-autoconverted",
+                                                         "x-sieve",
+                                                         "authentication-results",
+                                                         "received-spf",
+                                                         "arc-seal",
+                                                         "arc-message-signature",
+                                                         "arc-authentication-results",
+                                                         "x-envelope-from",
+                                                         "x-envelope-to",
+                                                         "x-rcpt-to",
+                                                         "x-original-arrivaltime",
+                                                         "x-loop",
+                                                         "x-filter",
+                                                         "x-mozilla-status",
+                                                         "x-mozilla-status2",
+                                                         "x-evolution",
+                                                         "x-imap",
+                                                         "x-gmail-labels",
+                                                         "x-gm-thrid",
+                                                         "x-facteur-verdict",
+                                                         "x-facteur-reasons",
+                                                         "errors-to"};
   std::string lower = to_lower(name);
+  if (kNames.contains(lower)) return true;
   for (std::string_view bad : {"spam", "junk", "bogosity", "rbl", "virus", "scanned", "dspam"})
     if (lower.find(bad) != std::string::npos) return true;
   return false;
 }
 
 template <class Emit>
-void for_each_token(const MessageView& m, const TokenizerOptions& o, Emit&& emit) {
+void for_each_token(const MessageView& m, const TokenizerOptions& o, Emit emit) {
   // Text words and pairs.
   std::string_view prev;
   std::size_t n = std::min(o.max_body_words, m.body.words.size());
@@ -145,7 +145,10 @@ void for_each_token(const MessageView& m, const TokenizerOptions& o, Emit&& emit
       prev = {};
       continue;
     }
-    emit("", w, {});
+    if constexpr (requires { emit.word_hash(std::uint64_t{}); })
+      emit.word_hash(m.body.hashes[i]);
+    else
+      emit("", w, {});
     if (o.bigrams && !prev.empty()) emit("", prev, w);
     prev = w;
   }
@@ -294,12 +297,18 @@ void for_each_token(const MessageView& m, const TokenizerOptions& o, Emit&& emit
 std::vector<std::uint64_t> tokenize(const MessageView& m, const TokenizerOptions& o) {
   std::vector<std::uint64_t> out;
   out.reserve(std::min(o.max_body_words, m.body.words.size()) * 2 + 64);
-  for_each_token(m, o, [&](std::string_view prefix, std::string_view a, std::string_view b) {
-    TokenHasher h;
-    h.add(prefix).add(a);
-    if (!b.empty()) h.add(" ").add(b);
-    out.push_back(h.final());
-  });
+  // Hashes each token; a text word's hash is already in the view (same function, no prefix).
+  struct Hasher {
+    std::vector<std::uint64_t>& out;
+    void operator()(std::string_view prefix, std::string_view a, std::string_view b) {
+      TokenHasher h;
+      h.add(prefix).add(a);
+      if (!b.empty()) h.add(" ").add(b);
+      out.push_back(h.final());
+    }
+    void word_hash(std::uint64_t h) { out.push_back(h); }
+  };
+  for_each_token(m, o, Hasher{out});
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

@@ -66,14 +66,19 @@ std::string_view to_string(Action action) noexcept {
   return "deliver";
 }
 
-void Verdict::add(std::string check, double points, Label label, std::string text) {
+void Verdict::add(std::string check, double points, Label label, std::string text,
+                  bool from_classifier) {
   Reason r;
   r.check = sanitize(check, 64);
   r.text = sanitize(text, 200);
   r.points = points;
   r.label = label;
+  r.statistical = from_classifier;
   score += points;
-  if (points > 0) evidence[static_cast<std::size_t>(label)] += points;
+  if (points > 0) {
+    evidence[static_cast<std::size_t>(label)] += points;
+    if (from_classifier) statistical[static_cast<std::size_t>(label)] += points;
+  }
   reasons.push_back(std::move(r));
 }
 

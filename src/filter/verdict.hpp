@@ -37,6 +37,7 @@ struct Reason {
   std::string text;           // human-readable, ASCII-safe, no line breaks
   double points = 0;          // added to the score (negative for ham evidence)
   Label label = Label::spam;  // the kind of abuse this evidence points to
+  bool statistical = false;   // from the classifier (weaker evidence for the label)
 };
 
 struct Verdict {
@@ -46,9 +47,12 @@ struct Verdict {
   std::vector<Reason> reasons;
   // Sum of the positive points per label; decides which abuse label wins.
   std::array<double, kLabels> evidence{};
+  // The part of `evidence` that comes from the statistical classifier.
+  std::array<double, kLabels> statistical{};
 
   // Adds a reason (text is sanitised: control characters dropped, length capped).
-  void add(std::string check, double points, Label label, std::string text);
+  void add(std::string check, double points, Label label, std::string text,
+           bool statistical = false);
   // The reason with the most points, for the SMTP reply; nullptr when none is positive.
   const Reason* main_reason() const noexcept;
   // "550 5.7.1 Message refused as phishing: <main reason>" (no CRLF).
