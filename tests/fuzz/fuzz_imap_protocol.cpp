@@ -181,6 +181,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // With small limits the pending-input bound depends on read sizes.
   const bool small_limits = size > 0 && (data[0] & 8);
   if (!whole.starttls && !pieces.starttls && !small_limits) {
+    if (whole.output != pieces.output || whole.events != pieces.events)
+      std::fprintf(stderr, "whole:\n%s\n[%s]\npieces:\n%s\n[%s]\n", whole.output.c_str(),
+                   whole.events.c_str(), pieces.output.c_str(), pieces.events.c_str());
     require(whole.output == pieces.output);
     require(whole.events == pieces.events);
   }

@@ -1,4 +1,6 @@
 // Tests of the pure helpers: FETCH sections, SEARCH evaluation, SORT/THREAD, MailboxView.
+#include <chrono>
+
 #include <gtest/gtest.h>
 
 #include "mail/message.hpp"
@@ -253,6 +255,21 @@ TEST(Thread, BaseSubject) {
     EXPECT_EQ(base_subject(c.in, &refwd), c.out) << c.in;
     EXPECT_EQ(refwd, c.refwd) << c.in;
   }
+}
+
+TEST(Thread, BaseSubjectOfHostileSubjectsIsCheap) {
+  std::string blobs;
+  for (int i = 0; i < 400; ++i)
+    blobs += "[a0] ";
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(base_subject(blobs + "x"), "x");  // 2000 octets: within the 2048 looked at
+  EXPECT_EQ(base_subject(blobs), "[a0]");     // the last blob stays: the base is not empty
+  EXPECT_FALSE(base_subject(blobs + blobs + blobs).empty());
+  std::string refs;
+  for (int i = 0; i < 100000; ++i)
+    refs += "Re: ";
+  EXPECT_EQ(base_subject(refs + "y"), "");  // cut at 2048 octets: only leaders remain
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 TEST(Thread, Sort) {

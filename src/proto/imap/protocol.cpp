@@ -76,6 +76,34 @@ bool known_command(std::string_view name) {
          name == "ID";
 }
 
+// What to keep of a line being skipped so that a literal announced at its end is still seen:
+// the last bytes, or, when they may be the start of "{digits" / "~{digits+}", that marker with
+// its number shortened (leading zeros dropped, more than 21 digits kept as 21: still an
+// overflow). Bounded whatever the number of digits the client sends.
+std::string keep_tail(std::string_view t) {
+  const auto brace = t.rfind('{');
+  if (brace != std::string_view::npos) {
+    const std::string_view after = t.substr(brace + 1);
+    std::size_t digits = 0;
+    while (digits < after.size() && after[digits] >= '0' && after[digits] <= '9')
+      ++digits;
+    const std::string_view rest = after.substr(digits);
+    if (rest.size() <= 3 && rest.find_first_not_of("+}\r") == std::string_view::npos) {
+      std::string_view num = after.substr(0, digits);
+      while (num.size() > 1 && num[0] == '0')
+        num.remove_prefix(1);
+      if (num.size() > 21) num = num.substr(0, 21);
+      std::string out;
+      if (brace > 0) out += t[brace - 1];  // the "~" of literal8, or anything
+      out += '{';
+      out.append(num);
+      out.append(rest);
+      return out;
+    }
+  }
+  return std::string(t.substr(t.size() > kTailKeep ? t.size() - kTailKeep : 0));
+}
+
 std::string_view strip_eol(std::string_view line) {
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -265,7 +293,7 @@ struct Protocol::Impl {
     const std::string_view rest = std::string_view(in).substr(pos);
     const auto nl = rest.find('\n');
     if (nl == std::string_view::npos) {
-      tail.assign(rest.substr(rest.size() > kTailKeep ? rest.size() - kTailKeep : 0));
+      tail = keep_tail(rest);
       pos = scan = in.size();
       mode = Mode::discard_line;
     } else {
@@ -540,9 +568,7 @@ std::optional<Event> Protocol::Impl::step_discard_line() {
   const std::string_view rest = std::string_view(in).substr(pos);
   const auto nl = rest.find('\n');
   if (nl == std::string_view::npos) {
-    std::string t =
-        tail + std::string(rest.substr(rest.size() > kTailKeep ? rest.size() - kTailKeep : 0));
-    tail = t.substr(t.size() > kTailKeep ? t.size() - kTailKeep : 0);
+    tail = keep_tail(tail + std::string(rest));
     pos = scan = in.size();
     starved = true;
     return std::nullopt;

@@ -376,6 +376,10 @@ TEST(Protocol, LineLimits) {
   // A literal announced at the end of the skipped line is skipped too.
   EXPECT_EQ(h.send("c NOOP " + std::string(200, 'x') + " {5+}\r\nd BAD\r\ne NOOP\r\n"),
             "c BAD [TOOBIG] Command line too long\r\ne OK NOOP completed\r\n");
+  // Split inside a long (zero-padded) literal announcement at the end of a skipped line.
+  EXPECT_EQ(h.send("g NOOP " + std::string(200, 'x') + " {" + std::string(150, '0')),
+            "g BAD [TOOBIG] Command line too long\r\n");
+  EXPECT_EQ(h.send(std::string(100, '0') + "3+}\r\nabc\r\nh NOOP\r\n"), "h OK NOOP completed\r\n");
   EXPECT_EQ(h.send(std::string("f NO\0OP\r\n", 9)), "f BAD NUL in command\r\n");
   EXPECT_EQ(h.send("\r\n\r\ng NOOP\n"), "g OK NOOP completed\r\n");  // empty lines, bare LF
 }

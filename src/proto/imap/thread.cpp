@@ -56,7 +56,11 @@ std::size_t refwd_at(std::string_view s) {
 
 }  // namespace
 
-std::string base_subject(std::string_view subject, bool* reply_or_forward) {
+namespace {
+
+// `nested`: step (4)'s check of what follows a blob; it removes blobs greedily instead of
+// asking again (asking again recursively is exponential in the number of blobs).
+std::string base_subject_impl(std::string_view subject, bool* reply_or_forward, bool nested) {
   // (1) whitespace runs -> one space.
   std::string s;
   s.reserve(subject.size());
@@ -99,7 +103,7 @@ std::string base_subject(std::string_view subject, bool* reply_or_forward) {
       v = s;
       if (std::size_t b = blob_at(v); b > 0) {
         std::string rest(v.substr(b));
-        if (!base_subject(rest).empty()) {
+        if (nested ? !rest.empty() : !base_subject_impl(rest, nullptr, true).empty()) {
           s = std::move(rest);
           changed = true;
         }
@@ -116,6 +120,21 @@ std::string base_subject(std::string_view subject, bool* reply_or_forward) {
   }
   if (reply_or_forward) *reply_or_forward = refwd;
   return s;
+}
+
+}  // namespace
+
+std::string base_subject(std::string_view subject, bool* reply_or_forward) {
+  // Sorting and threading need only the start of a subject: bound the work on huge ones
+  // (cut on a UTF-8 character boundary).
+  constexpr std::size_t kMaxSubject = 2048;
+  if (subject.size() > kMaxSubject) {
+    std::size_t n = kMaxSubject;
+    while (n > 0 && (static_cast<unsigned char>(subject[n]) & 0xC0) == 0x80)
+      --n;
+    subject = subject.substr(0, n);
+  }
+  return base_subject_impl(subject, reply_or_forward, false);
 }
 
 std::vector<std::uint32_t> sort_messages(std::span<const SortCriterion> criteria,
