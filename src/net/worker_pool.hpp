@@ -32,9 +32,15 @@ class WorkerPool {
 
 // Runs f() on the worker pool and returns its result to the awaiting coroutine. f must not throw
 // (the data path reports errors as values); if it does, the program terminates loudly.
+//
+// Capture only references and pointers in `f` (it must be trivially destructible): g++ 12 may
+// destroy a temporary in a co_await expression twice (a known coroutine bug), which corrupted the
+// heap when a lambda captured a shared_ptr. The static_assert keeps that from coming back.
 template <class F>
 awaitable<std::invoke_result_t<F>> run_blocking(WorkerPool& workers, F f) {
   using R = std::invoke_result_t<F>;
+  static_assert(std::is_trivially_destructible_v<F>,
+                "capture references or pointers only (g++ 12 co_await temporary bug)");
   static_assert(!std::is_void_v<R>, "return a Status instead of void");
   return asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
       [&workers, f = std::move(f)](auto handler) mutable {
@@ -52,8 +58,11 @@ awaitable<std::invoke_result_t<F>> run_blocking(WorkerPool& workers, F f) {
 
 // Resumes the awaiting coroutine with a value produced later, from any thread: the awaiting
 // coroutine receives it on its own executor. Used for callbacks such as the store's group commit.
+// The same capture rule as run_blocking applies to `start`.
 template <class R, class Start>
 awaitable<R> await_callback(Start start) {
+  static_assert(std::is_trivially_destructible_v<Start>,
+                "capture references or pointers only (g++ 12 co_await temporary bug)");
   return asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
       [start = std::move(start)](auto handler) mutable {
         using Handler = decltype(handler);

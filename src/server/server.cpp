@@ -178,6 +178,9 @@ int serve(const Config& config) {
   // io_context: finish it while the contexts exist, then drop the session frames (locks, blob
   // writers) before the store they point into.
   workers.join();
+  // Deliveries still in the committer queue call back into the io_contexts: let them finish
+  // while those exist.
+  (*store)->drain();
   io.destroy();
   spdlog::info("stopped");
   return 0;

@@ -410,6 +410,10 @@ class Store {
   virtual void deliver(Delivery delivery, DeliveryCallback done) = 0;
   // deliver() and wait (APPEND, tools, tests).
   Result<DeliveryReceipt> deliver_and_wait(Delivery delivery);
+  // Waits until every write queued before the call has committed (or failed) and its callback
+  // has returned. The daemon calls it at shutdown while the executors those callbacks post to
+  // still exist.
+  virtual void drain() = 0;
 
   // --- locks and notification
   // POP3 maildrop lock (RFC 1939 §8): Errc::conflict when already held.

@@ -204,6 +204,11 @@ class SqliteStore final : public Store {
 
   ~SqliteStore() override { committer_.reset(); }
 
+  void drain() override {
+    // The committer completes jobs in order: once this empty job is done, so are all before it.
+    (void)committer_->call<bool>([](WriteContext&) -> Result<bool> { return true; });
+  }
+
   // --- accounts
   Result<Account> create_account(const NewAccount& account) override {
     return write<Account>([&](WriteContext& ctx) { return sqlite::create_account(ctx, account); });
