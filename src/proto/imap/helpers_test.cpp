@@ -6,6 +6,7 @@
 #include "mail/message.hpp"
 #include "proto/imap/fetch.hpp"
 #include "proto/imap/list.hpp"
+#include "proto/imap/mailbox_name.hpp"
 #include "proto/imap/mailbox_view.hpp"
 #include "proto/imap/parser.hpp"
 #include "proto/imap/search.hpp"
@@ -321,9 +322,14 @@ TEST(Thread, References) {
     refs.push_back("m" + std::to_string(i));
     if (refs.size() > 3) refs.erase(refs.begin());
   }
+  const auto start = std::chrono::steady_clock::now();
   const std::string long_thread = thread_messages(ThreadAlgorithm::references, chain);
-  EXPECT_EQ(long_thread.substr(0, 9), "(1 2 3 4 ");
-  EXPECT_EQ(long_thread.back(), ')');
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // Links deeper than 1000 are not made; the pieces share a subject and end up under one
+  // dummy root: one thread, every message in order.
+  EXPECT_EQ(long_thread.substr(0, 10), "((1 2 3 4 ");
+  EXPECT_EQ(long_thread.substr(long_thread.size() - 8), " 20000))");
+  EXPECT_NE(long_thread.find(" 999 1000 1001"), std::string::npos);
 }
 
 TEST(MailboxView, ExpungeRulesAndNumbering) {
@@ -478,6 +484,29 @@ TEST(List, Replies) {
             "Fruit(\\Noselect);INBOX();Sent();Vegetable(\\Noselect);");
   EXPECT_EQ(replies(list_replies(list_of("LSUB \"\" *"), boxes, subs)),
             "Fruit/Banana();INBOX();Sent();Vegetable/Broccoli();");
+}
+
+TEST(List, HostilePatternsAreBounded) {
+  std::vector<MailboxEntry> boxes;
+  for (int i = 0; i < 1000; ++i)
+    boxes.push_back({"folder/" + std::string(90, 'a') + std::to_string(i), ""});
+  ListCmd cmd;
+  std::string p;
+  while (p.size() + 2 <= kMaxListPattern)
+    p += "*a";
+  p.back() = 'b';  // never matches: the worst case for the matcher
+  cmd.patterns.assign(kMaxListPatterns, p);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(list_replies(cmd, boxes, {}).empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  ParserOptions o;
+  EXPECT_EQ(parse_command("a LIST \"\" \"" + std::string(256, 'x') + "\"\r\n", o).kind,
+            ParseResult::Kind::error);
+  std::string many = "a LIST \"\" (";
+  for (std::size_t i = 0; i <= kMaxListPatterns; ++i)
+    many += "x ";
+  many.back() = ')';
+  EXPECT_EQ(parse_command(many + "\r\n", o).kind, ParseResult::Kind::error);
 }
 
 TEST(Search, SavedResultAndResponseForm) {

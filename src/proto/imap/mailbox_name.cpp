@@ -1,5 +1,6 @@
 #include "proto/imap/mailbox_name.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "base/strings.hpp"
@@ -249,6 +250,12 @@ bool glob(std::string_view p, std::string_view n, bool prefix_mode) {
   std::string pat = is_inbox_prefix(p) ? canonical_name(p) : std::string(p);
   std::string name = is_inbox_prefix(n) ? canonical_name(n) : std::string(n);
   if (prefix_mode) name += kDelimiter;
+  // Fast path: the literal text before the first wildcard must start the name.
+  const std::size_t lit = std::min(pat.find_first_of("*%"), pat.size());
+  const std::size_t k = std::min(lit, name.size());
+  if (name.compare(0, k, pat, 0, k) != 0) return false;
+  if (prefix_mode && lit >= name.size()) return true;  // the pattern starts with "name/"
+  if (lit == pat.size()) return !prefix_mode && pat == name;
   // cur[j]: pattern[0..i) matches name[0..j)
   std::vector<char> cur(name.size() + 1, 0), next(name.size() + 1, 0);
   cur[0] = 1;

@@ -20,6 +20,8 @@ namespace facteur::imap {
 inline constexpr char kDelimiter = '/';
 inline constexpr std::size_t kMaxMailboxName = 1024;  // octets of UTF-8
 inline constexpr std::size_t kMaxMailboxLevels = 32;
+inline constexpr std::size_t kMaxListPattern = 255;  // octets of one LIST pattern (with reference)
+inline constexpr std::size_t kMaxListPatterns = 16;  // patterns in one LIST
 
 // Modified UTF-7 -> UTF-8. Errc::parse_error for 8-bit or control bytes, an unterminated or
 // badly padded "&...-" run, a run that encodes printable ASCII or is followed directly by

@@ -97,16 +97,14 @@ void MailboxView::expunged(std::span<const std::uint32_t> uids) {
       pending_new_.erase(it);
       continue;
     }
-    if (seq_of(u)) pending_expunged_.push_back(u);
+    if (seq_of(u)) pending_expunged_.insert(u);
     pending_flags_.erase(u);
   }
 }
 
 void MailboxView::flags_changed(FlagState state) {
   if (!seq_of(state.uid)) return;
-  if (std::find(pending_expunged_.begin(), pending_expunged_.end(), state.uid) !=
-      pending_expunged_.end())
-    return;
+  if (pending_expunged_.contains(state.uid)) return;
   auto& slot = pending_flags_[state.uid];
   if (slot.uid == 0 || state.modseq >= slot.modseq) slot = std::move(state);
 }
@@ -118,9 +116,6 @@ bool MailboxView::has_pending() const {
 bool MailboxView::flush(ResponseWriter& w, Moment moment, const FlushOptions& o) {
   bool wrote = false;
   if (moment == Moment::any && !pending_expunged_.empty()) {
-    std::sort(pending_expunged_.begin(), pending_expunged_.end());
-    pending_expunged_.erase(std::unique(pending_expunged_.begin(), pending_expunged_.end()),
-                            pending_expunged_.end());
     std::vector<std::uint32_t> gone;  // UIDs actually in view, ascending
     std::vector<std::uint32_t> seqs;
     for (auto u : pending_expunged_)
@@ -159,9 +154,7 @@ bool MailboxView::flush(ResponseWriter& w, Moment moment, const FlushOptions& o)
     for (auto it = pending_flags_.begin(); it != pending_flags_.end();) {
       const FlagState& f = it->second;
       const auto seq = seq_of(f.uid);
-      const bool waiting = moment != Moment::any &&
-                           std::find(pending_expunged_.begin(), pending_expunged_.end(), f.uid) !=
-                               pending_expunged_.end();
+      const bool waiting = pending_expunged_.contains(f.uid);
       if (!seq || waiting) {
         it = pending_flags_.erase(it);
         continue;

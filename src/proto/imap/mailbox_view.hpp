@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -88,7 +89,7 @@ class MailboxView {
  private:
   std::vector<std::uint32_t> uids_;
   std::vector<std::uint32_t> pending_new_;
-  std::vector<std::uint32_t> pending_expunged_;
+  std::set<std::uint32_t> pending_expunged_;
   std::map<std::uint32_t, FlagState> pending_flags_;
   std::vector<std::uint32_t> saved_;
   std::uint64_t highest_modseq_ = 0;

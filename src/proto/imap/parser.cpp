@@ -262,7 +262,8 @@ class Parser {
       if (!d) return fail("Invalid mailbox pattern encoding");
       out = std::move(*d);
     }
-    if (out.size() > kMaxMailboxName) return fail("mailbox pattern too long");
+    // LIST matching costs pattern x name per mailbox: patterns are kept short.
+    if (out.size() > kMaxListPattern) return fail("mailbox pattern too long");
     return true;
   }
 
@@ -745,7 +746,7 @@ bool Parser::cmd_list(bool lsub, Command& out) {
     for (;;) {
       std::string p;
       if (!list_mailbox(p)) return false;
-      if (raw.size() >= 64) return fail("too many patterns");
+      if (raw.size() >= kMaxListPatterns) return fail("too many patterns");
       raw.push_back(std::move(p));
       if (peek() == ')') {
         ++pos_;

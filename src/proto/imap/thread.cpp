@@ -261,9 +261,13 @@ class Threader {
     return it->second;
   }
   bool is_ancestor(std::uint32_t a, std::uint32_t of) const {
-    // Is `a` an ancestor of (or equal to) `of`?
-    for (std::uint32_t x = of; x != kNone; x = c_[x].parent)
-      if (x == a) return true;
+    // Is `a` an ancestor of (or equal to) `of`? Threads deeper than kMaxWalk count as "yes":
+    // the link is not made, which bounds the work on hostile reference chains.
+    constexpr int kMaxWalk = 1000;
+    int steps = 0;
+    for (std::uint32_t x = of; x != kNone; x = c_[x].parent) {
+      if (x == a || ++steps > kMaxWalk) return true;
+    }
     return false;
   }
   void unlink(std::uint32_t x) {
