@@ -665,9 +665,14 @@ std::optional<Event> Protocol::Impl::dispatch(std::string t, Command c) {
   tag = t;
   name = std::string(command_name(c));
   pending = Pending::other;
+  const bool condstore_before = condstore;
   auto request = [&]() -> std::optional<Event> {
     wait = Wait::request;
-    return Request{std::move(t), std::move(c)};
+    // RFC 7162 §3.1: the first CONDSTORE-enabling command while a mailbox is selected owes the
+    // client "* OK [HIGHESTMODSEQ n]".
+    const bool announce = !condstore_before && condstore && state == State::selected &&
+                          !std::holds_alternative<SelectCmd>(c);
+    return Request{std::move(t), std::move(c), announce};
   };
   auto ok = [&](std::string_view text) -> std::optional<Event> {
     tagged(t, Outcome::ok, "", text);

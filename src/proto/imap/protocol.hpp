@@ -138,6 +138,10 @@ struct Enabled {
 struct Request {
   std::string tag;
   Command command;
+  // This command enabled CONDSTORE (RFC 7162 §3.1: FETCH MODSEQ/CHANGEDSINCE, STORE
+  // UNCHANGEDSINCE, SEARCH MODSEQ) while a mailbox is selected: write "* OK [HIGHESTMODSEQ n]"
+  // for it before the tagged response.
+  bool condstore_enabled = false;
 };
 // The client ended IDLE. `valid`: it sent "DONE" (otherwise the protocol answers BAD whatever
 // done() says). Answer: done().

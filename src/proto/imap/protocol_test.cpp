@@ -239,6 +239,18 @@ TEST(Protocol, EnableAndModes) {
   EXPECT_TRUE(g.p.condstore());
   EXPECT_EQ(g.send("c ENABLE CONDSTORE\r\n"),
             "c BAD ENABLE is only valid in the authenticated state\r\n");
+  // The first CONDSTORE-enabling command in the selected state says so (RFC 7162 §3.1).
+  Harness k;
+  k.login();
+  k.send("s SELECT INBOX\r\n");
+  std::vector<bool> flags;
+  k.on_request = [&](Request& r) {
+    flags.push_back(r.condstore_enabled);
+    k.p.done(Outcome::ok);
+  };
+  k.send("a FETCH 1 (FLAGS)\r\nb FETCH 1 (MODSEQ)\r\nc SEARCH MODSEQ 5\r\n");
+  EXPECT_EQ(flags, (std::vector<bool>{false, true, false}));
+  EXPECT_TRUE(k.p.condstore());
 }
 
 TEST(Protocol, ProtocolAnsweredCommands) {
