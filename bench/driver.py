@@ -204,6 +204,18 @@ class Facteur:
     def pid(self):
         return self.proc.pid if self.proc else None
 
+    def assert_alive(self):
+        """A daemon that died under load is a finding: raise with the end of its log."""
+        if self.proc and self.proc.poll() is not None:
+            rc = self.proc.returncode
+            self.proc = None
+            try:
+                lines = (self.dir / "facteur.log").read_text(errors="replace").splitlines()
+            except OSError:
+                lines = []
+            tail = [line for line in lines[-200:] if " info " not in line][-5:]
+            raise RuntimeError(f"facteur exited with status {rc} during the run: {tail}")
+
     def write_bytes(self):
         try:
             for line in open(f"/proc/{self.pid()}/io"):
@@ -530,6 +542,7 @@ class Bench:
                                 f"u{{:02}}@{DOMAIN}", 20, self.args.max_seconds)
         r["server_cpu_s"] = tree_cpu_seconds(self.facteur.pid()) - cpu0
         r["server_write_bytes"] = self.facteur.write_bytes() - wb0
+        self.facteur.assert_alive()
         with phase("facteur: stop"):
             self.facteur.stop()
             # Deleted now, its dirty pages are dropped instead of being flushed by the next sync.
@@ -624,6 +637,7 @@ class Bench:
             for pattern, count, n in sets:
                 r = self.tools.smtp(self.facteur.smtp_port, 20, n, self.args.size, 100, True,
                                     f"{pattern}@{DOMAIN}", count, self.args.max_seconds)
+                self.facteur.assert_alive()
                 if not r["success"]:
                     raise RuntimeError("could not fill Facteur's maildrops")
         with phase("pop3: write Maildirs"):
@@ -668,6 +682,7 @@ class Bench:
                     cpu0 = tree_cpu_seconds(pid())
                     r = one(port)
                     r["server_cpu_s"] = tree_cpu_seconds(pid()) - cpu0
+                    self.facteur.assert_alive()
                     r["loadavg"], r["pressure"] = load, psi
                     r["delivered_per_s"] = r["msgs_per_s"] if r["success"] else 0
                     runs[name].append(r)
@@ -801,13 +816,24 @@ class Bench:
         self.results["machine"] = self.machine()
         self.results["parameters"] = vars(self.args)
         started = time.monotonic()
+        self.results["failures"] = []
+        steps = []
+        if self.args.only in (None, "smtp"):
+            steps.append(("SMTP", self.run_smtp))
+        if self.args.only in (None, "pop3"):
+            steps.append(("POP3", self.run_pop3))
+        if self.args.profile:
+            steps.append(("profile", lambda: self.profile(out)))
         try:
-            if self.args.only in (None, "smtp"):
-                self.run_smtp()
-            if self.args.only in (None, "pop3"):
-                self.run_pop3()
-            if self.args.profile:
-                self.profile(out)
+            for name, step in steps:
+                try:
+                    step()
+                except (RuntimeError, OSError, subprocess.SubprocessError, KeyError) as e:
+                    # Keep what was measured; a crashed server is a result too.
+                    log(f"{name} aborted: {e!r}")
+                    self.results["failures"].append(f"{name}: {e!r}")
+                    for server in (self.facteur, self.postfix, self.dovecot):
+                        server.stop()
         finally:
             self.facteur.stop()
             self.postfix.stop()
@@ -818,11 +844,14 @@ class Bench:
         self.results["seconds"] = time.monotonic() - started
         (out / "results.json").write_text(json.dumps(self.results, indent=1))
         text = self.summary()
+        if self.results["failures"]:
+            text += "\nABORTED: " + "; ".join(self.results["failures"])
         (out / "summary.md").write_text(text + "\n")
         print(text)
         log(f"results in {out} ({self.results['seconds']:.0f} s)")
         failed = [e["scenario"]["name"] for e in self.results["scenarios"]
                   if not all(s["success"] for s in e["summary"].values())]
+        failed += self.results["failures"]
         if failed:
             log("runs with errors: " + "; ".join(failed))
             return 1
