@@ -758,8 +758,13 @@ class Bench:
             bad = [n for n, s in e["summary"].items() if not s["success"]]
             if bad:
                 notes += "; ERRORS in " + ", ".join(bad)
-            cpu = (f"{fs['cpu_ms_per_msg']:.3f} vs {os_['cpu_ms_per_msg']:.3f} "
-                   f"({e['cpu_ratio']:.1f}x less)" if e["cpu_ratio"] else "n/a")
+            cpu = "n/a"
+            if e["cpu_ratio"]:
+                r = e["cpu_ratio"]
+                cpu = (f"{fs['cpu_ms_per_msg']:.3f} vs {os_['cpu_ms_per_msg']:.3f} "
+                       f"({r:.1f}x less)" if r >= 1 else
+                       f"{fs['cpu_ms_per_msg']:.3f} vs {os_['cpu_ms_per_msg']:.3f} "
+                       f"({1 / r:.1f}x more)")
             notes += f"; load avg {fs['loadavg']:.1f}"
             lines.append(f"| {e['scenario']['name']} | {spread(fs['rate'])} | "
                          f"{other} {spread(os_['rate'])} | {ratio} | {cpu} | {notes} |")
