@@ -40,6 +40,24 @@
 // An event that asks for an answer must be answered before next_event() is called again (until
 // then next_event() returns nullopt). Views in events stay valid until the next call of a
 // non-const member.
+//
+// Answering Requests (helpers of this module in brackets):
+//   every command      before done(): view.flush(w, MailboxView::moment_for(cmd), opts)
+//                      [mailbox_view.hpp]; condstore_enabled: "* OK [HIGHESTMODSEQ n]"
+//   SELECT/EXAMINE     view.reset(uids...), write_select(w, info); QRESYNC: VANISHED (EARLIER)
+//                      of vanished_within(known_uids, store.expunged_since(...)) + changed FLAGS
+//   LIST/LSUB          list_replies(cmd, mailboxes, subscriptions) [list.hpp] -> w.list(),
+//                      w.status_data() for replies with .status
+//   STATUS             w.status_data(); GETQUOTA*/SETQUOTA: w.quota(), w.quota_root()
+//   FETCH              view.resolve(set, uid), fetch_needs() [fetch.hpp], w.fetch(seq) items;
+//                      section_range / apply_partial / filter_header_fields / binary_content
+//   STORE              view.resolve; FETCH FLAGS unless .silent; code::modified() on conflicts
+//   SEARCH/SORT/THREAD SearchProgram [search.hpp]; w.search_results(), view.save(saved_result());
+//                      sort_messages / envelope_sort_keys / thread_messages [thread.hpp]
+//   COPY/MOVE          code::copyuid(); MOVE: w.status("OK", copyuid, "") + view.expunged() +
+//                      view.flush(Moment::any) (RFC 6851 §4.3)
+//   EXPUNGE            view.expunged(result) + view.flush(Moment::any); UID EXPUNGE likewise
+//   CLOSE              expunge \Deleted silently (no responses), view.clear()
 #pragma once
 
 #include <cstddef>
