@@ -249,6 +249,88 @@ struct CopyResult {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Outbound queue (the durable half of src/queue): a queued message is one shared blob plus its
+// envelope; it has one entry per destination domain, each with its pending recipients. Entries
+// are written in the same transaction as the local copies of the same delivery (Delivery::
+// outbound), so a message accepted with 250 is either in a mailbox, in the queue, or both.
+
+using QueueMessageId = std::int64_t;
+using QueueEntryId = std::int64_t;
+using QueueRecipientId = std::int64_t;
+
+struct QueueEnvelope {
+  std::string reverse_path;          // "local@domain"; "" for the null path <> (a DSN)
+  std::optional<std::string> envid;  // RFC 3461 ENVID
+  std::uint8_t ret = 0;              // RFC 3461 RET: 0 unspecified, 1 FULL, 2 HDRS
+  bool smtputf8 = false;             // RFC 6531: the submission asked for SMTPUTF8
+  std::int64_t arrival = 0;          // unix seconds; 0 = now
+  std::string submitter;             // account that submitted it ("" for forwarded mail)
+};
+
+struct NewQueueRecipient {
+  std::string address;     // "local@domain" as it goes to RCPT TO
+  unsigned notify = 0;     // RFC 3461 NOTIFY bits (smtp::DsnNotify)
+  std::string orcpt_type;  // RFC 3461 ORCPT addr-type ("rfc822", "utf-8"); "" when absent
+  std::string orcpt;       // ORCPT address, decoded
+};
+
+struct NewQueueEntry {
+  std::string domain;  // destination domain (lower case)
+  std::vector<NewQueueRecipient> recipients;
+};
+
+struct Outbound {
+  QueueEnvelope envelope;
+  std::vector<NewQueueEntry> entries;
+  std::int64_t first_attempt = 0;  // unix seconds; 0 = at once
+};
+
+struct QueueRecipient {
+  QueueRecipientId id = 0;
+  std::string address;
+  unsigned notify = 0;
+  std::string orcpt_type;
+  std::string orcpt;
+  std::string last_error;  // the last temporary failure for this recipient ("" = none yet)
+};
+
+struct QueueEntry {
+  QueueEntryId id = 0;
+  QueueMessageId message = 0;
+  std::string domain;
+  QueueEnvelope envelope;
+  BlobId blob = 0;
+  std::uint64_t size = 0;                  // of the blob
+  std::int64_t next_attempt = 0;           // unix seconds
+  std::int64_t last_attempt = 0;           // 0 = never tried
+  std::uint32_t attempts = 0;              // attempts made so far
+  std::string last_error;                  // entry-wide trouble (DNS, connection), "" = none
+  bool delay_notified = false;             // the delay DSN went out
+  std::vector<QueueRecipient> recipients;  // still pending, by id
+};
+
+struct QueueQuery {
+  std::int64_t due_before = INT64_MAX;  // only entries with next_attempt <= this
+  std::size_t limit = 0;                // 0 = no limit; ordered by next_attempt, then id
+  bool with_recipients = true;
+};
+
+// The outcome of one delivery attempt of an entry. Recipients named in `done` leave the queue
+// (delivered, or failed for good and bounced); the others stay with their new last_error. When
+// no recipient is left the entry goes, and the message (and its blob, unless a mailbox shares
+// it) with its last entry.
+struct QueueAttempt {
+  QueueEntryId entry = 0;
+  std::vector<QueueRecipientId> done;
+  std::vector<std::pair<QueueRecipientId, std::string>> errors;  // per-recipient last_error
+  std::string last_error;                                        // entry-wide
+  std::int64_t attempted_at = 0;                                 // unix seconds
+  std::int64_t next_attempt = 0;                                 // for the recipients left
+  bool delay_notified = false;                                   // set it (never cleared)
+  bool count_attempt = true;                                     // attempts + 1
+};
+
+// ---------------------------------------------------------------------------------------------
 // Delivery (the hot path)
 
 struct DeliveryTarget {
@@ -267,6 +349,8 @@ struct Delivery {
   std::optional<SearchText> search_text;
   std::int64_t internal_date = 0;  // unix seconds; 0 = now
   std::vector<DeliveryTarget> targets;
+  // Recipients on other hosts: queued with the same blob, in the same transaction.
+  std::optional<Outbound> outbound;
 };
 
 struct DeliveredCopy {
@@ -284,6 +368,7 @@ struct DeliveryReceipt {
   // mailbox gone), limit_exceeded (quota). Whole-delivery failures are reported instead as the
   // error of Result<DeliveryReceipt> (io_error: answer 451 4.3.0; nothing of it is visible).
   std::vector<Result<DeliveredCopy>> targets;
+  std::vector<std::int64_t> queued;  // QueueEntryId per Delivery::outbound entry, same order
 };
 
 using DeliveryCallback = std::function<void(Result<DeliveryReceipt>)>;
@@ -414,6 +499,19 @@ class Store {
   // has returned. The daemon calls it at shutdown while the executors those callbacks post to
   // still exist.
   virtual void drain() = 0;
+
+  // --- outbound queue (deliver() with Delivery::outbound adds to it)
+  // Entries by next_attempt, then id.
+  virtual Result<std::vector<QueueEntry>> list_queue(const QueueQuery& query = {}) = 0;
+  virtual Result<QueueEntry> get_queue_entry(QueueEntryId id) = 0;  // not_found
+  // The queued message's bytes. not_found when the entry is gone.
+  virtual Result<std::unique_ptr<BlobReader>> open_queue_message(QueueEntryId id) = 0;
+  // Durable (returns after the commit). not_found when the entry is gone (deleted meanwhile).
+  virtual Status record_queue_attempt(const QueueAttempt& attempt) = 0;
+  // Sets next_attempt (facteur queue retry). not_found.
+  virtual Status reschedule_queue_entry(QueueEntryId id, std::int64_t next_attempt) = 0;
+  // Removes the entry without any notice (facteur queue delete). not_found.
+  virtual Status delete_queue_entry(QueueEntryId id) = 0;
 
   // --- locks and notification
   // POP3 maildrop lock (RFC 1939 §8): Errc::conflict when already held.

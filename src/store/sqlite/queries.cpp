@@ -320,4 +320,95 @@ Result<std::vector<Uid>> load_expunged_since(Connection& db, MailboxId mailbox, 
                         [](const Statement& s) { return static_cast<Uid>(s.int64(0)); });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Outbound queue
+
+namespace {
+
+constexpr std::string_view kQueueColumns =
+    "SELECT e.id, e.message_id, e.domain, e.next_attempt, e.last_attempt, e.attempts,"
+    " e.last_error, e.delay_notified, q.reverse_path, q.envid, q.ret, q.smtputf8, q.submitter,"
+    " q.arrival, q.blob_id, b.size"
+    " FROM queue_entry e JOIN queue_message q ON q.id = e.message_id"
+    " JOIN blob b ON b.id = q.blob_id";
+
+QueueEntry read_queue_entry(const Statement& s) {
+  QueueEntry e;
+  e.id = s.int64(0);
+  e.message = s.int64(1);
+  e.domain = s.text(2);
+  e.next_attempt = s.int64(3);
+  e.last_attempt = s.int64(4);
+  e.attempts = static_cast<std::uint32_t>(s.int64(5));
+  e.last_error = s.text(6);
+  e.delay_notified = s.int64(7) != 0;
+  e.envelope.reverse_path = s.text(8);
+  e.envelope.envid = s.optional_text(9);
+  e.envelope.ret = static_cast<std::uint8_t>(s.int64(10));
+  e.envelope.smtputf8 = s.int64(11) != 0;
+  e.envelope.submitter = s.text(12);
+  e.envelope.arrival = s.int64(13);
+  e.blob = s.int64(14);
+  e.size = s.uint64(15);
+  return e;
+}
+
+Status load_queue_recipients(Connection& db, QueueEntry& entry) {
+  auto stmt = db.prepare(
+      "SELECT id, address, notify, orcpt_type, orcpt, last_error FROM queue_recipient"
+      " WHERE entry_id = ? ORDER BY id");
+  if (stmt) stmt->bind_all(entry.id);
+  auto rows = fetch_all<QueueRecipient>(std::move(stmt), [](const Statement& s) {
+    return QueueRecipient{s.int64(0), s.text(1), static_cast<unsigned>(s.int64(2)),
+                          s.text(3),  s.text(4), s.text(5)};
+  });
+  if (!rows) return std::unexpected(rows.error());
+  entry.recipients = std::move(*rows);
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<QueueEntry>> load_queue(Connection& db, const QueueQuery& query) {
+  std::string sql =
+      fmt::format("{} WHERE e.next_attempt <= ? ORDER BY e.next_attempt, e.id", kQueueColumns);
+  if (query.limit != 0) sql += fmt::format(" LIMIT {}", query.limit);
+  // Not a literal: prepare() caches by text, and the LIMIT variants are few.
+  auto stmt = db.prepare(sql);
+  if (stmt) stmt->bind_all(query.due_before);
+  auto entries = fetch_all<QueueEntry>(std::move(stmt), read_queue_entry);
+  if (!entries || !query.with_recipients) return entries;
+  for (auto& e : *entries) {
+    if (auto s = load_queue_recipients(db, e); !s) return std::unexpected(s.error());
+  }
+  return entries;
+}
+
+Result<QueueEntry> load_queue_entry(Connection& db, QueueEntryId id) {
+  auto stmt = db.prepare(fmt::format("{} WHERE e.id = ?", kQueueColumns));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(id);
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return make_error(Errc::not_found, fmt::format("no queue entry {}", id));
+  auto entry = read_queue_entry(*stmt);
+  if (auto s = load_queue_recipients(db, entry); !s) return std::unexpected(s.error());
+  return entry;
+}
+
+Result<std::unique_ptr<BlobReader>> open_queue_blob(Connection& db, const BlobFiles& files,
+                                                    QueueEntryId id) {
+  auto stmt = db.prepare(
+      "SELECT b.id, b.size, b.data IS NULL, b.data FROM queue_entry e"
+      " JOIN queue_message q ON q.id = e.message_id JOIN blob b ON b.id = q.blob_id"
+      " WHERE e.id = ?");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(id);
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return make_error(Errc::not_found, fmt::format("no queue entry {}", id));
+  if (stmt->int64(2) == 0) return make_memory_blob_reader(stmt->text(3));
+  return open_file_blob_reader(files.path(stmt->int64(0)), stmt->uint64(1));
+}
+
 }  // namespace facteur::store::sqlite

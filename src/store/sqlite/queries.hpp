@@ -46,4 +46,9 @@ Result<MessageContent> open_content(Connection& db, const BlobFiles& files, Mail
                                     Uid uid);
 Result<std::vector<Uid>> load_expunged_since(Connection& db, MailboxId mailbox, ModSeq since);
 
+Result<std::vector<QueueEntry>> load_queue(Connection& db, const QueueQuery& query);
+Result<QueueEntry> load_queue_entry(Connection& db, QueueEntryId id);
+Result<std::unique_ptr<BlobReader>> open_queue_blob(Connection& db, const BlobFiles& files,
+                                                    QueueEntryId id);
+
 }  // namespace facteur::store::sqlite

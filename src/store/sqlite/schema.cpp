@@ -141,7 +141,52 @@ CREATE VIRTUAL TABLE blob_text USING fts5(
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kSteps = {kStep1};
+// Step 2: the outbound queue.
+//
+// queue_message    one queued message: its blob (shared with the local copies of the same
+//                  delivery; a blob is kept while an email or a queue_message refers to it) and
+//                  its envelope (RFC 3461 ENVID/RET, SMTPUTF8, who submitted it).
+// queue_entry      one per destination domain of a message: when to try next, how often it was
+//                  tried, the last entry-wide error, whether the delay notice went out.
+// queue_recipient  the recipients of an entry still to be delivered, with their DSN parameters
+//                  and last error. Rows leave as recipients are delivered or bounced.
+constexpr std::string_view kStep2 = R"sql(
+CREATE TABLE queue_message (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  blob_id INTEGER NOT NULL REFERENCES blob(id),
+  reverse_path TEXT NOT NULL,
+  envid TEXT,
+  ret INTEGER NOT NULL DEFAULT 0,
+  smtputf8 INTEGER NOT NULL DEFAULT 0,
+  submitter TEXT NOT NULL DEFAULT '',
+  arrival INTEGER NOT NULL
+);
+CREATE INDEX queue_message_blob ON queue_message(blob_id);
+CREATE TABLE queue_entry (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id INTEGER NOT NULL REFERENCES queue_message(id),
+  domain TEXT NOT NULL,
+  next_attempt INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_attempt INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  delay_notified INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX queue_entry_due ON queue_entry(next_attempt, id);
+CREATE INDEX queue_entry_message ON queue_entry(message_id);
+CREATE TABLE queue_recipient (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  entry_id INTEGER NOT NULL REFERENCES queue_entry(id),
+  address TEXT NOT NULL,
+  notify INTEGER NOT NULL DEFAULT 0,
+  orcpt_type TEXT NOT NULL DEFAULT '',
+  orcpt TEXT NOT NULL DEFAULT '',
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX queue_recipient_entry ON queue_recipient(entry_id);
+)sql";
+
+constexpr std::array<std::string_view, 2> kSteps = {kStep1, kStep2};
 
 }  // namespace
 

@@ -342,6 +342,28 @@ class SqliteStore final : public Store {
                  }});
   }
 
+  // --- outbound queue
+  Result<std::vector<QueueEntry>> list_queue(const QueueQuery& query) override {
+    return read([&](Connection& db) { return load_queue(db, query); });
+  }
+  Result<QueueEntry> get_queue_entry(QueueEntryId id) override {
+    return read([&](Connection& db) { return load_queue_entry(db, id); });
+  }
+  Result<std::unique_ptr<BlobReader>> open_queue_message(QueueEntryId id) override {
+    return read([&](Connection& db) { return open_queue_blob(db, files_, id); });
+  }
+  Status record_queue_attempt(const QueueAttempt& attempt) override {
+    return write<void>(
+        [&](WriteContext& ctx) { return sqlite::record_queue_attempt(ctx, attempt); });
+  }
+  Status reschedule_queue_entry(QueueEntryId id, std::int64_t next_attempt) override {
+    return write<void>(
+        [&](WriteContext& ctx) { return sqlite::reschedule_queue_entry(ctx, id, next_attempt); });
+  }
+  Status delete_queue_entry(QueueEntryId id) override {
+    return write<void>([&](WriteContext& ctx) { return sqlite::delete_queue_entry(ctx, id); });
+  }
+
   SqliteStats stats() const {
     auto s = committer_->stats();
     return SqliteStats{s.batches, s.jobs, s.file_fsyncs, s.dir_fsyncs};

@@ -100,8 +100,32 @@ class SqliteStoreTest : public ::testing::Test {
 
 TEST_F(SqliteStoreTest, DatabaseIsWalAndSchemaVersioned) {
   EXPECT_EQ(query_text(db(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 1);
+  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 2);
   EXPECT_EQ(query_text(db(), "PRAGMA integrity_check"), "ok");
+}
+
+// A store made before the queue existed (schema step 1) gets the queue tables at the next open,
+// its data untouched.
+TEST_F(SqliteStoreTest, StepOneStoreIsMigratedToTheQueueSchema) {
+  auto account = store_->create_account(NewAccount{"old@example.test", {}, {}, 0, 0});
+  ASSERT_TRUE(account);
+  store_.reset();
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle,
+                         "DROP TABLE queue_recipient; DROP TABLE queue_entry;"
+                         " DROP TABLE queue_message; UPDATE schema_version SET version = 1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(handle);
+  auto reopened = open_sqlite_store(dir_);
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  store_ = std::move(*reopened);
+  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 2);
+  EXPECT_TRUE(store_->find_account("old@example.test"));
+  auto queue = store_->list_queue();
+  ASSERT_TRUE(queue) << queue.error().message;
+  EXPECT_TRUE(queue->empty());
 }
 
 TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {

@@ -95,13 +95,15 @@ Result<MailboxId> insert_mailbox(WriteContext& ctx, AccountId account, std::stri
   return ctx.db.last_insert_rowid();
 }
 
-// Deletes the blobs no email refers to any more; their files are queued for unlinking after
-// the commit.
+// Deletes the blobs no email and no queued message refers to any more; their files are queued
+// for unlinking after the commit.
 Status collect_blobs(WriteContext& ctx, const std::set<BlobId>& blobs) {
   for (BlobId blob : blobs) {
     auto is_file = query_int(ctx.db,
-                             "DELETE FROM blob WHERE id = ?1 AND NOT EXISTS"
-                             " (SELECT 1 FROM email WHERE blob_id = ?1) RETURNING data IS NULL",
+                             "DELETE FROM blob WHERE id = ?1"
+                             " AND NOT EXISTS (SELECT 1 FROM email WHERE blob_id = ?1)"
+                             " AND NOT EXISTS (SELECT 1 FROM queue_message WHERE blob_id = ?1)"
+                             " RETURNING data IS NULL",
                              blob);
     if (!is_file) return std::unexpected(is_file.error());
     if (!*is_file) continue;  // still shared
@@ -727,7 +729,8 @@ Result<DeliveryReceipt> deliver(WriteContext& ctx, Delivery& delivery) {
     pending_messages += 1;
     resolved.push_back(Resolved{i, std::move(*mailbox), join_keywords(*keywords), size});
   }
-  if (resolved.empty()) return receipt;
+  const bool queued = delivery.outbound && !delivery.outbound->entries.empty();
+  if (resolved.empty() && !queued) return receipt;
 
   // 2. The blob, once for all targets: inline when small, else a file fsync'd before COMMIT.
   const auto& md = delivery.metadata;
@@ -798,7 +801,108 @@ Result<DeliveryReceipt> deliver(WriteContext& ctx, Delivery& delivery) {
     ctx.effects.events.push_back(
         ChangeEvent{ChangeEvent::Kind::messages_added, account, r.mailbox.id, *modseq});
   }
+
+  // 4. The queue: one message row sharing the blob, one entry per destination domain.
+  if (queued) {
+    auto ids = enqueue(ctx, *delivery.outbound, blob);
+    if (!ids) return std::unexpected(ids.error());
+    receipt.queued = std::move(*ids);
+  }
   return receipt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbound queue
+
+Result<std::vector<QueueEntryId>> enqueue(WriteContext& ctx, const Outbound& outbound,
+                                          BlobId blob) {
+  const auto& env = outbound.envelope;
+  STORE_TRY(run(ctx.db,
+                "INSERT INTO queue_message(blob_id, reverse_path, envid, ret, smtputf8,"
+                " submitter, arrival) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                blob, env.reverse_path, env.envid, int{env.ret}, int{env.smtputf8}, env.submitter,
+                env.arrival != 0 ? env.arrival : ctx.now));
+  QueueMessageId message = ctx.db.last_insert_rowid();
+  const std::int64_t first = outbound.first_attempt != 0 ? outbound.first_attempt : ctx.now;
+  std::vector<QueueEntryId> ids;
+  for (const auto& entry : outbound.entries) {
+    if (entry.recipients.empty()) {
+      return make_error(Errc::invalid_argument, "queue entry without recipients");
+    }
+    STORE_TRY(run(ctx.db,
+                  "INSERT INTO queue_entry(message_id, domain, next_attempt) VALUES (?, ?, ?)",
+                  message, to_lower(entry.domain), first));
+    QueueEntryId id = ctx.db.last_insert_rowid();
+    for (const auto& r : entry.recipients) {
+      STORE_TRY(run(ctx.db,
+                    "INSERT INTO queue_recipient(entry_id, address, notify, orcpt_type, orcpt)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    id, r.address, static_cast<std::int64_t>(r.notify), r.orcpt_type, r.orcpt));
+    }
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+namespace {
+
+// Removes the entry (its recipients first), then its message and blob when nothing else uses
+// them.
+Status remove_queue_entry(WriteContext& ctx, QueueEntryId id, QueueMessageId message) {
+  STORE_TRY(run(ctx.db, "DELETE FROM queue_recipient WHERE entry_id = ?", id));
+  STORE_TRY(run(ctx.db, "DELETE FROM queue_entry WHERE id = ?", id));
+  auto blob = query_int(ctx.db,
+                        "DELETE FROM queue_message WHERE id = ?1 AND NOT EXISTS"
+                        " (SELECT 1 FROM queue_entry WHERE message_id = ?1) RETURNING blob_id",
+                        message);
+  if (!blob) return std::unexpected(blob.error());
+  if (*blob) return collect_blobs(ctx, std::set<BlobId>{**blob});
+  return {};
+}
+
+Result<QueueMessageId> queue_message_of(WriteContext& ctx, QueueEntryId id) {
+  auto message = query_int(ctx.db, "SELECT message_id FROM queue_entry WHERE id = ?", id);
+  if (!message) return std::unexpected(message.error());
+  if (!*message) return make_error(Errc::not_found, fmt::format("no queue entry {}", id));
+  return **message;
+}
+
+}  // namespace
+
+Status record_queue_attempt(WriteContext& ctx, const QueueAttempt& attempt) {
+  auto message = queue_message_of(ctx, attempt.entry);
+  if (!message) return std::unexpected(message.error());
+  for (QueueRecipientId r : attempt.done) {
+    STORE_TRY(
+        run(ctx.db, "DELETE FROM queue_recipient WHERE id = ? AND entry_id = ?", r, attempt.entry));
+  }
+  for (const auto& [r, error] : attempt.errors) {
+    STORE_TRY(run(ctx.db, "UPDATE queue_recipient SET last_error = ? WHERE id = ? AND entry_id = ?",
+                  error, r, attempt.entry));
+  }
+  auto left =
+      query_int(ctx.db, "SELECT count(*) FROM queue_recipient WHERE entry_id = ?", attempt.entry);
+  if (!left) return std::unexpected(left.error());
+  if (!*left || **left == 0) return remove_queue_entry(ctx, attempt.entry, *message);
+  return run(ctx.db,
+             "UPDATE queue_entry SET next_attempt = ?2, last_attempt = ?3, last_error = ?4,"
+             " attempts = attempts + ?5, delay_notified = max(delay_notified, ?6) WHERE id = ?1",
+             attempt.entry, attempt.next_attempt,
+             attempt.attempted_at != 0 ? attempt.attempted_at : ctx.now, attempt.last_error,
+             int{attempt.count_attempt}, int{attempt.delay_notified});
+}
+
+Status reschedule_queue_entry(WriteContext& ctx, QueueEntryId id, std::int64_t next_attempt) {
+  STORE_TRY(run(ctx.db, "UPDATE queue_entry SET next_attempt = ? WHERE id = ?", next_attempt, id));
+  if (ctx.db.changes() == 0)
+    return make_error(Errc::not_found, fmt::format("no queue entry {}", id));
+  return {};
+}
+
+Status delete_queue_entry(WriteContext& ctx, QueueEntryId id) {
+  auto message = queue_message_of(ctx, id);
+  if (!message) return std::unexpected(message.error());
+  return remove_queue_entry(ctx, id, *message);
 }
 
 }  // namespace facteur::store::sqlite

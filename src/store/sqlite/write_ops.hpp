@@ -58,4 +58,10 @@ Result<CopyResult> copy_messages(WriteContext& ctx, MailboxId from, std::span<co
 
 Result<DeliveryReceipt> deliver(WriteContext& ctx, Delivery& delivery);
 
+// The queue rows of a delivery (its blob already inserted): one message, an entry per domain.
+Result<std::vector<QueueEntryId>> enqueue(WriteContext& ctx, const Outbound& outbound, BlobId blob);
+Status record_queue_attempt(WriteContext& ctx, const QueueAttempt& attempt);
+Status reschedule_queue_entry(WriteContext& ctx, QueueEntryId id, std::int64_t next_attempt);
+Status delete_queue_entry(WriteContext& ctx, QueueEntryId id);
+
 }  // namespace facteur::store::sqlite
