@@ -131,6 +131,50 @@ Config from_toml(const toml::value& root, const std::filesystem::path& base_dir)
       cfg.pop3.auth_failure_delay =
           std::chrono::milliseconds(toml::get<std::int64_t>(p.at("auth_failure_delay_ms")));
   }
+  if (root.contains("queue")) {
+    const auto& q = root.at("queue");
+    read_seconds(q, "expiry", cfg.queue.expiry);
+    read_seconds(q, "delay_notice", cfg.queue.delay_notice);
+    if (q.contains("retry_schedule")) {
+      cfg.queue.retry_schedule.clear();
+      for (auto v : toml::get<std::vector<std::int64_t>>(q.at("retry_schedule"))) {
+        if (v <= 0) throw std::runtime_error("queue.retry_schedule: waits must be positive");
+        cfg.queue.retry_schedule.emplace_back(v);
+      }
+      if (cfg.queue.retry_schedule.empty())
+        throw std::runtime_error("queue.retry_schedule: at least one wait is needed");
+    }
+    read_if(q, "max_per_destination", cfg.queue.max_per_destination);
+    read_if(q, "max_connections", cfg.queue.max_connections);
+    read_if(q, "max_messages_per_connection", cfg.queue.max_messages_per_connection);
+    read_seconds(q, "poll_interval", cfg.queue.poll_interval);
+    read_seconds(q, "connect_timeout", cfg.queue.connect_timeout);
+    read_if(q, "starttls", cfg.queue.starttls);
+    read_if(q, "helo_name", cfg.queue.helo_name);
+    if (cfg.queue.starttls != "none" && cfg.queue.starttls != "opportunistic" &&
+        cfg.queue.starttls != "required")
+      throw std::runtime_error("queue.starttls: none, opportunistic or required");
+    if (cfg.queue.max_per_destination == 0 || cfg.queue.max_connections == 0 ||
+        cfg.queue.max_messages_per_connection == 0)
+      throw std::runtime_error("queue: connection and message limits must be at least 1");
+    if (cfg.queue.poll_interval.count() <= 0)
+      throw std::runtime_error("queue.poll_interval must be positive");
+  }
+  if (root.contains("submission")) {
+    const auto& s = root.at("submission");
+    read_if(s, "max_messages_per_hour", cfg.submission.max_messages_per_hour);
+    read_if(s, "max_recipients_per_hour", cfg.submission.max_recipients_per_hour);
+  }
+  if (root.contains("dkim")) {
+    const auto& d = root.at("dkim");
+    read_if(d, "sign", cfg.dkim.sign);
+    read_if(d, "selector", cfg.dkim.selector);
+    read_if(d, "algorithm", cfg.dkim.algorithm);
+    read_if(d, "rsa_bits", cfg.dkim.rsa_bits);
+    if (cfg.dkim.algorithm != "rsa" && cfg.dkim.algorithm != "ed25519")
+      throw std::runtime_error("dkim.algorithm: rsa or ed25519");
+    if (cfg.dkim.selector.empty()) throw std::runtime_error("dkim.selector must not be empty");
+  }
   if (cfg.smtp.max_command_line < 512)
     throw std::runtime_error("smtp.max_command_line must be at least 512 (RFC 5321 §4.5.3.1.4)");
   if (cfg.smtp.max_data_line < 1000)

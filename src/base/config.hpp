@@ -43,6 +43,38 @@ struct Pop3Limits {
   std::chrono::milliseconds auth_failure_delay{1000};  // grows with every failure
 };
 
+// The outbound queue and its SMTP client ([queue]).
+struct QueueSettings {
+  std::chrono::seconds expiry{5 * 24 * 3600};   // give up and bounce (RFC 5321 §4.5.4.1: 4-5 days)
+  std::chrono::seconds delay_notice{4 * 3600};  // "delayed" DSN once this old (0: never)
+  // Waits between attempts; the last one repeats. RFC 5321 §4.5.4.1 wants at least 30 minutes
+  // once the first quick retries (as Postfix's 5 minutes) have failed.
+  std::vector<std::chrono::seconds> retry_schedule = {
+      std::chrono::seconds(300),  std::chrono::seconds(900),  std::chrono::seconds(1800),
+      std::chrono::seconds(3600), std::chrono::seconds(7200), std::chrono::seconds(14400)};
+  std::size_t max_per_destination = 4;  // concurrent connections to one destination
+  std::size_t max_connections = 64;     // concurrent outbound connections in all
+  std::size_t max_messages_per_connection = 100;
+  std::chrono::seconds poll_interval{30};    // how often the store is looked at for due entries
+  std::chrono::seconds connect_timeout{30};  // per address
+  std::string starttls = "opportunistic";    // none | opportunistic | required
+  std::string helo_name;                     // EHLO name; empty: hostname
+};
+
+// Submission (ports 587/465, [submission]).
+struct SubmissionSettings {
+  std::size_t max_messages_per_hour = 500;     // per account; 0: no limit
+  std::size_t max_recipients_per_hour = 2000;  // per account; 0: no limit
+};
+
+// DKIM signing of outgoing mail ([dkim]). Keys live in data_dir/dkim/<domain>/<selector>.pem.
+struct DkimSettings {
+  bool sign = true;                  // sign submitted mail from local domains that have keys
+  std::string selector = "facteur";  // selector of `facteur dkim generate` (rsa)
+  std::string algorithm = "rsa";     // rsa | ed25519 (`facteur dkim generate` default)
+  unsigned rsa_bits = 2048;
+};
+
 struct Config {
   std::string hostname = "localhost";
   std::filesystem::path data_dir = "./var";
@@ -63,6 +95,9 @@ struct Config {
 
   SmtpLimits smtp;
   Pop3Limits pop3;
+  QueueSettings queue;
+  SubmissionSettings submission;
+  DkimSettings dkim;
 
   std::string log_level = "info";
   std::string run_as;  // user to switch to after binding when started as root; empty: "facteur" if

@@ -60,6 +60,51 @@ TEST(Config, RejectsUnknownRoleAndHalfTls) {
   EXPECT_FALSE(load_config(write_temp("[tls]\ncert = \"/x\"\n")));
 }
 
+// Queue defaults follow RFC 5321 §4.5.4.1 (give up after days, not hours) and the issue's
+// numbers: expiry 5 days, delay notice after 4 hours.
+TEST(Config, QueueSubmissionAndDkimDefaultsAndKeys) {
+  auto defaults = load_config(write_temp("domains=[\"a.test\"]\n"));
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->queue.expiry, std::chrono::hours(24 * 5));
+  EXPECT_EQ(defaults->queue.delay_notice, std::chrono::hours(4));
+  EXPECT_FALSE(defaults->queue.retry_schedule.empty());
+  EXPECT_EQ(defaults->queue.starttls, "opportunistic");
+  EXPECT_EQ(defaults->dkim.selector, "facteur");
+  EXPECT_GT(defaults->submission.max_messages_per_hour, 0u);
+
+  auto cfg = load_config(write_temp(R"(
+domains = ["a.test"]
+[queue]
+expiry = 60
+delay_notice = 5
+retry_schedule = [1, 2]
+max_per_destination = 2
+poll_interval = 1
+starttls = "required"
+[submission]
+max_messages_per_hour = 3
+[dkim]
+selector = "s1"
+algorithm = "ed25519"
+)"));
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_EQ(cfg->queue.expiry.count(), 60);
+  EXPECT_EQ(cfg->queue.delay_notice.count(), 5);
+  ASSERT_EQ(cfg->queue.retry_schedule.size(), 2u);
+  EXPECT_EQ(cfg->queue.retry_schedule[1].count(), 2);
+  EXPECT_EQ(cfg->queue.max_per_destination, 2u);
+  EXPECT_EQ(cfg->queue.poll_interval.count(), 1);
+  EXPECT_EQ(cfg->queue.starttls, "required");
+  EXPECT_EQ(cfg->submission.max_messages_per_hour, 3u);
+  EXPECT_EQ(cfg->dkim.selector, "s1");
+  EXPECT_EQ(cfg->dkim.algorithm, "ed25519");
+
+  EXPECT_FALSE(load_config(write_temp("[queue]\nretry_schedule = []\n")));
+  EXPECT_FALSE(load_config(write_temp("[queue]\nretry_schedule = [0]\n")));
+  EXPECT_FALSE(load_config(write_temp("[queue]\nstarttls = \"maybe\"\n")));
+  EXPECT_FALSE(load_config(write_temp("[dkim]\nalgorithm = \"dsa\"\n")));
+}
+
 TEST(Config, ListenAddressForms) {
   EXPECT_EQ(parse_listen_address("0.0.0.0:25")->port, 25);
   EXPECT_EQ(parse_listen_address("[::]:993")->host, "::");
