@@ -1,0 +1,51 @@
+#include "queue/submit.hpp"
+
+#include <ctime>
+
+#include "delivery/local_delivery.hpp"
+#include "delivery/metadata.hpp"
+#include "queue/policy.hpp"
+
+namespace facteur::queue {
+
+void accept_message(store::Store& store, AcceptedMessage message, store::DeliveryCallback done) {
+  store::Delivery delivery;
+  auto bytes = message.blob->finish();
+  if (!bytes) {
+    done(std::unexpected(bytes.error()));
+    return;
+  }
+  std::int64_t now = message.internal_date ? message.internal_date : std::time(nullptr);
+  delivery.internal_date = now;
+  // Several recipients can lead to one account (aliases, plus-addresses): one copy each.
+  for (const auto& route : message.local) {
+    for (const auto& target : route.targets) {
+      bool seen = false;
+      for (const auto& t : delivery.targets)
+        seen = seen || t.account == target.account;
+      if (seen) continue;
+      store::DeliveryTarget t;
+      t.account = target.account;
+      t.header_prefix =
+          delivery::LocalDelivery::trace_prefix(message.envelope.reverse_path, target.address);
+      delivery.targets.push_back(std::move(t));
+    }
+  }
+  if (!delivery.targets.empty()) {
+    auto parsed = delivery::build_metadata(*bytes);
+    delivery.metadata = std::move(parsed.metadata);
+    delivery.search_text = std::move(parsed.search_text);
+  }
+  if (!message.remote.empty()) {
+    store::Outbound outbound;
+    outbound.envelope = std::move(message.envelope);
+    if (outbound.envelope.arrival == 0) outbound.envelope.arrival = now;
+    outbound.entries = group_by_domain(std::move(message.remote));
+    outbound.first_attempt = now;
+    delivery.outbound = std::move(outbound);
+  }
+  delivery.blob = std::move(message.blob);
+  store.deliver(std::move(delivery), std::move(done));
+}
+
+}  // namespace facteur::queue
