@@ -20,7 +20,7 @@ struct BayesParams {
   double s = 0.45;               // strength of the prior (in messages)
   double x = 0.5;                // prior probability of an unknown token
   double min_deviation = 0.1;    // tokens with |f - 0.5| below this are ignored
-  std::size_t max_tokens = 150;  // most significant tokens combined
+  std::size_t max_tokens = 300;  // most significant tokens combined
   std::uint32_t min_ham = 20;    // fewer ham messages learned: abstain
   std::uint32_t min_abuse = 20;  // fewer abuse messages learned: abstain
   std::uint32_t min_label = 5;   // an abuse label needs this many messages to be chosen

@@ -36,6 +36,7 @@ std::unique_ptr<Check> make_phishing_check(std::shared_ptr<const BrandList> bran
 std::unique_ptr<Check> make_scam_check();
 std::unique_ptr<Check> make_hoax_check();
 std::unique_ptr<Check> make_session_check();
+std::unique_ptr<Check> make_spam_heuristics_check();
 
 // Free-mail providers (anyone can get an address there): the scam and phishing checks weigh a
 // Reply-To at one of them differently.

@@ -16,6 +16,7 @@ Filter::Filter(FilterConfig config)
   checks_.push_back(make_phishing_check(std::move(brands)));
   checks_.push_back(make_scam_check());
   checks_.push_back(make_hoax_check());
+  checks_.push_back(make_spam_heuristics_check());
 }
 
 Filter::Filter(FilterConfig config, std::vector<std::unique_ptr<Check>> checks)

@@ -103,6 +103,17 @@ const PhraseMatcher& credential_phrases() {
   return m;
 }
 
+// Paths of sign-in and account pages.
+bool looks_like_login_path(std::string_view path) {
+  static constexpr std::string_view kWords[] = {
+      "login",    "logon",   "signin",  "sign-in", "webscr",   "verify",
+      "verif",    "confirm", "account", "update",  "secure",   "banking",
+      "password", "identif", "auth",    "billing", "ebayisapi"};
+  for (auto w : kWords)
+    if (path.find(w) != std::string_view::npos) return true;
+  return false;
+}
+
 std::string_view first_label(std::string_view domain) {
   auto dot = domain.find('.');
   return dot == std::string_view::npos ? domain : domain.substr(0, dot);
@@ -213,8 +224,11 @@ class PhishingCheck final : public Check {
       }
       if (!ip && u.host_is_ip) {
         ip = true;
-        v.add("phishing.ip-link", 2.5, Label::phishing,
-              fmt::format("link to a raw IP address ({})", u.host.substr(0, 64)));
+        // A sign-in page on a bare address is what phishing kits on hijacked hosts look like.
+        bool login = looks_like_login_path(u.path);
+        v.add("phishing.ip-link", login ? 4.0 : 2.5, Label::phishing,
+              fmt::format("link to {}a raw IP address ({})", login ? "a sign-in page on " : "",
+                          u.host.substr(0, 64)));
       }
       if (!userinfo && u.has_userinfo && u.userinfo.find('.') != std::string::npos) {
         userinfo = true;

@@ -172,6 +172,7 @@ std::optional<Url> parse_url(std::string_view t) {
     while (!host.empty() && host.back() == '.')
       host.pop_back();
     u.host = std::move(host);
+    u.path = to_lower(t.substr(end, 256));
   }
   if (u.host.empty()) return std::nullopt;
   u.host_is_ip = is_ip_host(u.host);

@@ -19,6 +19,7 @@ struct Url {
   bool host_is_ip = false;    // 192.0.2.1, [2001:db8::1], 3221225985, 0xC0000201
   bool has_userinfo = false;  // "http://paypal.com@evil.example/": the part before '@'
   std::string userinfo;       // that part, lower case
+  std::string path;           // after the host: path and query, lower case, at most 256 bytes
 };
 
 // Parses a link target (href, form action, or a URL found in text). Returns nullopt for
