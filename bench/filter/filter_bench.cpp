@@ -100,6 +100,8 @@ int main(int argc, char** argv) {
   int repeat = 3;
   bool show_errors = false;
   bool histogram = false;
+  double bayes_s = -1, bayes_x = -1, bayes_dev = -1;
+  std::size_t bayes_max = 0;
   app.add_option("--corpora", corpora, "the shared corpora directory");
   app.add_option("--work", work, "scratch directory for the model (default: a new temp dir)");
   app.add_flag("--holdout", holdout, "train on 80% of the train parts, measure on the other 20%");
@@ -110,6 +112,10 @@ int main(int argc, char** argv) {
   app.add_flag("--show-errors", show_errors,
                "list misclassified messages (only with --holdout: never study the test parts)");
   app.add_flag("--histogram", histogram, "print the classifier's probability per class");
+  app.add_option("--bayes-s", bayes_s, "classifier prior strength (experiments)");
+  app.add_option("--bayes-x", bayes_x, "classifier prior (experiments)");
+  app.add_option("--bayes-min-dev", bayes_dev, "classifier minimum deviation (experiments)");
+  app.add_option("--bayes-max-tokens", bayes_max, "classifier tokens combined (experiments)");
   CLI11_PARSE(app, argc, argv);
   if (show_errors && !holdout) {
     std::cerr << "--show-errors needs --holdout\n";
@@ -154,6 +160,10 @@ int main(int argc, char** argv) {
   cfg.data_dir = work;
   cfg.domains = {"facteur.test"};
   FilterConfig fc = default_filter_config(cfg);
+  if (bayes_s >= 0) fc.bayes.s = bayes_s;
+  if (bayes_x >= 0) fc.bayes.x = bayes_x;
+  if (bayes_dev >= 0) fc.bayes.min_deviation = bayes_dev;
+  if (bayes_max > 0) fc.bayes.max_tokens = bayes_max;
   ModelStore store(fc.model_dir);
   if (auto st = store.save("", model); !st) {
     std::cerr << st.error().message << "\n";
