@@ -109,10 +109,12 @@ class Pop3Session : public std::enable_shared_from_this<Pop3Session> {
 
   net::awaitable<void> handle(pop3::Event& event);
   net::awaitable<void> throttle(const std::string& user);
-  net::awaitable<void> finish_login(LoginOutcome outcome, const std::string& user);
+  // Plain functions, not coroutines: g++ 12 may destroy a temporary argument of a coroutine call
+  // inside co_await twice, and these take non-trivial values.
+  void finish_login(LoginOutcome outcome, const std::string& user);
   net::awaitable<void> on_password(const pop3::AuthenticatePassword& auth);
   net::awaitable<void> on_apop(const pop3::AuthenticateApop& auth);
-  net::awaitable<void> on_sasl(directory::SaslStep step);
+  net::awaitable<void> on_sasl(directory::SaslStep& step);
   net::awaitable<void> on_retrieve(const pop3::Retrieve& retrieve);
   net::awaitable<void> on_update(const pop3::Update& update);
   net::awaitable<bool> flush();
@@ -149,7 +151,7 @@ net::awaitable<void> Pop3Session::throttle(const std::string& user) {
   }
 }
 
-net::awaitable<void> Pop3Session::finish_login(LoginOutcome outcome, const std::string& user) {
+void Pop3Session::finish_login(LoginOutcome outcome, const std::string& user) {
   switch (outcome.status) {
     case LoginStatus::ok:
       ctx_.auth_throttle.record_success(client_, user);
@@ -170,7 +172,6 @@ net::awaitable<void> Pop3Session::finish_login(LoginOutcome outcome, const std::
       protocol_.auth_failed(pop3::AuthFailure::temporary);
       break;
   }
-  co_return;
 }
 
 net::awaitable<void> Pop3Session::on_password(const pop3::AuthenticatePassword& auth) {
@@ -184,7 +185,7 @@ net::awaitable<void> Pop3Session::on_password(const pop3::AuthenticatePassword& 
       return {LoginStatus::bad_credentials, nullptr};
     return open_maildrop(ctx_.store, std::move(**account));
   });
-  co_await finish_login(std::move(outcome), auth.user);
+  finish_login(std::move(outcome), auth.user);
 }
 
 net::awaitable<void> Pop3Session::on_apop(const pop3::AuthenticateApop& auth) {
@@ -198,10 +199,10 @@ net::awaitable<void> Pop3Session::on_apop(const pop3::AuthenticateApop& auth) {
       return {LoginStatus::bad_credentials, nullptr};
     return open_maildrop(ctx_.store, std::move(**account));
   });
-  co_await finish_login(std::move(outcome), auth.user);
+  finish_login(std::move(outcome), auth.user);
 }
 
-net::awaitable<void> Pop3Session::on_sasl(directory::SaslStep step) {
+net::awaitable<void> Pop3Session::on_sasl(directory::SaslStep& step) {
   // An exchange spans several client lines: the account looked up when the mechanism asked for
   // credentials is kept until the mechanism's verdict, which SCRAM gives only after one more
   // round trip (its server-final message goes out as a challenge, RFC 5034 §4).
@@ -220,7 +221,7 @@ net::awaitable<void> Pop3Session::on_sasl(directory::SaslStep step) {
         spdlog::error("pop3: account lookup for '{}' failed: {}", sasl_user_,
                       account.error().message);
         sasl_.reset();
-        co_await finish_login({LoginStatus::temporary, nullptr}, sasl_user_);
+        finish_login({LoginStatus::temporary, nullptr}, sasl_user_);
         co_return;
       }
       std::optional<directory::Credentials> creds;
@@ -242,14 +243,14 @@ net::awaitable<void> Pop3Session::on_sasl(directory::SaslStep step) {
       sasl_.reset();
       auto outcome = co_await net::run_blocking(
           ctx_.workers, [&] { return open_maildrop(ctx_.store, std::move(account)); });
-      co_await finish_login(std::move(outcome), sasl_user_);
+      finish_login(std::move(outcome), sasl_user_);
       co_return;
     }
     auto& failure = std::get<directory::SaslFailure>(step);
     sasl_.reset();
     sasl_account_.reset();
     spdlog::info("pop3: SASL failure from {}: {}", client_, failure.reason);
-    co_await finish_login({LoginStatus::bad_credentials, nullptr}, sasl_user_);
+    finish_login({LoginStatus::bad_credentials, nullptr}, sasl_user_);
     co_return;
   }
 }
@@ -343,13 +344,15 @@ net::awaitable<void> Pop3Session::handle(pop3::Event& event) {
     sasl_user_.clear();
     std::optional<std::string_view> initial;
     if (start->initial_response) initial = *start->initial_response;
-    co_await on_sasl(sasl_->step(initial));
+    auto step = sasl_->step(initial);
+    co_await on_sasl(step);
   } else if (auto* response = std::get_if<pop3::SaslResponse>(&event)) {
     if (!sasl_) {
       protocol_.auth_failed(pop3::AuthFailure::bad_credentials);
       co_return;
     }
-    co_await on_sasl(sasl_->step(response->data));
+    auto step = sasl_->step(response->data);
+    co_await on_sasl(step);
   } else if (std::holds_alternative<pop3::StartTls>(event)) {
     if (!co_await flush()) {
       done_ = true;

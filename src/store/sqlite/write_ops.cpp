@@ -209,8 +209,10 @@ Result<ThreadId> find_thread(WriteContext& ctx, AccountId account, const Message
   }
   for (auto id : candidates) {
     auto thread = query_int(ctx.db,
+                            // "message_id <> ''" lets SQLite use the partial index
+                            // email_account_message_id instead of scanning the account.
                             "SELECT thread_id FROM email WHERE account_id = ? AND message_id = ?"
-                            " LIMIT 1",
+                            " AND message_id <> '' LIMIT 1",
                             account, id);
     if (!thread) return std::unexpected(thread.error());
     if (*thread) return **thread;
