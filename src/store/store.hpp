@@ -171,6 +171,7 @@ struct MessageMetadata {
 };
 
 // Decoded text for the FTS5 index (IMAP SEARCH, JMAP Email/query); optional at delivery.
+// `headers` holds one "Name: decoded value" line per other field (Received left out).
 struct SearchText {
   std::string from, to, cc, bcc, subject;
   std::string headers;  // other header fields, decoded
@@ -190,6 +191,10 @@ struct MessageInfo {
   ThreadId thread = 0;
   std::optional<MessageMetadata> metadata;  // only when MessageQuery::with_metadata
 };
+
+// Which indexed text a full-text query looks at (IMAP SEARCH FROM/TO/CC/BCC/SUBJECT/HEADER,
+// BODY and TEXT).
+enum class TextField : std::uint8_t { from, to, cc, bcc, subject, headers, body, any };
 
 struct MessageQuery {
   Uid min_uid = 1;
@@ -461,7 +466,9 @@ class Store {
   // Removes the mailbox and its messages (not its children). INBOX: invalid_argument.
   virtual Status delete_mailbox(MailboxId id) = 0;
   // Renames the mailbox and its children ("a" -> "b" also moves "a/x" to "b/x"), keeping their
-  // UIDVALIDITY. Renaming INBOX is not supported yet (invalid_argument).
+  // UIDVALIDITY. Renaming INBOX (RFC 9051 §6.3.6) creates the new mailbox and moves every
+  // message of INBOX into it, in one transaction; INBOX stays (empty) and its children keep
+  // their names. Errors: already_exists, not_found, invalid_argument.
   virtual Status rename_mailbox(MailboxId id, std::string_view new_name) = 0;
   // Subscriptions are by name and may name mailboxes that do not exist (RFC 9051 §6.3.7).
   virtual Status set_subscribed(AccountId account, std::string_view name, bool subscribed) = 0;
@@ -484,6 +491,18 @@ class Store {
                                            bool move) = 0;
   // UIDs expunged from the mailbox with modseq > since, ascending (QRESYNC VANISHED (EARLIER)).
   virtual Result<std::vector<Uid>> expunged_since(MailboxId mailbox, ModSeq since) = 0;
+
+  // --- full-text search (the index is built at delivery from Delivery::search_text)
+  // UIDs (ascending) of the messages of `mailbox` whose indexed `field` may contain `needle`
+  // (case-insensitive substring): a superset of the true matches, which the caller confirms
+  // against load_search_texts(). Messages delivered without search text are always included;
+  // a needle the index cannot narrow (under 3 characters, invalid UTF-8) gives every message.
+  virtual Result<std::vector<Uid>> search_candidates(MailboxId mailbox, TextField field,
+                                                     std::string_view needle) = 0;
+  // The indexed text of each message, in the order of `uids`; nullopt for a message without
+  // indexed text or one that is gone.
+  virtual Result<std::vector<std::optional<SearchText>>> load_search_texts(
+      MailboxId mailbox, std::span<const Uid> uids) = 0;
 
   // --- delivery
   // A writer for the bytes of a new message (SMTP DATA, IMAP APPEND). Cheap; never fails (spill

@@ -186,7 +186,29 @@ CREATE TABLE queue_recipient (
 CREATE INDEX queue_recipient_entry ON queue_recipient(entry_id);
 )sql";
 
-constexpr std::array<std::string_view, 2> kSteps = {kStep1, kStep2};
+// Step 3: substring search (IMAP SEARCH semantics are substrings, not words).
+//
+// blob_text  rebuilt with the trigram tokenizer (case-folded; any substring of 3+ characters is
+//            an AND of its trigrams). detail=column keeps column filters (BODY vs TEXT) and
+//            drops positions: a match only narrows, the session confirms against the stored
+//            text, so phrase positions would buy nothing and cost index size.
+// blob.text_indexed  1 when the delivery supplied search text; the few blobs without it are
+//            found through a partial index and always searched the slow way.
+constexpr std::string_view kStep3 = R"sql(
+ALTER TABLE blob_text RENAME TO blob_text_step1;
+CREATE VIRTUAL TABLE blob_text USING fts5(
+  from_addr, to_addr, cc, bcc, subject, headers, body,
+  tokenize = 'trigram', detail = 'column'
+);
+INSERT INTO blob_text(rowid, from_addr, to_addr, cc, bcc, subject, headers, body)
+  SELECT rowid, from_addr, to_addr, cc, bcc, subject, headers, body FROM blob_text_step1;
+DROP TABLE blob_text_step1;
+ALTER TABLE blob ADD COLUMN text_indexed INTEGER NOT NULL DEFAULT 0;
+UPDATE blob SET text_indexed = 1 WHERE id IN (SELECT rowid FROM blob_text);
+CREATE INDEX blob_unindexed ON blob(id) WHERE text_indexed = 0;
+)sql";
+
+constexpr std::array<std::string_view, 3> kSteps = {kStep1, kStep2, kStep3};
 
 }  // namespace
 

@@ -31,6 +31,7 @@
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/queries.hpp"
 #include "store/sqlite/schema.hpp"
+#include "store/sqlite/text_search.hpp"
 #include "store/sqlite/write_ops.hpp"
 
 namespace facteur::store::sqlite {
@@ -312,6 +313,16 @@ class SqliteStore final : public Store {
   }
   Result<std::vector<Uid>> expunged_since(MailboxId mailbox, ModSeq since) override {
     return read([&](Connection& db) { return load_expunged_since(db, mailbox, since); });
+  }
+
+  // --- full-text search
+  Result<std::vector<Uid>> search_candidates(MailboxId mailbox, TextField field,
+                                             std::string_view needle) override {
+    return read([&](Connection& db) { return load_search_candidates(db, mailbox, field, needle); });
+  }
+  Result<std::vector<std::optional<SearchText>>> load_search_texts(
+      MailboxId mailbox, std::span<const Uid> uids) override {
+    return read([&](Connection& db) { return sqlite::load_search_texts(db, mailbox, uids); });
   }
 
   // --- delivery

@@ -100,8 +100,51 @@ class SqliteStoreTest : public ::testing::Test {
 
 TEST_F(SqliteStoreTest, DatabaseIsWalAndSchemaVersioned) {
   EXPECT_EQ(query_text(db(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 2);
+  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 3);
   EXPECT_EQ(query_text(db(), "PRAGMA integrity_check"), "ok");
+}
+
+// Turns a current database back into a step-2 one (word-tokenized FTS index, no text_indexed).
+constexpr const char* kUndoStep3 =
+    "DROP INDEX blob_unindexed; ALTER TABLE blob DROP COLUMN text_indexed;"
+    " ALTER TABLE blob_text RENAME TO blob_text_new;"
+    " CREATE VIRTUAL TABLE blob_text USING fts5(from_addr, to_addr, cc, bcc, subject, headers,"
+    " body, tokenize = 'unicode61 remove_diacritics 2');"
+    " INSERT INTO blob_text(rowid, from_addr, to_addr, cc, bcc, subject, headers, body)"
+    " SELECT rowid, from_addr, to_addr, cc, bcc, subject, headers, body FROM blob_text_new;"
+    " DROP TABLE blob_text_new; UPDATE schema_version SET version = 2";
+
+// A step-2 store gets the trigram index (schema step 3) at the next open: the indexed text is
+// carried over, and a substring inside a word now narrows a search.
+TEST_F(SqliteStoreTest, StepTwoStoreIsMigratedToTheTrigramIndex) {
+  auto account = store_->create_account(NewAccount{"fts@example.test", {}, {}, 0, 0});
+  ASSERT_TRUE(account);
+  Delivery d;
+  d.blob = store_->new_blob_writer();
+  ASSERT_TRUE(d.blob->append("Subject: s\r\n\r\nbody\r\n"));
+  d.search_text = SearchText{};
+  d.search_text->body = "unbelievable";
+  d.targets.push_back(DeliveryTarget{account->id, {}, true, "", 0, {}, true});
+  auto receipt = store_->deliver_and_wait(std::move(d));
+  ASSERT_TRUE(receipt && receipt->targets[0]);
+  store_.reset();
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle, kUndoStep3, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(handle);
+  auto reopened = open_sqlite_store(dir_);
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  store_ = std::move(*reopened);
+  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 3);
+  EXPECT_EQ(query_int(db(), "SELECT count(*) FROM blob WHERE text_indexed = 1"), 1);
+  auto inbox = store_->find_mailbox(account->id, "INBOX");
+  ASSERT_TRUE(inbox);
+  auto hit = store_->search_candidates(inbox->id, TextField::body, "believ");
+  ASSERT_TRUE(hit) << hit.error().message;
+  EXPECT_EQ(hit->size(), 1u);
+  auto miss = store_->search_candidates(inbox->id, TextField::body, "zebra");
+  ASSERT_TRUE(miss);
+  EXPECT_TRUE(miss->empty());
 }
 
 // A store made before the queue existed (schema step 1) gets the queue tables at the next open,
@@ -112,6 +155,7 @@ TEST_F(SqliteStoreTest, StepOneStoreIsMigratedToTheQueueSchema) {
   store_.reset();
   sqlite3* handle = nullptr;
   ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle, kUndoStep3, nullptr, nullptr, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(handle,
                          "DROP TABLE queue_recipient; DROP TABLE queue_entry;"
                          " DROP TABLE queue_message; UPDATE schema_version SET version = 1",
@@ -121,7 +165,7 @@ TEST_F(SqliteStoreTest, StepOneStoreIsMigratedToTheQueueSchema) {
   auto reopened = open_sqlite_store(dir_);
   ASSERT_TRUE(reopened) << reopened.error().message;
   store_ = std::move(*reopened);
-  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 2);
+  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 3);
   EXPECT_TRUE(store_->find_account("old@example.test"));
   auto queue = store_->list_queue();
   ASSERT_TRUE(queue) << queue.error().message;

@@ -439,14 +439,41 @@ Status delete_mailbox(WriteContext& ctx, MailboxId id) {
   return {};
 }
 
+namespace {
+
+// RFC 9051 §6.3.6: renaming INBOX moves all its messages to a new mailbox of that name; INBOX
+// stays, empty, and its children are not renamed.
+Status rename_inbox(WriteContext& ctx, const Mailbox& inbox, const std::string& target) {
+  if (target == "INBOX" || target.starts_with("INBOX/")) {
+    return make_error(Errc::invalid_argument, "cannot rename INBOX into itself");
+  }
+  auto created = create_mailbox(ctx, inbox.account, target, SpecialUse::none);
+  if (!created) return std::unexpected(created.error());
+  std::vector<Uid> uids;
+  {
+    auto stmt = ctx.db.prepare("SELECT uid FROM message WHERE mailbox_id = ? ORDER BY uid");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind_all(inbox.id);
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      uids.push_back(static_cast<Uid>(stmt->int64(0)));
+    }
+  }
+  if (uids.empty()) return {};
+  STORE_TRY(copy_messages(ctx, inbox.id, uids, created->id, true));
+  return {};
+}
+
+}  // namespace
+
 Status rename_mailbox(WriteContext& ctx, MailboxId id, std::string_view new_name) {
   auto mailbox = load_mailbox(ctx.db, id);
   if (!mailbox) return std::unexpected(mailbox.error());
-  if (mailbox->name == "INBOX") {
-    return make_error(Errc::invalid_argument, "renaming INBOX is not supported");
-  }
   std::string target = canonical_mailbox_name(new_name);
   STORE_TRY(validate_mailbox_name(target));
+  if (mailbox->name == "INBOX") return rename_inbox(ctx, *mailbox, target);
   if (target == mailbox->name) return {};
   const std::string old_prefix = mailbox->name + kHierarchyDelimiter;
   if (target.starts_with(old_prefix)) {
@@ -739,12 +766,13 @@ Result<DeliveryReceipt> deliver(WriteContext& ctx, Delivery& delivery) {
   bool inline_blob = !delivery.blob->spilled() && blob_size <= ctx.options.inline_blob_max;
   {
     auto stmt = ctx.db.prepare(
-        "INSERT INTO blob(size, data, envelope, body_structure, body, part_tree, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO blob(size, data, envelope, body_structure, body, part_tree, created_at,"
+        " text_indexed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!stmt) return std::unexpected(stmt.error());
     stmt->bind_all(blob_size, std::nullopt, md.envelope, md.body_structure, md.body);
     if (inline_blob) stmt->bind_static_blob(2, *bytes);
     stmt->bind_blob(6, md.part_tree).bind(7, ctx.now);
+    stmt->bind(8, delivery.search_text ? 1 : 0);
     STORE_TRY(stmt->run());
   }
   BlobId blob = ctx.db.last_insert_rowid();
