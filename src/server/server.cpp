@@ -15,6 +15,7 @@
 #include "net/worker_pool.hpp"
 #include "server/auth_throttle.hpp"
 #include "server/context.hpp"
+#include "server/imap_session.hpp"
 #include "server/pop3_session.hpp"
 #include "server/privileges.hpp"
 #include "server/session_registry.hpp"
@@ -28,7 +29,8 @@ using namespace std::chrono_literals;
 
 // Roles this build serves; the others are accepted in the config but not bound yet.
 bool implemented(const std::string& role) {
-  return role == "smtp" || role == "pop3" || role == "pop3s";
+  return role == "smtp" || role == "pop3" || role == "pop3s" || role == "imap" ||
+         role == "imaps";
 }
 
 struct BoundListener {
@@ -136,6 +138,8 @@ int serve(const Config& config) {
                     std::make_shared<net::ConnectionLimiter>(config.pop3.max_connections,
                                                              config.pop3.max_connections)};
 
+  ImapService imap(ctx);
+
   std::vector<std::shared_ptr<net::Listener>> listeners;
   for (auto& b : bound) {
     net::Listener::Handler handler;
@@ -151,6 +155,16 @@ int serve(const Config& config) {
       }
       handler = [&ctx, implicit](net::tcp::socket s) {
         start_pop3_session(ctx, std::move(s), implicit);
+      };
+    }
+    if (b.role == "imap" || b.role == "imaps") {
+      bool implicit = b.role == "imaps";
+      if (implicit && !tls) {
+        spdlog::error("imaps on {} needs TLS; not listening", b.address.to_string());
+        continue;
+      }
+      handler = [&imap, implicit](net::tcp::socket s) {
+        imap.start_session(std::move(s), implicit);
       };
     }
     auto listener = std::make_shared<net::Listener>(std::move(b.acceptor), io, std::move(handler));

@@ -23,7 +23,7 @@ FACTEUR_BIN = os.environ.get("FACTEUR_BIN", os.path.join(os.getcwd(), "facteur")
 # Every role the contract names; ROLES are those this build serves (the others are skipped by the
 # daemon with a warning, and waiting for them to listen would time out).
 ALL_ROLES = ("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps")
-ROLES = ("smtp", "pop3", "pop3s")
+ROLES = ("smtp", "pop3", "pop3s", "imap", "imaps")
 
 DOMAIN = "example.test"
 
@@ -238,6 +238,29 @@ class FacteurServer:
                 if b"IN-USE" not in e.args[0] or time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
+
+    def imap(self, user=None, password=None, timeout=30, tls=False):
+        """An imaplib client on the imap port (STARTTLS with tls=True), logged in if a user is
+        given."""
+        import imaplib
+        m = imaplib.IMAP4(self.host, self.port("imap"), timeout=timeout)
+        try:
+            if tls:
+                m.starttls(insecure_tls_context())
+            if user is not None:
+                m.login(user, password)
+        except BaseException:
+            m.shutdown()
+            raise
+        return m
+
+    def imaps(self, user=None, password=None, timeout=30):
+        import imaplib
+        m = imaplib.IMAP4_SSL(self.host, self.port("imaps"), ssl_context=insecure_tls_context(),
+                              timeout=timeout)
+        if user is not None:
+            m.login(user, password)
+        return m
 
     def messages(self, user, password):
         """Every message of the maildrop as bytes, as RETR returns them (un-stuffed, CRLF)."""
