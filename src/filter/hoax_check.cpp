@@ -33,7 +33,11 @@ enum Group : int {
 const PhraseMatcher& hoax_phrases() {
   static const PhraseMatcher m = [] {
     PhraseMatcher p;
-    p.add_all({"forward this to everyone",
+    p.add_all({"pass it on to everyone",
+               "pass this on to everyone",
+               "pass it on to all",
+               "pass this on to all",
+               "forward this to everyone",
                "forward this to all",
                "forward it to everyone",
                "forward it to all",
@@ -47,10 +51,6 @@ const PhraseMatcher& hoax_phrases() {
                "send this to everybody",
                "send it to everybody",
                "forward this to everybody",
-               "pass it on",
-               "pass this on",
-               "pass it along",
-               "pass this along",
                "share with everyone",
                "share this with everyone",
                "share it with everyone",
@@ -68,8 +68,6 @@ const PhraseMatcher& hoax_phrases() {
                "as many people as possible",
                "forward this to at least",
                "forwards this message to at least",
-               "send it on",
-               "send this on",
                "forward it on",
                "keep it going",
                "copies of this letter",
@@ -130,15 +128,11 @@ const PhraseMatcher& hoax_phrases() {
                "no joke",
                "this is true",
                "this is real",
-               "is real",
                "it s true",
-               "it is true",
                "this is legit",
                "its legit",
                "it s legit",
-               "is legit",
                "really works",
-               "it works",
                "not a hoax",
                "not a chain letter",
                "not spam",
@@ -158,19 +152,20 @@ const PhraseMatcher& hoax_phrases() {
                "je n y croyais pas",
                "c est verifie"},
               kTruth);
-    p.add_all({"good luck",        "bad luck",          "break the chain",
-               "chain letter",     "the chain",         "within 96 hours",
-               "within * hours",   "within * days",     "make a wish",
-               "bonne chance",     "malchance",         "malheur",
-               "porte bonheur",    "briser la chaine",  "brisez pas la chaine",
-               "cassez pas",       "la chaine",         "faites un voeu",
-               "dans les * jours", "dans les * heures", "lost his job",
-               "he died",          "she died",          "nine days later",
-               "four days",        "around the world",  "tour du monde"},
+    p.add_all({"good luck",        "bad luck",
+               "break the chain",  "chain letter",
+               "within 96 hours",  "within * hours",
+               "within * days",    "make a wish",
+               "bonne chance",     "malchance",
+               "malheur",          "porte bonheur",
+               "briser la chaine", "brisez pas la chaine",
+               "cassez pas",       "faites un voeu",
+               "dans les * jours", "dans les * heures",
+               "lost his job",     "he died",
+               "she died",         "nine days later",
+               "tour du monde"},
               kChain);
-    p.add_all({"for every person",
-               "for each person",
-               "for every forward",
+    p.add_all({"for every forward",
                "each time you forward",
                "every time you forward",
                "each time this message",
@@ -201,6 +196,9 @@ const PhraseMatcher& hoax_phrases() {
                "free pairs",
                "offrent",
                "gratuitement"},
+              kReward);
+    p.add_all({"for every person you", "for every person who", "for every person that",
+               "for each person you", "for each person who"},
               kReward);
     p.add_all({"missing", "went missing", "disappeared", "kidnapped", "abducted", "last seen",
                "disparu", "disparue", "enleve", "enlevee", "enlevement", "leukemia", "leucemie",
@@ -276,7 +274,7 @@ class HoaxCheck final : public Check {
     if (n(kAuthority) > 0) note(0.5, "appeal to authority");
     if (n(kMarvel) >= 2) note(0.5, "scare story");
     // The plea to pass it on (or a luck chain, which demands copies) is what makes a hoax.
-    if (!forward_all && n(kChain) < 2) return;
+    if (!forward_all && !(n(kChain) >= 2 && (fw > 0 || n(kForwardMarks) > 0))) return;
     if (evidence < 5.0) return;
     v.add("hoax.chain-letter", std::min(evidence, 9.0), Label::hoax,
           "hoax or chain letter: " + why);

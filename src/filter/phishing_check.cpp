@@ -265,7 +265,7 @@ class PhishingCheck final : public Check {
             fmt::format("form asking for {}",
                         h.password_inputs > 0 ? "a password or PIN" : "card or account numbers"));
     } else if (h.forms > 0 && h.inputs > 0) {
-      v.add("phishing.form", 1.5, Label::phishing, "HTML form to fill in inside the message");
+      v.add("phishing.form", 0.5, Label::phishing, "HTML form to fill in inside the message");
     } else if (h.password_inputs > 0) {
       v.add("phishing.password-input", 2.0, Label::phishing, "password field inside the message");
     }
