@@ -93,7 +93,10 @@ awaitable<std::optional<std::string_view>> Stream::read_line() {
 }
 
 awaitable<bool> Stream::write(std::string_view bytes) {
-  return write_buffers(asio::buffer(bytes.data(), bytes.size()));
+  // A coroutine itself, so the buffer outlives the lazy write_buffers() awaitable (returning
+  // write_buffers(asio::buffer(...)) directly left it a dangling reference to a temporary).
+  const auto buffer = asio::buffer(bytes.data(), bytes.size());
+  co_return co_await write_buffers(buffer);
 }
 
 Watchdog::Watchdog(asio::io_context& io, std::chrono::seconds run_limit,
