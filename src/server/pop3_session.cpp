@@ -29,7 +29,9 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-constexpr std::size_t kChunk = 256 * 1024;  // bytes read from the store per step
+constexpr std::size_t kChunk = 256 * 1024;      // bytes read from the store per step
+constexpr std::size_t kMaxBatch = 64;           // pipelined RETRs served by one store hop
+constexpr std::uint64_t kBatchBytes = 1 << 20;  // and their total size
 
 std::string make_apop_timestamp(const std::string& hostname) {
   static std::atomic<std::uint64_t> counter{0};
@@ -115,7 +117,8 @@ class Pop3Session : public std::enable_shared_from_this<Pop3Session> {
   net::awaitable<void> on_password(const pop3::AuthenticatePassword& auth);
   net::awaitable<void> on_apop(const pop3::AuthenticateApop& auth);
   net::awaitable<void> on_sasl(directory::SaslStep& step);
-  net::awaitable<void> on_retrieve(const pop3::Retrieve& retrieve);
+  net::awaitable<std::optional<pop3::Event>> on_retrieve(const pop3::Retrieve& first);
+  net::awaitable<bool> stream_message(const pop3::Retrieve& retrieve);
   net::awaitable<void> on_update(const pop3::Update& update);
   net::awaitable<bool> flush();
   net::awaitable<bool> write(std::string_view bytes) {
@@ -255,57 +258,105 @@ net::awaitable<void> Pop3Session::on_sasl(directory::SaslStep& step) {
   }
 }
 
-net::awaitable<void> Pop3Session::on_retrieve(const pop3::Retrieve& retrieve) {
-  if (!co_await flush() || !maildrop_) {
-    done_ = true;
-    co_return;
+// Pipelined RETR/TOP commands are served in batches: one hop to the worker pool reads every small
+// message of the batch, and the replies ("+OK" lines and bodies) go out in one write. Returns the
+// first non-RETR event the batch pulled from the protocol, to be handled next.
+net::awaitable<std::optional<pop3::Event>> Pop3Session::on_retrieve(const pop3::Retrieve& first) {
+  struct Item {
+    std::string head;  // protocol output up to and including this message's "+OK" line
+    pop3::Retrieve retrieve;
+    std::string body;
+  };
+  std::vector<Item> items;
+  items.push_back({protocol_.take_output(), first, {}});
+  std::uint64_t batch_bytes = first.size;
+  std::optional<pop3::Event> leftover;
+  while (items.size() < kMaxBatch && batch_bytes < kBatchBytes) {
+    auto event = protocol_.next_event();
+    if (!event) break;
+    auto* retrieve = std::get_if<pop3::Retrieve>(&*event);
+    if (!retrieve) {
+      leftover = std::move(event);
+      break;
+    }
+    batch_bytes += retrieve->size;
+    items.push_back({protocol_.take_output(), std::move(*retrieve), {}});
   }
+  if (!maildrop_) {
+    done_ = true;
+    co_return std::nullopt;
+  }
+  auto read = co_await net::run_blocking(ctx_.workers, [&]() -> Status {
+    for (auto& item : items) {
+      if (item.retrieve.size > kChunk) continue;  // streamed below
+      auto content =
+          ctx_.store.open_message(maildrop_->inbox, maildrop_->uids.at(item.retrieve.index));
+      if (!content) return std::unexpected(content.error());
+      item.body.resize(content->size());
+      auto n = content->read(0, item.body);
+      if (!n) return std::unexpected(n.error());
+      item.body.resize(*n);
+    }
+    return {};
+  });
+  if (!read) {
+    // Nothing of the batch is written yet, but its "+OK"s are promised: drop the connection.
+    spdlog::error("pop3: cannot read a message of {}: {}", maildrop_->account.address,
+                  read.error().message);
+    done_ = true;
+    co_return std::nullopt;
+  }
+  std::string out;
+  for (auto& item : items) {
+    out += item.head;
+    if (item.retrieve.size <= kChunk) {
+      pop3::DotStuffer stuffer(item.retrieve.top_lines);
+      out += stuffer.feed(item.body);
+      out += stuffer.finish();
+      continue;
+    }
+    if (!co_await write(out) || !co_await stream_message(item.retrieve)) {
+      done_ = true;
+      co_return std::nullopt;
+    }
+    out.clear();
+  }
+  if (!out.empty() && !co_await write(out)) done_ = true;
+  co_return leftover;
+}
+
+// A big message, chunk by chunk: never held whole in memory.
+net::awaitable<bool> Pop3Session::stream_message(const pop3::Retrieve& retrieve) {
   store::Uid uid = maildrop_->uids.at(retrieve.index);
   std::optional<store::MessageContent> content;
   std::string chunk;
-  // One hop to the worker pool opens the message and reads its first chunk (for most messages:
-  // all of it); bigger ones continue chunk by chunk, never held whole in memory.
-  auto opened = co_await net::run_blocking(ctx_.workers, [&]() -> Status {
-    auto c = ctx_.store.open_message(maildrop_->inbox, uid);
-    if (!c) return std::unexpected(c.error());
-    content.emplace(std::move(*c));
-    chunk.resize(std::min<std::uint64_t>(content->size(), kChunk));
-    auto n = content->read(0, chunk);
+  std::uint64_t offset = 0;
+  auto read_chunk = [&]() -> Status {
+    if (!content) {
+      auto c = ctx_.store.open_message(maildrop_->inbox, uid);
+      if (!c) return std::unexpected(c.error());
+      content.emplace(std::move(*c));
+    }
+    chunk.resize(kChunk);
+    auto n = content->read(offset, chunk);
     if (!n) return std::unexpected(n.error());
     chunk.resize(*n);
+    offset += *n;
     return {};
-  });
-  if (!opened) {
-    // The +OK is already out: the only honest thing left is to drop the connection.
-    spdlog::error("pop3: cannot read message {} of {}: {}", uid, maildrop_->account.address,
-                  opened.error().message);
-    done_ = true;
-    co_return;
-  }
+  };
   pop3::DotStuffer stuffer(retrieve.top_lines);
-  std::uint64_t offset = chunk.size();
-  std::string out = stuffer.feed(chunk);
-  while (offset < content->size() && !stuffer.done() && !chunk.empty()) {
-    if (!co_await write(out)) {
-      done_ = true;
-      co_return;
-    }
-    auto next = co_await net::run_blocking(ctx_.workers, [&]() -> Status {
-      chunk.resize(kChunk);
-      auto n = content->read(offset, chunk);
-      if (!n) return std::unexpected(n.error());
-      chunk.resize(*n);
-      return {};
-    });
+  do {
+    auto next = co_await net::run_blocking(ctx_.workers, read_chunk);
     if (!next) {
-      done_ = true;
-      co_return;
+      spdlog::error("pop3: cannot read message {} of {}: {}", uid, maildrop_->account.address,
+                    next.error().message);
+      co_return false;
     }
-    offset += chunk.size();
-    out = stuffer.feed(chunk);
-  }
-  out += stuffer.finish();
-  if (!co_await write(out)) done_ = true;
+    std::string out = stuffer.feed(chunk);
+    if (!co_await write(out)) co_return false;
+  } while (offset < content->size() && !stuffer.done() && !chunk.empty());
+  std::string end = stuffer.finish();
+  co_return co_await write(end);
 }
 
 net::awaitable<void> Pop3Session::on_update(const pop3::Update& update) {
@@ -362,8 +413,6 @@ net::awaitable<void> Pop3Session::handle(pop3::Event& event) {
       protocol_.tls_established();
     else
       protocol_.tls_failed();
-  } else if (auto* retrieve = std::get_if<pop3::Retrieve>(&event)) {
-    co_await on_retrieve(*retrieve);
   } else if (auto* update = std::get_if<pop3::Update>(&event)) {
     co_await on_update(*update);
   } else if (std::holds_alternative<pop3::Close>(event)) {
@@ -388,10 +437,16 @@ net::awaitable<void> Pop3Session::run() {
   protocol_.start();
   std::vector<char> buffer(8 * 1024);
   while (!done_) {
-    while (!done_) {
-      auto event = protocol_.next_event();
-      if (!event) break;
-      co_await handle(*event);
+    std::optional<pop3::Event> event = protocol_.next_event();
+    while (event && !done_) {
+      std::optional<pop3::Event> next;
+      if (auto* retrieve = std::get_if<pop3::Retrieve>(&*event)) {
+        next = co_await on_retrieve(*retrieve);
+      } else {
+        co_await handle(*event);
+      }
+      if (done_) break;
+      event = next ? std::move(next) : protocol_.next_event();
     }
     if (done_) break;
     if (!co_await flush()) break;
