@@ -18,7 +18,14 @@
 #include "server/session_registry.hpp"
 #include "store/store.hpp"
 
+namespace facteur::queue {
+class DkimSigner;
+}
+
 namespace facteur::server {
+
+class QueueRunner;
+class SendRateLimiter;
 
 struct ServerContext {
   const Config& config;
@@ -32,6 +39,11 @@ struct ServerContext {
   AuthThrottle& auth_throttle;
   std::shared_ptr<net::ConnectionLimiter> smtp_limiter;
   std::shared_ptr<net::ConnectionLimiter> pop3_limiter;
+  // Submission and the outbound queue; null where not wired (then remote recipients and
+  // forwarding are refused with a temporary error).
+  QueueRunner* queue = nullptr;
+  queue::DkimSigner* dkim = nullptr;
+  SendRateLimiter* send_rate = nullptr;
 };
 
 }  // namespace facteur::server
