@@ -9,15 +9,19 @@
 #include "base/log.hpp"
 #include "delivery/local_delivery.hpp"
 #include "delivery/router.hpp"
+#include "dns/stub_resolver.hpp"
 #include "net/io_pool.hpp"
 #include "net/listener.hpp"
 #include "net/tls_context.hpp"
 #include "net/worker_pool.hpp"
+#include "queue/dkim_keys.hpp"
 #include "server/auth_throttle.hpp"
 #include "server/context.hpp"
 #include "server/imap_session.hpp"
 #include "server/pop3_session.hpp"
 #include "server/privileges.hpp"
+#include "server/queue_runner.hpp"
+#include "server/send_rate.hpp"
 #include "server/session_registry.hpp"
 #include "server/smtp_session.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -29,8 +33,8 @@ using namespace std::chrono_literals;
 
 // Roles this build serves; the others are accepted in the config but not bound yet.
 bool implemented(const std::string& role) {
-  return role == "smtp" || role == "pop3" || role == "pop3s" || role == "imap" ||
-         role == "imaps";
+  return role == "smtp" || role == "submission" || role == "submissions" || role == "pop3" ||
+         role == "pop3s" || role == "imap" || role == "imaps";
 }
 
 struct BoundListener {
@@ -138,6 +142,22 @@ int serve(const Config& config) {
                     std::make_shared<net::ConnectionLimiter>(config.pop3.max_connections,
                                                              config.pop3.max_connections)};
 
+  // Submission and the outbound queue (src/server/queue_runner.hpp).
+  std::shared_ptr<dns::Resolver> resolver;
+  if (auto options = dns::resolver_options(config.dns_servers); options) {
+    resolver = std::make_shared<dns::StubResolver>(std::move(*options));
+  } else {
+    spdlog::warn("DNS: {}; only [routes] with addresses can be used", options.error().message);
+  }
+  queue::DkimSigner dkim(config.data_dir);
+  SendRateLimiter send_rate(config.submission.max_messages_per_hour,
+                            config.submission.max_recipients_per_hour);
+  QueueRunner queue_runner(ctx, io.next(), resolver);
+  ctx.queue = &queue_runner;
+  ctx.dkim = config.dkim.sign ? &dkim : nullptr;
+  ctx.send_rate = &send_rate;
+  queue_runner.start();
+
   ImapService imap(ctx);
 
   std::vector<std::shared_ptr<net::Listener>> listeners;
@@ -146,6 +166,16 @@ int serve(const Config& config) {
     if (b.role == "smtp") {
       handler = [&ctx](net::tcp::socket s) {
         start_smtp_session(ctx, std::move(s), smtp::Role::mx, false);
+      };
+    } else if (b.role == "submission" || b.role == "submissions") {
+      bool implicit = b.role == "submissions";
+      if (implicit && !tls) {
+        spdlog::error("submissions on {} needs TLS; not listening", b.address.to_string());
+        continue;
+      }
+      auto role = implicit ? smtp::Role::submissions : smtp::Role::submission;
+      handler = [&ctx, role, implicit](net::tcp::socket s) {
+        start_smtp_session(ctx, std::move(s), role, implicit);
       };
     } else if (b.role == "pop3" || b.role == "pop3s") {
       bool implicit = b.role == "pop3s";
@@ -182,6 +212,7 @@ int serve(const Config& config) {
 
   for (auto& l : listeners)
     l->stop();
+  queue_runner.stop();
   auto left = registry.stop_all(4s);
   if (left > 0) spdlog::warn("{} session(s) still busy after 4 s; closing them", left);
   io.stop();

@@ -9,10 +9,20 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "base/log.hpp"
+#include "base/strings.hpp"
+#include "directory/sasl.hpp"
 #include "net/connection.hpp"
+#include "queue/dkim_keys.hpp"
+#include "queue/policy.hpp"
+#include "queue/submit.hpp"
+#include "server/login.hpp"
 #include "server/queue_id.hpp"
+#include "server/queue_runner.hpp"
+#include "server/send_rate.hpp"
+#include "submission/fixup.hpp"
 
 namespace facteur::server {
 namespace {
@@ -91,7 +101,9 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
         role_(role),
         implicit_tls_(implicit_tls),
         ticket_(std::move(ticket)),
-        protocol_(options()) {}
+        protocol_(options()) {
+    client_ = conn_.peer().address().to_string();
+  }
 
   net::awaitable<void> run();
   void on_stop() {
@@ -106,19 +118,38 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
     o.role = role_;
     o.tls_available = ctx_.tls != nullptr && !implicit_tls_;
     o.tls_active = implicit_tls_;
+    // RFC 4954 §4: no plaintext mechanism in clear, except from loopback / trusted networks
+    // (the contract's rule, as for POP3).
+    o.plaintext_auth_allowed = ctx_.trusted.contains(conn_.peer().address());
     o.limits = limits_from(ctx_.config.smtp);
     return o;
   }
+  bool submission() const { return role_ != smtp::Role::mx; }
   std::chrono::seconds read_timeout() const {
     return protocol_.phase() == smtp::Phase::data ? ctx_.config.smtp.data_timeout
                                                   : ctx_.config.smtp.command_timeout;
   }
 
   net::awaitable<void> handle(smtp::Event& event);
+  net::awaitable<void> on_mail(const smtp::MailFrom& mail);
   net::awaitable<void> on_rcpt(const smtp::RcptTo& rcpt);
   void on_message_begin();
   net::awaitable<void> on_message_end();
   net::awaitable<bool> flush();
+  // AUTH (submission roles).
+  // By reference: g++ 12 may destroy a temporary argument of a coroutine call twice.
+  net::awaitable<void> on_sasl(directory::SaslStep& step);
+  net::awaitable<void> throttle(const std::string& user);
+  // RFC 6409 §8 fix-ups and DKIM signing of a submitted message (blocking: worker pool).
+  // Replaces blob_ with the copy to store and send; a reply when the message is refused.
+  std::optional<smtp::Reply> prepare_submission();
+  void add_remote(const std::string& address, const smtp::RcptParams& params,
+                  const std::string& original);
+  void clear_transaction() {
+    routes_.clear();
+    recipients_.clear();
+    remote_.clear();
+  }
 
   ServerContext& ctx_;
   net::Connection conn_;
@@ -130,10 +161,21 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   bool stopping_ = false;
   bool done_ = false;
 
+  // Authentication: the exchange in progress, then the account and what it may send as.
+  std::string client_;
+  std::unique_ptr<directory::SaslServer> sasl_;
+  std::optional<store::Account> sasl_account_;
+  std::string sasl_user_;
+  std::optional<store::Account> account_;
+  std::vector<std::string> allowed_senders_;  // its address and the aliases naming it
+
   // The transaction in progress.
   std::string reverse_path_;
+  std::optional<mail::Path> mail_path_;
+  smtp::MailParams mail_params_;
   std::vector<delivery::Route> routes_;
-  std::vector<std::string> recipients_;  // as accepted, for logs and Received: "for"
+  std::vector<std::string> recipients_;           // as accepted, for logs and Received: "for"
+  std::vector<store::NewQueueRecipient> remote_;  // to queue (relay, forwarding)
   std::unique_ptr<store::BlobWriter> blob_;
   bool blob_failed_ = false;
   bool chunking_ = false;  // BDAT: the bytes go through normalizer_
@@ -146,6 +188,23 @@ net::awaitable<bool> SmtpSession::flush() {
   auto out = protocol_.take_output();
   if (out.empty()) co_return true;
   co_return co_await conn_.write_all(out, ctx_.config.smtp.command_timeout);
+}
+
+void SmtpSession::add_remote(const std::string& address, const smtp::RcptParams& params,
+                             const std::string& original) {
+  store::NewQueueRecipient r;
+  r.address = address;
+  r.notify = params.notify;
+  // RFC 3461 §4.2 / §5.2.1: ORCPT passed on as received, else the address as the client gave it
+  // (before alias expansion).
+  if (params.orcpt) {
+    r.orcpt_type = params.orcpt->addr_type;
+    r.orcpt = params.orcpt->address;
+  } else if (!original.empty()) {
+    r.orcpt_type = "rfc822";
+    r.orcpt = original;
+  }
+  remote_.push_back(std::move(r));
 }
 
 net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
@@ -162,9 +221,27 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
     protocol_.reject_recipient({451, "4.3.0", "Temporary lookup failure, try again later"});
     co_return;
   }
+  if (submission() && ctx_.send_rate && account_ &&
+      !ctx_.send_rate->take_recipients(account_->address, 1)) {
+    spdlog::warn("{}: {} is over its hourly recipient allowance", role_name(role_),
+                 account_->address);
+    protocol_.reject_recipient({451, "4.7.1", "Sending rate limit exceeded, try again later"});
+    co_return;
+  }
   switch (route->kind) {
     case delivery::RouteKind::not_local:
-      protocol_.reject_recipient({550, "5.7.1", "<" + address + ">: Relay access denied"});
+      // RFC 6409 §3.3 / RFC 5321 §3.6.2: only authenticated submission relays.
+      if (!submission()) {
+        protocol_.reject_recipient({550, "5.7.1", "<" + address + ">: Relay access denied"});
+        co_return;
+      }
+      if (!ctx_.queue) {
+        protocol_.reject_recipient({451, "4.3.0", "<" + address + ">: Relaying not available"});
+        co_return;
+      }
+      add_remote(address, rcpt.params, "");
+      recipients_.push_back(address);
+      protocol_.accept_recipient();
       co_return;
     case delivery::RouteKind::unknown_user:
       protocol_.reject_recipient(
@@ -173,17 +250,18 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
     case delivery::RouteKind::local:
       break;
   }
-  if (route->targets.empty()) {
-    // Only remote alias targets: forwarding needs the outbound queue, which is not built yet.
-    spdlog::warn("smtp: <{}> only forwards to remote addresses; deferring", address);
-    protocol_.reject_recipient(
-        {451, "4.3.0", "<" + address + ">: Forwarding not available, try later"});
-    co_return;
+  if (!route->remote.empty()) {
+    // An alias forwarding elsewhere: its remote targets go through the queue with the original
+    // envelope sender (no SRS: see docs/architecture.md, "Forwarding").
+    if (!ctx_.queue) {
+      protocol_.reject_recipient(
+          {451, "4.3.0", "<" + address + ">: Forwarding not available, try later"});
+      co_return;
+    }
+    for (const auto& target : route->remote)
+      add_remote(target, rcpt.params, address);
   }
-  if (!route->remote.empty())
-    spdlog::warn("smtp: <{}> also forwards to {} remote address(es), not forwarded yet", address,
-                 route->remote.size());
-  routes_.push_back(std::move(*route));
+  if (!route->targets.empty()) routes_.push_back(std::move(*route));
   recipients_.push_back(address);
   protocol_.accept_recipient();
 }
@@ -205,29 +283,88 @@ void SmtpSession::on_message_begin() {
   if (!blob_->append(smtp::format_received(info))) blob_failed_ = true;
 }
 
+std::optional<smtp::Reply> SmtpSession::prepare_submission() {
+  auto bytes = blob_->finish();
+  if (!bytes) return smtp::Reply{451, "4.3.0", "Error reading the message, try again later"};
+  submission::SubmissionOptions o;
+  o.hostname = ctx_.config.hostname;
+  o.unique = to_lower(queue_id_);
+  o.now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  o.utc_offset_minutes = local_utc_offset_minutes(std::time(nullptr));
+  o.allowed_senders = allowed_senders_;
+  o.account_address = account_ ? account_->address : "";
+  o.envelope_sender = mail_path_;
+  auto outcome = submission::fix_submission(*bytes, o);
+  if (!outcome.accepted()) {
+    const auto& r = *outcome.rejection;
+    spdlog::info("{}: {} refused for {}: {} {}", role_name(role_), queue_id_, o.account_address,
+                 r.code, r.text);
+    return smtp::Reply{r.code, r.enhanced, r.text};
+  }
+  // DKIM (RFC 6376): signed by the sender's domain when it has keys.
+  std::string signature;
+  std::string domain = mail_path_ && !mail_path_->is_null
+                           ? mail_path_->domain
+                           : std::string(queue::domain_of(o.account_address));
+  if (ctx_.dkim && ctx_.config.is_local_domain(domain)) {
+    auto signed_fields = ctx_.dkim->sign(outcome.message, domain);
+    if (signed_fields)
+      signature = std::move(*signed_fields);
+    else
+      spdlog::error("{}: DKIM signing for {} failed: {}", role_name(role_), domain,
+                    signed_fields.error().message);
+  }
+  auto fixed = ctx_.store.new_blob_writer();
+  if (!fixed->append(signature) || !fixed->append(outcome.message))
+    return smtp::Reply{451, "4.3.0", "Error writing the message, try again later"};
+  blob_ = std::move(fixed);
+  if (outcome.removed_bcc || outcome.added_message_id || outcome.added_date)
+    spdlog::debug("{}: {} fix-ups: {} Bcc removed, Message-ID {}, Date {}", role_name(role_),
+                  queue_id_, outcome.removed_bcc, outcome.added_message_id ? "added" : "kept",
+                  outcome.added_date ? "added" : "kept");
+  return std::nullopt;
+}
+
 net::awaitable<void> SmtpSession::on_message_end() {
   if (!blob_ || blob_failed_) {
     blob_.reset();
     protocol_.message_rejected({451, "4.3.0", "Error writing the message, try again later"});
     co_return;
   }
-  delivery::InboundMessage message;
-  message.reverse_path = reverse_path_;
-  message.routes = std::move(routes_);
+  if (submission()) {
+    auto refused =
+        co_await net::run_blocking(ctx_.workers, [this] { return prepare_submission(); });
+    if (refused) {
+      blob_.reset();
+      clear_transaction();
+      protocol_.message_rejected(std::move(*refused));
+      co_return;
+    }
+  }
+  queue::AcceptedMessage message;
+  message.local = std::move(routes_);
+  message.remote = std::move(remote_);
+  message.envelope.reverse_path = reverse_path_;
+  message.envelope.envid = mail_params_.envid;
+  message.envelope.ret = static_cast<std::uint8_t>(mail_params_.ret);
+  message.envelope.smtputf8 = mail_params_.smtputf8;
+  message.envelope.submitter = account_ ? account_->address : "";
   message.blob = std::move(blob_);
   message.internal_date = std::time(nullptr);
+  const bool queued = !message.remote.empty();
+  const std::size_t remote_count = message.remote.size();
   auto size = message.blob->size();
-  // The message stays in this frame until the delivery calls back, and the lambda captures only
+  // The message stays in this frame until the store calls back, and the lambda captures only
   // pointers: g++ 12 may destroy the temporaries of a co_await full-expression twice, and a
   // captured shared_ptr then released its control block twice (heap corruption under load).
-  delivery::InboundMessage* pending = &message;
+  queue::AcceptedMessage* pending = &message;
   auto receipt =
       co_await net::await_callback<Result<store::DeliveryReceipt>>([this, pending](auto done) {
         asio::post(ctx_.workers.pool(), [this, pending, done = std::move(done)]() mutable {
-          ctx_.delivery.deliver(std::move(*pending), std::move(done));
+          queue::accept_message(ctx_.store, std::move(*pending), std::move(done));
         });
       });
-  routes_.clear();
+  clear_transaction();
   if (!receipt) {
     spdlog::error("smtp: {} delivery failed: {}", queue_id_, receipt.error().message);
     protocol_.message_rejected({451, "4.3.0", "Local delivery failed, try again later"});
@@ -243,24 +380,161 @@ net::awaitable<void> SmtpSession::on_message_end() {
       spdlog::warn("smtp: {} not delivered to one target: {}", queue_id_, target.error().message);
     }
   }
-  if (delivered == 0) {
+  if (delivered == 0 && receipt->queued.empty()) {
     if (over_quota)
       protocol_.message_rejected({452, "4.2.2", "Mailbox full, try again later"});
     else
       protocol_.message_rejected({451, "4.3.0", "Local delivery failed, try again later"});
     co_return;
   }
-  spdlog::info("smtp: {} from=<{}> size={} delivered to {} mailbox(es) for {} recipient(s)",
-               queue_id_, reverse_path_, size, delivered, recipients_.size());
+  if (queued && ctx_.queue) ctx_.queue->wake();
+  spdlog::info(
+      "{}: {} from=<{}> size={} delivered to {} mailbox(es), {} queued for {} remote "
+      "recipient(s){}",
+      role_name(role_), queue_id_, reverse_path_, size, delivered, receipt->queued.size(),
+      remote_count, account_ ? " by " + account_->address : "");
   protocol_.message_accepted(queue_id_);
+}
+
+net::awaitable<void> SmtpSession::throttle(const std::string& user) {
+  auto delay = ctx_.auth_throttle.delay_for(client_, user);
+  if (delay.count() > 0) {
+    asio::steady_timer timer(conn_.executor(), delay);
+    co_await timer.async_wait(net::use_nothrow);
+  }
+}
+
+net::awaitable<void> SmtpSession::on_sasl(directory::SaslStep& step) {
+  // As in the POP3 session: the account found when the mechanism asks for credentials is kept
+  // until its verdict (SCRAM's comes one round trip later).
+  for (;;) {
+    if (auto* challenge = std::get_if<directory::SaslChallenge>(&step)) {
+      protocol_.sasl_challenge(challenge->data);
+      co_return;
+    }
+    if (auto* need = std::get_if<directory::SaslNeedCredentials>(&step)) {
+      sasl_user_ = need->authcid;
+      co_await throttle(sasl_user_);
+      auto* mech = sasl_.get();
+      auto account = co_await net::run_blocking(
+          ctx_.workers, [&] { return find_login_account(ctx_.store, ctx_.config, sasl_user_); });
+      if (!account) {
+        spdlog::error("{}: account lookup for '{}' failed: {}", role_name(role_), sasl_user_,
+                      account.error().message);
+        sasl_.reset();
+        protocol_.auth_failed(smtp::AuthFailure::temporary);
+        co_return;
+      }
+      std::optional<directory::Credentials> creds;
+      if (*account) creds = credentials_of(**account);
+      sasl_account_ = std::move(*account);
+      step = co_await net::run_blocking(ctx_.workers,
+                                        [&, mech] { return mech->provide_credentials(creds); });
+      continue;
+    }
+    if (std::holds_alternative<directory::SaslSuccess>(step)) {
+      if (!sasl_account_) {
+        step = directory::SaslFailure{directory::SaslError::bad_credentials, "no account"};
+        continue;
+      }
+      sasl_.reset();
+      account_ = std::move(*sasl_account_);
+      sasl_account_.reset();
+      // What the account may send as (RFC 6409 §8.1 / the 553 5.7.1 rule): its address and the
+      // exact aliases that deliver to it (not catch-alls).
+      auto* account = &*account_;
+      auto aliases =
+          co_await net::run_blocking(ctx_.workers, [this] { return ctx_.store.list_aliases(); });
+      allowed_senders_ = {account->address};
+      if (aliases) {
+        for (const auto& alias : *aliases) {
+          if (alias.address.starts_with('@')) continue;
+          for (const auto& target : alias.targets) {
+            if (iequals(target, account->address)) {
+              allowed_senders_.push_back(alias.address);
+              break;
+            }
+          }
+        }
+      } else {
+        spdlog::error("{}: alias lookup failed: {}", role_name(role_), aliases.error().message);
+      }
+      ctx_.auth_throttle.record_success(client_, sasl_user_);
+      spdlog::info("{}: {} authenticated from {}", role_name(role_), account->address, client_);
+      protocol_.auth_succeeded(account->address);
+      co_return;
+    }
+    auto& failure = std::get<directory::SaslFailure>(step);
+    sasl_.reset();
+    sasl_account_.reset();
+    spdlog::info("{}: failed login for '{}' from {}: {}", role_name(role_), sasl_user_, client_,
+                 failure.reason);
+    if (failure.error == directory::SaslError::malformed ||
+        failure.error == directory::SaslError::out_of_order) {
+      protocol_.auth_failed(smtp::AuthFailure::malformed);
+    } else {
+      ctx_.auth_throttle.record_failure(client_, sasl_user_);
+      protocol_.auth_failed(smtp::AuthFailure::bad_credentials);
+    }
+    co_return;
+  }
+}
+
+net::awaitable<void> SmtpSession::on_mail(const smtp::MailFrom& mail) {
+  reverse_path_ = mail.path.to_string();
+  mail_path_ = mail.path;
+  mail_params_ = mail.params;
+  clear_transaction();
+  if (submission()) {
+    // The protocol only lets MAIL through after AUTH on these roles (530 5.7.0).
+    if (!account_) {
+      protocol_.reject_sender({530, "5.7.0", "Authentication required"});
+      co_return;
+    }
+    if (!mail.path.is_null && !submission::sender_allowed(reverse_path_, allowed_senders_)) {
+      spdlog::info("{}: {} may not send as <{}>", role_name(role_), account_->address,
+                   reverse_path_);
+      protocol_.reject_sender(
+          {553, "5.7.1",
+           "<" + reverse_path_ + ">: Sender address rejected: not owned by " + account_->address});
+      co_return;
+    }
+    if (ctx_.send_rate && !ctx_.send_rate->take_message(account_->address)) {
+      spdlog::warn("{}: {} is over its hourly message allowance", role_name(role_),
+                   account_->address);
+      protocol_.reject_sender({451, "4.7.1", "Sending rate limit exceeded, try again later"});
+      co_return;
+    }
+  }
+  protocol_.accept_sender();
 }
 
 net::awaitable<void> SmtpSession::handle(smtp::Event& event) {
   if (auto* mail = std::get_if<smtp::MailFrom>(&event)) {
-    reverse_path_ = mail->path.to_string();
-    routes_.clear();
-    recipients_.clear();
-    protocol_.accept_sender();
+    co_await on_mail(*mail);
+  } else if (auto* start = std::get_if<smtp::SaslStart>(&event)) {
+    auto mech = directory::parse_sasl_mechanism(start->mechanism);
+    if (!mech) {
+      protocol_.auth_failed(smtp::AuthFailure::malformed);
+      co_return;
+    }
+    sasl_ = directory::make_sasl_server(*mech);
+    sasl_account_.reset();
+    sasl_user_.clear();
+    std::optional<std::string_view> initial;
+    if (start->initial_response) initial = *start->initial_response;
+    auto step = sasl_->step(initial);
+    co_await on_sasl(step);
+  } else if (auto* response = std::get_if<smtp::SaslResponse>(&event)) {
+    if (!sasl_) {
+      protocol_.auth_failed(smtp::AuthFailure::malformed);
+      co_return;
+    }
+    auto step = sasl_->step(response->data);
+    co_await on_sasl(step);
+  } else if (std::holds_alternative<smtp::SaslAborted>(event)) {
+    sasl_.reset();
+    sasl_account_.reset();
   } else if (auto* rcpt = std::get_if<smtp::RcptTo>(&event)) {
     co_await on_rcpt(*rcpt);
   } else if (auto* begin = std::get_if<smtp::MessageBegin>(&event)) {
@@ -283,14 +557,15 @@ net::awaitable<void> SmtpSession::handle(smtp::Event& event) {
     blob_.reset();
   } else if (std::holds_alternative<smtp::Reset>(event)) {
     blob_.reset();
-    routes_.clear();
-    recipients_.clear();
+    clear_transaction();
   } else if (std::holds_alternative<smtp::StartTls>(event)) {
     if (!co_await flush()) {
       done_ = true;
       co_return;
     }
     if (co_await conn_.start_tls(ctx_.config.smtp.command_timeout)) {
+      account_.reset();  // RFC 3207 §4.2: forget what was learnt before TLS
+      allowed_senders_.clear();
       protocol_.tls_established();
     } else {
       spdlog::info("smtp: TLS handshake with {} failed", conn_.peer().address().to_string());
