@@ -11,6 +11,7 @@
 #include "base/log.hpp"
 #include "cli/commands.hpp"
 #include "cli/filter_commands.hpp"
+#include "cli/queue_commands.hpp"
 #include "server/server.hpp"
 
 int main(int argc, char** argv) {
@@ -77,6 +78,8 @@ int main(int argc, char** argv) {
 
   // --- scan, spam train|learn (src/cli/filter_commands.cpp)
   cli::FilterCommands filter_commands(app, add_config);
+  // --- queue, dkim, dns-records (src/cli/queue_commands.cpp)
+  cli::QueueCommands queue_commands(app, add_config);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -99,6 +102,7 @@ int main(int argc, char** argv) {
   }
 
   if (auto rc = filter_commands.run(config)) return *rc;
+  if (auto rc = queue_commands.run(config)) return *rc;
 
   cli::Tool tool(config);
   if (user_add->parsed()) return tool.user_add(address, quota, with_apop);
