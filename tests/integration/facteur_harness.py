@@ -24,6 +24,11 @@ FACTEUR_BIN = os.environ.get("FACTEUR_BIN", os.path.join(os.getcwd(), "facteur")
 # daemon with a warning, and waiting for them to listen would time out).
 ALL_ROLES = ("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps")
 ROLES = ("smtp", "pop3", "pop3s", "imap", "imaps")
+# With the submission listeners (587 STARTTLS + AUTH, 465 implicit TLS + AUTH).
+SUBMISSION_ROLES = ROLES + ("submission", "submissions")
+
+# Debian's interpreter: python3-dkim (dkimpy) is installed for it (PATH may hold another).
+SYSTEM_PYTHON = "/usr/bin/python3"
 
 DOMAIN = "example.test"
 
@@ -45,6 +50,14 @@ def wait_for_port(host, port, timeout=15.0, proc=None):
         except OSError:
             time.sleep(0.05)
     raise TimeoutError(f"nothing listening on {host}:{port}")
+
+
+def toml_key(k):
+    """A bare key when it can be one, else quoted ("b.test" is not a dotted key in [routes])."""
+    k = str(k)
+    if k and all(c.isalnum() or c in "_-" for c in k):
+        return k
+    return toml_value(k)
 
 
 def toml_value(v):
@@ -114,7 +127,7 @@ class FacteurServer:
         lines += [f'{r} = ["{self.host}:{p}"]' for r, p in self.ports.items()]
         for name, table in self.sections.items():
             lines.append(f"[{name}]")
-            lines += [f"{k} = {toml_value(v)}" for k, v in table.items()]
+            lines += [f"{toml_key(k)} = {toml_value(v)}" for k, v in table.items()]
         with open(self.config_path, "w") as f:
             f.write("\n".join(lines) + "\n" + self.extra_config + "\n")
 
@@ -216,6 +229,38 @@ class FacteurServer:
         with self.smtp() as s:
             return s.sendmail(sender, recipients, message, **kwargs)
 
+    def submit(self, user, password, sender, recipients, message, role="submission",
+               timeout=30):
+        """Submits one message with smtplib after AUTH: STARTTLS on `submission` (587), implicit
+        TLS on `submissions` (465). Returns smtplib's refused dict."""
+        if isinstance(recipients, str):
+            recipients = [recipients]
+        if role == "submissions":
+            s = smtplib.SMTP_SSL(self.host, self.port(role), timeout=timeout,
+                                 context=insecure_tls_context())
+        else:
+            s = smtplib.SMTP(self.host, self.port(role), timeout=timeout)
+        with s:
+            s.ehlo("client.example.net")
+            if role != "submissions":
+                s.starttls(context=insecure_tls_context())
+                s.ehlo("client.example.net")
+            s.login(user, password)
+            return s.sendmail(sender, recipients, message)
+
+    def queue(self):
+        """`facteur queue list` as text."""
+        return self.cli("queue", "list").stdout
+
+    def queue_ids(self):
+        """Ids of the queued entries, from `facteur queue list`."""
+        ids = []
+        for line in self.queue().splitlines():
+            first = line.split()[0] if line.split() else ""
+            if first.isdigit() and "->" in line:
+                ids.append(int(first))
+        return ids
+
     def pop3(self, user, password, timeout=30):
         p = poplib.POP3(self.host, self.port("pop3"), timeout=timeout)
         try:
@@ -311,6 +356,18 @@ class ServerTestCase(unittest.TestCase):
     def dump_log_on_failure(self):
         """Call from a test's except path (or use run_with_log) to see the daemon's side."""
         print(self.server.log()[-20000:])
+
+
+def wait_until(predicate, timeout=30.0, interval=0.2, what="condition"):
+    """Polls predicate() until it returns something true; returns it, or raises TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(interval)
 
 
 def have(program):
