@@ -339,7 +339,7 @@ net::awaitable<void> ImapSession::on_sasl(directory::SaslStep step) {
       if (*account) creds = credentials_of(**account);
       sasl_account_ = std::move(*account);
       step = co_await net::run_blocking(ctx_.workers,
-                                        [&, mech] { return mech->provide_credentials(creds); });
+                                        [&] { return mech->provide_credentials(creds); });
       continue;
     }
     if (std::holds_alternative<directory::SaslSuccess>(step)) {

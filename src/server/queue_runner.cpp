@@ -77,7 +77,7 @@ net::awaitable<void> QueueRunner::loop() {
   while (!stopping_) {
     wake_pending_ = false;
     std::int64_t now = std::time(nullptr);
-    auto due = co_await net::run_blocking(ctx_.workers, [this, now] {
+    auto due = co_await net::run_blocking(ctx_.workers, [&] {
       store::QueueQuery query;
       query.due_before = now;
       query.limit = 2000;
@@ -189,16 +189,14 @@ net::awaitable<void> QueueRunner::run_job(std::shared_ptr<Job> job) {
   // Load the messages (one blob per queued message, mapped when big).
   std::vector<std::unique_ptr<store::BlobReader>> readers(job->entries.size());
   std::vector<OutboundItem> items;
-  auto* readers_ptr = &readers;
-  auto loaded = co_await net::run_blocking(ctx_.workers, [this, job_ptr = job.get(), readers_ptr] {
-    for (std::size_t i = 0; i < job_ptr->entries.size(); ++i) {
-      auto reader = ctx_.store.open_queue_message(job_ptr->entries[i].id);
+  auto loaded = co_await net::run_blocking(ctx_.workers, [&] {
+    for (std::size_t i = 0; i < job->entries.size(); ++i) {
+      auto reader = ctx_.store.open_queue_message(job->entries[i].id);
       if (!reader) {
-        spdlog::warn("queue: entry {} unreadable: {}", job_ptr->entries[i].id,
-                     reader.error().message);
+        spdlog::warn("queue: entry {} unreadable: {}", job->entries[i].id, reader.error().message);
         continue;
       }
-      (*readers_ptr)[i] = std::move(*reader);
+      readers[i] = std::move(*reader);
     }
     return Status{};
   });
@@ -243,12 +241,10 @@ net::awaitable<void> QueueRunner::finish(OutboundItem& item) {
   const auto& entry = *item.entry;
   std::int64_t now = std::time(nullptr);
   auto decision = queue::decide(entry, item.report, ctx_.config.queue, now);
-  auto* d = &decision;
-  auto* it = &item;
   // Notices first, then the record: a crash in between repeats a notice rather than losing it.
-  auto recorded = co_await net::run_blocking(ctx_.workers, [this, d, it] {
-    send_notices(*it->entry, it->data, *d);
-    return ctx_.store.record_queue_attempt(d->attempt);
+  auto recorded = co_await net::run_blocking(ctx_.workers, [&] {
+    send_notices(*item.entry, item.data, decision);
+    return ctx_.store.record_queue_attempt(decision.attempt);
   });
   if (!recorded && recorded.error().code != Errc::not_found)
     spdlog::error("queue: cannot record the attempt of entry {}: {}", entry.id,

@@ -212,7 +212,7 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
   std::string address = path.to_string();
   std::vector<std::string> ours{conn_.local().address().to_string()};
   bool bare_postmaster = path.is_postmaster;  // <Postmaster> without a domain
-  auto route = co_await net::run_blocking(ctx_.workers, [&, bare_postmaster] {
+  auto route = co_await net::run_blocking(ctx_.workers, [&] {
     return bare_postmaster ? ctx_.router.route_postmaster()
                            : ctx_.router.route(path.local_part, path.domain, ours);
   });
@@ -354,16 +354,16 @@ net::awaitable<void> SmtpSession::on_message_end() {
   const bool queued = !message.remote.empty();
   const std::size_t remote_count = message.remote.size();
   auto size = message.blob->size();
-  // The message stays in this frame until the store calls back, and the lambda captures only
-  // pointers: g++ 12 may destroy the temporaries of a co_await full-expression twice, and a
-  // captured shared_ptr then released its control block twice (heap corruption under load).
+  // The message stays in this frame until the store calls back. The lambda is a named local:
+  // g++ 12 may destroy the temporaries of a co_await full-expression twice, and a captured
+  // shared_ptr then released its control block twice (heap corruption under load).
   queue::AcceptedMessage* pending = &message;
-  auto receipt =
-      co_await net::await_callback<Result<store::DeliveryReceipt>>([this, pending](auto done) {
-        asio::post(ctx_.workers.pool(), [this, pending, done = std::move(done)]() mutable {
-          queue::accept_message(ctx_.store, std::move(*pending), std::move(done));
-        });
-      });
+  auto hand_to_store = [this, pending](auto done) {
+    asio::post(ctx_.workers.pool(), [this, pending, done = std::move(done)]() mutable {
+      queue::accept_message(ctx_.store, std::move(*pending), std::move(done));
+    });
+  };
+  auto receipt = co_await net::await_callback<Result<store::DeliveryReceipt>>(hand_to_store);
   clear_transaction();
   if (!receipt) {
     spdlog::error("smtp: {} delivery failed: {}", queue_id_, receipt.error().message);
@@ -429,7 +429,7 @@ net::awaitable<void> SmtpSession::on_sasl(directory::SaslStep& step) {
       if (*account) creds = credentials_of(**account);
       sasl_account_ = std::move(*account);
       step = co_await net::run_blocking(ctx_.workers,
-                                        [&, mech] { return mech->provide_credentials(creds); });
+                                        [&] { return mech->provide_credentials(creds); });
       continue;
     }
     if (std::holds_alternative<directory::SaslSuccess>(step)) {
