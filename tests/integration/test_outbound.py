@@ -18,6 +18,8 @@ PW = "two sites"
 ALICE, AL2 = "alice@a.test", "al2@a.test"
 BOB, CAROL, DAVE = "bob@b.test", "carol@b.test", "dave@b.test"
 QUEUE = {"retry_schedule": [1], "poll_interval": 1}
+# a also sends its "delayed" notice early, so the retry test sees one.
+QUEUE_A = dict(QUEUE, delay_notice=2)
 
 VERIFY = r"""
 import sys, dkim
@@ -49,7 +51,7 @@ class TwoSites(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.a = FacteurServer(domains=("a.test",), hostname="mx.a.test", host="127.0.0.2",
-                              roles=SUBMISSION_ROLES, sections={"queue": dict(QUEUE)})
+                              roles=SUBMISSION_ROLES, sections={"queue": dict(QUEUE_A)})
         cls.b = FacteurServer(domains=("b.test",), hostname="mx.b.test", host="127.0.0.3",
                               roles=SUBMISSION_ROLES, sections={"queue": dict(QUEUE)})
         cls.a.sections["routes"] = {"b.test": f"127.0.0.3:{cls.b.port('smtp')}"}
@@ -180,8 +182,9 @@ class TwoSites(unittest.TestCase):
         wait_until(lambda: self.a.queue_ids() == [], timeout=20, what="a's queue to empty")
 
     def test_retry_after_b_comes_back(self):
-        """RFC 5321 §4.5.4.1: a temporary failure (b is down) is retried; once delivered the
-        entry leaves the queue."""
+        """RFC 5321 §4.5.4.1: a temporary failure (b is down) is retried; past the delay
+        threshold the sender gets one "delayed" DSN (RFC 3464 §2.3.3); once delivered the entry
+        leaves the queue."""
         self.b.stop()
         try:
             marker = token()
@@ -190,10 +193,27 @@ class TwoSites(unittest.TestCase):
                                                               *map(str, self.a.queue_ids())
                                                               ).stdout
                        if self.a.queue_ids() else False, timeout=20, what="a failed attempt")
+            notice = self.received(self.a, ALICE, marker)[0]
+            self.assertIn(b"Action: delayed", notice)
+            self.assertIn(b"Will-Retry-Until:", notice)
         finally:
             self.b.start()
         self.received(self.b, BOB, marker)
         wait_until(lambda: self.a.queue_ids() == [], timeout=20, what="a's queue to empty")
+        self.assertEqual(len(self.a.find(ALICE, PW, marker)), 1)  # one notice only
+
+    def test_alias_on_the_mx_forwards_to_the_other_site(self):
+        """Mail for a local alias whose target is remote (port 25, no authentication) is
+        forwarded through the queue with the original envelope sender (no SRS)."""
+        self.b.cli("alias", "add", "fwd@b.test", AL2)
+        marker = token()
+        with self.b.smtp() as s:
+            s.sendmail("someone@elsewhere.test", ["fwd@b.test"],
+                       f"From: someone@elsewhere.test\r\nTo: fwd@b.test\r\nSubject: {marker}"
+                       f"\r\n\r\nforward me {marker}\r\n".encode())
+        copy = self.received(self.a, AL2, marker)[0]
+        self.assertIn(b"Return-Path: <someone@elsewhere.test>", copy)
+        wait_until(lambda: self.b.queue_ids() == [], timeout=20, what="b's queue to empty")
 
     def test_sigkill_during_a_queue_run_loses_nothing(self):
         """The queue is durable: a SIGKILL while a delivers from it loses no message (some may be

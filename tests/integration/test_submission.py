@@ -175,6 +175,8 @@ class SubmissionTest(ServerTestCase):
         ids = self.server.queue_ids()
         shown = self.server.cli("queue", "show", str(ids[0])).stdout
         self.assertIn(marker, shown)  # the Subject line of the queued copy
+        retried = self.server.cli("queue", "retry", "--all").stdout
+        self.assertIn("due now", retried)
         self.server.cli("queue", "delete", *[str(i) for i in ids])
         self.assertEqual(self.server.queue_ids(), [])
 
@@ -184,6 +186,26 @@ class SubmissionTest(ServerTestCase):
             s.mail(ALICE)
             code, text = s.rcpt("someone@elsewhere.test")
             self.assertEqual(code, 550, text)
+
+
+class ExpiryTest(unittest.TestCase):
+    """RFC 5321 §4.5.4.1 give-up time ([queue] expiry, 5 days by default; 2 s here): the
+    sender gets a failure DSN with status 4.4.7 (RFC 3463) and the entry leaves the queue."""
+
+    def test_expired_entry_bounces(self):
+        sections = {"queue": {"retry_schedule": [1], "poll_interval": 1, "expiry": 2},
+                    "routes": {"elsewhere.test": f"127.0.0.1:{free_port()}"}}
+        with FacteurServer(domains=(DOMAIN,), roles=SUBMISSION_ROLES,
+                           sections=sections) as server:
+            server.add_user(ALICE, PW)
+            marker = token()
+            server.submit(ALICE, PW, ALICE, ["x@elsewhere.test"], message(marker,
+                                                                          {"To": "x@elsewhere.test"}))
+            dsn = wait_until(lambda: server.find(ALICE, PW, marker), timeout=20,
+                             what="the expiry DSN")[0]
+            self.assertIn(b"Action: failed", dsn)
+            self.assertIn(b"Status: 4.4.7", dsn)
+            self.assertEqual(server.queue_ids(), [])
 
 
 class RateLimitTest(unittest.TestCase):
