@@ -48,6 +48,8 @@ class MessageView {
  public:
   // Parses `bytes`, which must outlive the view.
   static MessageView analyze(std::string_view bytes, const ViewLimits& limits = {});
+  // A temporary would not outlive the view.
+  static MessageView analyze(std::string&& bytes, const ViewLimits& limits = {}) = delete;
 
   MessageView(MessageView&&) = default;
   MessageView& operator=(MessageView&&) = default;

@@ -72,8 +72,9 @@ TEST(Tokenizer, HashesAreThoseOfTheTokenStrings) {
 }
 
 TEST(Tokenizer, LongWordsAndNumbersAreSummarised) {
-  auto view = MessageView::analyze(
-      test::message("From: a@b.example\n", "abcdefghijklmnopqrstuvwxyz0123 12 1234567 x\n"));
+  const std::string m =
+      test::message("From: a@b.example\n", "abcdefghijklmnopqrstuvwxyz0123 12 1234567 x\n");
+  auto view = MessageView::analyze(m);
   auto t = token_strings(view);
   EXPECT_TRUE(has(t, "sk:abcdefgh"));
   EXPECT_TRUE(has(t, "12"));
