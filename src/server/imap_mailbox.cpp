@@ -175,18 +175,25 @@ net::awaitable<Reply> ImapSession::cmd_select(const imap::SelectCmd& cmd) {
     bool failed = false;
   };
   const bool want_qresync = cmd.qresync.has_value();
+  const bool rev2 = protocol_.imap4rev2();
   auto opened = co_await net::run_blocking(ctx_.workers, [&]() -> Opened {
     Opened o;
     o.mailbox = ctx_.store.find_mailbox(account_, cmd.mailbox);
     if (!o.mailbox) return o;
     auto messages = ctx_.store.list_messages(o.mailbox->id);
-    auto all = ctx_.store.list_mailboxes(account_);
-    if (!messages || !all) {
+    if (!messages) {
       o.failed = true;
       return o;
     }
     o.messages = std::move(*messages);
-    o.all = std::move(*all);
+    if (rev2) {  // the LIST data of an IMAP4rev2 SELECT needs the children
+      auto all = ctx_.store.list_mailboxes(account_);
+      if (!all) {
+        o.failed = true;
+        return o;
+      }
+      o.all = std::move(*all);
+    }
     if (want_qresync && cmd.qresync->uid_validity == o.mailbox->uid_validity) {
       auto vanished = ctx_.store.expunged_since(o.mailbox->id, cmd.qresync->modseq);
       store::MessageQuery q;

@@ -89,13 +89,16 @@ Result<std::vector<Uid>> load_search_candidates(Connection& db, MailboxId mailbo
   std::string query = fts_query(field, needle);
   auto stmt = query.empty()
                   ? db.prepare("SELECT uid FROM message WHERE mailbox_id = ?1 ORDER BY uid")
+                  // The FTS query runs once (MATERIALIZED); CROSS JOIN keeps SQLite from
+                  // walking the whole mailbox: cost follows the hits, not the mailbox size.
                   : db.prepare(
-                        "SELECT m.uid FROM blob_text t JOIN email e ON e.blob_id = t.rowid"
-                        " JOIN message m ON m.email_id = e.id"
-                        " WHERE t.blob_text MATCH ?2 AND m.mailbox_id = ?1"
+                        "WITH hits(id) AS MATERIALIZED (SELECT rowid FROM blob_text"
+                        " WHERE blob_text MATCH ?2)"
+                        " SELECT m.uid FROM hits CROSS JOIN email e ON e.blob_id = hits.id"
+                        " CROSS JOIN message m ON m.email_id = e.id WHERE m.mailbox_id = ?1"
                         " UNION"
-                        " SELECT m.uid FROM blob b JOIN email e ON e.blob_id = b.id"
-                        " JOIN message m ON m.email_id = e.id"
+                        " SELECT m.uid FROM blob b CROSS JOIN email e ON e.blob_id = b.id"
+                        " CROSS JOIN message m ON m.email_id = e.id"
                         " WHERE b.text_indexed = 0 AND m.mailbox_id = ?1"
                         " ORDER BY 1");
   if (!stmt) return std::unexpected(stmt.error());
