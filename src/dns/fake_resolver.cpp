@@ -73,6 +73,19 @@ bool FakeResolver::exists(const std::string& key) const {
   return false;
 }
 
+void FakeResolver::sign_zone(std::string_view zone) {
+  signed_zones_.insert(normalize_name(zone));
+}
+
+bool FakeResolver::is_signed(const std::string& key) const {
+  for (const auto& z : signed_zones_) {
+    if (key == z ||
+        (key.size() > z.size() && key.ends_with(z) && key[key.size() - z.size() - 1] == '.'))
+      return true;
+  }
+  return false;
+}
+
 Answer FakeResolver::lookup(std::string_view name, RType type) {
   Answer answer;
   std::string key = normalize_name(name);
@@ -84,7 +97,9 @@ Answer FakeResolver::lookup(std::string_view name, RType type) {
     return answer;
   }
   const auto t = static_cast<std::uint16_t>(type);
+  bool secure = is_signed(key);
   for (int hop = 0; hop < 9; ++hop) {
+    secure = secure && is_signed(key);
     if (failures_.contains({key, 0}) || failures_.contains({key, t})) {
       answer.status = Status::temp_failure;
       answer.detail = "timeout";
@@ -98,6 +113,7 @@ Answer FakeResolver::lookup(std::string_view name, RType type) {
         answer.records.push_back(it->second);
         answer.ttl = std::min(answer.ttl, it->second.ttl);
       }
+      answer.secure = secure;
       return answer;
     }
     auto cname = records_.find({key, static_cast<std::uint16_t>(RType::cname)});
@@ -108,6 +124,7 @@ Answer FakeResolver::lookup(std::string_view name, RType type) {
   }
   answer.status = exists(key) ? Status::no_data : Status::nxdomain;
   answer.ttl = 60;
+  answer.secure = secure && is_signed(key);
   return answer;
 }
 

@@ -28,6 +28,9 @@ class FakeResolver final : public Resolver {
   void add_name(std::string_view name);  // exists, no records
   // Queries of this name (of `type`, or any type) end in temp_failure, as a timeout would.
   void fail(std::string_view name, std::optional<RType> type = std::nullopt);
+  // Answers (positive or negative) for names at or under `zone` come back secure, as from a
+  // trusted validating resolver (DNSSEC, Answer::secure).
+  void sign_zone(std::string_view zone);
 
   // The synchronous lookup behind query().
   Answer lookup(std::string_view name, RType type);
@@ -42,6 +45,8 @@ class FakeResolver final : public Resolver {
   std::multimap<std::pair<std::string, std::uint16_t>, Record> records_;
   std::set<std::string> names_;
   std::set<std::pair<std::string, std::uint16_t>> failures_;  // type 0: every type
+  std::set<std::string> signed_zones_;
+  bool is_signed(const std::string& key) const;
   std::vector<std::pair<std::string, RType>> queries_;
 };
 

@@ -335,13 +335,14 @@ Result<Message> parse_message(std::string_view packet, const MessageLimits& limi
 }
 
 Result<std::string> build_query(std::uint16_t id, std::string_view name, RType type,
-                                std::uint16_t udp_payload) {
+                                std::uint16_t udp_payload, bool dnssec_ok) {
   if (!is_queryable_name(name)) {
     return make_error(Errc::invalid_argument, fmt::format("dns: bad query name '{}'", name));
   }
   std::string out;
   put16(out, id);
-  put16(out, 0x0100);  // RD
+  const bool do_bit = dnssec_ok && udp_payload != 0;  // DO lives in the OPT record
+  put16(out, do_bit ? 0x0120 : 0x0100);               // RD (+ AD, RFC 6840 §5.7)
   put16(out, 1);
   put16(out, 0);
   put16(out, 0);
@@ -355,10 +356,17 @@ Result<std::string> build_query(std::uint16_t id, std::string_view name, RType t
     out.push_back('\0');  // root owner
     put16(out, static_cast<std::uint16_t>(RType::opt));
     put16(out, udp_payload);
-    put32(out, 0);
+    put32(out, do_bit ? 0x8000u : 0u);  // extended RCODE 0, version 0, DO (RFC 3225 §3)
     put16(out, 0);
   }
   return out;
+}
+
+bool dnssec_ok(const Message& message) noexcept {
+  for (const auto& r : message.additional) {
+    if (r.type == static_cast<std::uint16_t>(RType::opt)) return (r.ttl & 0x8000u) != 0;
+  }
+  return false;
 }
 
 std::string encode_message(const Message& m) {

@@ -1,5 +1,6 @@
 // DNS wire format: building queries and parsing responses (no I/O).
-// RFCs: 1035 §4 (messages, name compression), 6891 (EDNS0 OPT in queries), 3596, 6698.
+// RFCs: 1035 §4 (messages, name compression), 6891 (EDNS0 OPT in queries), 3225 (DO bit),
+// 3596, 6698.
 // Trust: parses bytes received from the network (resolvers, possibly spoofed); bounded by
 // MessageLimits, linear in the packet size, compression loops are cut.
 #pragma once
@@ -58,9 +59,14 @@ Result<Message> parse_message(std::string_view packet, const MessageLimits& limi
 bool is_queryable_name(std::string_view name) noexcept;
 
 // A standard query with RD set and an EDNS0 OPT record advertising `udp_payload` bytes
-// (0: no OPT). Errc::invalid_argument when the name is not queryable.
+// (0: no OPT). `dnssec_ok` sets the DO bit of the OPT record (RFC 3225 §3, which needs the OPT
+// record) and the AD bit of the header (RFC 6840 §5.7: asks the resolver to report validation).
+// Errc::invalid_argument when the name is not queryable.
 Result<std::string> build_query(std::uint16_t id, std::string_view name, RType type,
-                                std::uint16_t udp_payload = 1232);
+                                std::uint16_t udp_payload = 1232, bool dnssec_ok = false);
+
+// Is the DO bit set in the message's OPT record (RFC 3225)? For tests and fake servers.
+bool dnssec_ok(const Message& message) noexcept;
 
 // A response builder for tests and fake servers: encodes a full message without compression.
 std::string encode_message(const Message& message);

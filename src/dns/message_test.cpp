@@ -28,6 +28,25 @@ TEST(DnsMessage, QueryRoundTrip) {
   EXPECT_EQ(m->additional[0].rclass, 1232);
 }
 
+// RFC 3225 §3: DO is the top bit of the OPT record's flags (the low 16 bits of its TTL field);
+// RFC 6840 §5.7: AD set in a query asks for the validation result.
+TEST(DnsMessage, DnssecOkQuery) {
+  auto plain = parse_message(*build_query(1, "example.test", RType::tlsa));
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(dnssec_ok(*plain));
+  EXPECT_FALSE(plain->header.ad);
+  auto q = parse_message(*build_query(1, "_25._tcp.mx.example.test", RType::tlsa, 1232, true));
+  ASSERT_TRUE(q);
+  EXPECT_TRUE(dnssec_ok(*q));
+  EXPECT_TRUE(q->header.ad);
+  ASSERT_EQ(q->additional.size(), 1u);
+  EXPECT_EQ(q->additional[0].ttl, 0x8000u);
+  // No OPT record, no DO bit (it lives there).
+  auto bare = parse_message(*build_query(1, "example.test", RType::a, 0, true));
+  ASSERT_TRUE(bare);
+  EXPECT_FALSE(dnssec_ok(*bare));
+}
+
 TEST(DnsMessage, RejectsUnqueryableNames) {
   EXPECT_FALSE(build_query(1, "", RType::a));
   EXPECT_FALSE(build_query(1, "a..b", RType::a));

@@ -84,6 +84,10 @@ struct Answer {
   std::string canonical_name;   // the name after following CNAMEs
   std::uint32_t ttl = 0;        // smallest TTL of the records, or the negative-caching TTL
   std::string detail;           // why it failed ("timeout", "SERVFAIL from 10.0.0.1:53"...)
+  // DNSSEC-validated (RFC 4035 §3.2.3, RFC 6840 §5.7): the resolver set the AD bit on every
+  // response of the CNAME chain AND it is one whose AD bit we trust (ResolverOptions::trust_ad).
+  // Holds for negative answers too (a secure denial of existence). DANE (RFC 7672) relies on it.
+  bool secure = false;
 
   bool ok() const noexcept { return status == Status::ok; }
   // Does the name exist but have nothing? (SPF counts both as "void lookups".)

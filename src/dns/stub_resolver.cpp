@@ -171,9 +171,35 @@ Result<ResolverOptions> resolver_options(const std::vector<std::string>& configu
   return options;
 }
 
+facteur::Status apply_dnssec_setting(ResolverOptions& options, std::string_view setting) {
+  if (setting == "off") {
+    options.dnssec_ok = false;
+    options.trust_ad = false;
+  } else if (setting == "auto") {
+    options.dnssec_ok = true;
+    options.trust_ad = all_loopback(options.servers);
+  } else if (setting == "trust") {
+    options.dnssec_ok = true;
+    options.trust_ad = true;
+  } else {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("dns.dnssec: '{}' is not auto, trust or off", setting));
+  }
+  return {};
+}
+
+bool all_loopback(const std::vector<Endpoint>& servers) noexcept {
+  if (servers.empty()) return false;
+  for (const auto& s : servers) {
+    if (!s.address().is_loopback()) return false;
+  }
+  return true;
+}
+
 Answer interpret_response(const Message& response, std::string_view qname, RType qtype,
                           bool& complete) {
   Answer answer;
+  answer.secure = response.header.ad;
   std::string name(qname);
   std::uint32_t ttl = UINT32_MAX;
   const auto t = static_cast<std::uint16_t>(qtype);
@@ -248,7 +274,7 @@ net::awaitable<StubResolver::Exchange> StubResolver::ask_server(const Endpoint& 
                                                                 RType type) {
   auto executor = co_await asio::this_coro::executor;
   const std::uint16_t id = random_id();
-  auto query = build_query(id, name, type, options_.udp_payload);
+  auto query = build_query(id, name, type, options_.udp_payload, options_.dnssec_ok);
   if (!query) co_return Exchange{false, {}, query.error().message};
 
   Exchange out;
@@ -320,6 +346,7 @@ net::awaitable<Answer> StubResolver::query(std::string name, RType type) {
   }
   std::string current = name;
   std::uint32_t chain_ttl = UINT32_MAX;
+  bool chain_secure = true;  // every response along the CNAME chain said AD
   Answer answer;
   for (unsigned hop = 0;; ++hop) {
     auto exchange = co_await ask(current, type);
@@ -332,17 +359,20 @@ net::awaitable<Answer> StubResolver::query(std::string name, RType type) {
     }
     bool complete = true;
     answer = interpret_response(exchange.message, current, type, complete);
+    chain_secure = chain_secure && answer.secure;
     if (complete) break;
     chain_ttl = std::min(chain_ttl, answer.ttl);
     if (hop >= options_.max_cname_chain) {
       answer.status = Status::temp_failure;
       answer.records.clear();
+      answer.secure = false;
       answer.detail = "CNAME chain too long";
       co_return answer;
     }
     current = answer.canonical_name;
   }
   answer.ttl = std::min(answer.ttl, chain_ttl);
+  answer.secure = options_.trust_ad && chain_secure && answer.status != Status::temp_failure;
   if (options_.use_cache) cache_.put(name, type, answer, Cache::Clock::now());
   co_return answer;
 }

@@ -34,6 +34,13 @@ struct ResolverOptions {
   unsigned max_cname_chain = 8;              // CNAMEs followed by extra queries
   bool use_cache = true;
   CacheLimits cache;
+  // DNSSEC (RFC 4035 §3.2, RFC 6840 §5.7): ask with the DO bit, and believe the AD bit of the
+  // answers (Answer::secure) only when trust_ad holds. A stub cannot check signatures itself,
+  // so AD is only worth something from a validating resolver over a path nobody can tamper
+  // with: one on loopback (as Postfix's smtp_dns_support_level = dnssec expects), or servers
+  // the administrator vouches for. See dnssec_options().
+  bool dnssec_ok = false;
+  bool trust_ad = false;
 };
 
 // "127.0.0.1:5353", "[::1]:53", "192.0.2.1" (port 53): the `[dns] servers` config key.
@@ -44,6 +51,13 @@ Result<std::vector<Endpoint>> read_resolv_conf(const std::string& path = "/etc/r
 // Options for the `[dns] servers` config key: those servers, or /etc/resolv.conf's when empty.
 Result<ResolverOptions> resolver_options(const std::vector<std::string>& configured_servers,
                                          const std::string& resolv_conf = "/etc/resolv.conf");
+
+// The `[dns] dnssec` config key: "auto" (DO bit; AD trusted when every server is on loopback),
+// "trust" (DO bit; AD trusted from the configured servers wherever they are: a validating
+// resolver reached over a trusted network), "off" (no DO bit, nothing is secure, so no DANE).
+// Errc::invalid_argument for other values.
+facteur::Status apply_dnssec_setting(ResolverOptions& options, std::string_view setting);
+bool all_loopback(const std::vector<Endpoint>& servers) noexcept;
 
 class StubResolver final : public Resolver {
  public:
@@ -67,6 +81,7 @@ class StubResolver final : public Resolver {
 // Turns a response to (qname, qtype) into an Answer: follows the CNAME chain inside the answer
 // section and keeps the records of the final name. Exposed for tests. `complete` is false when
 // the chain ends at a name the server said nothing about (another query is needed).
+// `secure` is the response's AD bit: callers decide whether to trust it.
 Answer interpret_response(const Message& response, std::string_view qname, RType qtype,
                           bool& complete);
 

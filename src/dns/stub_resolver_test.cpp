@@ -328,6 +328,72 @@ TEST(StubResolver, UnreachableServerFailsFast) {
   EXPECT_EQ(run_query(io, resolver, "a.test", RType::a).status, Status::temp_failure);
 }
 
+// A validating resolver: AD on answers under signed.test when the query asked with DO.
+std::vector<std::string> validating(const Message& q, bool) {
+  Message r = reply_to(q);
+  const auto name = normalize_name(q.questions.at(0).name);
+  if (name == "signed.test" || name == "unsigned.test") {
+    r.answers.push_back({name, 1, 1, 300, asio::ip::make_address_v4("192.0.2.7")});
+  } else if (name == "alias.signed.test") {
+    r.answers.push_back({name, 5, 1, 300, NameData{"unsigned.test"}});
+    r.answers.push_back({"unsigned.test", 1, 1, 300, asio::ip::make_address_v4("192.0.2.7")});
+  } else {
+    r.header.rcode = static_cast<std::uint8_t>(Rcode::nxdomain);
+  }
+  // RFC 6840 §5.8: AD only for a validated answer to a query that asked for it (DO or AD).
+  r.header.ad = dnssec_ok(q) && name.ends_with("signed.test") && !name.starts_with("unsigned") &&
+                name != "alias.signed.test";
+  return {encode_message(r)};
+}
+
+// RFC 3225 §3 / RFC 6840 §5.7: the DO bit asks for DNSSEC; the AD bit is believed only when
+// the resolver is one we trust (here: loopback, the "auto" setting).
+TEST(StubResolver, ReportsAdBitOnlyFromTrustedResolvers) {
+  asio::io_context io;
+  FakeServer server(io, validating);
+  auto trusted = options_for({server.endpoint()});
+  ASSERT_TRUE(apply_dnssec_setting(trusted, "auto"));
+  EXPECT_TRUE(trusted.dnssec_ok);
+  EXPECT_TRUE(trusted.trust_ad);  // 127.0.0.1
+  StubResolver resolver(trusted);
+  auto secure = run_query(io, resolver, "signed.test", RType::a);
+  ASSERT_EQ(secure.status, Status::ok);
+  EXPECT_TRUE(secure.secure);
+  auto denial = run_query(io, resolver, "missing.signed.test", RType::a);
+  EXPECT_EQ(denial.status, Status::nxdomain);
+  EXPECT_TRUE(denial.secure);  // authenticated denial of existence
+  EXPECT_FALSE(run_query(io, resolver, "unsigned.test", RType::a).secure);
+  // A chain through an insecure name is insecure.
+  EXPECT_FALSE(run_query(io, resolver, "alias.signed.test", RType::a).secure);
+  EXPECT_TRUE(resolver.cache().get("signed.test", RType::a, Cache::Clock::now())->secure);
+
+  auto off = options_for({server.endpoint()});
+  ASSERT_TRUE(apply_dnssec_setting(off, "off"));
+  StubResolver plain(off);
+  EXPECT_FALSE(run_query(io, plain, "signed.test", RType::a).secure);  // no DO: no AD
+
+  auto distrusted = options_for({server.endpoint()});
+  distrusted.dnssec_ok = true;  // asks, but does not believe
+  StubResolver asking(distrusted);
+  EXPECT_FALSE(run_query(io, asking, "signed.test", RType::a).secure);
+}
+
+TEST(ServerList, DnssecSetting) {
+  auto remote = resolver_options({"192.0.2.53", "127.0.0.1"});
+  ASSERT_TRUE(remote);
+  ASSERT_TRUE(apply_dnssec_setting(*remote, "auto"));
+  EXPECT_TRUE(remote->dnssec_ok);
+  EXPECT_FALSE(remote->trust_ad);  // one server off loopback: its AD could be forged on the way
+  ASSERT_TRUE(apply_dnssec_setting(*remote, "trust"));
+  EXPECT_TRUE(remote->trust_ad);
+  ASSERT_TRUE(apply_dnssec_setting(*remote, "off"));
+  EXPECT_FALSE(remote->dnssec_ok);
+  EXPECT_FALSE(remote->trust_ad);
+  EXPECT_FALSE(apply_dnssec_setting(*remote, "yes"));
+  EXPECT_TRUE(all_loopback(*parse_servers({"127.0.0.53", "[::1]:53"})));
+  EXPECT_FALSE(all_loopback({}));
+}
+
 TEST(ServerList, ParsesConfigForms) {
   auto s = parse_servers({"127.0.0.1:5353", "[::1]:53", "192.0.2.1", "::1"});
   ASSERT_TRUE(s) << s.error().message;
