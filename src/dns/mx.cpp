@@ -60,6 +60,8 @@ net::awaitable<Result<std::vector<MxHost>>> resolve_mx(Resolver& resolver, std::
                              fmt::format("domain {} does not accept mail (null MX)", domain));
       }
       auto hosts = order_mx(std::move(records), random, limits);
+      for (auto& h : hosts)
+        h.secure = answer.secure;
       if (hosts.empty()) {
         co_return make_error(Errc::permission_denied,
                              fmt::format("domain {} does not accept mail (null MX)", domain));
@@ -73,7 +75,7 @@ net::awaitable<Result<std::vector<MxHost>>> resolve_mx(Resolver& resolver, std::
   auto v4 = co_await resolver.query(domain, RType::a);
   auto v6 = co_await resolver.query(domain, RType::aaaa);
   if (v4.ok() || v6.ok()) {
-    co_return std::vector<MxHost>{MxHost{domain, 0, true}};
+    co_return std::vector<MxHost>{MxHost{domain, 0, true, answer.secure}};
   }
   if (v4.status == Status::temp_failure || v6.status == Status::temp_failure) {
     co_return make_error(Errc::unavailable,

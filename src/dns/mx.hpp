@@ -17,6 +17,9 @@ struct MxHost {
   std::string host;  // exchange name (the domain itself for the implicit MX)
   std::uint16_t preference = 0;
   bool implicit = false;  // no MX record: the domain's own A/AAAA (§5.1)
+  // The MX answer (or, for the implicit MX, the denial of MX records) was DNSSEC-validated:
+  // the host name can be trusted as a DANE base domain (RFC 7672 §2.2.1).
+  bool secure = false;
 };
 
 struct MxLimits {

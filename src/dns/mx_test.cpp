@@ -44,6 +44,25 @@ TEST(MxRouting, OrdersByPreference) {
   EXPECT_FALSE((*route_list)[0].implicit);
 }
 
+// RFC 7672 §2.2.1: DANE applies only when the MX RRset (or its denial) was validated.
+TEST(MxRouting, CarriesDnssecStatus) {
+  FakeResolver r;
+  r.add_mx("signed.test", 10, "mx.signed.test");
+  r.add_a("implicit.signed.test", "192.0.2.1");
+  r.add_mx("plain.test", 10, "mx.signed.test");
+  r.sign_zone("signed.test");
+  auto secure = route(r, "signed.test");
+  ASSERT_TRUE(secure);
+  EXPECT_TRUE((*secure)[0].secure);
+  auto implicit = route(r, "implicit.signed.test");
+  ASSERT_TRUE(implicit);
+  EXPECT_TRUE((*implicit)[0].implicit);
+  EXPECT_TRUE((*implicit)[0].secure);
+  auto insecure = route(r, "plain.test");
+  ASSERT_TRUE(insecure);
+  EXPECT_FALSE((*insecure)[0].secure);
+}
+
 // §5.1: hosts of equal preference are tried in random order.
 TEST(MxRouting, ShufflesEqualPreferences) {
   std::vector<MxData> records{{10, "a"}, {10, "b"}, {10, "c"}, {5, "first"}, {20, "z"}};
