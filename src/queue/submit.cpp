@@ -28,6 +28,15 @@ void accept_message(store::Store& store, AcceptedMessage message, store::Deliver
       t.account = target.account;
       t.header_prefix =
           delivery::LocalDelivery::trace_prefix(message.envelope.reverse_path, target.address);
+      t.header_prefix += message.local_headers;
+      if (auto it = message.placement.find(target.account); it != message.placement.end()) {
+        t.header_prefix += it->second.headers;
+        if (it->second.junk) {
+          // RFC 6154 \Junk (created with every account); INBOX if the user deleted it.
+          t.mailbox.special_use = store::SpecialUse::junk;
+          t.keywords.push_back("$Junk");  // RFC 5788 registry: MUAs show it as junk
+        }
+      }
       delivery.targets.push_back(std::move(t));
     }
   }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,12 +16,22 @@
 
 namespace facteur::queue {
 
+struct LocalPlacement {
+  std::string headers;  // "X-Spam-Status: ...\r\n..." for this account's copy
+  bool junk = false;    // filed into the account's \Junk mailbox (RFC 6154), keyword $Junk
+};
+
 struct AcceptedMessage {
   std::vector<delivery::Route> local;            // accepted local recipients
   std::vector<store::NewQueueRecipient> remote;  // recipients on other hosts
   store::QueueEnvelope envelope;                 // reverse path, DSN parameters, submitter
   std::unique_ptr<store::BlobWriter> blob;
   std::int64_t internal_date = 0;  // unix seconds; 0 = now
+  // What the inbound checks (src/server/inbound_checks.hpp) decided for the local copies: header
+  // fields every copy gets after its trace lines (Authentication-Results), then per account its
+  // verdict fields and mailbox. Accounts not listed: INBOX, nothing more.
+  std::string local_headers;
+  std::map<store::AccountId, LocalPlacement> placement;
 };
 
 // Parses the message when it has local recipients (CPU work: call it on the worker pool), then
