@@ -2,6 +2,7 @@
 
 #include "base/strings.hpp"
 #include "filter/checks.hpp"
+#include "filter/hash.hpp"
 
 namespace facteur::filter {
 
@@ -94,6 +95,21 @@ Status Filter::learn(std::string_view message, Label label, std::string_view acc
   auto view = MessageView::analyze(message);
   auto tokens = tokenize(view, tokenizer_);
   return models_->learn(tokens, label, account, delta);
+}
+
+Result<FeedbackItem> Filter::feedback_item(std::string_view message) const {
+  if (message.size() > config_.learn_max_bytes)
+    return make_error(Errc::limit_exceeded, "message too large to learn from");
+  auto view = MessageView::analyze(message);
+  FeedbackItem item;
+  item.tokens = tokenize(view, tokenizer_);
+  item.message = TokenHasher{}.add(message).final();
+  return item;
+}
+
+Result<std::vector<Feedback>> Filter::learn_from_user(std::span<const FeedbackItem> items,
+                                                      Label label, std::string_view account) {
+  return models_->learn_feedback(items, label, account);
 }
 
 }  // namespace facteur::filter

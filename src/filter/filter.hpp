@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +43,15 @@ class Filter {
   // Learns a message as `label` into the model of `account` ("" = site-wide), e.g. when a user
   // moves it into or out of Junk (delta -1 to forget an earlier learn).
   Status learn(std::string_view message, Label label, std::string_view account, int delta = 1);
+
+  // Learning from users' Junk moves: a message moved into Junk is learnt as Label::spam, one
+  // moved out of it as Label::ham, into the account's model, once per message
+  // (ModelStore::learn_feedback): moving it back takes the earlier label back.
+  // feedback_item tokenizes one message (Errc::limit_exceeded above config().learn_max_bytes);
+  // learn_from_user learns a batch. Blocking (file I/O, fsync): call it on a worker thread.
+  Result<FeedbackItem> feedback_item(std::string_view message) const;
+  Result<std::vector<Feedback>> learn_from_user(std::span<const FeedbackItem> items, Label label,
+                                                std::string_view account);
 
   const FilterConfig& config() const noexcept { return config_; }
   const std::shared_ptr<ModelStore>& models() const noexcept { return models_; }

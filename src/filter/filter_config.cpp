@@ -31,6 +31,12 @@ FilterConfig from_toml(const toml::value& root, const Config& config) {
   if (f.contains("enabled")) fc.enabled = f.at("enabled").as_boolean();
   read_thresholds(f, fc.site);
   if (f.contains("account_models")) fc.account_models = f.at("account_models").as_boolean();
+  if (f.contains("learn_from_moves")) fc.learn_from_moves = f.at("learn_from_moves").as_boolean();
+  if (f.contains("learn_max_size")) {
+    auto n = f.at("learn_max_size").as_integer();
+    if (n < 0) throw std::runtime_error("[filter] learn_max_size must not be negative");
+    fc.learn_max_bytes = static_cast<std::size_t>(n);
+  }
   if (f.contains("phishing_evidence")) fc.phishing_evidence = number(f, "phishing_evidence");
   if (f.contains("scam_evidence")) fc.scam_evidence = number(f, "scam_evidence");
   if (f.contains("hoax_evidence")) fc.hoax_evidence = number(f, "hoax_evidence");

@@ -33,6 +33,10 @@ struct FilterConfig {
   std::filesystem::path model_dir;       // default: data_dir/filter
   std::vector<std::string> local_domains;
   BayesParams bayes;
+  // Users' Junk moves (IMAP MOVE/COPY into or out of Junk) are learnt into their account's
+  // model; bigger messages are skipped (they are rarely spam and costly to tokenize).
+  bool learn_from_moves = true;
+  std::size_t learn_max_bytes = 1024 * 1024;
 
   Thresholds thresholds_for(std::string_view account) const;
 };

@@ -1,8 +1,16 @@
 #include "filter/model_store.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
 #include <fcntl.h>
+#include <fstream>
+#include <optional>
 #include <sys/file.h>
 #include <unistd.h>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -13,7 +21,66 @@ namespace {
 
 constexpr auto kRecheck = std::chrono::seconds(1);
 
+struct LedgerEntry {
+  std::uint64_t message = 0;
+  Label label = Label::ham;
+};
+
+// One line per message: 16 hex digits, a space, the label; oldest first. Damaged lines are
+// skipped (the ledger only prevents double counting; losing a line is harmless).
+std::vector<LedgerEntry> read_ledger(const std::filesystem::path& path) {
+  std::vector<LedgerEntry> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line) && out.size() < 4 * kLedgerEntries) {
+    if (line.size() < 18 || line[16] != ' ') continue;
+    LedgerEntry e;
+    auto [p, ec] = std::from_chars(line.data(), line.data() + 16, e.message, 16);
+    if (ec != std::errc{} || p != line.data() + 16) continue;
+    auto label = parse_label(std::string_view(line).substr(17));
+    if (!label) continue;
+    e.label = *label;
+    out.push_back(e);
+  }
+  return out;
+}
+
+Status write_ledger(const std::filesystem::path& path, std::span<const LedgerEntry> entries) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  auto tmp = path;
+  tmp += ".tmp";
+  std::string text;
+  text.reserve(entries.size() * 26);
+  for (const auto& e : entries)
+    text += fmt::format("{:016x} {}\n", e.message, to_string(e.label));
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) return make_error(Errc::io_error, fmt::format("cannot write {}", tmp.string()));
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = std::fflush(f) == 0 && ok;
+  ok = ::fsync(::fileno(f)) == 0 && ok;
+  ok = std::fclose(f) == 0 && ok;
+  if (ok) std::filesystem::rename(tmp, path, ec);
+  if (!ok || ec) {
+    std::filesystem::remove(tmp, ec);
+    return make_error(Errc::io_error, fmt::format("cannot write {}", path.string()));
+  }
+  return {};
+}
+
 }  // namespace
+
+std::string_view to_string(Feedback feedback) noexcept {
+  switch (feedback) {
+    case Feedback::learnt:
+      return "learnt";
+    case Feedback::relearnt:
+      return "relearnt";
+    case Feedback::unchanged:
+      return "unchanged";
+  }
+  return "?";
+}
 
 ModelLock::ModelLock(const std::filesystem::path& dir) {
   std::error_code ec;
@@ -114,6 +181,52 @@ Status ModelStore::learn(std::span<const std::uint64_t> tokens, Label label,
   if (!model) return std::unexpected(model.error());
   model->learn(tokens, label, delta);
   return save(account, *model);
+}
+
+std::filesystem::path ModelStore::ledger_path(std::string_view account) const {
+  if (account.empty()) return dir_ / "site.seen";
+  return dir_ / "accounts" / (account_file_name(account) + ".seen");
+}
+
+Result<std::vector<Feedback>> ModelStore::learn_feedback(std::span<const FeedbackItem> items,
+                                                         Label label, std::string_view account) {
+  std::vector<Feedback> out;
+  if (items.empty()) return out;
+  ModelLock lock(dir_);
+  auto path = ledger_path(account);
+  auto ledger = read_ledger(path);
+  std::unordered_map<std::uint64_t, Label> known;
+  for (const auto& e : ledger)
+    known[e.message] = e.label;  // later lines win
+
+  auto model = open_for_update(account);
+  if (!model) return std::unexpected(model.error());
+  bool changed = false;
+  for (const auto& item : items) {
+    auto it = known.find(item.message);
+    if (it != known.end() && it->second == label) {
+      out.push_back(Feedback::unchanged);
+      continue;
+    }
+    if (it != known.end()) model->learn(item.tokens, it->second, -1);
+    model->learn(item.tokens, label, 1);
+    out.push_back(it != known.end() ? Feedback::relearnt : Feedback::learnt);
+    known[item.message] = label;
+    ledger.push_back({item.message, label});
+    changed = true;
+  }
+  if (!changed) return out;
+  if (auto st = save(account, *model); !st) return std::unexpected(st.error());
+
+  // Keep the last line per message, oldest first, at most kLedgerEntries.
+  std::vector<LedgerEntry> kept;
+  std::unordered_set<std::uint64_t> seen;
+  for (auto it = ledger.rbegin(); it != ledger.rend() && kept.size() < kLedgerEntries; ++it)
+    if (seen.insert(it->message).second) kept.push_back(*it);
+  std::reverse(kept.begin(), kept.end());
+  // The model is saved already; a ledger that failed to save only risks a double count later.
+  (void)write_ledger(path, kept);
+  return out;
 }
 
 }  // namespace facteur::filter

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.hpp"
 #include "filter/bayes_model.hpp"
@@ -34,6 +35,24 @@ class ModelLock {
   int fd_ = -1;
 };
 
+// What learn_feedback did.
+enum class Feedback : std::uint8_t {
+  learnt,     // first time this message was learnt for this account
+  relearnt,   // it had been learnt with the other label: that was taken back first
+  unchanged,  // it had already been learnt with this label
+};
+std::string_view to_string(Feedback feedback) noexcept;
+
+// One message to learn from a user's move: its tokens and a hash of its bytes (its identity
+// in the ledger).
+struct FeedbackItem {
+  std::vector<std::uint64_t> tokens;
+  std::uint64_t message = 0;
+};
+
+// Entries a ledger keeps (the oldest are dropped): bounds its size at about 1.2 MB.
+inline constexpr std::size_t kLedgerEntries = 50'000;
+
 class ModelStore {
  public:
   explicit ModelStore(std::filesystem::path dir);
@@ -51,6 +70,15 @@ class ModelStore {
   // delta -1 unlearns (a message moved out of Junk after being learnt as spam).
   Status learn(std::span<const std::uint64_t> tokens, Label label, std::string_view account,
                int delta = 1);
+
+  // Learns what a user said about some messages (moved into Junk: spam; out of it: ham) into
+  // the account's model, at most once per message: a ledger (accounts/<address>.seen: the
+  // message hash and the label it was learnt as) turns a second move the same way into a
+  // no-op, and a move the other way into "forget the old label, learn the new one". One lock,
+  // one model write and one ledger write for the whole batch.
+  Result<std::vector<Feedback>> learn_feedback(std::span<const FeedbackItem> items, Label label,
+                                               std::string_view account);
+  std::filesystem::path ledger_path(std::string_view account) const;
 
   // For bulk training: the model as it is now (an empty one when there is none), to be
   // updated and given back to save().

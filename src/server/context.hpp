@@ -21,6 +21,9 @@
 namespace facteur::queue {
 class DkimSigner;
 }
+namespace facteur::filter {
+class Filter;
+}
 
 namespace facteur::server {
 
@@ -44,6 +47,9 @@ struct ServerContext {
   QueueRunner* queue = nullptr;
   queue::DkimSigner* dkim = nullptr;
   SendRateLimiter* send_rate = nullptr;
+  // The anti-abuse filter ([filter]); null when disabled. Shared: SMTP scans with it, IMAP
+  // learns users' Junk moves into it.
+  std::shared_ptr<filter::Filter> filter = nullptr;
 };
 
 }  // namespace facteur::server

@@ -2,11 +2,13 @@
 // RFC 6154, RFC 7162 CONDSTORE/QRESYNC SELECT, RFC 6851 MOVE, RFC 4315 UIDPLUS, RFC 9208 QUOTA)
 // and the selected mailbox's view of concurrent changes.
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include <boost/asio/post.hpp>
 
 #include "base/log.hpp"
+#include "filter/filter.hpp"
 #include "net/worker_pool.hpp"
 #include "proto/imap/list.hpp"
 #include "server/imap_session_impl.hpp"
@@ -32,6 +34,75 @@ Reply store_failure(const Error& e) {
       spdlog::error("imap: store failure: {}", e.message);
       return no_reply(imap::code::kServerBug, "Internal error, try again later");
   }
+}
+
+// Most messages one COPY/MOVE teaches the filter: learning reads and tokenizes each one, so a
+// user moving a whole archive into Junk must not keep the workers busy for minutes.
+constexpr std::size_t kMaxLearnPerCommand = 2000;
+constexpr std::size_t kLearnBatch = 200;
+
+// What a COPY/MOVE from `from` to `to` tells the filter: into Junk = spam; out of Junk into
+// anything but Trash = ham (deleting is no opinion); anything else = nothing.
+std::optional<filter::Label> junk_feedback(store::SpecialUse from, store::SpecialUse to) {
+  using store::SpecialUse;
+  if (to == SpecialUse::junk && from != SpecialUse::junk) return filter::Label::spam;
+  if (from == SpecialUse::junk && to != SpecialUse::junk && to != SpecialUse::trash)
+    return filter::Label::ham;
+  return std::nullopt;
+}
+
+// Learns the copies (now in `mailbox`) into the account's model on the worker pool, after the
+// reply: nothing here can fail or delay the IMAP command.
+void learn_in_background(ServerContext& ctx, store::MailboxId mailbox, std::vector<store::Uid> uids,
+                         filter::Label label, std::string account) {
+  if (!ctx.filter || uids.empty()) return;
+  if (uids.size() > kMaxLearnPerCommand) {
+    spdlog::info("filter: learning only {} of {} messages moved by {}", kMaxLearnPerCommand,
+                 uids.size(), account);
+    uids.resize(kMaxLearnPerCommand);
+  }
+  auto task = [&store = ctx.store, f = ctx.filter, mailbox, uids = std::move(uids), label,
+               account = std::move(account)]() noexcept {
+    std::size_t learnt = 0, unchanged = 0, skipped = 0;
+    std::vector<filter::FeedbackItem> batch;
+    auto flush = [&] {
+      if (batch.empty()) return;
+      auto r = f->learn_from_user(batch, label, account);
+      if (!r) {
+        spdlog::warn("filter: learning from {}'s Junk move failed: {}", account, r.error().message);
+        skipped += batch.size();
+      } else {
+        for (auto fb : *r)
+          (fb == filter::Feedback::unchanged ? unchanged : learnt)++;
+      }
+      batch.clear();
+    };
+    std::string bytes;
+    for (auto uid : uids) {
+      auto content = store.open_message(mailbox, uid);
+      if (!content || content->size() > f->config().learn_max_bytes) {
+        ++skipped;
+        continue;
+      }
+      bytes.resize(content->size());
+      auto n = content->read(0, bytes);
+      if (!n || *n != bytes.size()) {
+        ++skipped;
+        continue;
+      }
+      auto item = f->feedback_item(bytes);
+      if (!item) {
+        ++skipped;
+        continue;
+      }
+      batch.push_back(std::move(*item));
+      if (batch.size() >= kLearnBatch) flush();
+    }
+    flush();
+    spdlog::info("filter: {} learnt {} message(s) as {} ({} already known, {} skipped)", account,
+                 learnt, filter::to_string(label), unchanged, skipped);
+  };
+  asio::post(ctx.workers.pool(), std::move(task));
 }
 
 // The levels above `name` ("a/b/c" -> "a", "a/b").
@@ -350,15 +421,29 @@ net::awaitable<Reply> ImapSession::cmd_copy(const imap::CopyCmd& cmd) {
   auto uids = resolve(cmd.set, cmd.uid, bad);
   if (!uids) co_return bad;
   auto& sel = *selected_;
+  std::optional<filter::Label> feedback;  // what the move teaches the filter, if anything
+  store::MailboxId target_id = 0;
   auto result = co_await net::run_blocking(ctx_.workers, [&]() -> Result<store::CopyResult> {
     auto target = ctx_.store.find_mailbox(account_, cmd.mailbox);
     if (!target) return std::unexpected(target.error());
-    return ctx_.store.copy_messages(sel.id, *uids, target->id, cmd.move);
+    auto copied = ctx_.store.copy_messages(sel.id, *uids, target->id, cmd.move);
+    if (copied && ctx_.filter && ctx_.filter->config().learn_from_moves) {
+      auto source = ctx_.store.get_mailbox(sel.id);
+      if (source) feedback = junk_feedback(source->special_use, target->special_use);
+      target_id = target->id;
+    }
+    return copied;
   });
   if (!result) {
     if (result.error().code == Errc::not_found)
       co_return no_reply(imap::code::kTryCreate, "No such mailbox");
     co_return store_failure(result.error());
+  }
+  if (feedback) {
+    std::vector<store::Uid> copies;
+    for (auto [f, t] : result->uids)
+      copies.push_back(t);
+    learn_in_background(ctx_, target_id, std::move(copies), *feedback, address_);
   }
   std::string code;
   if (!result->uids.empty()) {

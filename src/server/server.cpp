@@ -10,6 +10,7 @@
 #include "delivery/local_delivery.hpp"
 #include "delivery/router.hpp"
 #include "dns/stub_resolver.hpp"
+#include "filter/filter.hpp"
 #include "net/io_pool.hpp"
 #include "net/listener.hpp"
 #include "net/tls_context.hpp"
@@ -157,6 +158,12 @@ int serve(const Config& config) {
   ctx.dkim = config.dkim.sign ? &dkim : nullptr;
   ctx.send_rate = &send_rate;
   queue_runner.start();
+
+  if (auto fc = filter::load_filter_config(config); !fc) {
+    spdlog::error("[filter]: {}; the filter is off", fc.error().message);
+  } else if (fc->enabled) {
+    ctx.filter = std::make_shared<filter::Filter>(std::move(*fc));
+  }
 
   ImapService imap(ctx);
 
