@@ -62,6 +62,14 @@ void read_seconds(const toml::value& table, const char* key, std::chrono::second
     out = std::chrono::seconds(toml::get<std::int64_t>(table.at(key)));
 }
 
+void read_millis(const toml::value& table, const char* key, std::chrono::milliseconds& out) {
+  if (table.is_table() && table.contains(key)) {
+    auto ms = toml::get<std::int64_t>(table.at(key));
+    if (ms < 0) throw std::runtime_error(fmt::format("{} must not be negative", key));
+    out = std::chrono::milliseconds(ms);
+  }
+}
+
 Config from_toml(const toml::value& root, const std::filesystem::path& base_dir) {
   Config cfg = default_config();
   cfg.listen.clear();
@@ -174,6 +182,32 @@ Config from_toml(const toml::value& root, const std::filesystem::path& base_dir)
     if (cfg.dkim.algorithm != "rsa" && cfg.dkim.algorithm != "ed25519")
       throw std::runtime_error("dkim.algorithm: rsa or ed25519");
     if (cfg.dkim.selector.empty()) throw std::runtime_error("dkim.selector must not be empty");
+  }
+  if (root.contains("rate_limits")) {
+    const auto& r = root.at("rate_limits");
+    auto& rl = cfg.rate_limits;
+    read_if(r, "connections_per_minute", rl.connections_per_minute);
+    read_if(r, "messages_per_minute", rl.messages_per_minute);
+    read_if(r, "messages_per_hour", rl.messages_per_hour);
+    read_if(r, "sender_messages_per_hour", rl.sender_messages_per_hour);
+    read_if(r, "recipient_messages_per_hour", rl.recipient_messages_per_hour);
+    read_if(r, "max_tracked", rl.max_tracked);
+    read_millis(r, "tarpit_delay_ms", rl.tarpit_delay);
+    read_millis(r, "tarpit_max_delay_ms", rl.tarpit_max_delay);
+    read_seconds(r, "tarpit_forget", rl.tarpit_forget);
+    if (rl.max_tracked == 0) throw std::runtime_error("rate_limits.max_tracked must be at least 1");
+    if (rl.tarpit_max_delay < rl.tarpit_delay)
+      throw std::runtime_error("rate_limits: tarpit_max_delay_ms below tarpit_delay_ms");
+  }
+  if (root.contains("greylist")) {
+    const auto& g = root.at("greylist");
+    read_if(g, "enabled", cfg.greylist.enabled);
+    read_seconds(g, "delay", cfg.greylist.delay);
+    read_seconds(g, "retry_window", cfg.greylist.retry_window);
+    read_seconds(g, "expiry", cfg.greylist.expiry);
+    read_if(g, "max_entries", cfg.greylist.max_entries);
+    if (cfg.greylist.max_entries == 0)
+      throw std::runtime_error("greylist.max_entries must be at least 1");
   }
   if (cfg.smtp.max_command_line < 512)
     throw std::runtime_error("smtp.max_command_line must be at least 512 (RFC 5321 §4.5.3.1.4)");

@@ -75,6 +75,29 @@ struct DkimSettings {
   unsigned rsa_bits = 2048;
 };
 
+// Mail-bombing limits of the MX listener ([rate_limits]; src/server/abuse_limits.hpp). Clients in
+// trusted_networks and authenticated submission sessions are exempt. 0 turns a rate off.
+struct RateLimitSettings {
+  std::size_t connections_per_minute = 60;   // per client address (IPv6: /64); 421 4.7.0 beyond
+  std::size_t messages_per_minute = 60;      // MAIL commands per client; 450 4.7.1 beyond
+  std::size_t messages_per_hour = 1000;      // likewise, per hour
+  std::size_t sender_messages_per_hour = 0;  // per envelope sender (spoofable: off by default)
+  std::size_t recipient_messages_per_hour = 600;  // per local recipient; 450 4.7.1 at RCPT
+  std::size_t max_tracked = 100000;  // buckets kept per kind; least recently used dropped
+  std::chrono::milliseconds tarpit_delay{250};       // first delay once a client is refused
+  std::chrono::milliseconds tarpit_max_delay{8000};  // doubling up to this
+  std::chrono::seconds tarpit_forget{600};           // refusal-free time that clears the tarpit
+};
+
+// Greylisting ([greylist], RFC 6647): off by default.
+struct GreylistSettings {
+  bool enabled = false;
+  std::chrono::seconds delay{300};           // a retry is accepted once this old
+  std::chrono::seconds retry_window{14400};  // a first sighting not retried within is forgotten
+  std::chrono::seconds expiry{36 * 86400};   // a passed triplet is remembered this long unused
+  std::size_t max_entries = 100000;
+};
+
 struct Config {
   std::string hostname = "localhost";
   std::filesystem::path data_dir = "./var";
@@ -98,6 +121,8 @@ struct Config {
   QueueSettings queue;
   SubmissionSettings submission;
   DkimSettings dkim;
+  RateLimitSettings rate_limits;
+  GreylistSettings greylist;
 
   std::string log_level = "info";
   std::string run_as;  // user to switch to after binding when started as root; empty: "facteur" if

@@ -27,6 +27,8 @@ class Filter;
 
 namespace facteur::server {
 
+class AbuseLimiter;
+class Greylist;
 class QueueRunner;
 class SendRateLimiter;
 
@@ -47,6 +49,9 @@ struct ServerContext {
   QueueRunner* queue = nullptr;
   queue::DkimSigner* dkim = nullptr;
   SendRateLimiter* send_rate = nullptr;
+  // Mail-bombing limits and tarpit of the MX listener ([rate_limits]); null: none.
+  AbuseLimiter* abuse = nullptr;
+  Greylist* greylist = nullptr;  // [greylist] (RFC 6647); null when off
   // The anti-abuse filter ([filter]); null when disabled. Shared: SMTP scans with it, IMAP
   // learns users' Junk moves into it.
   std::shared_ptr<filter::Filter> filter = nullptr;

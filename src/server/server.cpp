@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <memory>
+#include <optional>
 #include <signal.h>
 #include <thread>
 #include <vector>
@@ -16,8 +17,10 @@
 #include "net/tls_context.hpp"
 #include "net/worker_pool.hpp"
 #include "queue/dkim_keys.hpp"
+#include "server/abuse_limits.hpp"
 #include "server/auth_throttle.hpp"
 #include "server/context.hpp"
+#include "server/greylist.hpp"
 #include "server/imap_session.hpp"
 #include "server/pop3_session.hpp"
 #include "server/privileges.hpp"
@@ -157,6 +160,13 @@ int serve(const Config& config) {
   ctx.queue = &queue_runner;
   ctx.dkim = config.dkim.sign ? &dkim : nullptr;
   ctx.send_rate = &send_rate;
+  AbuseLimiter abuse(config.rate_limits);
+  ctx.abuse = &abuse;
+  std::optional<Greylist> greylist;
+  if (config.greylist.enabled) {
+    greylist.emplace(config.greylist);
+    ctx.greylist = &*greylist;
+  }
   queue_runner.start();
 
   if (auto fc = filter::load_filter_config(config); !fc) {

@@ -18,6 +18,8 @@
 #include "queue/dkim_keys.hpp"
 #include "queue/policy.hpp"
 #include "queue/submit.hpp"
+#include "server/abuse_limits.hpp"
+#include "server/greylist.hpp"
 #include "server/login.hpp"
 #include "server/queue_id.hpp"
 #include "server/queue_runner.hpp"
@@ -103,12 +105,20 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
         ticket_(std::move(ticket)),
         protocol_(options()) {
     client_ = conn_.peer().address().to_string();
+    // Mail-bombing limits: port 25 only, trusted networks exempt (submission has its own
+    // per-account limits).
+    bool exempt = role_ != smtp::Role::mx || ctx_.trusted.contains(conn_.peer().address());
+    rate_limited_ = !exempt && ctx_.abuse != nullptr;
+    if (rate_limited_) client_key_ = client_key(conn_.peer().address());
+    if (!exempt && ctx_.greylist)
+      client_network_ = Greylist::client_network(conn_.peer().address());
   }
 
   net::awaitable<void> run();
   void on_stop() {
     stopping_ = true;
     if (idle_) conn_.interrupt();
+    if (tarpit_timer_) tarpit_timer_->cancel();
   }
 
  private:
@@ -140,6 +150,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   // By reference: g++ 12 may destroy a temporary argument of a coroutine call twice.
   net::awaitable<void> on_sasl(directory::SaslStep& step);
   net::awaitable<void> throttle(const std::string& user);
+  net::awaitable<void> tarpit();
   // RFC 6409 §8 fix-ups and DKIM signing of a submitted message (blocking: worker pool).
   // Replaces blob_ with the copy to store and send; a reply when the message is refused.
   std::optional<smtp::Reply> prepare_submission();
@@ -157,6 +168,10 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   bool implicit_tls_;
   std::unique_ptr<net::ConnectionLimiter::Ticket> ticket_;
   smtp::ServerProtocol protocol_;
+  bool rate_limited_ = false;  // [rate_limits] apply (abuse_limits.hpp)
+  std::string client_key_;
+  std::string client_network_;                  // greylisting applies when not empty
+  asio::steady_timer* tarpit_timer_ = nullptr;  // set while a reply is held back
   bool idle_ = false;
   bool stopping_ = false;
   bool done_ = false;
@@ -187,6 +202,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
 net::awaitable<bool> SmtpSession::flush() {
   auto out = protocol_.take_output();
   if (out.empty()) co_return true;
+  if (rate_limited_ && !stopping_) co_await tarpit();
   co_return co_await conn_.write_all(out, ctx_.config.smtp.command_timeout);
 }
 
@@ -227,6 +243,21 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
                  account_->address);
     protocol_.reject_recipient({451, "4.7.1", "Sending rate limit exceeded, try again later"});
     co_return;
+  }
+  if (rate_limited_ && route->kind == delivery::RouteKind::local) {
+    if (auto refusal = ctx_.abuse->on_rcpt(client_key_, address)) {
+      spdlog::warn("smtp: {} from {}: <{}> refused: {}", refusal->code, client_, address,
+                   refusal->text);
+      protocol_.reject_recipient(std::move(*refusal));
+      co_return;
+    }
+  }
+  if (!client_network_.empty() && route->kind == delivery::RouteKind::local) {
+    if (auto refusal = ctx_.greylist->check(client_network_, reverse_path_, address)) {
+      spdlog::info("smtp: greylisted {} <{}> -> <{}>", client_network_, reverse_path_, address);
+      protocol_.reject_recipient(std::move(*refusal));
+      co_return;
+    }
   }
   switch (route->kind) {
     case delivery::RouteKind::not_local:
@@ -396,6 +427,17 @@ net::awaitable<void> SmtpSession::on_message_end() {
   protocol_.message_accepted(queue_id_);
 }
 
+net::awaitable<void> SmtpSession::tarpit() {
+  // An abusive client waits for its replies on a timer: no I/O thread is held, and its
+  // connection slots stay busy longer (max_connections_per_ip then caps its parallelism).
+  auto delay = ctx_.abuse->tarpit_delay(client_key_);
+  if (delay.count() == 0) co_return;
+  asio::steady_timer timer(conn_.executor(), delay);
+  tarpit_timer_ = &timer;
+  co_await timer.async_wait(net::use_nothrow);
+  tarpit_timer_ = nullptr;
+}
+
 net::awaitable<void> SmtpSession::throttle(const std::string& user) {
   auto delay = ctx_.auth_throttle.delay_for(client_, user);
   if (delay.count() > 0) {
@@ -485,6 +527,14 @@ net::awaitable<void> SmtpSession::on_mail(const smtp::MailFrom& mail) {
   mail_path_ = mail.path;
   mail_params_ = mail.params;
   clear_transaction();
+  if (rate_limited_) {
+    if (auto refusal = ctx_.abuse->on_mail(client_key_, reverse_path_)) {
+      spdlog::warn("smtp: {} from {}: <{}> refused: {}", refusal->code, client_, reverse_path_,
+                   refusal->text);
+      protocol_.reject_sender(std::move(*refusal));
+      co_return;
+    }
+  }
   if (submission()) {
     // The protocol only lets MAIL through after AUTH on these roles (530 5.7.0).
     if (!account_) {
@@ -639,6 +689,16 @@ void start_smtp_session(ServerContext& ctx, net::tcp::socket socket, smtp::Role 
   auto peer = socket.remote_endpoint(ec);
   if (ec) return;
   bool trusted = ctx.trusted.contains(peer.address());
+  if (role == smtp::Role::mx && ctx.abuse && !trusted) {
+    if (auto refusal = ctx.abuse->on_connect(client_key(peer.address()))) {
+      // RFC 5321 §3.8: 421 and close, before the greeting.
+      spdlog::warn("smtp: connection from {} refused: {}", peer.address().to_string(),
+                   refusal->text);
+      asio::write(socket, asio::buffer(smtp::format_reply(*refusal)), ec);
+      socket.close(ec);
+      return;
+    }
+  }
   auto admission = ctx.smtp_limiter->try_admit(peer.address(), trusted);
   if (!admission.ticket) {
     // RFC 5321 §3.8: 421 and close. Written synchronously: the socket is fresh, the reply tiny.
