@@ -42,6 +42,20 @@ smtp::Limits limits_from(const SmtpLimits& cfg) {
   return l;
 }
 
+// Whether every account a local recipient expands to is already at or over its quota (a
+// lookup failure counts as "not full": the end of DATA decides then).
+bool all_mailboxes_full(store::Store& store, const std::vector<delivery::LocalTarget>& targets) {
+  if (targets.empty()) return false;
+  for (const auto& target : targets) {
+    auto account = store.get_account(target.account);
+    if (!account) return false;
+    bool full = (account->quota_bytes != 0 && account->used_bytes >= account->quota_bytes) ||
+                (account->quota_messages != 0 && account->used_messages >= account->quota_messages);
+    if (!full) return false;
+  }
+  return true;
+}
+
 int local_utc_offset_minutes(std::time_t now) {
   std::tm local{};
   ::localtime_r(&now, &local);
@@ -228,9 +242,13 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
   std::string address = path.to_string();
   std::vector<std::string> ours{conn_.local().address().to_string()};
   bool bare_postmaster = path.is_postmaster;  // <Postmaster> without a domain
+  bool mailbox_full = false;
   auto route = co_await net::run_blocking(ctx_.workers, [&] {
-    return bare_postmaster ? ctx_.router.route_postmaster()
-                           : ctx_.router.route(path.local_part, path.domain, ours);
+    auto r = bare_postmaster ? ctx_.router.route_postmaster()
+                             : ctx_.router.route(path.local_part, path.domain, ours);
+    if (r && r->kind == delivery::RouteKind::local && r->remote.empty())
+      mailbox_full = all_mailboxes_full(ctx_.store, r->targets);
+    return r;
   });
   if (!route) {
     spdlog::error("smtp: recipient lookup for <{}> failed: {}", address, route.error().message);
@@ -242,6 +260,13 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
     spdlog::warn("{}: {} is over its hourly recipient allowance", role_name(role_),
                  account_->address);
     protocol_.reject_recipient({451, "4.7.1", "Sending rate limit exceeded, try again later"});
+    co_return;
+  }
+  if (mailbox_full) {
+    // Already at or over quota: refused before the data is sent (RFC 3463 §3.3 X.2.2, temporary:
+    // RFC 5321 §4.2.5 452), as Dovecot's lmtp_rcpt_check_quota; a message that does not fit
+    // in what is left gets the same reply at the end of DATA.
+    protocol_.reject_recipient({452, "4.2.2", "<" + address + ">: Mailbox full, try again later"});
     co_return;
   }
   if (rate_limited_ && route->kind == delivery::RouteKind::local) {

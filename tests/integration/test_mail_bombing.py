@@ -323,6 +323,22 @@ class QuotaTest(unittest.TestCase):
         self.assertEqual(self.send("after dele"), {})
         self.assertEqual(self.send("after dele 2"), {})
 
+    def test_over_quota_refused_at_rcpt(self):
+        """A mailbox already at or over its quota is refused at RCPT, before the data is sent
+        (452 4.2.2, RFC 5321 §4.2.5 / RFC 3463 §3.3), and accepts mail after DELE."""
+        sent = self.fill()
+        self.server.cli("user", "quota", self.user, "2000")  # now well over it
+        with self.assertRaises(smtplib.SMTPRecipientsRefused) as cm:
+            self.send("over")
+        code, text = cm.exception.recipients[self.user]
+        self.assertEqual(code, 452)
+        self.assertTrue(text.startswith(b"4.2.2"), text)
+        p = self.server.pop3_login(self.user, PW)
+        for i in range(1, sent + 1):
+            p.dele(i)
+        p.quit()
+        self.assertEqual(self.send("after dele", size=100), {})
+
     def test_full_mailbox_recovers_after_imap_expunge(self):
         sent = self.fill()
         m = self.server.imap(self.user, PW, tls=True)
