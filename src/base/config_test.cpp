@@ -105,6 +105,54 @@ algorithm = "ed25519"
   EXPECT_FALSE(load_config(write_temp("[dkim]\nalgorithm = \"dsa\"\n")));
 }
 
+TEST(Config, RateLimitAndGreylistKeys) {
+  auto defaults = load_config(write_temp("domains = [\"a.test\"]\n"));
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->rate_limits.connections_per_minute, 60u);
+  EXPECT_EQ(defaults->rate_limits.sender_messages_per_hour, 0u);  // spoofable: off
+  EXPECT_FALSE(defaults->greylist.enabled);                       // RFC 6647: opt-in
+  auto cfg = load_config(write_temp(R"(
+[rate_limits]
+connections_per_minute = 5
+messages_per_minute = 6
+messages_per_hour = 7
+sender_messages_per_hour = 8
+recipient_messages_per_hour = 9
+max_tracked = 10
+tarpit_delay_ms = 11
+tarpit_max_delay_ms = 12
+tarpit_forget = 13
+[greylist]
+enabled = true
+delay = 14
+retry_window = 15
+expiry = 16
+max_entries = 17
+)"));
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  const auto& r = cfg->rate_limits;
+  EXPECT_EQ(r.connections_per_minute, 5u);
+  EXPECT_EQ(r.messages_per_minute, 6u);
+  EXPECT_EQ(r.messages_per_hour, 7u);
+  EXPECT_EQ(r.sender_messages_per_hour, 8u);
+  EXPECT_EQ(r.recipient_messages_per_hour, 9u);
+  EXPECT_EQ(r.max_tracked, 10u);
+  EXPECT_EQ(r.tarpit_delay, std::chrono::milliseconds(11));
+  EXPECT_EQ(r.tarpit_max_delay, std::chrono::milliseconds(12));
+  EXPECT_EQ(r.tarpit_forget, std::chrono::seconds(13));
+  EXPECT_TRUE(cfg->greylist.enabled);
+  EXPECT_EQ(cfg->greylist.delay, std::chrono::seconds(14));
+  EXPECT_EQ(cfg->greylist.retry_window, std::chrono::seconds(15));
+  EXPECT_EQ(cfg->greylist.expiry, std::chrono::seconds(16));
+  EXPECT_EQ(cfg->greylist.max_entries, 17u);
+  // Nonsense is refused at start-up rather than silently misread.
+  EXPECT_FALSE(load_config(write_temp("[rate_limits]\nmax_tracked = 0\n")));
+  EXPECT_FALSE(load_config(write_temp("[rate_limits]\ntarpit_delay_ms = -1\n")));
+  EXPECT_FALSE(
+      load_config(write_temp("[rate_limits]\ntarpit_delay_ms = 500\ntarpit_max_delay_ms = 100\n")));
+  EXPECT_FALSE(load_config(write_temp("[greylist]\nmax_entries = 0\n")));
+}
+
 TEST(Config, ListenAddressForms) {
   EXPECT_EQ(parse_listen_address("0.0.0.0:25")->port, 25);
   EXPECT_EQ(parse_listen_address("[::]:993")->host, "::");

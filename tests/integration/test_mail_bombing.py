@@ -214,6 +214,45 @@ class FloodTest(unittest.TestCase):
             sock.close()
 
 
+class RecipientRateTest(unittest.TestCase):
+    def setUp(self):
+        self.server = make_server(recipient_messages_per_hour=20, tarpit_delay_ms=0,
+                                  tarpit_max_delay_ms=0)
+        self.server.start()
+        self.server.add_user(VICTIM, PW)
+        self.server.add_user(OTHER, PW)
+
+    def tearDown(self):
+        self.server.stop()
+        self.server.cleanup()
+
+    def test_distributed_flood_is_capped_per_recipient(self):
+        """Many client addresses, one message each (what per-client limits cannot see): past
+        the recipient's hourly allowance RCPT gets 450 4.7.1 (RFC 5321 §4.2.5, RFC 3463 §3.8);
+        other recipients keep receiving mail from the same clients."""
+        accepted = refused = 0
+        for i in range(30):
+            source = f"127.0.1.{i + 1}"
+            with smtp_from(self.server, source) as s:
+                try:
+                    s.sendmail(f"bot{i}@evil.example", [VICTIM], message(f"bot {i}"))
+                    accepted += 1
+                except smtplib.SMTPRecipientsRefused as e:
+                    code, text = e.recipients[VICTIM]
+                    self.assertEqual(code, 450)
+                    self.assertTrue(text.startswith(b"4.7.1"), text)
+                    refused += 1
+                if i % 2 == 0:  # 15 messages: within OTHER's allowance of 20
+                    self.assertEqual(s.sendmail(f"bot{i}@evil.example", [OTHER],
+                                                message(f"other {i}")), {})
+        print(f"\nrecipient rate: {accepted} accepted, {refused} refused for the victim")
+        self.assertEqual(accepted, 20)
+        self.assertEqual(refused, 10)
+        p = self.server.pop3_login(OTHER, PW)
+        self.assertEqual(p.stat()[0], 15)
+        p.quit()
+
+
 class TarpitTest(unittest.TestCase):
     def setUp(self):
         self.server = make_server(messages_per_minute=2, tarpit_delay_ms=500,
