@@ -117,7 +117,12 @@ Config from_toml(const toml::value& root, const std::filesystem::path& base_dir)
     for (const auto& [domain, value] : toml::get<toml::table>(root.at("routes")))
       cfg.routes[to_lower(domain)] = toml::get<std::string>(value);
   }
-  if (root.contains("dns")) read_if(root.at("dns"), "servers", cfg.dns_servers);
+  if (root.contains("dns")) {
+    read_if(root.at("dns"), "servers", cfg.dns_servers);
+    read_if(root.at("dns"), "dnssec", cfg.dns_dnssec);
+    if (cfg.dns_dnssec != "auto" && cfg.dns_dnssec != "trust" && cfg.dns_dnssec != "off")
+      throw std::runtime_error("dns.dnssec: auto, trust or off");
+  }
   if (root.contains("smtp")) {
     const auto& s = root.at("smtp");
     read_if(s, "max_message_size", cfg.smtp.max_message_size);
@@ -159,6 +164,13 @@ Config from_toml(const toml::value& root, const std::filesystem::path& base_dir)
     read_seconds(q, "connect_timeout", cfg.queue.connect_timeout);
     read_if(q, "starttls", cfg.queue.starttls);
     read_if(q, "helo_name", cfg.queue.helo_name);
+    read_if(q, "dane", cfg.queue.dane);
+    read_if(q, "mta_sts", cfg.queue.mta_sts);
+    read_if(q, "mta_sts_ca_file", cfg.queue.mta_sts_ca_file);
+    read_if(q, "mta_sts_port", cfg.queue.mta_sts_port);
+    read_if(q, "smtp_port", cfg.queue.smtp_port);
+    if (cfg.queue.smtp_port == 0 || cfg.queue.mta_sts_port == 0)
+      throw std::runtime_error("queue: smtp_port and mta_sts_port must not be 0");
     if (cfg.queue.starttls != "none" && cfg.queue.starttls != "opportunistic" &&
         cfg.queue.starttls != "required")
       throw std::runtime_error("queue.starttls: none, opportunistic or required");

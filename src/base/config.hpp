@@ -59,6 +59,12 @@ struct QueueSettings {
   std::chrono::seconds connect_timeout{30};  // per address
   std::string starttls = "opportunistic";    // none | opportunistic | required
   std::string helo_name;                     // EHLO name; empty: hostname
+  // Outbound TLS policy published by the destination (src/queue/tls_policy.hpp).
+  bool dane = true;                  // RFC 7672, needs DNSSEC answers (see dns_dnssec)
+  bool mta_sts = true;               // RFC 8461
+  std::string mta_sts_ca_file;       // extra CA file for policy fetches and MTA-STS MX checks
+  std::uint16_t mta_sts_port = 443;  // HTTPS port of mta-sts.<domain> (tests only)
+  std::uint16_t smtp_port = 25;      // port of MX hosts (tests only; [routes] carry their own)
 };
 
 // Submission (ports 587/465, [submission]).
@@ -112,6 +118,7 @@ struct Config {
   // Destination domain (or "*") -> "host:port"; bypasses MX lookup.
   std::map<std::string, std::string> routes;
   std::vector<std::string> dns_servers;  // empty: /etc/resolv.conf
+  std::string dns_dnssec = "auto";       // auto | trust | off: whose AD bit to believe
 
   // Networks whose clients are treated as local: plaintext auth allowed, rate limits exempt.
   std::vector<std::string> trusted_networks = {"127.0.0.0/8", "::1/128"};

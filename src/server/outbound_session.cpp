@@ -62,13 +62,38 @@ class OutboundConnection {
   }
 
   net::awaitable<bool> start_tls(ssl::context& ctx, const std::string& server_name,
-                                 std::chrono::seconds timeout) {
+                                 const queue::HostTlsPolicy& policy, std::chrono::seconds timeout) {
     tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(plain_), ctx);
     if (!server_name.empty()) SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
+    tls_error_.clear();
+    if (!apply_policy(server_name, policy)) co_return false;
     arm(timeout);
     auto [ec] = co_await tls_->async_handshake(ssl::stream_base::client, net::use_nothrow);
     disarm();
+    if (ec) {
+      SSL* s = tls_->native_handle();
+      long verify = SSL_get_verify_result(s);
+      tls_error_ =
+          verify != X509_V_OK && policy.level != queue::TlsLevel::encrypt
+              ? fmt::format("certificate rejected: {}", X509_verify_cert_error_string(verify))
+              : ec.message();
+      if (policy.level == queue::TlsLevel::dane && verify != X509_V_OK)
+        tls_error_ = "DANE: no TLSA record matches the certificate (" + tls_error_ + ")";
+    }
     co_return !ec;
+  }
+
+  // Why the last handshake failed ("" when it did not).
+  const std::string& tls_error() const noexcept { return tls_error_; }
+
+  // "DANE-EE(3) matched at depth 0"-style note for logs, "" without DANE.
+  std::string dane_match() {
+    if (!tls_) return {};
+    SSL* s = tls_->native_handle();
+    uint8_t usage = 0, selector = 0, mtype = 0;
+    int depth = SSL_get0_dane_tlsa(s, &usage, &selector, &mtype, nullptr, nullptr);
+    if (depth < 0) return {};
+    return fmt::format("TLSA {} {} {} matched at depth {}", usage, selector, mtype, depth);
   }
 
   std::string tls_description() {
@@ -89,6 +114,42 @@ class OutboundConnection {
 
  private:
   tcp::socket& socket() { return tls_ ? tls_->next_layer() : plain_; }
+
+  // Turns certificate checks on for this connection when the host's policy asks for them.
+  bool apply_policy(const std::string& host, const queue::HostTlsPolicy& policy) {
+    SSL* s = tls_->native_handle();
+    if (policy.level == queue::TlsLevel::dane) {
+      // RFC 7672 §3.2.2: DANE-TA(2) certificates must carry the MX host name (the TLSA base
+      // domain); DANE-EE(3) matches skip name checks (flag set on the context).
+      if (SSL_dane_enable(s, host.c_str()) <= 0) {
+        tls_error_ = "DANE: cannot enable DANE on the connection";
+        return false;
+      }
+      int usable = 0;
+      for (const auto& r : policy.tlsa) {
+        const auto* data = reinterpret_cast<const unsigned char*>(r.association.data());
+        // 0: unusable for OpenSSL (e.g. a malformed full certificate): skipped, as RFC 7671 §5.
+        if (SSL_dane_tlsa_add(s, r.usage, r.selector, r.matching_type, data, r.association.size()) >
+            0)
+          ++usable;
+      }
+      if (usable == 0) {
+        tls_error_ = "DANE: no TLSA record usable by OpenSSL";
+        return false;
+      }
+      SSL_set_verify(s, SSL_VERIFY_PEER, nullptr);
+    } else if (policy.level == queue::TlsLevel::pkix) {
+      // RFC 8461 §4.2: a certificate chaining to a trusted root, valid for the MX host name
+      // (a wildcard only as the whole leftmost label, RFC 6125 §6.4.3).
+      SSL_set_hostflags(s, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      if (SSL_set1_host(s, host.c_str()) != 1) {
+        tls_error_ = "MTA-STS: cannot check the host name " + host;
+        return false;
+      }
+      SSL_set_verify(s, SSL_VERIFY_PEER, nullptr);
+    }
+    return true;
+  }
   void arm(std::chrono::seconds timeout) {
     timed_out_ = false;
     auto gen = ++generation_;
@@ -111,6 +172,7 @@ class OutboundConnection {
   std::uint64_t generation_ = 0;
   bool timed_out_ = false;
   bool closed_ = false;
+  std::string tls_error_;
 };
 
 struct ConnectionResult {
@@ -119,6 +181,7 @@ struct ConnectionResult {
   std::optional<smtp::Reply> reply;
   bool permanent = false;
   bool tls_handshake_failed = false;
+  std::string tls_error;  // why the handshake failed
   std::string detail;
 };
 
@@ -219,6 +282,7 @@ void apply_result(OutboundItem& item, const std::vector<std::size_t>& sent,
 }
 
 net::awaitable<ConnectionResult> run_connection(OutboundConnection& conn, const std::string& host,
+                                                const queue::HostTlsPolicy& policy,
                                                 std::vector<OutboundItem>& items,
                                                 const smtp::ClientOptions& client_options,
                                                 const OutboundOptions& options,
@@ -240,14 +304,20 @@ net::awaitable<ConnectionResult> run_connection(OutboundConnection& conn, const 
           ok = written;
         }
         if (ok) {
-          bool handshake = co_await conn.start_tls(*options.tls, host, c.read_timeout());
+          bool handshake = co_await conn.start_tls(*options.tls, host, policy, c.read_timeout());
           ok = handshake;
         }
         if (ok) {
-          spdlog::debug("queue: TLS with {}: {}", host, conn.tls_description());
+          auto dane = conn.dane_match();
+          if (policy.level == queue::TlsLevel::opportunistic)
+            spdlog::debug("queue: TLS with {}: {}", host, conn.tls_description());
+          else
+            spdlog::info("queue: TLS with {} ({}): {}{}{}", host, queue::to_string(policy.level),
+                         conn.tls_description(), dane.empty() ? "" : ", ", dane);
           c.tls_established();
         } else {
           result.tls_handshake_failed = true;
+          result.tls_error = conn.tls_error();
           c.tls_failed();
         }
       } else if (std::holds_alternative<smtp::ClientReady>(*event)) {
@@ -324,11 +394,23 @@ bool unfinished(const std::vector<OutboundItem>& items) {
 
 }  // namespace
 
-std::shared_ptr<boost::asio::ssl::context> make_client_tls_context() {
+std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const std::string& ca_file) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   ctx->set_verify_mode(ssl::verify_none);
+  SSL_CTX* native = ctx->native_handle();
+  // DANE (RFC 7672): matching is OpenSSL's; DANE-EE(3) skips name checks (§3.1.1).
+  if (SSL_CTX_dane_enable(native) <= 0) spdlog::warn("queue: OpenSSL DANE unavailable");
+  SSL_CTX_dane_set_flags(native, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+  // MTA-STS (RFC 8461 §4.2) needs the CA store; per-connection verification is off otherwise.
+  boost::system::error_code ec;
+  ctx->set_default_verify_paths(ec);
+  if (ec) spdlog::warn("queue: no system CA store: {}", ec.message());
+  if (!ca_file.empty()) {
+    ctx->load_verify_file(ca_file, ec);
+    if (ec) spdlog::error("queue: cannot load CA file {}: {}", ca_file, ec.message());
+  }
   return ctx;
 }
 
@@ -342,9 +424,21 @@ net::awaitable<void> deliver_to(const std::vector<OutboundHost>& hosts,
   bool all_permanent = true;
   bool any_answer = false;
   for (const auto& host : hosts) {
+    if (host.tls.level == queue::TlsLevel::unreachable) {
+      // RFC 7672 §2.2 (TLSA lookup failed) or RFC 8461 §4.2 (MX not in an enforced policy).
+      last_error = fmt::format("{}: TLS policy (4.7.5): {}", host.name, host.tls.reason);
+      last_host = host.name;
+      last_reply.reset();
+      all_permanent = false;
+      spdlog::info("queue: skipping {}", last_error);
+      continue;
+    }
+    const bool tls_required = host.tls.requires_tls();
     for (const auto& address : host.addresses) {
       auto mode = options.client.starttls;
       if (!options.tls && mode == smtp::TlsMode::opportunistic) mode = smtp::TlsMode::none;
+      // The published policy overrides the local setting, even starttls = "none".
+      if (tls_required) mode = smtp::TlsMode::required;
       while (unfinished(items)) {
         OutboundConnection conn(executor);
         if (!co_await conn.connect(address, options.connect_timeout)) {
@@ -358,7 +452,7 @@ net::awaitable<void> deliver_to(const std::vector<OutboundHost>& hosts,
         }
         auto client = options.client;
         client.starttls = mode;
-        auto r = co_await run_connection(conn, host.name, items, client, options, done);
+        auto r = co_await run_connection(conn, host.name, host.tls, items, client, options, done);
         if (r.failure == smtp::SessionFailure::none) {
           if (r.finished == 0) break;  // nothing more this host can take
           continue;                    // more items than one connection carries
@@ -377,6 +471,11 @@ net::awaitable<void> deliver_to(const std::vector<OutboundHost>& hosts,
         last_error = fmt::format("{} [{}]: {}{}{}", host.name, address.address().to_string(),
                                  failure_name(r.failure), r.detail.empty() ? "" : ": ", r.detail);
         if (r.reply) last_error += " (" + queue::describe(*r.reply) + ")";
+        if (tls_required && (r.tls_handshake_failed || r.failure == smtp::SessionFailure::tls)) {
+          last_error += fmt::format("; TLS policy (4.7.5) {}: {}", queue::to_string(host.tls.level),
+                                    r.tls_error.empty() ? host.tls.reason : r.tls_error);
+          all_permanent = false;  // never a bounce for a certificate problem: keep it queued
+        }
         spdlog::info("queue: {}", last_error);
         break;
       }

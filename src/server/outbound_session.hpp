@@ -20,6 +20,7 @@
 #include "net/asio.hpp"
 #include "proto/smtp/client_protocol.hpp"
 #include "queue/policy.hpp"
+#include "queue/tls_policy.hpp"
 #include "store/store.hpp"
 
 namespace facteur::server {
@@ -27,6 +28,12 @@ namespace facteur::server {
 struct OutboundHost {
   std::string name;  // MX or route host name (Remote-MTA, SNI, logs)
   std::vector<net::tcp::endpoint> addresses;
+  // What DANE / MTA-STS require of this host (queue/tls_policy.hpp). Anything above
+  // opportunistic makes STARTTLS mandatory (no clear-text retry); dane checks the certificate
+  // against the TLSA records with OpenSSL's DANE (RFC 7672 §3; no name checks for DANE-EE,
+  // the host name for DANE-TA), pkix against the CA store for this host name (RFC 8461 §4.2);
+  // unreachable skips the host. A failure is temporary: the message stays queued.
+  queue::HostTlsPolicy tls;
 };
 
 struct OutboundItem {
@@ -54,8 +61,10 @@ net::awaitable<void> deliver_to(const std::vector<OutboundHost>& hosts,
                                 std::vector<OutboundItem>& items, const OutboundOptions& options,
                                 const OutboundDone& done);
 
-// A client TLS context: TLS >= 1.2, no certificate verification (opportunistic TLS, RFC 7435:
-// encryption without authentication, as Postfix's "may" level).
-std::shared_ptr<boost::asio::ssl::context> make_client_tls_context();
+// A client TLS context: TLS >= 1.2, no certificate verification by default (opportunistic TLS,
+// RFC 7435: encryption without authentication, as Postfix's "may" level). DANE is enabled on it
+// and the system CA store (plus `ca_file` when not empty) is loaded, so that a connection whose
+// host has a DANE or MTA-STS policy can turn verification on for itself.
+std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const std::string& ca_file = {});
 
 }  // namespace facteur::server

@@ -48,7 +48,14 @@ QueueRunner::QueueRunner(ServerContext& ctx, net::asio::io_context& io,
   outbound_.client.starttls = tls_mode(q.starttls);
   outbound_.connect_timeout = q.connect_timeout;
   outbound_.max_messages = q.max_messages_per_connection;
-  outbound_.tls = make_client_tls_context();
+  outbound_.tls = make_client_tls_context(q.mta_sts_ca_file);
+  if (q.mta_sts && resolver_) {
+    queue::StsFetchOptions fetch;
+    fetch.port = q.mta_sts_port;
+    sts_ = std::make_shared<queue::StsPolicySource>(
+        resolver_, std::make_shared<queue::StsCache>(ctx_.config.data_dir / "mta-sts"),
+        queue::make_sts_tls_context(q.mta_sts_ca_file), fetch);
+  }
 }
 
 QueueRunner::~QueueRunner() = default;
@@ -117,8 +124,10 @@ net::awaitable<void> QueueRunner::loop() {
 }
 
 net::awaitable<std::vector<net::tcp::endpoint>> QueueRunner::resolve(const std::string& host,
-                                                                     std::uint16_t port) {
+                                                                     std::uint16_t port,
+                                                                     bool& secure) {
   std::vector<net::tcp::endpoint> out;
+  secure = false;
   boost::system::error_code ec;
   auto literal = asio::ip::make_address(host, ec);
   if (!ec) {
@@ -126,13 +135,47 @@ net::awaitable<std::vector<net::tcp::endpoint>> QueueRunner::resolve(const std::
     co_return out;
   }
   if (!resolver_) co_return out;
+  secure = true;
   for (auto type : {dns::RType::aaaa, dns::RType::a}) {
     std::string name = host;
     auto answer = co_await resolver_->query(std::move(name), type);
+    secure = secure && answer.secure;
     for (const auto& a : dns::addresses(answer))
       out.emplace_back(a, port);
   }
   co_return out;
+}
+
+net::awaitable<void> QueueRunner::apply_tls_policies(const std::string& domain,
+                                                     const std::vector<dns::MxHost>& mx,
+                                                     const std::vector<bool>& addresses_secure,
+                                                     std::vector<OutboundHost>& hosts,
+                                                     std::uint16_t port) {
+  const auto& q = ctx_.config.queue;
+  std::optional<queue::StsPolicy> sts;
+  if (sts_) {
+    std::string name = domain;
+    auto policy = co_await sts_->policy_for(std::move(name));
+    sts = std::move(policy);
+  }
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    auto& host = hosts[i];
+    queue::HostTlsPolicy dane;
+    if (q.dane && resolver_ && queue::dane_applies(mx[i].secure, addresses_secure[i])) {
+      auto answer = co_await resolver_->query(queue::tlsa_name(host.name, port), dns::RType::tlsa);
+      dane = queue::dane_policy(answer);
+    }
+    queue::HostTlsPolicy from_sts;
+    if (sts) {
+      from_sts = queue::sts_host_policy(*sts, host.name);
+      if (sts->mode == queue::StsMode::testing)
+        spdlog::info("queue: {} via {}: {}", domain, host.name, from_sts.reason);
+    }
+    host.tls = queue::combine(std::move(dane), std::move(from_sts));
+    if (host.tls.level != queue::TlsLevel::opportunistic)
+      spdlog::info("queue: {} via {}: TLS {} ({})", domain, host.name,
+                   queue::to_string(host.tls.level), host.tls.reason);
+  }
 }
 
 net::awaitable<Result<std::vector<OutboundHost>>> QueueRunner::route(const std::string& domain,
@@ -145,7 +188,8 @@ net::awaitable<Result<std::vector<OutboundHost>>> QueueRunner::route(const std::
     // No co_await inside an initializer: g++ 12 mishandles the temporaries there.
     OutboundHost host;
     host.name = (*fixed)->host;
-    auto addresses = co_await resolve(host.name, (*fixed)->port);
+    bool secure = false;  // [routes] are configured, not published: no DANE / MTA-STS
+    auto addresses = co_await resolve(host.name, (*fixed)->port, secure);
     host.addresses = std::move(addresses);
     if (host.addresses.empty())
       co_return make_error(Errc::unavailable,
@@ -162,7 +206,7 @@ net::awaitable<Result<std::vector<OutboundHost>>> QueueRunner::route(const std::
       permanent = true;
       co_return make_error(Errc::invalid_argument, "bad address literal " + domain);
     }
-    hosts.push_back(OutboundHost{domain, {net::tcp::endpoint(address, 25)}});
+    hosts.push_back(OutboundHost{domain, {net::tcp::endpoint(address, 25)}, {}});
     co_return hosts;
   }
   if (!resolver_) co_return make_error(Errc::unavailable, "no DNS resolver configured");
@@ -172,16 +216,24 @@ net::awaitable<Result<std::vector<OutboundHost>>> QueueRunner::route(const std::
     permanent = mx.error().code != Errc::unavailable;
     co_return std::unexpected(mx.error());
   }
+  const std::uint16_t port = ctx_.config.queue.smtp_port;
+  std::vector<dns::MxHost> used;
+  std::vector<bool> addresses_secure;
   for (const auto& h : *mx) {
     OutboundHost host;
     host.name = h.host;
-    auto addresses = co_await resolve(host.name, 25);
+    bool secure = false;
+    auto addresses = co_await resolve(host.name, port, secure);
     host.addresses = std::move(addresses);
-    if (!host.addresses.empty()) hosts.push_back(std::move(host));
+    if (host.addresses.empty()) continue;
+    hosts.push_back(std::move(host));
+    used.push_back(h);
+    addresses_secure.push_back(secure);
   }
   if (hosts.empty())
     co_return make_error(Errc::unavailable,
                          fmt::format("no address for the MX hosts of {}", domain));
+  co_await apply_tls_policies(domain, used, addresses_secure, hosts, port);
   co_return hosts;
 }
 

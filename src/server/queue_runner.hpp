@@ -17,8 +17,10 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "dns/mx.hpp"
 #include "dns/resolver.hpp"
 #include "net/asio.hpp"
+#include "queue/mta_sts_fetch.hpp"
 #include "queue/policy.hpp"
 #include "server/context.hpp"
 #include "server/outbound_session.hpp"
@@ -53,8 +55,14 @@ class QueueRunner {
   net::awaitable<void> run_job(std::shared_ptr<Job> job);
   net::awaitable<Result<std::vector<OutboundHost>>> route(const std::string& domain,
                                                           bool& permanent);
+  // `secure`: every address answer (AAAA and A, records or denial) was DNSSEC-validated.
   net::awaitable<std::vector<net::tcp::endpoint>> resolve(const std::string& host,
-                                                          std::uint16_t port);
+                                                          std::uint16_t port, bool& secure);
+  // DANE (RFC 7672) and MTA-STS (RFC 8461) policies of the MX hosts of `domain`.
+  net::awaitable<void> apply_tls_policies(const std::string& domain,
+                                          const std::vector<dns::MxHost>& mx,
+                                          const std::vector<bool>& addresses_secure,
+                                          std::vector<OutboundHost>& hosts, std::uint16_t port);
   net::awaitable<void> finish(OutboundItem& item);
   void send_notices(const store::QueueEntry& entry, std::string_view original,
                     queue::Decision& decision);
@@ -63,6 +71,7 @@ class QueueRunner {
   net::asio::any_io_executor executor_;
   std::shared_ptr<dns::Resolver> resolver_;
   OutboundOptions outbound_;
+  std::shared_ptr<queue::StsPolicySource> sts_;  // null: MTA-STS off or no resolver
   net::asio::steady_timer timer_;
   bool stopping_ = false;
   bool wake_pending_ = false;

@@ -149,6 +149,9 @@ int serve(const Config& config) {
   // Submission and the outbound queue (src/server/queue_runner.hpp).
   std::shared_ptr<dns::Resolver> resolver;
   if (auto options = dns::resolver_options(config.dns_servers); options) {
+    // [dns] dnssec: DO bit, and whose AD bit to believe (DANE, RFC 7672). Checked by the config.
+    (void)dns::apply_dnssec_setting(*options, config.dns_dnssec);
+    if (options->trust_ad) spdlog::info("DNS: the resolvers' DNSSEC answers are trusted (AD)");
     resolver = std::make_shared<dns::StubResolver>(std::move(*options));
   } else {
     spdlog::warn("DNS: {}; only [routes] with addresses can be used", options.error().message);
