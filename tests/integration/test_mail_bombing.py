@@ -9,8 +9,7 @@ Codes: RFC 5321 §3.8 and §4.2.2 (421 at connection time, then close), §4.2.5 
 the client retries later); RFC 3463 §3.8 (X.7.0 / X.7.1 policy refusals) and §3.3 (X.2.2
 mailbox full).
 """
-import imaplib
-import poplib
+import signal
 import smtplib
 import socket
 import statistics
@@ -18,7 +17,7 @@ import threading
 import time
 import unittest
 
-from facteur_harness import DOMAIN, FacteurServer, insecure_tls_context, token
+from facteur_harness import DOMAIN, FacteurServer, token
 
 PW = "bomb pw"
 VICTIM = f"victim@{DOMAIN}"
@@ -309,7 +308,40 @@ class TarpitTest(unittest.TestCase):
         self.assertGreaterEqual(delays[3], 1.95)
         self.assertLess(delays[3], 3.5)  # capped at 2 s
         self.assertEqual(len(neighbour), 5)
-        self.assertLess(max(neighbour), 0.45)
+        self.assertLess(max(neighbour), 1.0)  # tarpitted, its 3 replies would take >= 1.5 s
+
+
+class TarpitShutdownTest(unittest.TestCase):
+    def test_sigterm_does_not_wait_for_a_tarpit(self):
+        """The contract: SIGTERM ends the daemon within 5 s, even with a client held in an
+        8 s tarpit (the wait is cancelled; the client gets its reply, then 421, RFC 5321
+        §3.8)."""
+        server = make_server(messages_per_minute=1, tarpit_delay_ms=8000,
+                             tarpit_max_delay_ms=8000)
+        server.start()
+        try:
+            sock, f = raw_connect(server, "127.0.0.6", timeout=30)
+            self.assertEqual(read_reply(f)[0], 220)
+            sock.sendall(b"EHLO x.example\r\nMAIL FROM:<a@evil.example>\r\n")
+            self.assertEqual(read_reply(f)[0], 250)
+            self.assertEqual(read_reply(f)[0], 250)
+            sock.sendall(b"RSET\r\n")
+            self.assertEqual(read_reply(f)[0], 250)
+            sock.sendall(b"MAIL FROM:<a@evil.example>\r\n")  # refused, held for 8 s
+            time.sleep(0.5)
+            t0 = time.monotonic()
+            server.proc.send_signal(signal.SIGTERM)
+            code = server.proc.wait(timeout=10)
+            elapsed = time.monotonic() - t0
+            server.proc = None
+            server._log.close()
+            self.assertEqual(code, 0)
+            self.assertLess(elapsed, 5.0)
+            self.assertEqual(read_reply(f)[0], 450)
+            self.assertEqual(read_reply(f)[0], 421)
+            sock.close()
+        finally:
+            server.cleanup()
 
 
 class QuotaTest(unittest.TestCase):
