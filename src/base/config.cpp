@@ -1,6 +1,7 @@
 #include "base/config.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <charconv>
 #include <set>
 #include <thread>
@@ -55,6 +56,12 @@ const std::set<std::string> kRoles = {"smtp",  "submission", "submissions", "pop
 template <class T>
 void read_if(const toml::value& table, const char* key, T& out) {
   if (table.is_table() && table.contains(key)) out = toml::get<T>(table.at(key));
+}
+
+bool is_ip_literal(const std::string& text) {
+  unsigned char buf[16];
+  return ::inet_pton(AF_INET, text.c_str(), buf) == 1 ||
+         ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
 }
 
 void read_seconds(const toml::value& table, const char* key, std::chrono::seconds& out) {
@@ -164,6 +171,9 @@ Config from_toml(const toml::value& root, const std::filesystem::path& base_dir)
     read_seconds(q, "connect_timeout", cfg.queue.connect_timeout);
     read_if(q, "starttls", cfg.queue.starttls);
     read_if(q, "helo_name", cfg.queue.helo_name);
+    read_if(q, "source_address", cfg.queue.source_address);
+    if (!cfg.queue.source_address.empty() && !is_ip_literal(cfg.queue.source_address))
+      throw std::runtime_error("queue.source_address: an IPv4 or IPv6 address");
     read_if(q, "dane", cfg.queue.dane);
     read_if(q, "mta_sts", cfg.queue.mta_sts);
     read_if(q, "mta_sts_ca_file", cfg.queue.mta_sts_ca_file);

@@ -59,6 +59,9 @@ struct QueueSettings {
   std::chrono::seconds connect_timeout{30};  // per address
   std::string starttls = "opportunistic";    // none | opportunistic | required
   std::string helo_name;                     // EHLO name; empty: hostname
+  // Local IP address outbound connections come from (Postfix's smtp_bind_address), so that
+  // SPF records naming it hold on multi-homed hosts; empty: the kernel's choice.
+  std::string source_address;
   // Outbound TLS policy published by the destination (src/queue/tls_policy.hpp).
   bool dane = true;                  // RFC 7672, needs DNSSEC answers (see dns_dnssec)
   bool mta_sts = true;               // RFC 8461

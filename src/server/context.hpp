@@ -27,6 +27,7 @@ class Filter;
 
 namespace facteur::server {
 
+class InboundChecks;
 class AbuseLimiter;
 class Greylist;
 class QueueRunner;
@@ -52,6 +53,8 @@ struct ServerContext {
   // Mail-bombing limits and tarpit of the MX listener ([rate_limits]); null: none.
   AbuseLimiter* abuse = nullptr;
   Greylist* greylist = nullptr;  // [greylist] (RFC 6647); null when off
+  // Sender authentication and filtering at the end of DATA (inbound_checks.hpp); null: none.
+  InboundChecks* inbound = nullptr;
   // The anti-abuse filter ([filter]); null when disabled. Shared: SMTP scans with it, IMAP
   // learns users' Junk moves into it.
   std::shared_ptr<filter::Filter> filter = nullptr;

@@ -28,7 +28,17 @@ class OutboundConnection {
   explicit OutboundConnection(const asio::any_io_executor& ex) : plain_(ex), timer_(ex) {}
   ~OutboundConnection() { close(); }
 
-  net::awaitable<bool> connect(const tcp::endpoint& to, std::chrono::seconds timeout) {
+  net::awaitable<bool> connect(const tcp::endpoint& to, std::chrono::seconds timeout,
+                               const std::optional<asio::ip::address>& source) {
+    if (source && source->is_v4() == to.address().is_v4()) {
+      boost::system::error_code ec;
+      plain_.open(to.protocol(), ec);
+      if (!ec) plain_.bind(tcp::endpoint(*source, 0), ec);
+      if (ec) {
+        spdlog::error("queue: cannot send from {}: {}", source->to_string(), ec.message());
+        co_return false;
+      }
+    }
     arm(timeout);
     auto [ec] = co_await plain_.async_connect(to, net::use_nothrow);
     disarm();
@@ -441,7 +451,7 @@ net::awaitable<void> deliver_to(const std::vector<OutboundHost>& hosts,
       if (tls_required) mode = smtp::TlsMode::required;
       while (unfinished(items)) {
         OutboundConnection conn(executor);
-        if (!co_await conn.connect(address, options.connect_timeout)) {
+        if (!co_await conn.connect(address, options.connect_timeout, options.source)) {
           last_error = fmt::format("cannot connect to {} [{}]:{}", host.name,
                                    address.address().to_string(), address.port());
           last_host = host.name;

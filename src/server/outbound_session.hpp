@@ -11,10 +11,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
 
 #include "net/asio.hpp"
@@ -46,6 +48,7 @@ struct OutboundItem {
 struct OutboundOptions {
   smtp::ClientOptions client;  // helo name, TLS mode, smarthost credentials...
   std::chrono::seconds connect_timeout{30};
+  std::optional<boost::asio::ip::address> source;  // bind here before connecting
   std::shared_ptr<boost::asio::ssl::context> tls;  // client context; null: no TLS possible
   std::size_t max_messages = 100;                  // per connection
 };

@@ -48,6 +48,11 @@ QueueRunner::QueueRunner(ServerContext& ctx, net::asio::io_context& io,
   outbound_.client.starttls = tls_mode(q.starttls);
   outbound_.connect_timeout = q.connect_timeout;
   outbound_.max_messages = q.max_messages_per_connection;
+  if (!q.source_address.empty()) {
+    boost::system::error_code ec;
+    auto source = boost::asio::ip::make_address(q.source_address, ec);
+    if (!ec) outbound_.source = source;
+  }
   outbound_.tls = make_client_tls_context(q.mta_sts_ca_file);
   if (q.mta_sts && resolver_) {
     queue::StsFetchOptions fetch;

@@ -22,6 +22,7 @@
 #include "server/context.hpp"
 #include "server/greylist.hpp"
 #include "server/imap_session.hpp"
+#include "server/inbound_checks.hpp"
 #include "server/pop3_session.hpp"
 #include "server/privileges.hpp"
 #include "server/queue_runner.hpp"
@@ -177,6 +178,9 @@ int serve(const Config& config) {
   } else if (fc->enabled) {
     ctx.filter = std::make_shared<filter::Filter>(std::move(*fc));
   }
+  // End of DATA on port 25: SPF/DKIM/ARC/DMARC over `resolver`, then the filter.
+  InboundChecks inbound(config, workers, resolver, ctx.filter, **store);
+  ctx.inbound = &inbound;
 
   ImapService imap(ctx);
 
@@ -233,6 +237,7 @@ int serve(const Config& config) {
   for (auto& l : listeners)
     l->stop();
   queue_runner.stop();
+  inbound.stop();
   auto left = registry.stop_all(4s);
   if (left > 0) spdlog::warn("{} session(s) still busy after 4 s; closing them", left);
   io.stop();

@@ -20,6 +20,7 @@
 #include "queue/submit.hpp"
 #include "server/abuse_limits.hpp"
 #include "server/greylist.hpp"
+#include "server/inbound_checks.hpp"
 #include "server/login.hpp"
 #include "server/queue_id.hpp"
 #include "server/queue_runner.hpp"
@@ -387,6 +388,27 @@ net::awaitable<void> SmtpSession::on_message_end() {
     protocol_.message_rejected({451, "4.3.0", "Error writing the message, try again later"});
     co_return;
   }
+  // Sender authentication and the filter (MX), forged verdict fields removed (all roles).
+  InboundDecision inbound;
+  if (ctx_.inbound) {
+    InboundRequest request;
+    request.filter = !submission();
+    request.client = conn_.peer().address();
+    request.helo = protocol_.helo_name();
+    request.mail_from = reverse_path_;
+    request.queue_id = queue_id_;
+    request.routes = &routes_;
+    request.remote = !remote_.empty();
+    request.blob = &blob_;
+    const auto* req = &request;
+    inbound = co_await ctx_.inbound->check(*req);
+    if (inbound.error || inbound.reject) {
+      blob_.reset();
+      clear_transaction();
+      protocol_.message_rejected(inbound.error ? *inbound.error : *inbound.reject);
+      co_return;
+    }
+  }
   if (submission()) {
     auto refused =
         co_await net::run_blocking(ctx_.workers, [this] { return prepare_submission(); });
@@ -407,6 +429,9 @@ net::awaitable<void> SmtpSession::on_message_end() {
   message.envelope.submitter = account_ ? account_->address : "";
   message.blob = std::move(blob_);
   message.internal_date = std::time(nullptr);
+  message.local_headers = std::move(inbound.local_headers);
+  message.placement = std::move(inbound.placement);
+  if (inbound.drop_remote) message.remote.clear();
   const bool queued = !message.remote.empty();
   const std::size_t remote_count = message.remote.size();
   auto size = message.blob->size();

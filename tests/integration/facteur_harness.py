@@ -374,11 +374,18 @@ def have(program):
     return shutil.which(program) is not None
 
 
+# What the MX adds above the message besides trace fields: sender authentication results
+# (RFC 8601) and the filter's verdict.
+VERDICT_FIELDS = (b"authentication-results:", b"x-spam-status:", b"x-spam-score:",
+                  b"x-facteur-verdict:", b"x-facteur-reasons:")
+
+
 def split_trace(message):
-    """Splits the trace fields a delivering server adds at the top (Return-Path, Delivered-To,
-    Received, with their continuation lines) from the rest; returns (trace_bytes, rest)."""
+    """Splits the fields a delivering server adds at the top (Return-Path, Delivered-To, our
+    Authentication-Results and verdict fields, Received, with their continuation lines) from
+    the rest; returns (trace_bytes, rest)."""
     pos = 0
-    names = (b"return-path:", b"delivered-to:", b"received:")
+    names = (b"return-path:", b"delivered-to:", b"received:") + VERDICT_FIELDS
     while pos < len(message):
         end = message.find(b"\r\n", pos)
         if end < 0:

@@ -60,7 +60,10 @@ class LargeMessageTest(ServerTestCase):
         self.assertEqual(len(rest), len(raw))
         self.assertTrue(rest == raw, "message body differs")
         self.assertTrue(trace.startswith(b"Return-Path: <sender@remote.example>\r\n"
-                                         b"Delivered-To: " + ALICE.encode() + b"\r\nReceived: "))
+                                         b"Delivered-To: " + ALICE.encode() + b"\r\n"))
+        # Then Authentication-Results and the filter's verdict, then Received.
+        self.assertIn(b"\r\nX-Spam-Status: No", trace)
+        self.assertIn(b"\r\nReceived: ", trace)
         # And the parts decode to what was attached.
         msg = email.message_from_bytes(rest, policy=email.policy.default)
         self.assertEqual([a.get_content() for a in msg.iter_attachments()], payloads)

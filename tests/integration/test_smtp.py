@@ -51,7 +51,9 @@ class SmtpDeliveryTest(ServerTestCase):
         lines = trace.decode().split("\r\n")
         self.assertEqual(lines[0], "Return-Path: <someone@remote.example>")
         self.assertEqual(lines[1], f"Delivered-To: {ALICE}")
-        self.assertTrue(lines[2].startswith("Received: from client.example.net"), lines[2])
+        # Then the filter's fields (Authentication-Results, X-Spam-*), then Received.
+        received = [line for line in lines if line.startswith("Received:")]
+        self.assertTrue(received[0].startswith("Received: from client.example.net"), lines)
         self.assertIn("by mx.example.test", trace.decode())
         self.assertIn("with ESMTP", trace.decode())
         self.assertIn(f"for <{ALICE}>", trace.decode())

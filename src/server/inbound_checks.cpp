@@ -1,0 +1,236 @@
+#include "server/inbound_checks.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "base/log.hpp"
+#include "base/strings.hpp"
+#include "filter/filter.hpp"
+#include "server/inbound_policy.hpp"
+
+namespace facteur::server {
+namespace {
+
+namespace asio = boost::asio;
+using Strand = asio::strand<asio::thread_pool::executor_type>;
+using MaybeAuth = std::optional<mailauth::InboundAuthentication>;
+
+// Runs on the strand: the authentication, or nothing once the deadline passes (or stop()
+// cancels it); the loser of the race is cancelled, which ends its DNS exchanges.
+net::awaitable<MaybeAuth> authenticate_within(dns::Resolver& resolver, std::string_view message,
+                                              mailauth::SpfRequest envelope,
+                                              mailauth::AuthenticateOptions options,
+                                              asio::steady_timer* deadline) {
+  using namespace asio::experimental::awaitable_operators;
+  // Named first: g++ 12 may destroy the arguments of a coroutine call made inside a co_await
+  // expression twice.
+  auto auth =
+      mailauth::authenticate_message(resolver, message, std::move(envelope), std::move(options));
+  auto raced = co_await (std::move(auth) || deadline->async_wait(net::use_nothrow));
+  if (raced.index() != 0) co_return std::nullopt;
+  co_return std::move(std::get<0>(raced));
+}
+
+// "550 5.7.1 text" -> the reply.
+smtp::Reply refusal(const filter::Verdict& verdict) {
+  std::string line = verdict.smtp_reply();
+  constexpr std::string_view kPrefix = "550 5.7.1 ";
+  std::string text = line.starts_with(kPrefix) ? line.substr(kPrefix.size()) : line;
+  return {550, "5.7.1", std::move(text)};
+}
+
+std::string summary(const filter::Verdict& v) {
+  std::string reasons;
+  for (const auto& r : v.reasons) {
+    if (r.points <= 0) continue;
+    if (!reasons.empty()) reasons += "; ";
+    reasons += r.check;
+  }
+  return fmt::format("{} score={:.1f} action={} ({})", filter::to_string(v.label), v.score,
+                     filter::to_string(v.action), reasons);
+}
+
+}  // namespace
+
+struct InboundChecks::Running {
+  explicit Running(const Strand& s) : strand(s), deadline(s, kAuthBudget) {}
+  Strand strand;
+  asio::steady_timer deadline;
+};
+
+InboundChecks::InboundChecks(const Config& config, net::WorkerPool& workers,
+                             std::shared_ptr<dns::Resolver> resolver,
+                             std::shared_ptr<filter::Filter> filter, store::Store& store)
+    : config_(config),
+      workers_(workers),
+      resolver_(std::move(resolver)),
+      filter_(std::move(filter)),
+      store_(store) {}
+
+void InboundChecks::stop() {
+  std::vector<std::shared_ptr<Running>> live;
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    for (auto& weak : running_)
+      if (auto r = weak.lock()) live.push_back(std::move(r));
+    running_.clear();
+  }
+  for (auto& r : live)
+    asio::post(r->strand, [r] { r->deadline.cancel(); });
+}
+
+net::awaitable<MaybeAuth> InboundChecks::authenticate(std::string_view message,
+                                                      const InboundRequest& request) {
+  if (!resolver_) co_return std::nullopt;
+  std::shared_ptr<Running> run;
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopped_) {
+      run = std::make_shared<Running>(asio::make_strand(workers_.pool().get_executor()));
+      std::erase_if(running_, [](const auto& w) { return w.expired(); });
+      running_.push_back(run);
+    }
+  }
+  if (!run) co_return std::nullopt;
+  mailauth::SpfRequest envelope;
+  envelope.ip = request.client;
+  envelope.mail_from = request.mail_from;
+  envelope.helo = request.helo;
+  envelope.receiver = config_.hostname;
+  mailauth::AuthenticateOptions options;
+  options.authserv_id = config_.hostname;
+  auto task = authenticate_within(*resolver_, message, std::move(envelope), std::move(options),
+                                  &run->deadline);
+  auto spawned = asio::co_spawn(run->strand, std::move(task), asio::as_tuple(asio::use_awaitable));
+  auto [error, result] = co_await std::move(spawned);
+  if (error) {
+    spdlog::error("smtp: {}: sender authentication failed unexpectedly", request.queue_id);
+    co_return std::nullopt;
+  }
+  if (!result) spdlog::warn("smtp: {}: sender authentication cut short", request.queue_id);
+  co_return std::move(result);
+}
+
+net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& request) {
+  InboundDecision out;
+  auto& blob = *request.blob;
+  // The message as received (after our Received: line) and the fields to remove from it.
+  struct Received {
+    Result<std::string_view> bytes = std::string_view();
+    std::size_t trace = 0;
+    std::vector<ByteRange> forged;
+  } received;
+  auto& in = received;
+  co_await net::run_blocking(workers_, [&blob, &in, this] {
+    in.bytes = blob->finish();
+    if (!in.bytes) return false;
+    in.trace = first_field_size(*in.bytes);
+    in.forged = forged_fields(in.bytes->substr(in.trace), config_.hostname);
+    return true;
+  });
+  if (!received.bytes) {
+    out.error = smtp::Reply{451, "4.3.0", "Error reading the message, try again later"};
+    co_return out;
+  }
+
+  MaybeAuth auth;
+  if (request.filter) auth = co_await authenticate(received.bytes->substr(received.trace), request);
+  if (auth) out.local_headers = mailauth::format_authentication_results(auth->results);
+
+  auto& decision = out;
+  const auto& maybe_auth = auth;
+  bool ok = co_await net::run_blocking(workers_, [&request, &blob, &in, &decision, &maybe_auth,
+                                                  this] {
+    if (!in.forged.empty()) {
+      // RFC 8601 §5: fields claiming our authserv-id (and our verdict fields) are removed.
+      auto fresh = store_.new_blob_writer();
+      std::string_view all = *in.bytes;
+      std::size_t at = 0;
+      bool written = true;
+      for (const auto& r : in.forged) {
+        written = written && fresh->append(all.substr(at, in.trace + r.begin - at));
+        at = in.trace + r.end;
+      }
+      written = written && fresh->append(all.substr(at));
+      if (!written) return false;
+      spdlog::info("smtp: {}: removed {} header field(s) claiming to be ours", request.queue_id,
+                   in.forged.size());
+      blob = std::move(fresh);
+      auto bytes = blob->finish();
+      if (!bytes) return false;
+      in.bytes = *bytes;
+    }
+    if (!request.filter || !filter_) return true;
+
+    std::string_view message = in.bytes->substr(in.trace);
+    auto view = filter::MessageView::analyze(message);
+    filter::Context base;
+    if (maybe_auth) base.auth = auth_signals(*maybe_auth);
+    const auto& fc = filter_->config();
+    const filter::Verdict site = filter_->scan(view, base);
+
+    // One verdict per account that judges for itself (its own thresholds or model), the
+    // site-wide one for the others (and for forwarded copies).
+    struct Unit {
+      store::AccountId account = 0;  // 0: the forwarded copies
+      filter::Verdict verdict;
+      filter::Thresholds thresholds;
+    };
+    constexpr std::size_t kMaxOwnScans = 32;
+    std::vector<Unit> units;
+    std::size_t own_scans = 0;
+    for (const auto& route : *request.routes) {
+      for (const auto& target : route.targets) {
+        bool seen = false;
+        for (const auto& u : units)
+          seen = seen || u.account == target.account;
+        if (seen) continue;
+        std::string account = to_lower(target.address);
+        bool own = fc.accounts.contains(account) ||
+                   (fc.account_models && filter_->models()->account(account) != nullptr);
+        if (own && own_scans < kMaxOwnScans) {
+          ++own_scans;
+          filter::Context ctx = base;
+          ctx.account = account;
+          units.push_back({target.account, filter_->scan(view, ctx), fc.thresholds_for(account)});
+        } else {
+          units.push_back({target.account, site, fc.site});
+        }
+      }
+    }
+    if (request.remote) units.push_back({0, site, fc.site});
+
+    std::vector<filter::Action> actions;
+    for (const auto& u : units)
+      actions.push_back(u.verdict.action);
+    auto combined = combine_actions(actions);
+    spdlog::info("smtp: {}: {}", request.queue_id, summary(site));
+    if (combined.reject) {
+      decision.reject = refusal(units.empty() ? site : units.front().verdict);
+      return true;
+    }
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      const auto& u = units[i];
+      if (u.account == 0) {
+        decision.drop_remote = u.verdict.action == filter::Action::reject;
+        continue;
+      }
+      auto& p = decision.placement[u.account];
+      p.headers = filter::format_verdict_headers(u.verdict, u.thresholds);
+      p.junk = combined.actions[i] == filter::Action::junk;
+      if (u.verdict.action != site.action || u.verdict.label != site.label)
+        spdlog::info("smtp: {}: account {} judges it {}", request.queue_id, u.account,
+                     summary(u.verdict));
+    }
+    return true;
+  });
+  if (!ok) out.error = smtp::Reply{451, "4.3.0", "Error writing the message, try again later"};
+  co_return out;
+}
+
+}  // namespace facteur::server
