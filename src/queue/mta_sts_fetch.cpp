@@ -135,6 +135,14 @@ net::awaitable<std::optional<StsPolicy>> StsPolicySource::policy_for(std::string
     case StsStep::fetch:
       break;
   }
+  {
+    std::lock_guard lock(mutex_);
+    auto it = failed_.find(domain);
+    if (it != failed_.end() && it->second.first == record->id && now < it->second.second) {
+      if (cached && cached->fresh(now)) co_return cached->policy;
+      co_return std::nullopt;
+    }
+  }
   std::vector<net::tcp::endpoint> addresses;
   for (auto type : {dns::RType::aaaa, dns::RType::a}) {
     auto answer = co_await resolver_->query("mta-sts." + domain, type);
@@ -147,11 +155,19 @@ net::awaitable<std::optional<StsPolicy>> StsPolicySource::policy_for(std::string
   if (!policy) {
     spdlog::warn("queue: MTA-STS policy of {} (id {}) unavailable: {}", domain, record->id,
                  policy.error().message);
+    {
+      std::lock_guard lock(mutex_);
+      failed_[domain] = {record->id, now + options_.retry_after.count()};
+    }
     if (cached && cached->fresh(now)) co_return cached->policy;
     co_return std::nullopt;
   }
   spdlog::info("queue: MTA-STS policy of {} (id {}): mode {}, {} mx pattern(s), max_age {}", domain,
                record->id, to_string(policy->mode), policy->mx.size(), policy->max_age);
+  {
+    std::lock_guard lock(mutex_);
+    failed_.erase(domain);
+  }
   CachedStsPolicy fresh;
   fresh.policy = *policy;
   fresh.id = record->id;

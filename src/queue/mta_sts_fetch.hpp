@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,10 +26,11 @@
 namespace facteur::queue {
 
 struct StsFetchOptions {
-  std::uint16_t port = 443;             // tests point it elsewhere
-  std::chrono::seconds timeout{60};     // whole fetch (§3.3: "a reasonable timeout")
-  std::size_t max_header_bytes = 8192;  // response header
-  StsLimits limits;                     // max_policy_bytes bounds the body
+  std::uint16_t port = 443;               // tests point it elsewhere
+  std::chrono::seconds timeout{60};       // whole fetch (§3.3: "a reasonable timeout")
+  std::chrono::seconds retry_after{300};  // a failed fetch of an id is not retried sooner
+  std::size_t max_header_bytes = 8192;    // response header
+  StsLimits limits;                       // max_policy_bytes bounds the body
 };
 
 // A TLS client context that verifies certificates against the system CA store (and `ca_file`
@@ -56,6 +59,10 @@ class StsPolicySource {
   std::shared_ptr<StsCache> cache_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   StsFetchOptions options_;
+  // domain -> (id whose fetch failed, unix time before which it is not fetched again): an
+  // unreachable policy host must not cost every queue run a full timeout.
+  std::mutex mutex_;
+  std::map<std::string, std::pair<std::string, std::int64_t>> failed_;
 };
 
 }  // namespace facteur::queue
