@@ -109,6 +109,9 @@ class CrlfNormalizer {
   char last_ = '\n';
 };
 
+// Unknown recipients a client may try per connection before its replies are slowed down.
+constexpr std::size_t kUnknownRecipientsBeforeTarpit = 3;
+
 class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
  public:
   SmtpSession(ServerContext& ctx, net::tcp::socket socket, smtp::Role role, bool implicit_tls,
@@ -186,6 +189,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   bool rate_limited_ = false;  // [rate_limits] apply (abuse_limits.hpp)
   std::string client_key_;
   std::string client_network_;                  // greylisting applies when not empty
+  std::size_t unknown_recipients_ = 0;          // 550 5.1.1 given in this session
   asio::steady_timer* tarpit_timer_ = nullptr;  // set while a reply is held back
   bool idle_ = false;
   bool stopping_ = false;
@@ -301,6 +305,10 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
       protocol_.accept_recipient();
       co_return;
     case delivery::RouteKind::unknown_user:
+      // Guessing addresses (a directory harvest) gets the client tarpitted; a typo or two
+      // does not.
+      if (rate_limited_ && ++unknown_recipients_ > kUnknownRecipientsBeforeTarpit)
+        ctx_.abuse->strike(client_key_);
       protocol_.reject_recipient(
           {550, "5.1.1", "<" + address + ">: Recipient address rejected: User unknown"});
       co_return;

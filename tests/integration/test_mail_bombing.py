@@ -311,6 +311,25 @@ class TarpitTest(unittest.TestCase):
         self.assertLess(max(neighbour), 1.0)  # tarpitted, its 3 replies would take >= 1.5 s
 
 
+    def test_address_guessing_is_tarpitted(self):
+        """A directory harvest (RCPT to one unknown address after another, 550 5.1.1 per RFC
+        5321 §4.2.2 / RFC 3463 §3.2 X.1.1) slows the client down after a few misses; the first
+        misses (typos) are answered at once."""
+        with smtp_from(self.server, "127.0.0.7") as s:
+            self.assertEqual(s.mail("harvester@evil.example")[0], 250)
+            took = []
+            for i in range(5):
+                t0 = time.monotonic()
+                code, text = s.rcpt(f"guess{i}@{DOMAIN}")
+                took.append(time.monotonic() - t0)
+                self.assertEqual(code, 550, text)
+                self.assertTrue(text.startswith(b"5.1.1"), text)
+        print(f"\nharvest: RCPT replies after {[round(t, 2) for t in took]} s")
+        self.assertLess(max(took[:3]), 0.45)
+        self.assertGreaterEqual(took[3], 0.45)  # 4th miss: tarpit_delay (500 ms)
+        self.assertGreaterEqual(took[4], 0.95)  # 5th: doubled
+
+
 class TarpitShutdownTest(unittest.TestCase):
     def test_sigterm_does_not_wait_for_a_tarpit(self):
         """The contract: SIGTERM ends the daemon within 5 s, even with a client held in an
