@@ -108,9 +108,52 @@ BayesResult classify(std::span<const std::uint64_t> tokens,
   }
   r.p_abuse = combine_top(f, params, &r.tokens_used);
 
-  // Which abuse label: each against the other abuse labels (only asked of abuse).
+  // Pooling the abuse labels dilutes each kind's tokens by the others' mass (a spam word that
+  // no 419 letter uses looks rarer in "abuse" than it is in spam, a word common in spam and
+  // in ham then looks like ham). So each kind with enough messages is also asked on its own
+  // against ham, and the message is as abusive as its most likely kind.
+  if (params.per_label_abuse) {
+    for (std::size_t k = 1; k < kLabels; ++k) {
+      if (n[k] < params.min_abuse || n[k] == n_abuse) continue;
+      f.clear();
+      for (const auto& c : counts)
+        if (c[k] + c[0] > 0) f.push_back(token_probability(c[k], n[k], c[0], n_ham, params));
+      r.p_abuse = std::max(r.p_abuse, combine_top(f, params, nullptr));
+    }
+  }
+
+  // Which abuse label (only asked of abuse).
   if (r.p_abuse < 0.5) return r;
   double best = -1;
+  if (params.pairwise_labels) {
+    // Each kind against each other kind on its own (one-vs-one), p_label = its weakest win:
+    // against the pooled rest, the biggest kind (419 letters) would decide what "rest" looks
+    // like, and a phishing message would be judged by how little it resembles a 419 letter.
+    std::array<double, kLabels> worst;
+    worst.fill(1.0);
+    for (std::size_t k = 1; k < kLabels; ++k) {
+      if (n[k] < params.min_label) continue;
+      for (std::size_t j = k + 1; j < kLabels; ++j) {
+        if (n[j] < params.min_label) continue;
+        f.clear();
+        for (const auto& c : counts)
+          if (c[k] + c[j] > 0) f.push_back(token_probability(c[k], n[k], c[j], n[j], params));
+        double p = combine_top(f, params, nullptr);
+        worst[k] = std::min(worst[k], p);
+        worst[j] = std::min(worst[j], 1.0 - p);
+      }
+    }
+    for (std::size_t k = 1; k < kLabels; ++k) {
+      if (n[k] < params.min_label) continue;
+      r.p_label[k] = worst[k];
+      if (worst[k] > best) {
+        best = worst[k];
+        r.best = static_cast<Label>(k);
+      }
+    }
+    return r;
+  }
+  // Each against the other abuse labels pooled.
   for (std::size_t k = 1; k < kLabels; ++k) {
     if (n[k] < params.min_label) continue;
     double n_other = n_abuse - n[k];

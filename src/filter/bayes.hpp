@@ -24,6 +24,8 @@ struct BayesParams {
   std::uint32_t min_ham = 20;    // fewer ham messages learned: abstain
   std::uint32_t min_abuse = 20;  // fewer abuse messages learned: abstain
   std::uint32_t min_label = 5;   // an abuse label needs this many messages to be chosen
+  bool per_label_abuse = true;   // also each abuse label (>= min_abuse messages) against ham
+  bool pairwise_labels = true;   // name the kind one-vs-one (else each against the rest pooled)
 };
 
 struct BayesResult {

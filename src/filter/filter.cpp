@@ -7,7 +7,9 @@
 namespace facteur::filter {
 
 Filter::Filter(FilterConfig config)
-    : config_(std::move(config)), models_(std::make_shared<ModelStore>(config_.model_dir)) {
+    : config_(std::move(config)),
+      models_(std::make_shared<ModelStore>(config_.model_dir)),
+      tokenizer_(config_.tokenizer) {
   auto brands = std::make_shared<BrandList>();
   for (const auto& b : config_.brands)
     brands->add(b);
@@ -23,6 +25,7 @@ Filter::Filter(FilterConfig config)
 Filter::Filter(FilterConfig config, std::vector<std::unique_ptr<Check>> checks)
     : config_(std::move(config)),
       models_(std::make_shared<ModelStore>(config_.model_dir)),
+      tokenizer_(config_.tokenizer),
       checks_(std::move(checks)) {}
 
 void Filter::add_check(std::unique_ptr<Check> check) {

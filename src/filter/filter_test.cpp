@@ -1,6 +1,7 @@
 #include "filter/filter.hpp"
 
 #include <filesystem>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -193,6 +194,51 @@ TEST(Filter, LearnsAndUsesSiteAndAccountModels) {
   fan.account = "fan@example.test";
   Filter again(fc);
   EXPECT_LT(again.scan(spam(100), fan).score, again.scan(spam(100), Context{}).score);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Filter, LearnsUsersJunkMovesOncePerMessage) {
+  auto dir = std::filesystem::temp_directory_path() / "facteur-filter-feedback-test";
+  std::filesystem::remove_all(dir);
+  FilterConfig fc;
+  fc.model_dir = dir;
+  fc.learn_max_bytes = 4096;
+  Filter f(fc);
+  const std::string account = "mover@example.test";
+  auto counts = [&] {
+    auto m = f.models()->account(account);
+    return m ? m->messages() : LabelCounts{};
+  };
+  auto a = message("From: deals@promo.example\nSubject: offer", "cheap watches, order now\n");
+  auto b = message("From: friend@home.example\nSubject: dinner", "see you at eight\n");
+  auto ia = f.feedback_item(a);
+  auto ib = f.feedback_item(b);
+  ASSERT_TRUE(ia && ib);
+  EXPECT_NE(ia->message, ib->message);
+
+  // Moved into Junk: learnt as spam; moved there again (a copy): not counted twice.
+  auto r = f.learn_from_user(std::vector{*ia, *ib}, Label::spam, account);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, (std::vector{Feedback::learnt, Feedback::learnt}));
+  r = f.learn_from_user(std::vector{*ia}, Label::spam, account);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, std::vector{Feedback::unchanged});
+  EXPECT_EQ(counts()[1], 2u);
+  EXPECT_EQ(counts()[0], 0u);
+
+  // b moved out of Junk: the spam learning is taken back, ham learnt instead.
+  r = f.learn_from_user(std::vector{*ib}, Label::ham, account);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, std::vector{Feedback::relearnt});
+  EXPECT_EQ(counts()[1], 1u);
+  EXPECT_EQ(counts()[0], 1u);
+  EXPECT_TRUE(std::filesystem::exists(f.models()->ledger_path(account)));
+  EXPECT_FALSE(std::filesystem::exists(f.models()->account_path("")));  // the site's untouched
+
+  // Over the size cap: refused before tokenizing.
+  auto big = f.feedback_item(message("Subject: big", std::string(5000, 'x')));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, Errc::limit_exceeded);
   std::filesystem::remove_all(dir);
 }
 

@@ -124,12 +124,12 @@ bool receiver_side(std::string_view name) {
 template <class Emit>
 void for_each_token(const MessageView& m, const TokenizerOptions& o, Emit emit) {
   // Text words and pairs.
-  std::string_view prev;
+  std::string_view prev, prev2;
   std::size_t n = std::min(o.max_body_words, m.body.words.size());
   for (std::size_t i = 0; i < n; ++i) {
     std::string_view w = m.body.words[i];
     if (w.size() < 2 && !(w.size() == 1 && static_cast<unsigned char>(w[0]) >= 0x80)) {
-      prev = {};
+      prev = prev2 = {};
       continue;
     }
     if (all_digits(w)) {
@@ -137,12 +137,12 @@ void for_each_token(const MessageView& m, const TokenizerOptions& o, Emit emit) 
         emit("", w, {});
       else
         emit("N:", std::to_string(std::min<std::size_t>(w.size(), 20)), {});
-      prev = {};
+      prev = prev2 = {};
       continue;
     }
     if (w.size() > 20) {
       emit("sk:", w.substr(0, 8), {});
-      prev = {};
+      prev = prev2 = {};
       continue;
     }
     if constexpr (requires { emit.word_hash(std::uint64_t{}); })
@@ -150,6 +150,8 @@ void for_each_token(const MessageView& m, const TokenizerOptions& o, Emit emit) 
     else
       emit("", w, {});
     if (o.bigrams && !prev.empty()) emit("", prev, w);
+    if (o.skip_bigrams && !prev2.empty()) emit("2:", prev2, w);
+    prev2 = prev;
     prev = w;
   }
   // Text shape.

@@ -18,6 +18,10 @@ namespace facteur::filter {
 struct TokenizerOptions {
   std::size_t max_body_words = 8000;  // words of the text used (the start of the message)
   bool bigrams = true;                // also adjacent word pairs
+  // Also pairs with one word skipped ("a * c"), the first of the orthogonal sparse bigrams
+  // (Siefkes et al., 2004). Off: in 5-fold cross-validation on the train corpora they added
+  // 0.6 points of spam recall and one false positive in 2,506 ham, for a quarter of the speed.
+  bool skip_bigrams = false;
 };
 
 // Hashes of the message's tokens, sorted and unique (what the model counts per message).
