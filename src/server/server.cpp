@@ -127,6 +127,13 @@ int serve(const Config& config) {
     spdlog::critical("trusted_networks: {}", trusted.error().message);
     return 1;
   }
+  // [filter] is read as `facteur scan` reads it; a mistake there stops the start (a typo must
+  // not silently turn spam filtering off).
+  auto filter_config = filter::load_filter_config(config);
+  if (!filter_config) {
+    spdlog::critical("{}", filter_config.error().message);
+    return 1;
+  }
 
   net::WorkerPool workers(config.worker_threads ? config.worker_threads : std::max(2u, cores));
   delivery::Router router(config, **store);
@@ -173,11 +180,8 @@ int serve(const Config& config) {
   }
   queue_runner.start();
 
-  if (auto fc = filter::load_filter_config(config); !fc) {
-    spdlog::error("[filter]: {}; the filter is off", fc.error().message);
-  } else if (fc->enabled) {
-    ctx.filter = std::make_shared<filter::Filter>(std::move(*fc));
-  }
+  if (filter_config->enabled)
+    ctx.filter = std::make_shared<filter::Filter>(std::move(*filter_config));
   // End of DATA on port 25: SPF/DKIM/ARC/DMARC over `resolver`, then the filter.
   InboundChecks inbound(config, workers, resolver, ctx.filter, **store);
   ctx.inbound = &inbound;

@@ -320,6 +320,24 @@ class OneSite(unittest.TestCase):
             self.assertEqual(unfolded(copy, name), [], name)
 
 
+class BadFilterConfig(unittest.TestCase):
+    def test_a_mistake_in_filter_stops_the_start(self):
+        """[filter] is read as `facteur scan` reads it; a bad value must not leave the daemon
+        running unfiltered: it exits with an error naming the key."""
+        server = FacteurServer(extra_config='[filter]\nhoax_action = "maybe"\n')
+        try:
+            try:
+                # The listeners are bound before the filter is set up: start() may see them.
+                server.start()
+                code = server.proc.wait(timeout=15)
+            except RuntimeError:
+                code = None  # exited before listening: also what we want
+            self.assertNotEqual(code, 0)
+            self.assertIn("hoax_action", server.log())
+        finally:
+            server.cleanup()
+
+
 @unittest.skipUnless(hasattr(os, "fork"), "POSIX only")
 class TwoSites(unittest.TestCase):
     """a.test (127.0.0.2) signs what alice@ submits and sends it from 127.0.0.2 ([queue]
