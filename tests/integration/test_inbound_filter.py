@@ -258,6 +258,28 @@ class OneSite(unittest.TestCase):
         self.assertIn("dmarc=none", results[0])
         self.assertEqual(imap_find(self.server, "alice@example.test", "Junk", marker), [])
 
+    def test_hoax_is_delivered_with_a_warning(self):
+        """A chain letter (fake virus warning, "forward to everyone"): with the default
+        hoax_action = "deliver" it stays in INBOX, however high its score, with the hoax
+        warning in X-Facteur-Verdict; hoaxes are never refused."""
+        marker = token()
+        body = ("From: Jean <jean@friends.example>\r\nTo: alice@example.test\r\n"
+                "Subject: FW: URGENT virus warning - forward to everyone!!\r\n"
+                f"Message-ID: <{marker}@friends.example>\r\n\r\n"
+                "PLEASE FORWARD THIS TO EVERYONE IN YOUR ADDRESS BOOK!\r\n\r\n"
+                "If you receive an email titled \"Dancing Pigs\", do NOT open it. It is a virus\r\n"
+                "that will erase your whole hard drive. Microsoft and IBM confirmed it yesterday,\r\n"
+                "this is not a joke, it was on the news. There is no cure yet. Send this warning\r\n"
+                "to all your friends and family as soon as possible, the more people know the\r\n"
+                f"better. Forward it to everyone you know!\r\n{marker}\r\n").encode()
+        self.assertEqual(self.server.send("jean@friends.example", ["alice@example.test"], body),
+                         {})
+        copy = header(wait_in(self.server, "alice@example.test", "INBOX", marker))
+        verdict = unfolded(copy, "X-Facteur-Verdict")[0]
+        self.assertTrue(verdict.startswith("hoax"), verdict)
+        self.assertIn("warning", verdict.lower())
+        self.assertIn("hoax.", unfolded(copy, "X-Facteur-Reasons")[0])
+
     def test_above_reject_threshold_gets_550(self):
         """Raw-IP links on top of the rest cross the reject threshold: 550 5.7.1 with the main
         reason (RFC 5321 §4.2.2, RFC 3463 X.7.1), and nothing is stored for anyone."""
