@@ -267,11 +267,12 @@ class OneSite(unittest.TestCase):
                 "Subject: FW: URGENT virus warning - forward to everyone!!\r\n"
                 f"Message-ID: <{marker}@friends.example>\r\n\r\n"
                 "PLEASE FORWARD THIS TO EVERYONE IN YOUR ADDRESS BOOK!\r\n\r\n"
-                "If you receive an email titled \"Dancing Pigs\", do NOT open it. It is a virus\r\n"
-                "that will erase your whole hard drive. Microsoft and IBM confirmed it yesterday,\r\n"
-                "this is not a joke, it was on the news. There is no cure yet. Send this warning\r\n"
-                "to all your friends and family as soon as possible, the more people know the\r\n"
-                f"better. Forward it to everyone you know!\r\n{marker}\r\n").encode()
+                "If you receive an email titled \"Dancing Pigs\", do NOT open it. It is a\r\n"
+                "virus that will erase your whole hard drive. Microsoft and IBM confirmed it\r\n"
+                "yesterday, this is not a joke, it was on the news. There is no cure yet.\r\n"
+                "Send this warning to all your friends and family as soon as possible, the\r\n"
+                "more people know the better. Forward it to everyone you know!\r\n"
+                f"{marker}\r\n").encode()
         self.assertEqual(self.server.send("jean@friends.example", ["alice@example.test"], body),
                          {})
         copy = header(wait_in(self.server, "alice@example.test", "INBOX", marker))
