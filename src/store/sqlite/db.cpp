@@ -112,7 +112,10 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::filesystem::path
   std::string pragmas = fmt::format(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous={}; PRAGMA foreign_keys=ON;"
       "PRAGMA journal_size_limit=67108864; PRAGMA temp_store=MEMORY;{}",
-      config.durable ? "FULL" : "OFF", config.read_only ? " PRAGMA query_only=1;" : "");
+      config.durable ? "FULL" : "OFF",
+      // Readers map the file: IMAP FETCH and SEARCH walk many pages (overflow chains of inline
+      // messages), and pread() copies of each cost more than the query itself.
+      config.read_only ? " PRAGMA query_only=1; PRAGMA mmap_size=1073741824;" : "");
   if (auto s = conn->exec(pragmas); !s) return std::unexpected(s.error());
   return conn;
 }

@@ -62,6 +62,9 @@ constexpr std::string_view kMetadataColumns =
     " e.sent_date";
 constexpr std::string_view kMessageFrom =
     " FROM message m JOIN email e ON e.id = m.email_id JOIN blob b ON b.id = e.blob_id";
+// Without metadata no blob column is read: the join would only cost a lookup per row (SELECT of
+// a big mailbox), and email.blob_id always names a blob (foreign key).
+constexpr std::string_view kMessageFromNoBlob = " FROM message m JOIN email e ON e.id = m.email_id";
 
 MessageInfo read_message(const Statement& s, bool with_metadata) {
   MessageInfo m;
@@ -270,7 +273,8 @@ Result<std::vector<MessageInfo>> load_messages(Connection& db, MailboxId mailbox
   auto stmt = db.prepare(
       fmt::format("{}{}{} WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? AND m.modseq > ?"
                   " ORDER BY m.uid LIMIT ?",
-                  kMessageColumns, query.with_metadata ? kMetadataColumns : "", kMessageFrom));
+                  kMessageColumns, query.with_metadata ? kMetadataColumns : "",
+                  query.with_metadata ? kMessageFrom : kMessageFromNoBlob));
   if (stmt) {
     std::int64_t limit = query.limit == 0 ? -1 : static_cast<std::int64_t>(query.limit);
     stmt->bind_all(mailbox, query.min_uid, query.max_uid, query.changed_since, limit);
@@ -282,7 +286,8 @@ Result<std::vector<MessageInfo>> load_messages(Connection& db, MailboxId mailbox
 
 Result<MessageInfo> load_message(Connection& db, MailboxId mailbox, Uid uid, bool with_metadata) {
   auto stmt = db.prepare(fmt::format("{}{}{} WHERE m.mailbox_id = ? AND m.uid = ?", kMessageColumns,
-                                     with_metadata ? kMetadataColumns : "", kMessageFrom));
+                                     with_metadata ? kMetadataColumns : "",
+                                     with_metadata ? kMessageFrom : kMessageFromNoBlob));
   if (stmt) stmt->bind_all(mailbox, uid);
   return fetch_one<MessageInfo>(
       std::move(stmt),
