@@ -11,6 +11,7 @@ Writes results.json and summary.md under --out and prints the summary."""
 import argparse
 import glob
 import grp
+import imaplib
 import json
 import os
 import pwd
@@ -53,23 +54,19 @@ def corpus_messages(corpora, n):
     return [out[i % len(out)] for i in range(n)]
 
 
-def rss_kb(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def pss_kb(pids):
-    total = 0
+def memory_kb(pids):
+    """Resident (sum of RSS) and proportional (PSS: shared pages split) memory of pids."""
+    rss = pss = 0
     for pid in pids:
         try:
             for line in open(f"/proc/{pid}/smaps_rollup"):
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
         except OSError:
             pass
-    return total
+    return {"rss": rss, "pss": pss, "processes": len(pids)}
 
 
 def dovecot_pids():
@@ -105,6 +102,8 @@ log_level = "warn"
 smtp = ["127.0.0.1:{self.ports['smtp']}"]
 imap = ["127.0.0.1:{self.ports['imap']}"]
 imaps = ["127.0.0.1:{self.ports['imaps']}"]
+[filter]
+enabled = false  # every message in INBOX, as in Dovecot's Maildir (the filter files spam in Junk)
 """)
         for user in ("bench", "idle"):
             subprocess.run([str(self.bin), "user", "add", "--config", str(self.conf),
@@ -155,7 +154,7 @@ class Dovecot:
         self.port = port
         self.proc = None
 
-    def start(self, messages):
+    def start(self, messages, hibernate=False):
         shutil.rmtree(self.dir, ignore_errors=True)
         for d in ("run", "state", "maildirs"):
             (self.dir / d).mkdir(parents=True)
@@ -172,6 +171,37 @@ class Dovecot:
             for i, m in enumerate(msgs):
                 (root / "cur" / f"{t}.M{i}P1.bench,S={len(m)}:2,").write_bytes(m)
         self.idle_maildir = maildirs / f"idle@{DOMAIN}"
+        self.uid, self.gid = uid, gid
+        self.configure(hibernate)
+        for root, dirs, files in os.walk(self.dir):
+            for name in dirs + files:
+                os.chown(os.path.join(root, name), uid, gid)
+        self.launch()
+
+    def configure(self, hibernate):
+        """Writes dovecot.conf; with hibernate, IDLE connections move to imap-hibernate after
+        a second (the documented setup: imap-master reachable by the internal user)."""
+        maildirs = self.dir / "maildirs"
+        uid, gid = self.uid, self.gid
+        extra = ""
+        if hibernate:
+            extra = """\
+imap_hibernate_timeout = 1s
+service imap {
+  unix_listener imap-master {
+    user = $default_internal_user
+  }
+  extra_groups = $default_internal_group
+}
+service imap-hibernate {
+  unix_listener imap-hibernate {
+    mode = 0660
+    group = $default_internal_group
+  }
+  client_limit = 40000
+}
+"""
+        self.hibernate = hibernate
         # Defaults, except the places, plaintext logins on loopback without TLS (as Facteur allows
         # from trusted networks), and the limits raised for many connections of one user.
         (self.dir / "dovecot.conf").write_text(f"""\
@@ -212,10 +242,9 @@ service imap-login {{
 service anvil {{
   client_limit = 40000
 }}
-""")
-        for root, dirs, files in os.walk(self.dir):
-            for name in dirs + files:
-                os.chown(os.path.join(root, name), uid, gid)
+""" + extra)
+
+    def launch(self):
         self.log = open(self.dir / "dovecot.stdout", "ab")
         self.proc = subprocess.Popen(["dovecot", "-F", "-c", str(self.dir / "dovecot.conf")],
                                      stdout=self.log, stderr=self.log)
@@ -230,6 +259,12 @@ service anvil {{
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
+    def restart(self, hibernate):
+        """Same Maildirs (and index files), another configuration, fresh processes."""
+        self.stop()
+        self.configure(hibernate)
+        self.launch()
+
 
 def tool(args, *argv, timeout=1800):
     p = subprocess.run([str(args.tool), *map(str, argv)], capture_output=True, text=True,
@@ -240,7 +275,7 @@ def tool(args, *argv, timeout=1800):
 
 
 def idle_memory(args, port, n, measure, tls=False):
-    """Opens n IDLE connections; returns (KB before, KB after, connections)."""
+    """Opens n IDLE connections; returns the memory before and while they are held."""
     users = args.work / "idle-users"
     users.write_text(f"idle@{DOMAIN}:{PASSWORD}\n")
     argv = [str(args.tool), "--port", port, "--scram", "--max-seconds", 900]
@@ -249,15 +284,20 @@ def idle_memory(args, port, n, measure, tls=False):
     argv += ["idle-conns", "--users", users, "--connections", n, "--hold", 5]
     time.sleep(1)
     before = measure()
-    proc = subprocess.Popen(list(map(str, argv)), stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(list(map(str, argv)), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     if not line.startswith("ready"):
         proc.kill()
-        raise RuntimeError("idle-conns failed")
+        raise RuntimeError("idle-conns failed: " + proc.stderr.read())
     time.sleep(2)
     after = measure()
-    proc.wait(timeout=120)
-    return before, after, int(line.split()[1])
+    out, err = proc.communicate(timeout=120)
+    info = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+    if err.strip():
+        print(err.strip(), file=sys.stderr)
+    return {"connections": int(line.split()[1]), "before_kb": before, "after_kb": after,
+            "retries": info.get("retries", 0), "setup_seconds": info.get("setup_seconds")}
 
 
 def main():
@@ -271,6 +311,9 @@ def main():
     ap.add_argument("--idle-connections", type=int, default=10000)
     ap.add_argument("--dovecot-idle-connections", type=int, default=2000)
     ap.add_argument("--tls-idle-connections", type=int, default=2000)
+    ap.add_argument("--dovecot-hibernate-idle-connections", type=int, default=10000)
+    ap.add_argument("--no-hibernate", dest="hibernate", action="store_false",
+                    help="skip the Dovecot run with imap-hibernate")
     ap.add_argument("--word", default="investment")
     ap.add_argument("--port-base", type=int, default=24000)
     args = ap.parse_args()
@@ -285,6 +328,7 @@ def main():
     crlf = [m.replace(b"\n", b"\r\n") for m in messages]
     results = {"messages": len(messages), "bytes": sum(len(m) for m in messages),
                "word": args.word, "servers": {}}
+    results["load_before"] = open("/proc/loadavg").read().split()[:3]
     facteur, dovecot = Facteur(args.build, args.work, ports), Dovecot(args.work, dovecot_port)
     try:
         t = time.monotonic()
@@ -293,8 +337,18 @@ def main():
         results["facteur_load_seconds"] = time.monotonic() - t
         dovecot.start(messages)
         commands = ["SELECT INBOX", "FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE)",
-                    f'UID SEARCH TEXT "{args.word}"', "FETCH 1:1000 BODY.PEEK[]"]
+                    f'UID SEARCH TEXT "{args.word}"',
+                    f"FETCH 1:{min(1000, len(messages))} BODY.PEEK[]"]
         for name, port in (("facteur", ports["imap"]), ("dovecot", dovecot_port)):
+            # Both must hold every message in INBOX (Facteur's filter could file some in Junk).
+            with imaplib.IMAP4("127.0.0.1", port, timeout=120) as c:
+                c.login(f"bench@{DOMAIN}", PASSWORD)
+                typ, data = c.status("INBOX", "(MESSAGES)")
+                count = int(data[0].decode().rsplit("MESSAGES", 1)[1].strip(" )"))
+                results.setdefault("inbox_messages", {})[name] = count
+                if count != len(messages):
+                    print(f"warning: {name} has {count} messages in INBOX, not {len(messages)}",
+                          file=sys.stderr)
             common = ["--port", port, "--user", f"bench@{DOMAIN}", "--pass", PASSWORD]
             tool(args, *common, "time", "--repeat", 1,
                  *sum((["--command", c] for c in commands), []))  # warm-up: caches, indexes
@@ -310,58 +364,87 @@ def main():
             "idle-latency", "--deliver", f"maildir:{dovecot.idle_maildir}", "--samples", 50)
         # Memory of idle connections, from a fresh process (a clean heap).
         facteur.restart()
-        b, a, n = idle_memory(args, ports["imap"], args.idle_connections,
-                              lambda: rss_kb(facteur.proc.pid))
-        results["servers"]["facteur"]["idle_memory"] = {"connections": n, "before_kb": b,
-                                                        "after_kb": a}
+        results["servers"]["facteur"]["idle_memory"] = idle_memory(
+            args, ports["imap"], args.idle_connections, lambda: memory_kb([facteur.proc.pid]))
         facteur.restart()
-        b, a, n = idle_memory(args, ports["imaps"], args.tls_idle_connections,
-                              lambda: rss_kb(facteur.proc.pid), tls=True)
-        results["servers"]["facteur"]["idle_memory_tls"] = {"connections": n, "before_kb": b,
-                                                            "after_kb": a}
-        b, a, n = idle_memory(args, dovecot_port, args.dovecot_idle_connections,
-                              lambda: pss_kb(dovecot_pids()))
-        results["servers"]["dovecot"]["idle_memory"] = {"connections": n, "before_kb": b,
-                                                        "after_kb": a}
+        results["servers"]["facteur"]["idle_memory_tls"] = idle_memory(
+            args, ports["imaps"], args.tls_idle_connections, lambda: memory_kb([facteur.proc.pid]),
+            tls=True)
+        results["servers"]["dovecot"]["idle_memory"] = idle_memory(
+            args, dovecot_port, args.dovecot_idle_connections, lambda: memory_kb(dovecot_pids()))
+        if args.hibernate:
+            # Dovecot's answer to idle connections: IDLE sessions handed to one imap-hibernate
+            # process after imap_hibernate_timeout (1 s here).
+            dovecot.restart(hibernate=True)
+            hib = results["servers"]["dovecot_hibernate"] = {}
+            hib["idle"] = tool(
+                args, "--port", dovecot_port, "--user", f"idle@{DOMAIN}", "--pass", PASSWORD,
+                "idle-latency", "--deliver", f"maildir:{dovecot.idle_maildir}", "--samples", 20,
+                "--settle", 1.5)
+            hib["idle_memory"] = idle_memory(args, dovecot_port,
+                                             args.dovecot_hibernate_idle_connections,
+                                             lambda: memory_kb(dovecot_pids()))
+    except Exception as e:  # keep what was measured; the summary says what is missing
+        results["error"] = str(e)
+        print(f"benchmark step failed: {e}", file=sys.stderr)
     finally:
         facteur.stop()
         dovecot.stop()
+    results["load_after"] = open("/proc/loadavg").read().split()[:3]
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
     summary = summarize(results)
     (args.out / "summary.md").write_text(summary)
     print(summary)
 
 
+def per_conn_kb(m, kind):
+    """Facteur is one process: its RSS. Dovecot forks: PSS, so shared pages count once."""
+    return (m["after_kb"][kind] - m["before_kb"][kind]) / max(1, m["connections"])
+
+
 def summarize(r):
     f, d = r["servers"]["facteur"], r["servers"]["dovecot"]
-    lines = [f"{r['messages']} messages ({r['bytes'] / 1e6:.0f} MB), median of the timed runs", "",
-             "| operation | Facteur | Dovecot | Dovecot / Facteur |", "|---|---|---|---|"]
-    for fe, de in zip(f["time"], d["time"]):
+    h = r["servers"].get("dovecot_hibernate")
+    lines = [f"{r['messages']} messages ({r['bytes'] / 1e6:.0f} MB), median of the timed runs; "
+             f"load average {r.get('load_before', '?')} before, {r.get('load_after', '?')} after",
+             "", "| operation | Facteur | Dovecot | Dovecot / Facteur |", "|---|---|---|---|"]
+    for fe, de in zip(f.get("time", []), d.get("time", [])):
         ratio = de["median"] / fe["median"] if fe["median"] else float("nan")
         lines.append(f"| `{fe['command']}` | {fe['median'] * 1e3:.1f} ms | "
                      f"{de['median'] * 1e3:.1f} ms | {ratio:.2f}x |")
-    fi, di = f["idle"], d["idle"]
-    lines.append(f"| delivery -> `* N EXISTS` (p50 / p90) | "
-                 f"{fi['accepted_to_exists_ms']['p50']:.2f} / {fi['accepted_to_exists_ms']['p90']:.2f} ms "
-                 f"after the SMTP 250 ({fi['send_to_exists_ms']['p50']:.1f} ms from connect) | "
-                 f"{di['accepted_to_exists_ms']['p50']:.2f} / {di['accepted_to_exists_ms']['p90']:.2f} ms "
-                 f"after the Maildir rename | |")
-    for key, label in (("idle_memory", "idle IDLE connection"),
-                       ("idle_memory_tls", "idle IDLE connection, TLS")):
-        if key not in f:
-            continue
-        m = f[key]
-        per = (m["after_kb"] - m["before_kb"]) / max(1, m["connections"])
-        dv = ""
-        if key == "idle_memory":
-            dm = d[key]
-            dper = (dm["after_kb"] - dm["before_kb"]) / max(1, dm["connections"])
-            dv = f"{dper:.1f} KB (PSS, {dm['connections']} conns)"
-            ratio = f"{dper / per:.1f}x" if per > 0 else ""
-        else:
-            ratio = ""
-        lines.append(f"| memory per {label} | {per:.1f} KB (RSS, {m['connections']} conns) | "
-                     f"{dv} | {ratio} |")
+    if "error" in r:
+        lines.append(f"| (run stopped: {r['error'][:200]}) | | | |")
+    if "idle" not in f or "idle" not in d:
+        return "\n".join(lines) + "\n"
+    fi, di = f["idle"]["accepted_to_exists_ms"], d["idle"]["accepted_to_exists_ms"]
+    hib = ""
+    if h and "idle" in h:
+        hi = h["idle"]["accepted_to_exists_ms"]
+        hib = f"; imap-hibernate {hi['p50']:.2f} / {hi['p90']:.2f} ms"
+    lines.append(f"| delivery -> `* N EXISTS`, p50 / p90 (Facteur: from the SMTP 250; Dovecot: "
+                 f"from the Maildir rename) | {fi['p50']:.2f} / {fi['p90']:.2f} ms | "
+                 f"{di['p50']:.2f} / {di['p90']:.2f} ms{hib} | "
+                 f"{di['p50'] / fi['p50'] if fi['p50'] else float('nan'):.1f}x |")
+    fd = f["idle"]["dot_to_exists_ms"]
+    lines.append(f"| Facteur: from the end of DATA (incl. the durable commit) to `* N EXISTS`, "
+                 f"p50 / p90 | {fd['p50']:.2f} / {fd['p90']:.2f} ms | | "
+                 f"{di['p50'] / fd['p50'] if fd['p50'] else float('nan'):.1f}x |")
+    if "idle_memory" not in f or "idle_memory" not in d:
+        return "\n".join(lines) + "\n"
+    fm, dm = f["idle_memory"], d["idle_memory"]
+    per, dper = per_conn_kb(fm, "rss"), per_conn_kb(dm, "pss")
+    hib = ""
+    if h and "idle_memory" in h:
+        hm = h["idle_memory"]
+        hib = f"; imap-hibernate {per_conn_kb(hm, 'pss'):.1f} KB ({hm['connections']} conns)"
+    lines.append(f"| memory per idle IDLE connection (Facteur RSS, Dovecot PSS of all its "
+                 f"processes) | {per:.1f} KB ({fm['connections']} conns) | {dper:.1f} KB "
+                 f"({dm['connections']} conns; RSS {per_conn_kb(dm, 'rss'):.0f} KB){hib} | "
+                 f"{dper / per if per > 0 else float('nan'):.0f}x |")
+    if "idle_memory_tls" in f:
+        tm = f["idle_memory_tls"]
+        lines.append(f"| memory per idle IDLE connection, implicit TLS | {per_conn_kb(tm, 'rss'):.1f} KB "
+                     f"({tm['connections']} conns) | | |")
     return "\n".join(lines) + "\n"
 
 

@@ -243,19 +243,27 @@ std::unique_ptr<Conn> login(const std::string& host, int port, bool tls, SSL_CTX
                             const std::string& user, const std::string& pass,
                             const std::string& mailbox, int timeout) {
   auto c = std::make_unique<Conn>(host, port, tls, ctx, timeout);
-  c->line();  // greeting
-  if (g_scram)
-    scram_login(*c, user, pass);
-  else
-    c->command("l", "LOGIN " + quoted(user) + " " + quoted(pass));
-  if (!mailbox.empty()) c->command("s", "SELECT " + quoted(mailbox));
+  const char* stage = "greeting";
+  try {
+    c->line();
+    stage = "login";
+    if (g_scram)
+      scram_login(*c, user, pass);
+    else
+      c->command("l", "LOGIN " + quoted(user) + " " + quoted(pass));
+    stage = "SELECT";
+    if (!mailbox.empty()) c->command("s", "SELECT " + quoted(mailbox));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string(stage) + ": " + e.what());
+  }
   return c;
 }
 
-// A tiny SMTP client: one message to one recipient; returns seconds from the final "." until
-// the 250 reply.
+// A tiny SMTP client: one message to one recipient. `sent`: the final "." written; `accepted`:
+// its 250 reply read (the message is then durable).
 void smtp_deliver(const std::string& host, int port, const std::string& rcpt,
-                  const std::string& message, Clock::time_point& accepted) {
+                  const std::string& message, Clock::time_point& sent,
+                  Clock::time_point& accepted) {
   Conn c(host, port, false, nullptr, 30);
   auto expect = [&](char code) {
     for (;;) {
@@ -274,13 +282,14 @@ void smtp_deliver(const std::string& host, int port, const std::string& rcpt,
   c.send("DATA\r\n");
   expect('3');
   c.send(message + ".\r\n");
+  sent = Clock::now();
   expect('2');
   accepted = Clock::now();
   c.send("QUIT\r\n");
 }
 
 void maildir_deliver(const std::string& dir, const std::string& message, int n,
-                     Clock::time_point& accepted) {
+                     Clock::time_point& sent, Clock::time_point& accepted) {
   std::string name = fmt::format("{}.bench{}.{}", ::time(nullptr), n, ::getpid());
   std::string tmp = dir + "/tmp/" + name, dst = dir + "/new/" + name;
   {
@@ -289,7 +298,7 @@ void maildir_deliver(const std::string& dir, const std::string& message, int n,
     f.flush();
   }
   if (std::rename(tmp.c_str(), dst.c_str()) != 0) throw std::runtime_error("rename failed");
-  accepted = Clock::now();
+  accepted = sent = Clock::now();
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -336,8 +345,11 @@ int main(int argc, char** argv) {
   auto* idle_cmd = app.add_subcommand("idle-latency", "delivery -> * N EXISTS while idling");
   std::string deliver;  // smtp:PORT:RCPT or maildir:DIR
   int samples = 50;
+  double settle = 0;
   idle_cmd->add_option("--deliver", deliver)->required();
   idle_cmd->add_option("--samples", samples);
+  idle_cmd->add_option("--settle", settle,
+                       "seconds in IDLE before each delivery (Dovecot's imap-hibernate)");
 
   auto* conns_cmd = app.add_subcommand("idle-conns", "hold N idle connections");
   std::size_t connections = 1000;
@@ -354,7 +366,7 @@ int main(int argc, char** argv) {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
   }
   auto start = Clock::now();
-  nlohmann::json out;
+  nlohmann::json out = nlohmann::json::object();
   try {
     if (time_cmd->parsed()) {
       auto c = login(host, port, tls, ctx, user, pass, mailbox, timeout);
@@ -383,27 +395,28 @@ int main(int argc, char** argv) {
       c->command("z", "LOGOUT");
     } else if (idle_cmd->parsed()) {
       auto c = login(host, port, tls, ctx, user, pass, mailbox, timeout);
-      std::vector<double> from_accept, from_start;
+      std::vector<double> from_accept, from_sent, from_start;
       for (int i = 0; i < samples && seconds_since(start) < max_seconds; ++i) {
         c->send(fmt::format("i{} IDLE\r\n", i));
         std::string l = c->line();
         if (l.empty() || l[0] != '+') throw std::runtime_error("IDLE refused: " + l);
+        if (settle > 0) std::this_thread::sleep_for(std::chrono::duration<double>(settle));
         std::string message = fmt::format(
             "From: bench@bench.example\r\nTo: {}\r\nSubject: idle sample {}\r\n"
             "Message-ID: <idle{}.{}@bench.example>\r\n\r\nSample {} of the IDLE benchmark.\r\n",
             user, i, i, ::getpid(), i);
-        Clock::time_point accepted;
+        Clock::time_point sent, accepted;
         auto t0 = Clock::now();
         if (deliver.rfind("smtp:", 0) == 0) {
           auto rest = deliver.substr(5);
           auto colon = rest.find(':');
           smtp_deliver(host, std::stoi(rest.substr(0, colon)), rest.substr(colon + 1), message,
-                       accepted);
+                       sent, accepted);
         } else if (deliver.rfind("maildir:", 0) == 0) {
           std::string lf;
           for (char ch : message)
             if (ch != '\r') lf += ch;
-          maildir_deliver(deliver.substr(8), lf, i, accepted);
+          maildir_deliver(deliver.substr(8), lf, i, sent, accepted);
         } else {
           throw std::runtime_error("--deliver smtp:PORT:RCPT or maildir:DIR");
         }
@@ -411,7 +424,9 @@ int main(int argc, char** argv) {
           l = c->line();
           if (l.find(" EXISTS") != std::string::npos) break;
         }
+        // The EXISTS may arrive before the client has read the 250: then 0.
         from_accept.push_back(std::max(0.0, seconds_since(accepted)));
+        from_sent.push_back(seconds_since(sent));
         from_start.push_back(seconds_since(t0));
         c->send("DONE\r\n");
         c->until_tagged(fmt::format("i{}", i));
@@ -420,6 +435,9 @@ int main(int argc, char** argv) {
       out["accepted_to_exists_ms"] = {{"p50", percentile(from_accept, 0.5) * 1e3},
                                       {"p90", percentile(from_accept, 0.9) * 1e3},
                                       {"max", percentile(from_accept, 1.0) * 1e3}};
+      out["dot_to_exists_ms"] = {{"p50", percentile(from_sent, 0.5) * 1e3},
+                                 {"p90", percentile(from_sent, 0.9) * 1e3},
+                                 {"max", percentile(from_sent, 1.0) * 1e3}};
       out["send_to_exists_ms"] = {{"p50", percentile(from_start, 0.5) * 1e3},
                                   {"p90", percentile(from_start, 0.9) * 1e3}};
       c->command("z", "LOGOUT");
@@ -440,11 +458,26 @@ int main(int argc, char** argv) {
       held.reserve(connections);
       for (std::size_t i = 0; i < connections && seconds_since(start) < max_seconds; ++i) {
         const auto& [u, p] = users[i % users.size()];
-        auto c = login(host, port, tls, ctx, u, p, mailbox, timeout);
-        c->send("i IDLE\r\n");
-        std::string l = c->line();
-        if (l.empty() || l[0] != '+') throw std::runtime_error("IDLE refused: " + l);
-        held.push_back(std::move(c));
+        // A connection that fails is tried once more (and counted): the run reports it rather
+        // than losing the measurement of the thousands that worked.
+        for (int attempt = 0;; ++attempt) {
+          std::string stage = "connect";
+          try {
+            auto c = login(host, port, tls, ctx, u, p, mailbox, timeout);
+            stage = "IDLE";
+            c->send("i IDLE\r\n");
+            std::string l = c->line();
+            if (l.empty() || l[0] != '+') throw std::runtime_error("IDLE refused: " + l);
+            held.push_back(std::move(c));
+            break;
+          } catch (const std::exception& e) {
+            std::string what = fmt::format("connection {} ({} held) after {:.1f} s, {}: {}", i + 1,
+                                           held.size(), seconds_since(start), stage, e.what());
+            if (attempt > 0) throw std::runtime_error(what);
+            std::cerr << "facteur-imap-bench: retrying " << what << "\n";
+            out["retries"] = out.value("retries", 0) + 1;
+          }
+        }
       }
       out["connections"] = held.size();
       out["setup_seconds"] = seconds_since(start);
