@@ -167,8 +167,9 @@ int serve(const Config& config) {
   queue::DkimSigner dkim(config.data_dir);
   SendRateLimiter send_rate(config.submission.max_messages_per_hour,
                             config.submission.max_recipients_per_hour);
-  QueueRunner queue_runner(ctx, io.next(), resolver);
-  ctx.queue = &queue_runner;
+  // Its timer belongs to an io_context: it is destroyed before io.destroy() below.
+  std::optional<QueueRunner> queue_runner(std::in_place, ctx, io.next(), resolver);
+  ctx.queue = &*queue_runner;
   ctx.dkim = config.dkim.sign ? &dkim : nullptr;
   ctx.send_rate = &send_rate;
   AbuseLimiter abuse(config.rate_limits);
@@ -178,7 +179,7 @@ int serve(const Config& config) {
     greylist.emplace(config.greylist);
     ctx.greylist = &*greylist;
   }
-  queue_runner.start();
+  queue_runner->start();
 
   if (filter_config->enabled)
     ctx.filter = std::make_shared<filter::Filter>(std::move(*filter_config));
@@ -240,7 +241,7 @@ int serve(const Config& config) {
 
   for (auto& l : listeners)
     l->stop();
-  queue_runner.stop();
+  queue_runner->stop();
   inbound.stop();
   auto left = registry.stop_all(4s);
   if (left > 0) spdlog::warn("{} session(s) still busy after 4 s; closing them", left);
@@ -255,6 +256,8 @@ int serve(const Config& config) {
   // Deliveries still in the committer queue call back into the io_contexts: let them finish
   // while those exist.
   (*store)->drain();
+  ctx.queue = nullptr;
+  queue_runner.reset();
   io.destroy();
   spdlog::info("stopped");
   return 0;

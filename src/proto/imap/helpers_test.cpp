@@ -262,7 +262,8 @@ TEST(Thread, BaseSubjectOfHostileSubjectsIsCheap) {
   std::string blobs;
   for (int i = 0; i < 400; ++i)
     blobs += "[a0] ";
-  const auto start = std::chrono::steady_clock::now();
+  // No wall-clock bound (sanitizer builds on a loaded machine are slow): a quadratic scan of
+  // the 400 KB input below would run into the test's timeout instead.
   EXPECT_EQ(base_subject(blobs + "x"), "x");  // 2000 octets: within the 2048 looked at
   EXPECT_EQ(base_subject(blobs), "[a0]");     // the last blob stays: the base is not empty
   EXPECT_FALSE(base_subject(blobs + blobs + blobs).empty());
@@ -270,7 +271,6 @@ TEST(Thread, BaseSubjectOfHostileSubjectsIsCheap) {
   for (int i = 0; i < 100000; ++i)
     refs += "Re: ";
   EXPECT_EQ(base_subject(refs + "y"), "");  // cut at 2048 octets: only leaders remain
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 TEST(Thread, Sort) {
