@@ -14,6 +14,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import uuid
@@ -31,6 +32,51 @@ SUBMISSION_ROLES = ROLES + ("submission", "submissions")
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 DOMAIN = "example.test"
+
+
+class NxdomainResolver:
+    """A loopback DNS responder that answers every query NXDOMAIN (RFC 1035 §4.1.1, RCODE 3),
+    as the internet does for the reserved .test/.example names (RFC 2606) the tests use.
+    Daemons get it as their `[dns] servers` unless a test brings its own, so that the SPF and
+    DMARC look-ups of port 25 never depend on the machine's resolver or network."""
+
+    _instance = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def address(cls):
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return f"127.0.0.1:{cls._instance.port}"
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                query, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            if len(query) < 12 or query[2] & 0x80:  # too short, or a response
+                continue
+            question_end = 12
+            if int.from_bytes(query[4:6], "big") == 1:  # skip QNAME, then QTYPE and QCLASS
+                i = 12
+                while i < len(query) and query[i] != 0:
+                    i += 1 + query[i]
+                question_end = min(i + 5, len(query))
+            flags = bytes([0x80 | (query[2] & 0x79), 0x80 | 3])  # QR, opcode, RD; RA, NXDOMAIN
+            qdcount = b"\x00\x01" if question_end > 12 else b"\x00\x00"
+            reply = query[:2] + flags + qdcount + b"\x00" * 6 + query[12:question_end]
+            try:
+                self.sock.sendto(reply, peer)
+            except OSError:
+                pass
 
 
 def free_port(host="127.0.0.1"):
@@ -102,6 +148,7 @@ class FacteurServer:
         self.roles = tuple(roles)
         self.settings = dict(settings or {})
         self.sections = {k: dict(v) for k, v in (sections or {}).items()}
+        self.sections.setdefault("dns", {}).setdefault("servers", [NxdomainResolver.address()])
         self.extra_config = extra_config
         self.config_path = os.path.join(self.dir, "facteur.toml")
         self.data_dir = os.path.join(self.dir, "data")
