@@ -342,8 +342,7 @@ TEST_P(StoreConformance, RenameMovesChildrenAndKeepsUidValidity) {
   EXPECT_TRUE(store_->find_mailbox(account.id, "AB"));  // a sibling with the same prefix stays
   EXPECT_EQ(store_->rename_mailbox(b->id, "AB").error().code, Errc::already_exists);
   EXPECT_EQ(store_->rename_mailbox(b->id, "B/x/y").error().code, Errc::invalid_argument);
-  EXPECT_EQ(store_->rename_mailbox(inbox(account.id).id, "AB").error().code,
-            Errc::already_exists);
+  EXPECT_EQ(store_->rename_mailbox(inbox(account.id).id, "AB").error().code, Errc::already_exists);
   EXPECT_EQ(store_->delete_mailbox(inbox(account.id).id).error().code, Errc::invalid_argument);
 }
 
