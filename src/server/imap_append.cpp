@@ -6,33 +6,11 @@
 
 #include "base/log.hpp"
 #include "delivery/metadata.hpp"
+#include "mail/crlf.hpp"
 #include "net/worker_pool.hpp"
 #include "server/imap_session_impl.hpp"
 
 namespace facteur::server {
-
-namespace {
-
-// Appends `in` to `out` with every bare LF turned into CRLF; `last` carries the previous byte
-// across chunks (the same rule as SMTP delivery: messages are stored with CRLF line ends).
-void to_crlf(std::string_view in, char& last, std::string& out) {
-  std::size_t i = 0;
-  while (i < in.size()) {
-    auto nl = in.find('\n', i);
-    if (nl == std::string_view::npos) {
-      out.append(in.substr(i));
-      break;
-    }
-    out.append(in.substr(i, nl - i));
-    char before = nl > i ? in[nl - 1] : last;
-    if (before != '\r') out += '\r';
-    out += '\n';
-    i = nl + 1;
-  }
-  if (!in.empty()) last = in.back();
-}
-
-}  // namespace
 
 net::awaitable<void> ImapSession::on_append_begin(const imap::AppendBegin& begin) {
   if (begin.index == 0) {
@@ -80,7 +58,7 @@ net::awaitable<void> ImapSession::on_append_begin(const imap::AppendBegin& begin
   staged.flags = begin.message.flags;
   if (begin.message.date) staged.internal_date = begin.message.date->utc.time_since_epoch().count();
   append_->staged.push_back(std::move(staged));
-  append_->last = '\n';
+  append_->crlf.reset();
   protocol_.append_accept();
 }
 
@@ -88,7 +66,7 @@ void ImapSession::on_append_chunk(std::string_view bytes) {
   if (!append_ || append_->staged.empty() || append_->failed) return;
   auto& scratch = append_->scratch;
   scratch.clear();
-  to_crlf(bytes, append_->last, scratch);
+  append_->crlf.feed(bytes, scratch);
   if (!append_->staged.back().blob->append(scratch)) append_->failed = true;
   if (scratch.capacity() > 256 * 1024) scratch = std::string();
 }
@@ -98,12 +76,8 @@ void ImapSession::finish_staged_message() {
   auto& blob = *append_->staged.back().blob;
   if (blob.finished()) return;
   // A message whose last line has no line end gets one.
-  if (append_->last == '\r') {
-    if (!blob.append("\n")) append_->failed = true;
-  } else if (append_->last != '\n') {
-    if (!blob.append("\r\n")) append_->failed = true;
-  }
-  append_->last = '\n';
+  if (auto end = append_->crlf.finish(); !end.empty() && !blob.append(end)) append_->failed = true;
+  append_->crlf.reset();
 }
 
 net::awaitable<void> ImapSession::on_append_end() {

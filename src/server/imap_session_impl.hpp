@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "directory/sasl.hpp"
+#include "mail/crlf.hpp"
 #include "net/connection.hpp"
 #include "net/connection_limiter.hpp"
 #include "proto/imap/mailbox_view.hpp"
@@ -66,7 +67,7 @@ struct AppendState {
   store::MailboxId mailbox = 0;
   std::uint32_t uid_validity = 0;
   std::vector<Staged> staged;
-  char last = '\n';  // CRLF normalisation state of the message being received
+  mail::CrlfNormalizer crlf;  // line-end state of the message being received
   bool failed = false;
   std::string scratch;
 };

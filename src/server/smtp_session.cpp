@@ -14,6 +14,7 @@
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "directory/sasl.hpp"
+#include "mail/crlf.hpp"
 #include "net/connection.hpp"
 #include "queue/dkim_keys.hpp"
 #include "queue/policy.hpp"
@@ -74,40 +75,6 @@ std::string role_name(smtp::Role role) {
   }
   return "smtp";
 }
-
-// BDAT passes the octets as sent (RFC 3030), DATA gives CRLF lines ending in CRLF. Messages are
-// stored in that canonical form either way (bare LF -> CRLF, a final CRLF added, as Postfix
-// does), so that the size the store records is the size POP3 RETR and IMAP FETCH send, which
-// POP3 LIST and IMAP RFC822.SIZE promise exactly (RFC 1939 §11, RFC 3501 §6.4.5).
-class CrlfNormalizer {
- public:
-  void reset() { last_ = '\n'; }
-  // Appends the canonical form of the next piece of the message to out.
-  void feed(std::string_view in, std::string& out) {
-    std::size_t i = 0;
-    while (i < in.size()) {
-      auto nl = in.find('\n', i);
-      if (nl == std::string_view::npos) {
-        out.append(in.substr(i));
-        break;
-      }
-      out.append(in.substr(i, nl - i));
-      char before = nl > i ? in[nl - 1] : last_;
-      if (before != '\r') out += '\r';
-      out += '\n';
-      i = nl + 1;
-    }
-    if (!in.empty()) last_ = in.back();
-  }
-  // What completes the last line, if it has no line end.
-  std::string_view finish() const {
-    if (last_ == '\n') return {};
-    return last_ == '\r' ? "\n" : "\r\n";
-  }
-
- private:
-  char last_ = '\n';
-};
 
 // Unknown recipients a client may try per connection before its replies are slowed down.
 constexpr std::size_t kUnknownRecipientsBeforeTarpit = 3;
@@ -213,7 +180,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   std::unique_ptr<store::BlobWriter> blob_;
   bool blob_failed_ = false;
   bool chunking_ = false;  // BDAT: the bytes go through normalizer_
-  CrlfNormalizer normalizer_;
+  mail::CrlfNormalizer normalizer_;
   std::string scratch_;
   std::string queue_id_;
 };
