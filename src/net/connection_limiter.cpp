@@ -1,9 +1,12 @@
 #include "net/connection_limiter.hpp"
 
+#include "net/network_list.hpp"
+
 namespace facteur::net {
 
-ConnectionLimiter::Admission ConnectionLimiter::try_admit(const boost::asio::ip::address& addr,
+ConnectionLimiter::Admission ConnectionLimiter::try_admit(const boost::asio::ip::address& client,
                                                           bool exempt) {
+  const auto addr = client_network(client);
   std::lock_guard lock(mutex_);
   if (total_ >= max_total_) return {nullptr, Refusal::total};
   auto& count = per_address_[addr];

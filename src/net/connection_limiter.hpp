@@ -1,5 +1,6 @@
-// ConnectionLimiter: caps concurrent connections per listener role and per client address, so one
-// client cannot exhaust the server (mail-bombing, slowloris). Thread-safe.
+// ConnectionLimiter: caps concurrent connections per listener role and per client (an IPv4
+// address or an IPv6 /64, see client_network()), so one client cannot exhaust the server
+// (mail-bombing, slowloris). Thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +20,7 @@ class ConnectionLimiter : public std::enable_shared_from_this<ConnectionLimiter>
   // Held for the life of a connection; releases its slot when destroyed.
   class Ticket {
    public:
+    // addr: already reduced by client_network().
     Ticket(std::shared_ptr<ConnectionLimiter> owner, boost::asio::ip::address addr)
         : owner_(std::move(owner)), addr_(addr) {}
     ~Ticket() { owner_->release(addr_); }

@@ -1,5 +1,6 @@
 #include "net/network_list.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -52,6 +53,15 @@ bool NetworkList::contains(const ip::address& addr) const {
   for (const auto& b : blocks_)
     if (prefix_equal(b.network, v6, b.prefix)) return true;
   return false;
+}
+
+boost::asio::ip::address client_network(const boost::asio::ip::address& addr) {
+  if (addr.is_v4()) return addr;
+  auto v6 = addr.to_v6();
+  if (v6.is_v4_mapped()) return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6);
+  auto bytes = v6.to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return boost::asio::ip::address_v6(bytes);
 }
 
 }  // namespace facteur::net

@@ -11,6 +11,11 @@
 
 namespace facteur::net {
 
+// The unit a per-client limit counts: an IPv4 address (v4-mapped IPv6 unwrapped), or an IPv6
+// address's /64, since one host or customer usually gets a whole /64 and could otherwise rotate
+// through 2^64 addresses to escape a per-address cap.
+boost::asio::ip::address client_network(const boost::asio::ip::address& addr);
+
 class NetworkList {
  public:
   static Result<NetworkList> parse(const std::vector<std::string>& cidrs);

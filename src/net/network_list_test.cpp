@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "net/connection_limiter.hpp"
+
 namespace facteur::net {
 namespace {
 
@@ -30,6 +32,37 @@ TEST(NetworkList, OddPrefixesAndErrors) {
   EXPECT_FALSE(NetworkList::parse({"::/129"}));
   auto all = NetworkList::parse({"0.0.0.0/0"});
   EXPECT_TRUE(all->contains(ip::make_address("203.0.113.9")));
+}
+
+TEST(ClientNetwork, Ipv6CountsByItsSlash64) {
+  using boost::asio::ip::make_address;
+  EXPECT_EQ(client_network(make_address("192.0.2.7")), make_address("192.0.2.7"));
+  EXPECT_EQ(client_network(make_address("::ffff:192.0.2.7")), make_address("192.0.2.7"));
+  EXPECT_EQ(client_network(make_address("2001:db8:1:2:aaaa::1")), make_address("2001:db8:1:2::"));
+  EXPECT_EQ(client_network(make_address("2001:db8:1:2:bbbb::9")),
+            client_network(make_address("2001:db8:1:2::1")));
+  EXPECT_NE(client_network(make_address("2001:db8:1:3::1")),
+            client_network(make_address("2001:db8:1:2::1")));
+}
+
+TEST(ConnectionLimiter, PerClientCapCoversAWholeIpv6Slash64) {
+  using boost::asio::ip::make_address;
+  auto limiter = std::make_shared<ConnectionLimiter>(100, 2);
+  auto a = limiter->try_admit(make_address("2001:db8::1"), false);
+  auto b = limiter->try_admit(make_address("2001:db8::2"), false);
+  ASSERT_TRUE(a.ticket && b.ticket);
+  // A third address of the same /64 is the same client.
+  auto c = limiter->try_admit(make_address("2001:db8::3"), false);
+  EXPECT_FALSE(c.ticket);
+  EXPECT_EQ(c.refusal, ConnectionLimiter::Refusal::per_address);
+  // Another /64 is another client.
+  auto other = limiter->try_admit(make_address("2001:db8:0:1::1"), false);
+  EXPECT_TRUE(other.ticket);
+  // Releasing one slot of the /64 lets the next one in.
+  b.ticket.reset();
+  auto d = limiter->try_admit(make_address("2001:db8::4"), false);
+  EXPECT_TRUE(d.ticket);
+  EXPECT_EQ(limiter->active(), 3u);
 }
 
 }  // namespace
