@@ -675,6 +675,9 @@ net::awaitable<void> SmtpSession::run() {
       co_await handle(*event);
     }
     if (done_) break;
+    // A client closed for too many errors is slowed down like one over its rates: its 421 and
+    // its next connections wait in the tarpit.
+    if (rate_limited_ && protocol_.too_many_errors()) ctx_.abuse->strike(client_key_);
     if (!co_await flush()) break;
     if (protocol_.closed()) break;
     if (stopping_ && protocol_.phase() == smtp::Phase::command) {

@@ -672,6 +672,9 @@ Phase ServerProtocol::phase() const {
 bool ServerProtocol::closed() const {
   return s_->mode == Mode::closed;
 }
+bool ServerProtocol::too_many_errors() const {
+  return s_->opt.limits.max_errors != 0 && s_->errors >= s_->opt.limits.max_errors;
+}
 // The asking event is always the last one queued: it has been handed out once the queue is empty.
 bool ServerProtocol::awaiting_answer() const {
   return s_->pending != Pending::none && s_->events.empty();

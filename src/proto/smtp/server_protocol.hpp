@@ -192,6 +192,7 @@ class ServerProtocol {
 
   Phase phase() const;
   bool closed() const;           // Close was or is about to be emitted
+  bool too_many_errors() const;  // closed because the client reached Limits::max_errors
   bool awaiting_answer() const;  // an event is waiting for its answer
   // Unconsumed input bytes. Once next_event() returned nullopt with no answer awaited, this is
   // at most Limits::max_command_line (a partial command line).

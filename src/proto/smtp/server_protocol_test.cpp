@@ -521,6 +521,32 @@ TEST(ServerProtocol, PhaseAndTimeout) {
   EXPECT_FALSE(p.next_event());
 }
 
+// RFC 5321 §4.3.2 lets a server close with 421 (4.7.0, RFC 3463) on abuse; the session needs to
+// know it was errors, not QUIT or a timeout, to slow the client's next attempt down.
+TEST(ServerProtocol, TooManyErrorsIsReported) {
+  ServerProtocol p(options());
+  p.start();
+  p.receive("EHLO c\r\nX\r\nY\r\n");
+  while (p.next_event()) {
+  }
+  EXPECT_FALSE(p.too_many_errors());
+  p.receive("QUIT\r\n");
+  while (p.next_event()) {
+  }
+  EXPECT_TRUE(p.closed());
+  EXPECT_FALSE(p.too_many_errors());
+
+  ServerProtocol q(options());
+  q.start();
+  for (int i = 0; i < 8; ++i)
+    q.receive("BOGUS\r\n");
+  while (q.next_event()) {
+  }
+  EXPECT_TRUE(q.closed());
+  EXPECT_TRUE(q.too_many_errors());
+  EXPECT_NE(q.take_output().find("421 4.7.0"), std::string::npos);
+}
+
 // Hostile input must not make the buffer grow: a 10 MB line without CRLF keeps at most one
 // command line in memory, then gets one 500.
 TEST(ServerProtocol, BoundedBuffer) {
