@@ -17,28 +17,70 @@ double token_probability(double a, double na, double b, double nb, const BayesPa
 }
 
 double chi2q(double chi2, std::size_t dof) {
-  // Q(chi2 | dof) for even dof: exp(-m) * sum_{i < dof/2} m^i / i!, summed in the log domain
-  // so that large m does not underflow before the terms catch up.
+  // Q(chi2 | dof) for even dof is P(Poisson(m) < k) = exp(-m) * sum_{i < k} m^i / i! with
+  // m = chi2 / 2, k = dof / 2.
   double m = chi2 / 2.0;
   if (m <= 0) return 1.0;
-  double log_term = -m;
-  double sum = std::exp(log_term);
-  double log_m = std::log(m);
-  for (std::size_t i = 1; i < dof / 2; ++i) {
-    log_term += log_m - std::log(static_cast<double>(i));
-    sum += std::exp(log_term);
+  std::size_t k = dof / 2;
+  if (k == 0) return 0.0;
+  if (m < 700.0) {
+    // exp(-m) does not underflow: the terms by recurrence, one exp in all.
+    double term = std::exp(-m);
+    double sum = term;
+    for (std::size_t i = 1; i < k; ++i) {
+      term *= m / static_cast<double>(i);
+      sum += term;
+    }
+    return std::min(sum, 1.0);
   }
-  return std::min(sum, 1.0);
+  // Large m (many strong tokens): the terms grow while i < m, so start from the last one in
+  // the log domain and walk down until they no longer matter (a few dozen terms, not k).
+  double last = static_cast<double>(k - 1);
+  if (last > m) {
+    // Only with more than 700 tokens combined: every term, in the log domain.
+    double log_term = -m, log_m = std::log(m);
+    double total = std::exp(log_term);
+    for (std::size_t i = 1; i < k; ++i) {
+      log_term += log_m - std::log(static_cast<double>(i));
+      total += std::exp(log_term);
+    }
+    return std::min(total, 1.0);
+  }
+  double log_last = -m + last * std::log(m) - std::lgamma(last + 1.0);
+  if (log_last < -745.0) return 0.0;  // every term underflows
+  double term = 1.0, sum = 1.0;
+  for (std::size_t i = k - 1; i > 0; --i) {
+    term *= static_cast<double>(i) / m;
+    sum += term;
+    if (term < sum * 1e-17) break;
+  }
+  return std::min(std::exp(log_last + std::log(sum)), 1.0);
 }
 
 double chi_square_combine(std::span<const double> probabilities) {
   if (probabilities.empty()) return 0.5;
-  double ln_ham = 0, ln_abuse = 0;
+  // The logs of the products, by multiplying and renormalising the exponent now and then
+  // (two logs per message instead of two per token).
+  double prod_ham = 1.0, prod_abuse = 1.0;
+  int exp_ham = 0, exp_abuse = 0;
   for (double f : probabilities) {
     f = std::clamp(f, 1e-6, 1.0 - 1e-6);
-    ln_ham += std::log(f);          // small when tokens say abuse
-    ln_abuse += std::log(1.0 - f);  // small when tokens say ham
+    prod_ham *= f;
+    prod_abuse *= 1.0 - f;
+    if (prod_ham < 1e-200) {
+      int e = 0;
+      prod_ham = std::frexp(prod_ham, &e);
+      exp_ham += e;
+    }
+    if (prod_abuse < 1e-200) {
+      int e = 0;
+      prod_abuse = std::frexp(prod_abuse, &e);
+      exp_abuse += e;
+    }
   }
+  constexpr double kLn2 = 0.69314718055994530942;
+  double ln_ham = std::log(prod_ham) + exp_ham * kLn2;        // small when tokens say abuse
+  double ln_abuse = std::log(prod_abuse) + exp_abuse * kLn2;  // small when tokens say ham
   std::size_t dof = 2 * probabilities.size();
   // Near 1 when the probabilities are consistent with "all high" (abuse-like tokens).
   double h = chi2q(-2.0 * ln_ham, dof);
@@ -84,7 +126,15 @@ BayesResult classify(std::span<const std::uint64_t> tokens,
   // Counts of the known tokens.
   std::vector<LabelCounts> counts;
   counts.reserve(tokens.size());
-  for (std::uint64_t t : tokens) {
+  constexpr std::size_t kAhead = 8;
+  for (std::size_t i = 0; i < std::min(kAhead, tokens.size()); ++i)
+    for (const BayesModel* m : models)
+      m->prefetch(tokens[i]);
+  for (std::size_t ti = 0; ti < tokens.size(); ++ti) {
+    std::uint64_t t = tokens[ti];
+    if (ti + kAhead < tokens.size())
+      for (const BayesModel* m : models)
+        m->prefetch(tokens[ti + kAhead]);
     LabelCounts c{};
     bool any = false;
     for (const BayesModel* m : models) {

@@ -46,6 +46,11 @@ class BayesModel {
 
   const LabelCounts& messages() const noexcept { return messages_; }
   LabelCounts lookup(std::uint64_t hash) const noexcept;
+  // Asks the CPU to load the table slot of `hash` (a look-up a few tokens later then finds it
+  // in cache instead of waiting for memory: the table is tens of MB).
+  void prefetch(std::uint64_t hash) const noexcept {
+    if (capacity_ != 0) __builtin_prefetch(table() + (hash & (capacity_ - 1)));
+  }
   std::size_t size() const noexcept { return used_; }
   bool empty() const noexcept;
 

@@ -1,6 +1,7 @@
 #include "filter/tokenizer.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <string_view>
 #include <unordered_set>
 
@@ -311,8 +312,20 @@ std::vector<std::uint64_t> tokenize(const MessageView& m, const TokenizerOptions
     void word_hash(std::uint64_t h) { out.push_back(h); }
   };
   for_each_token(m, o, Hasher{out});
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  // Duplicates out with an open-addressing set, keeping the first occurrence (sorting them
+  // was a tenth of the time of a scan). Hashes are never 0, the empty-slot mark.
+  std::size_t capacity = std::bit_ceil(out.size() * 2 + 16);
+  std::vector<std::uint64_t> seen(capacity, 0);
+  std::size_t mask = capacity - 1, kept = 0;
+  for (std::uint64_t h : out) {
+    std::size_t i = h & mask;
+    while (seen[i] != 0 && seen[i] != h)
+      i = (i + 1) & mask;
+    if (seen[i] == h) continue;
+    seen[i] = h;
+    out[kept++] = h;
+  }
+  out.resize(kept);
   return out;
 }
 

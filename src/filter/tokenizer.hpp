@@ -24,7 +24,8 @@ struct TokenizerOptions {
   bool skip_bigrams = false;
 };
 
-// Hashes of the message's tokens, sorted and unique (what the model counts per message).
+// Hashes of the message's tokens, each once, in the order first met (what the model counts per
+// message).
 std::vector<std::uint64_t> tokenize(const MessageView& message,
                                     const TokenizerOptions& options = {});
 

@@ -63,6 +63,8 @@ TEST(Tokenizer, HashesAreThoseOfTheTokenStrings) {
   auto view = MessageView::analyze(kHtml);
   auto strings = token_strings(view);
   auto hashes = tokenize(view);
+  std::sort(hashes.begin(), hashes.end());
+  EXPECT_EQ(std::adjacent_find(hashes.begin(), hashes.end()), hashes.end());  // each once
   std::vector<std::uint64_t> expected;
   for (const auto& s : strings)
     expected.push_back(token_hash(s));
