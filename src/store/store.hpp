@@ -196,6 +196,14 @@ struct MessageInfo {
 // BODY and TEXT).
 enum class TextField : std::uint8_t { from, to, cc, bcc, subject, headers, body, any };
 
+// What opening a mailbox (IMAP SELECT) needs, read in one snapshot: no record per message, so a
+// mailbox of many thousands of messages opens in a few milliseconds.
+struct MailboxSnapshot {
+  Mailbox mailbox;
+  std::vector<Uid> uids;           // every message, ascending
+  std::uint32_t first_unseen = 0;  // 1-based position of the first message without \Seen; 0: none
+  std::vector<std::string> keywords;  // every keyword set on some message, sorted, unique
+};
 struct MessageQuery {
   Uid min_uid = 1;
   Uid max_uid = UINT32_MAX;
@@ -477,6 +485,7 @@ class Store {
   // --- messages
   virtual Result<std::vector<MessageInfo>> list_messages(MailboxId mailbox,
                                                          const MessageQuery& query = {}) = 0;
+  virtual Result<MailboxSnapshot> snapshot_mailbox(MailboxId mailbox) = 0;  // not_found
   virtual Result<MessageInfo> get_message(MailboxId mailbox, Uid uid,
                                           bool with_metadata = false) = 0;      // not_found
   virtual Result<MessageContent> open_message(MailboxId mailbox, Uid uid) = 0;  // not_found

@@ -647,6 +647,42 @@ TEST_P(StoreConformance, ListMessagesFiltersByUidAndModseq) {
   EXPECT_TRUE((*first)[0].metadata);
 }
 
+// The SELECT snapshot agrees with list_messages: the same UIDs in order, the position of the
+// first unseen message (RFC 9051 §7.1 UNSEEN of RFC 3501 §7.1), every keyword in use once.
+TEST_P(StoreConformance, SnapshotHasUidsFirstUnseenAndKeywords) {
+  auto account = make_account("snap@example.org");
+  auto box = inbox(account.id);
+  auto empty = store_->snapshot_mailbox(box.id);
+  ASSERT_TRUE(empty) << empty.error().message;
+  EXPECT_TRUE(empty->uids.empty());
+  EXPECT_EQ(empty->first_unseen, 0u);
+  EXPECT_TRUE(empty->keywords.empty());
+  for (int i = 0; i < 6; ++i)
+    deliver_ok(make_message(fmt::format("m{}", i)), {to(account.id)});
+  std::vector<Uid> seen = {1, 2, 4};
+  ASSERT_TRUE(store_->update_flags(box.id, seen, FlagChange{FlagOp::add, kFlagSeen, {}, {}}));
+  std::vector<Uid> some = {2, 5};
+  ASSERT_TRUE(
+      store_->update_flags(box.id, some, FlagChange{FlagOp::add, 0, {"$Junk", "work"}, {}}));
+  std::vector<Uid> other = {6};
+  ASSERT_TRUE(store_->update_flags(box.id, other, FlagChange{FlagOp::add, 0, {"work", "Zed"}, {}}));
+  std::vector<Uid> gone = {3};
+  ASSERT_TRUE(store_->expunge(box.id, gone));
+  auto snap = store_->snapshot_mailbox(box.id);
+  ASSERT_TRUE(snap) << snap.error().message;
+  EXPECT_EQ(snap->mailbox.id, box.id);
+  EXPECT_EQ(snap->mailbox.messages, 5u);
+  EXPECT_EQ(snap->uids, (std::vector<Uid>{1, 2, 4, 5, 6}));
+  EXPECT_EQ(snap->first_unseen, 4u);  // UID 5, the fourth message
+  EXPECT_EQ(snap->keywords, (std::vector<std::string>{"$Junk", "Zed", "work"}));
+  auto listed = store_->list_messages(box.id);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), snap->uids.size());
+  for (std::size_t i = 0; i < listed->size(); ++i)
+    EXPECT_EQ((*listed)[i].uid, snap->uids[i]);
+  EXPECT_EQ(store_->snapshot_mailbox(box.id + 1000).error().code, Errc::not_found);
+}
+
 TEST_P(StoreConformance, ExpungeIsLoggedAndUidsAreNeverReused) {
   auto account = make_account("sam@example.org");
   for (int i = 0; i < 5; ++i)

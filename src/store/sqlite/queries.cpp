@@ -1,6 +1,7 @@
 #include "store/sqlite/queries.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -60,8 +61,10 @@ constexpr std::string_view kMessageColumns =
 constexpr std::string_view kMetadataColumns =
     ", b.envelope, b.body_structure, b.body, b.part_tree, e.message_id, e.refs, e.subject,"
     " e.sent_date";
+// blob_meta, not blob: the cached metadata without the inline message before it (schema step
+// 4). Every blob has its blob_meta row (written with it).
 constexpr std::string_view kMessageFrom =
-    " FROM message m JOIN email e ON e.id = m.email_id JOIN blob b ON b.id = e.blob_id";
+    " FROM message m JOIN email e ON e.id = m.email_id JOIN blob_meta b ON b.blob_id = e.blob_id";
 // Without metadata no blob column is read: the join would only cost a lookup per row (SELECT of
 // a big mailbox), and email.blob_id always names a blob (foreign key).
 constexpr std::string_view kMessageFromNoBlob = " FROM message m JOIN email e ON e.id = m.email_id";
@@ -282,6 +285,50 @@ Result<std::vector<MessageInfo>> load_messages(Connection& db, MailboxId mailbox
   bool md = query.with_metadata;
   return fetch_all<MessageInfo>(std::move(stmt),
                                 [md](const Statement& s) { return read_message(s, md); });
+}
+
+Result<MailboxSnapshot> load_snapshot(Connection& db, MailboxId mailbox) {
+  // One read transaction: the UID list, the counters and UIDNEXT/HIGHESTMODSEQ agree.
+  if (auto s = db.exec("BEGIN"); !s) return std::unexpected(s.error());
+  auto body = [&]() -> Result<MailboxSnapshot> {
+    MailboxSnapshot snap;
+    auto mb = load_mailbox(db, mailbox);
+    if (!mb) return std::unexpected(mb.error());
+    snap.mailbox = std::move(*mb);
+    // message is WITHOUT ROWID keyed by (mailbox_id, uid): a range scan of one b-tree, no join.
+    auto stmt =
+        db.prepare("SELECT uid, flags, keywords FROM message WHERE mailbox_id = ? ORDER BY uid");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind_all(mailbox);
+    snap.uids.reserve(snap.mailbox.messages);
+    // Distinct stored keyword lists: few in a mailbox, so a row costs a comparison, no copy.
+    std::set<std::string, std::less<>> lists;
+    std::string_view last_list;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      snap.uids.push_back(static_cast<Uid>(stmt->int64(0)));
+      if (snap.first_unseen == 0 && (stmt->int64(1) & kFlagSeen) == 0)
+        snap.first_unseen = static_cast<std::uint32_t>(snap.uids.size());
+      auto list = stmt->view(2);
+      if (list.empty() || list == last_list) continue;
+      auto it = lists.find(list);
+      if (it == lists.end()) it = lists.emplace(list).first;
+      last_list = *it;
+    }
+    std::set<std::string, std::less<>> keywords;
+    for (const auto& list : lists) {
+      for (auto k : split(list, ' ')) {
+        if (!k.empty() && !keywords.contains(k)) keywords.emplace(k);
+      }
+    }
+    snap.keywords.assign(keywords.begin(), keywords.end());
+    return snap;
+  };
+  auto snap = body();
+  (void)db.exec("COMMIT");  // read-only: ends the snapshot either way
+  return snap;
 }
 
 Result<MessageInfo> load_message(Connection& db, MailboxId mailbox, Uid uid, bool with_metadata) {

@@ -41,6 +41,8 @@ Result<std::vector<std::string>> load_subscriptions(Connection& db, AccountId ac
 
 Result<std::vector<MessageInfo>> load_messages(Connection& db, MailboxId mailbox,
                                                const MessageQuery& query);
+// Errc::not_found when the mailbox does not exist.
+Result<MailboxSnapshot> load_snapshot(Connection& db, MailboxId mailbox);
 Result<MessageInfo> load_message(Connection& db, MailboxId mailbox, Uid uid, bool with_metadata);
 Result<MessageContent> open_content(Connection& db, const BlobFiles& files, MailboxId mailbox,
                                     Uid uid);

@@ -208,7 +208,31 @@ UPDATE blob SET text_indexed = 1 WHERE id IN (SELECT rowid FROM blob_text);
 CREATE INDEX blob_unindexed ON blob(id) WHERE text_indexed = 0;
 )sql";
 
-constexpr std::array<std::string_view, 3> kSteps = {kStep1, kStep2, kStep3};
+// Step 4: the cached parse results leave `blob`.
+//
+// blob_meta  ENVELOPE, BODYSTRUCTURE, BODY and the part tree of a blob, one row per blob (the
+//            rowid is the blob id). In `blob` they came after the inline message (up to 64 KB),
+//            so reading them for a metadata FETCH walked the message's overflow-page chain;
+//            here a row is a few hundred octets to a few KB, mostly within its leaf page.
+//            Columns in the order a FETCH reads them. Deleted with its blob (cascade).
+// The copy and the column drops are one transaction (migrate()): a crash leaves step 3 intact.
+constexpr std::string_view kStep4 = R"sql(
+CREATE TABLE blob_meta (
+  blob_id INTEGER PRIMARY KEY REFERENCES blob(id) ON DELETE CASCADE,
+  envelope TEXT NOT NULL DEFAULT '',
+  body_structure TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL DEFAULT '',
+  part_tree BLOB NOT NULL DEFAULT x''
+);
+INSERT INTO blob_meta(blob_id, envelope, body_structure, body, part_tree)
+  SELECT id, envelope, body_structure, body, part_tree FROM blob ORDER BY id;
+ALTER TABLE blob DROP COLUMN envelope;
+ALTER TABLE blob DROP COLUMN body_structure;
+ALTER TABLE blob DROP COLUMN body;
+ALTER TABLE blob DROP COLUMN part_tree;
+)sql";
+
+constexpr std::array<std::string_view, 4> kSteps = {kStep1, kStep2, kStep3, kStep4};
 
 }  // namespace
 

@@ -291,6 +291,9 @@ class SqliteStore final : public Store {
                                                  const MessageQuery& query) override {
     return read([&](Connection& db) { return load_messages(db, mailbox, query); });
   }
+  Result<MailboxSnapshot> snapshot_mailbox(MailboxId mailbox) override {
+    return read([&](Connection& db) { return load_snapshot(db, mailbox); });
+  }
   Result<MessageInfo> get_message(MailboxId mailbox, Uid uid, bool with_metadata) override {
     return read([&](Connection& db) { return load_message(db, mailbox, uid, with_metadata); });
   }

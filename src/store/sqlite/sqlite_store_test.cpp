@@ -100,8 +100,85 @@ class SqliteStoreTest : public ::testing::Test {
 
 TEST_F(SqliteStoreTest, DatabaseIsWalAndSchemaVersioned) {
   EXPECT_EQ(query_text(db(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 3);
+  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 4);
   EXPECT_EQ(query_text(db(), "PRAGMA integrity_check"), "ok");
+}
+
+// Turns a current database back into a step-3 one: the metadata columns in `blob`, after the
+// inline message, in the column order step 1 created them.
+constexpr const char* kUndoStep4 =
+    "CREATE TABLE blob_v3 (id INTEGER PRIMARY KEY AUTOINCREMENT, size INTEGER NOT NULL,"
+    " data BLOB, envelope TEXT NOT NULL DEFAULT '', body_structure TEXT NOT NULL DEFAULT '',"
+    " body TEXT NOT NULL DEFAULT '', part_tree BLOB NOT NULL DEFAULT x'',"
+    " created_at INTEGER NOT NULL, text_indexed INTEGER NOT NULL DEFAULT 0);"
+    " INSERT INTO blob_v3 SELECT b.id, b.size, b.data, m.envelope, m.body_structure, m.body,"
+    " m.part_tree, b.created_at, b.text_indexed FROM blob b JOIN blob_meta m ON m.blob_id = b.id;"
+    " DROP TABLE blob_meta; DROP TABLE blob; ALTER TABLE blob_v3 RENAME TO blob;"
+    " CREATE INDEX blob_unindexed ON blob(id) WHERE text_indexed = 0;"
+    " UPDATE schema_version SET version = 3";
+
+void undo(const std::filesystem::path& db_path, const char* sql) {
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &handle), SQLITE_OK);
+  char* message = nullptr;
+  EXPECT_EQ(sqlite3_exec(handle, sql, nullptr, nullptr, &message), SQLITE_OK)
+      << (message != nullptr ? message : "");
+  sqlite3_free(message);
+  sqlite3_close(handle);
+}
+
+// A step-3 store (metadata in `blob`) gets blob_meta (schema step 4) at the next open: the
+// metadata of every message is carried over unchanged, `blob` loses the columns, and blob_meta
+// rows go with their blob.
+TEST_F(SqliteStoreTest, StepThreeStoreMovesMetadataOutOfTheBlobTable) {
+  auto account = store_->create_account(NewAccount{"meta@example.test", {}, {}, 0, 0});
+  ASSERT_TRUE(account);
+  Delivery d;
+  d.blob = store_->new_blob_writer();
+  ASSERT_TRUE(d.blob->append("Subject: s\r\n\r\nbody\r\n"));
+  d.metadata.envelope = "(\"date\" \"s\" NIL NIL NIL NIL NIL NIL NIL NIL)";
+  d.metadata.body_structure = "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 6 1 NIL NIL NIL NIL)";
+  d.metadata.body = "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 6 1)";
+  d.metadata.part_tree = std::string("\x01\x00\x02tree", 7);
+  d.targets.push_back(DeliveryTarget{account->id, {}, true, "", 0, {}, true});
+  const auto expected = d.metadata;
+  auto receipt = store_->deliver_and_wait(std::move(d));
+  ASSERT_TRUE(receipt && receipt->targets[0]);
+  ASSERT_TRUE(deliver("Subject: second\r\n\r\nx\r\n", {account->id}));
+  store_.reset();
+  undo(db(), kUndoStep4);
+  ASSERT_EQ(query_int(db(),
+                      "SELECT count(*) FROM pragma_table_info('blob')"
+                      " WHERE name = 'envelope'"),
+            1);
+  open();
+  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 4);
+  EXPECT_EQ(query_text(db(), "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(query_int(db(),
+                      "SELECT count(*) FROM pragma_table_info('blob')"
+                      " WHERE name IN ('envelope', 'body_structure', 'body', 'part_tree')"),
+            0);
+  EXPECT_EQ(query_int(db(), "SELECT count(*) FROM blob_meta"), 2);
+  auto inbox = store_->find_mailbox(account->id, "INBOX");
+  ASSERT_TRUE(inbox);
+  auto m = store_->get_message(inbox->id, 1, true);
+  ASSERT_TRUE(m) << m.error().message;
+  ASSERT_TRUE(m->metadata);
+  EXPECT_EQ(m->metadata->envelope, expected.envelope);
+  EXPECT_EQ(m->metadata->body_structure, expected.body_structure);
+  EXPECT_EQ(m->metadata->body, expected.body);
+  EXPECT_EQ(m->metadata->part_tree, expected.part_tree);
+  auto content = store_->open_message(inbox->id, 1);
+  ASSERT_TRUE(content) << content.error().message;
+  EXPECT_EQ(content->size(), std::string_view("Subject: s\r\n\r\nbody\r\n").size());
+  // New deliveries after the migration write both tables; expunging drops both rows.
+  ASSERT_TRUE(deliver("Subject: third\r\n\r\ny\r\n", {account->id}));
+  EXPECT_EQ(query_int(db(), "SELECT count(*) FROM blob_meta"), 3);
+  std::vector<Uid> all = {1, 2, 3};
+  ASSERT_TRUE(store_->update_flags(inbox->id, all, FlagChange{FlagOp::add, kFlagDeleted, {}, {}}));
+  ASSERT_TRUE(store_->expunge(inbox->id, all));
+  EXPECT_EQ(query_int(db(), "SELECT count(*) FROM blob"), 0);
+  EXPECT_EQ(query_int(db(), "SELECT count(*) FROM blob_meta"), 0);
 }
 
 // Turns a current database back into a step-2 one (word-tokenized FTS index, no text_indexed).
@@ -128,14 +205,12 @@ TEST_F(SqliteStoreTest, StepTwoStoreIsMigratedToTheTrigramIndex) {
   auto receipt = store_->deliver_and_wait(std::move(d));
   ASSERT_TRUE(receipt && receipt->targets[0]);
   store_.reset();
-  sqlite3* handle = nullptr;
-  ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(handle, kUndoStep3, nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(handle);
+  undo(db(), kUndoStep4);
+  undo(db(), kUndoStep3);
   auto reopened = open_sqlite_store(dir_);
   ASSERT_TRUE(reopened) << reopened.error().message;
   store_ = std::move(*reopened);
-  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 3);
+  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 4);
   EXPECT_EQ(query_int(db(), "SELECT count(*) FROM blob WHERE text_indexed = 1"), 1);
   auto inbox = store_->find_mailbox(account->id, "INBOX");
   ASSERT_TRUE(inbox);
@@ -155,6 +230,7 @@ TEST_F(SqliteStoreTest, StepOneStoreIsMigratedToTheQueueSchema) {
   store_.reset();
   sqlite3* handle = nullptr;
   ASSERT_EQ(sqlite3_open(db().c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle, kUndoStep4, nullptr, nullptr, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(handle, kUndoStep3, nullptr, nullptr, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(handle,
                          "DROP TABLE queue_recipient; DROP TABLE queue_entry;"
@@ -165,7 +241,7 @@ TEST_F(SqliteStoreTest, StepOneStoreIsMigratedToTheQueueSchema) {
   auto reopened = open_sqlite_store(dir_);
   ASSERT_TRUE(reopened) << reopened.error().message;
   store_ = std::move(*reopened);
-  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 3);
+  EXPECT_EQ(query_int(db(), "SELECT version FROM schema_version"), 4);
   EXPECT_TRUE(store_->find_account("old@example.test"));
   auto queue = store_->list_queue();
   ASSERT_TRUE(queue) << queue.error().message;

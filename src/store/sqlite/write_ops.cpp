@@ -766,16 +766,22 @@ Result<DeliveryReceipt> deliver(WriteContext& ctx, Delivery& delivery) {
   bool inline_blob = !delivery.blob->spilled() && blob_size <= ctx.options.inline_blob_max;
   {
     auto stmt = ctx.db.prepare(
-        "INSERT INTO blob(size, data, envelope, body_structure, body, part_tree, created_at,"
-        " text_indexed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO blob(size, data, created_at, text_indexed) VALUES (?, ?, ?, ?)");
     if (!stmt) return std::unexpected(stmt.error());
-    stmt->bind_all(blob_size, std::nullopt, md.envelope, md.body_structure, md.body);
+    stmt->bind_all(blob_size, std::nullopt, ctx.now, delivery.search_text ? 1 : 0);
     if (inline_blob) stmt->bind_static_blob(2, *bytes);
-    stmt->bind_blob(6, md.part_tree).bind(7, ctx.now);
-    stmt->bind(8, delivery.search_text ? 1 : 0);
     STORE_TRY(stmt->run());
   }
   BlobId blob = ctx.db.last_insert_rowid();
+  {
+    auto stmt = ctx.db.prepare(
+        "INSERT INTO blob_meta(blob_id, envelope, body_structure, body, part_tree)"
+        " VALUES (?, ?, ?, ?, ?)");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind_all(blob, md.envelope, md.body_structure, md.body);
+    stmt->bind_blob(5, md.part_tree);
+    STORE_TRY(stmt->run());
+  }
   if (!inline_blob) {
     auto placed = ctx.files.place(blob, *delivery.blob);
     if (!placed) return std::unexpected(placed.error());
