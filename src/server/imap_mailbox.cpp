@@ -237,9 +237,11 @@ net::awaitable<void> ImapSession::idle_update() {
 
 net::awaitable<Reply> ImapSession::cmd_select(const imap::SelectCmd& cmd) {
   selected_.reset();  // the previous mailbox is closed (protocol wrote OK [CLOSED])
+  // The UIDs, the first unseen message and the keywords come from one snapshot of the mailbox
+  // (no per-message record): the view is its UID list, and UIDNEXT/HIGHESTMODSEQ are of the
+  // same moment, so the next sync() announces exactly what changed after it.
   struct Opened {
-    Result<store::Mailbox> mailbox = make_error(Errc::internal, "");
-    std::vector<store::MessageInfo> messages;
+    Result<store::MailboxSnapshot> snapshot = make_error(Errc::internal, "");
     std::vector<store::Mailbox> all;
     std::vector<store::Uid> vanished;
     std::vector<store::MessageInfo> changed;
@@ -249,14 +251,13 @@ net::awaitable<Reply> ImapSession::cmd_select(const imap::SelectCmd& cmd) {
   const bool rev2 = protocol_.imap4rev2();
   auto opened = co_await net::run_blocking(ctx_.workers, [&]() -> Opened {
     Opened o;
-    o.mailbox = ctx_.store.find_mailbox(account_, cmd.mailbox);
-    if (!o.mailbox) return o;
-    auto messages = ctx_.store.list_messages(o.mailbox->id);
-    if (!messages) {
-      o.failed = true;
+    auto found = ctx_.store.find_mailbox(account_, cmd.mailbox);
+    if (!found) {
+      o.snapshot = std::unexpected(found.error());
       return o;
     }
-    o.messages = std::move(*messages);
+    o.snapshot = ctx_.store.snapshot_mailbox(found->id);
+    if (!o.snapshot) return o;
     if (rev2) {  // the LIST data of an IMAP4rev2 SELECT needs the children
       auto all = ctx_.store.list_mailboxes(account_);
       if (!all) {
@@ -265,11 +266,12 @@ net::awaitable<Reply> ImapSession::cmd_select(const imap::SelectCmd& cmd) {
       }
       o.all = std::move(*all);
     }
-    if (want_qresync && cmd.qresync->uid_validity == o.mailbox->uid_validity) {
-      auto vanished = ctx_.store.expunged_since(o.mailbox->id, cmd.qresync->modseq);
+    const auto& mailbox = o.snapshot->mailbox;
+    if (want_qresync && cmd.qresync->uid_validity == mailbox.uid_validity) {
+      auto vanished = ctx_.store.expunged_since(mailbox.id, cmd.qresync->modseq);
       store::MessageQuery q;
       q.changed_since = cmd.qresync->modseq;
-      auto changed = ctx_.store.list_messages(o.mailbox->id, q);
+      auto changed = ctx_.store.list_messages(mailbox.id, q);
       if (!vanished || !changed) {
         o.failed = true;
         return o;
@@ -279,13 +281,14 @@ net::awaitable<Reply> ImapSession::cmd_select(const imap::SelectCmd& cmd) {
     }
     return o;
   });
-  if (!opened.mailbox) {
-    if (opened.mailbox.error().code == Errc::not_found)
+  if (!opened.snapshot) {
+    if (opened.snapshot.error().code == Errc::not_found)
       co_return no_reply(imap::code::kNonExistent, "No such mailbox");
-    co_return store_failure(opened.mailbox.error());
+    co_return store_failure(opened.snapshot.error());
   }
   if (opened.failed) co_return no_reply(imap::code::kServerBug, "Internal error");
-  const auto& mb = *opened.mailbox;
+  auto& snap = *opened.snapshot;
+  const auto& mb = snap.mailbox;
 
   auto sel = std::make_unique<SelectedMailbox>();
   sel->id = mb.id;
@@ -294,21 +297,13 @@ net::awaitable<Reply> ImapSession::cmd_select(const imap::SelectCmd& cmd) {
   sel->read_only = cmd.read_only;
   imap::SelectInfo info;
   info.mailbox = mb.name;
-  std::vector<store::Uid> uids;
-  uids.reserve(opened.messages.size());
-  std::set<std::string> keywords;
-  for (std::size_t i = 0; i < opened.messages.size(); ++i) {
-    const auto& m = opened.messages[i];
-    uids.push_back(m.uid);
-    if (info.first_unseen == 0 && (m.flags & store::kFlagSeen) == 0)
-      info.first_unseen = static_cast<std::uint32_t>(i + 1);
-    keywords.insert(m.keywords.begin(), m.keywords.end());
-  }
+  info.first_unseen = snap.first_unseen;
   // Sticky keywords clients expect to be able to set even before any message has them.
+  std::set<std::string> keywords(snap.keywords.begin(), snap.keywords.end());
   for (const char* k : {"$Forwarded", "$Junk", "$NotJunk", "$MDNSent"})
     keywords.insert(k);
   info.keywords.assign(keywords.begin(), keywords.end());
-  info.exists = static_cast<std::uint32_t>(uids.size());
+  info.exists = static_cast<std::uint32_t>(snap.uids.size());
   info.recent = 0;
   info.uid_validity = mb.uid_validity;
   info.uid_next = mb.uid_next;
@@ -329,7 +324,7 @@ net::awaitable<Reply> ImapSession::cmd_select(const imap::SelectCmd& cmd) {
     }
     info.list_attributes = attrs;
   }
-  sel->view.reset(std::move(uids), mb.highest_modseq);
+  sel->view.reset(std::move(snap.uids), mb.highest_modseq);
   auto w = writer();
   imap::write_select(w, info);
 
