@@ -77,6 +77,64 @@ void read_millis(const toml::value& table, const char* key, std::chrono::millise
   }
 }
 
+// [dnsbl]: "127.0.0.2" or "127.0.0.2-127.0.0.11" -> an inclusive range in host byte order.
+std::pair<std::uint32_t, std::uint32_t> dnsbl_code_range(const std::string& text) {
+  auto v4 = [&](const std::string& part) {
+    in_addr a{};
+    if (::inet_pton(AF_INET, part.c_str(), &a) != 1)
+      throw std::runtime_error(fmt::format("dnsbl: bad return code '{}'", text));
+    return static_cast<std::uint32_t>(ntohl(a.s_addr));
+  };
+  auto dash = text.find('-');
+  if (dash == std::string::npos) return {v4(text), v4(text)};
+  auto range = std::pair{v4(text.substr(0, dash)), v4(text.substr(dash + 1))};
+  if (range.first > range.second)
+    throw std::runtime_error(fmt::format("dnsbl: empty return code range '{}'", text));
+  return range;
+}
+
+std::vector<DnsblZone> dnsbl_zones(const toml::value& table, const char* key) {
+  std::vector<DnsblZone> out;
+  if (!table.contains(key)) return out;
+  for (const auto& entry : table.at(key).as_array()) {
+    DnsblZone zone;
+    read_if(entry, "zone", zone.zone);
+    zone.zone = to_lower(zone.zone);
+    if (zone.zone.ends_with('.')) zone.zone.pop_back();
+    // Room is left for the reversed IPv6 address (64 bytes) in a 253-byte name.
+    if (zone.zone.empty() || zone.zone.size() > 180 || zone.zone.starts_with('.') ||
+        zone.zone.find("..") != std::string::npos)
+      throw std::runtime_error(fmt::format("dnsbl.{}: bad zone '{}'", key, zone.zone));
+    if (entry.contains("points")) {
+      const auto& p = entry.at("points");
+      zone.points = p.is_integer() ? static_cast<double>(p.as_integer()) : toml::get<double>(p);
+    }
+    std::vector<std::string> codes;
+    read_if(entry, "codes", codes);
+    for (const auto& c : codes)
+      zone.codes.push_back(dnsbl_code_range(c));
+    read_if(entry, "reject", zone.reject);
+    out.push_back(std::move(zone));
+  }
+  return out;
+}
+
+void read_dnsbl(const toml::value& d, DnsblSettings& out) {
+  read_if(d, "enabled", out.enabled);
+  out.client_zones = dnsbl_zones(d, "client_zones");
+  out.domain_zones = dnsbl_zones(d, "domain_zones");
+  for (const auto& z : out.domain_zones)
+    if (z.reject) throw std::runtime_error("dnsbl.domain_zones: reject is for client zones only");
+  read_if(d, "check_sender", out.check_sender);
+  read_if(d, "max_domains", out.max_domains);
+  read_millis(d, "timeout_ms", out.timeout);
+  read_if(d, "cache_entries", out.cache_entries);
+  read_seconds(d, "cache_seconds", out.cache_ttl);
+  if (out.timeout.count() == 0) throw std::runtime_error("dnsbl.timeout_ms must be positive");
+  if (out.cache_ttl.count() < 0)
+    throw std::runtime_error("dnsbl.cache_seconds must not be negative");
+}
+
 Config from_toml(const toml::value& root, const std::filesystem::path& base_dir) {
   Config cfg = default_config();
   cfg.listen.clear();
@@ -231,6 +289,7 @@ Config from_toml(const toml::value& root, const std::filesystem::path& base_dir)
     if (cfg.greylist.max_entries == 0)
       throw std::runtime_error("greylist.max_entries must be at least 1");
   }
+  if (root.contains("dnsbl")) read_dnsbl(root.at("dnsbl"), cfg.dnsbl);
   if (cfg.smtp.max_command_line < 512)
     throw std::runtime_error("smtp.max_command_line must be at least 512 (RFC 5321 §4.5.3.1.4)");
   if (cfg.smtp.max_data_line < 1000)

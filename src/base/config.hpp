@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.hpp"
@@ -107,6 +108,29 @@ struct GreylistSettings {
   std::size_t max_entries = 100000;
 };
 
+// DNS blocklists ([dnsbl]; src/server/dnsbl_lookup.hpp): off by default. RFC 5782 lists of
+// client addresses (DNSBL) and of domains (RHSBL/URIBL, for link and sender domains).
+struct DnsblZone {
+  std::string zone;   // "zen.example.org": lower case, no final dot
+  double points = 0;  // added to the filter score for a listing
+  // Answers that mean "listed": inclusive IPv4 ranges, host byte order. Empty: any 127.0.0.0/8
+  // answer but 127.0.0.1. Answers outside 127.0.0.0/8 and in 127.255.255.0/24 (the lists'
+  // "query refused / error" codes) never count.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> codes;
+  bool reject = false;  // client zones: refuse a listed client with 554 5.7.1 at RCPT
+};
+
+struct DnsblSettings {
+  bool enabled = false;
+  std::vector<DnsblZone> client_zones;      // asked about the connecting client's address
+  std::vector<DnsblZone> domain_zones;      // asked about the domains of links (and senders)
+  bool check_sender = false;                // also the envelope sender's and From's domains
+  std::size_t max_domains = 20;             // domains looked up per message
+  std::chrono::milliseconds timeout{4000};  // for all the look-ups of one message
+  std::size_t cache_entries = 10000;        // answers remembered; least recently used dropped
+  std::chrono::seconds cache_ttl{300};      // at most this long (less when the TTL says so)
+};
+
 struct Config {
   std::string hostname = "localhost";
   std::filesystem::path data_dir = "./var";
@@ -133,6 +157,7 @@ struct Config {
   DkimSettings dkim;
   RateLimitSettings rate_limits;
   GreylistSettings greylist;
+  DnsblSettings dnsbl;
 
   std::string log_level = "info";
   std::string run_as;  // user to switch to after binding when started as root; empty: "facteur" if

@@ -153,6 +153,53 @@ max_entries = 17
   EXPECT_FALSE(load_config(write_temp("[greylist]\nmax_entries = 0\n")));
 }
 
+TEST(Config, DnsblKeys) {
+  EXPECT_FALSE(default_config().dnsbl.enabled);  // off unless asked for
+  auto cfg = load_config(write_temp(R"(
+[dnsbl]
+enabled = true
+check_sender = true
+max_domains = 5
+timeout_ms = 1500
+cache_entries = 50
+cache_seconds = 60
+client_zones = [
+  { zone = "Zen.Example.org.", points = 4, codes = ["127.0.0.2-127.0.0.11"], reject = true },
+  { zone = "bl.example.net", points = 1.5 },
+]
+domain_zones = [{ zone = "dbl.example.org", points = 3.0, codes = ["127.0.1.2", "127.0.1.4-127.0.1.6"] }]
+)"));
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  const auto& d = cfg->dnsbl;
+  EXPECT_TRUE(d.enabled);
+  EXPECT_TRUE(d.check_sender);
+  EXPECT_EQ(d.max_domains, 5u);
+  EXPECT_EQ(d.timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(d.cache_entries, 50u);
+  EXPECT_EQ(d.cache_ttl, std::chrono::seconds(60));
+  ASSERT_EQ(d.client_zones.size(), 2u);
+  EXPECT_EQ(d.client_zones[0].zone, "zen.example.org");  // lower case, final dot removed
+  EXPECT_EQ(d.client_zones[0].points, 4.0);
+  EXPECT_TRUE(d.client_zones[0].reject);
+  ASSERT_EQ(d.client_zones[0].codes.size(), 1u);
+  EXPECT_EQ(d.client_zones[0].codes[0], std::pair(0x7f000002u, 0x7f00000bu));
+  EXPECT_TRUE(d.client_zones[1].codes.empty());
+  EXPECT_FALSE(d.client_zones[1].reject);
+  ASSERT_EQ(d.domain_zones.size(), 1u);
+  ASSERT_EQ(d.domain_zones[0].codes.size(), 2u);
+  EXPECT_EQ(d.domain_zones[0].codes[0], std::pair(0x7f000102u, 0x7f000102u));
+  EXPECT_EQ(d.domain_zones[0].codes[1], std::pair(0x7f000104u, 0x7f000106u));
+  EXPECT_FALSE(load_config(write_temp("[dnsbl]\nclient_zones = [{ zone = \"\" }]\n")));
+  EXPECT_FALSE(load_config(write_temp("[dnsbl]\nclient_zones = [{ zone = \"a..b\" }]\n")));
+  EXPECT_FALSE(load_config(
+      write_temp("[dnsbl]\nclient_zones = [{ zone = \"b.test\", codes = [\"127.0.0.x\"] }]\n")));
+  EXPECT_FALSE(load_config(write_temp(
+      "[dnsbl]\nclient_zones = [{ zone = \"b.test\", codes = [\"127.0.0.9-127.0.0.2\"] }]\n")));
+  EXPECT_FALSE(
+      load_config(write_temp("[dnsbl]\ndomain_zones = [{ zone = \"d.test\", reject = true }]\n")));
+  EXPECT_FALSE(load_config(write_temp("[dnsbl]\ntimeout_ms = 0\n")));
+}
+
 TEST(Config, ListenAddressForms) {
   EXPECT_EQ(parse_listen_address("0.0.0.0:25")->port, 25);
   EXPECT_EQ(parse_listen_address("[::]:993")->host, "::");
