@@ -22,6 +22,7 @@ def main():
     bench = os.path.join(build, "bench", "filter", "facteur-filter-bench")
     totals = {}
     rates = []
+    scores = []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(folds):
             out = os.path.join(tmp, f"fold{k}.json")
@@ -31,6 +32,7 @@ def main():
             with open(out) as f:
                 j = json.load(f)
             rates.append(j["in_process_msgs_per_s"])
+            scores.extend(j.get("scores", []))
             for name, c in j["classes"].items():
                 t = totals.setdefault(name, {"messages": 0, "flagged": 0, "right_label": 0,
                                              "predicted": 0})
@@ -48,6 +50,25 @@ def main():
         prec = 100.0 * t["right_label"] / t["predicted"] if t["predicted"] else 0.0
         extra = f" ({t['flagged']} FP)" if name == "ham" else ""
         print(f"| {name} | {t['messages']} | {fl:.2f} %{extra} | {rec:.2f} % | {prec:.2f} % |")
+    # Operating curve: if the junk threshold were moved, how many abuse messages (all kinds)
+    # would be flagged at a given number of ham false positives.
+    if scores:
+        ham = sorted((s for t, s in scores if t == 0), reverse=True)
+        spam = [s for t, s in scores if t == 1]
+        abuse = [s for t, s in scores if t != 0]
+        parts = []
+        for fp in (0, 1, 2, 5, 10, 20):
+            if fp >= len(ham):
+                break
+            # Lowest threshold that keeps at most `fp` ham at or above it.
+            thr = ham[fp] + 1e-9
+            sp = 100.0 * sum(1 for s in spam if s >= thr) / max(1, len(spam))
+            ab = 100.0 * sum(1 for s in abuse if s >= thr) / max(1, len(abuse))
+            parts.append(f"{fp} FP ({100.0 * fp / len(ham):.2f} %): spam {sp:.2f} %, "
+                         f"all abuse {ab:.2f} % (threshold {thr:.2f})")
+        print("operating curve (score threshold moved):")
+        for p in parts:
+            print("  " + p)
     json.dump(totals, sys.stderr)
     sys.stderr.write("\n")
 

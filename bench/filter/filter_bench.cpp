@@ -5,6 +5,8 @@
 // measured message with the same pipeline as `facteur scan`.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -63,6 +65,14 @@ std::vector<Sample> load(const fs::path& path, Label label) {
   return out;
 }
 
+// CPU time of this thread: on a shared machine the wall clock also counts the time other
+// processes had the core, so both are reported.
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -105,6 +115,8 @@ int main(int argc, char** argv) {
   std::size_t bayes_max = 0;
   int bayes_per_label = -1;
   int skip_bigrams = -1;
+  double phishing_evidence = -1;
+  int url_paths = -1;
   int bayes_pairwise = -1;
   app.add_option("--corpora", corpora, "the shared corpora directory");
   app.add_option("--work", work, "scratch directory for the model (default: a new temp dir)");
@@ -124,6 +136,9 @@ int main(int argc, char** argv) {
   app.add_option("--bayes-max-tokens", bayes_max, "classifier tokens combined (experiments)");
   app.add_option("--skip-bigrams", skip_bigrams,
                  "1/0: tokens of word pairs with a gap (experiments)");
+  app.add_option("--url-paths", url_paths, "1/0: tokens of link path words (experiments)");
+  app.add_option("--phishing-evidence", phishing_evidence,
+                 "evidence needed for the phishing label (experiments)");
   app.add_option("--bayes-pairwise", bayes_pairwise, "1/0: name the kind one-vs-one (experiments)");
   app.add_option("--bayes-per-label", bayes_per_label,
                  "1: each abuse label also against ham, 0: pooled abuse only (experiments)");
@@ -167,6 +182,7 @@ int main(int argc, char** argv) {
   BayesModel model;
   TokenizerOptions topt;
   if (skip_bigrams >= 0) topt.skip_bigrams = skip_bigrams != 0;
+  if (url_paths >= 0) topt.url_paths = url_paths != 0;
   for (const auto& s : train) {
     auto view = MessageView::analyze(s.bytes);
     model.learn(tokenize(view, topt), s.truth);
@@ -176,6 +192,7 @@ int main(int argc, char** argv) {
   cfg.data_dir = work;
   cfg.domains = {"facteur.test"};
   FilterConfig fc = default_filter_config(cfg);
+  if (phishing_evidence >= 0) fc.phishing_evidence = phishing_evidence;
   if (bayes_s >= 0) fc.bayes.s = bayes_s;
   if (bayes_x >= 0) fc.bayes.x = bayes_x;
   if (bayes_dev >= 0) fc.bayes.min_deviation = bayes_dev;
@@ -198,29 +215,40 @@ int main(int argc, char** argv) {
     verdicts[i] = filter.scan(std::string_view(test[i].bytes), ctx);
   double first_pass = seconds_since(t0);
   t0 = std::chrono::steady_clock::now();
+  double cpu0 = thread_cpu_seconds();
   for (int r = 1; r < repeat; ++r)
     for (const auto& s : test)
       (void)filter.scan(std::string_view(s.bytes), ctx);
   double timed = repeat > 1 ? seconds_since(t0) / (repeat - 1) : first_pass;
+  double cpu = repeat > 1 ? (thread_cpu_seconds() - cpu0) / (repeat - 1) : 0.0;
   double rate = static_cast<double>(test.size()) / timed;
+  double cpu_rate = cpu > 0 ? static_cast<double>(test.size()) / cpu : 0.0;
   std::size_t bytes = 0;
   for (const auto& s : test)
     bytes += s.bytes.size();
 
   if (histogram) {
-    constexpr double kEdges[] = {0.001, 0.01, 0.05, 0.2, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.01};
-    std::map<int, std::array<int, 11>> hist;
+    constexpr double kEdges[] = {0.001, 0.01, 0.05,  0.2,  0.5,  0.8,  0.9,
+                                 0.95,  0.99, 0.999, 1e-4, 1e-6, 1e-9, 1e-12};
+    constexpr std::size_t kBins = std::size(kEdges) + 1;
+    std::map<int, std::array<int, kBins>> hist;
     for (const auto& s : test) {
       auto view = MessageView::analyze(s.bytes);
       auto tokens = tokenize(view, topt);
       const BayesModel* models[] = {&model};
       auto r = classify(tokens, models, fc.bayes);
-      int b = 0;
-      while (r.p_abuse >= kEdges[b])
+      // Below 0.999 by p, above by 1 - p (chi-square saturates: how close to 1 still ranks).
+      std::size_t b = 0;
+      while (b < 10 && r.p_abuse >= kEdges[b])
         ++b;
-      ++hist[static_cast<int>(s.truth)][static_cast<std::size_t>(b)];
+      if (b == 10)
+        while (b < std::size(kEdges) && 1.0 - r.p_abuse <= kEdges[b])
+          ++b;
+      ++hist[static_cast<int>(s.truth)][b];
     }
-    fmt::print("p_abuse <0.001 <0.01 <0.05 <0.2 <0.5 <0.8 <0.9 <0.95 <0.99 <0.999 >=0.999\n");
+    fmt::print(
+        "p_abuse <0.001 <0.01 <0.05 <0.2 <0.5 <0.8 <0.9 <0.95 <0.99 <0.999 [1-p: >1e-4 >1e-6 "
+        ">1e-9 >1e-12 <=1e-12]\n");
     for (const auto& [k, h] : hist) {
       fmt::print("{:9}", to_string(static_cast<Label>(k)));
       for (int n : h)
@@ -248,6 +276,11 @@ int main(int argc, char** argv) {
     }
   }
   nlohmann::json j;
+  // Per message: truth and score, for operating curves (cv.py: recall at a false-positive rate).
+  auto scores = nlohmann::json::array();
+  for (std::size_t i = 0; i < test.size(); ++i)
+    scores.push_back({static_cast<int>(test[i].truth), verdicts[i].score});
+  j["scores"] = std::move(scores);
   j["mode"] = holdout ? fmt::format("holdout (fold {} of {} of train)", fold, folds)
                       : std::string("train -> test");
   j["train_messages"] = train.size();
@@ -256,6 +289,11 @@ int main(int argc, char** argv) {
   j["model_tokens"] = model.size();
   j["in_process_msgs_per_s"] = rate;
   j["in_process_mb_per_s"] = static_cast<double>(bytes) / timed / 1e6;
+  j["in_process_msgs_per_cpu_s"] = cpu_rate;
+  {
+    double load[3] = {0, 0, 0};
+    if (getloadavg(load, 3) == 3) j["load_average"] = {load[0], load[1], load[2]};
+  }
   fmt::print("{}: trained on {} messages in {:.2f} s ({} tokens), measured on {}\n",
              holdout ? "holdout" : "train->test", train.size(), train_s, model.size(), test.size());
   fmt::print(
@@ -282,8 +320,13 @@ int main(int argc, char** argv) {
   for (const auto& [k, n] : confusion)
     fmt::print(" {}->{}:{}", to_string(static_cast<Label>(k.first)),
                to_string(static_cast<Label>(k.second)), n);
-  fmt::print("\n\nin-process: {:.0f} messages/s ({:.1f} MB/s), one thread, mean of {} passes\n",
-             rate, static_cast<double>(bytes) / timed / 1e6, std::max(1, repeat - 1));
+  double load[3] = {0, 0, 0};
+  getloadavg(load, 3);
+  fmt::print(
+      "\n\nin-process: {:.0f} messages/s ({:.1f} MB/s), one thread, mean of {} passes; "
+      "{:.0f} messages per CPU second; load average {:.2f} {:.2f} {:.2f}\n",
+      rate, static_cast<double>(bytes) / timed / 1e6, std::max(1, repeat - 1), cpu_rate, load[0],
+      load[1], load[2]);
 
   // --- Through the CLI.
   if (!facteur.empty() && cli_messages > 0) {

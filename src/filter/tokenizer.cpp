@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cctype>
 #include <string_view>
 #include <unordered_set>
 
@@ -120,6 +121,42 @@ bool receiver_side(std::string_view name) {
   for (std::string_view bad : {"spam", "junk", "bogosity", "rbl", "virus", "scanned", "dspam"})
     if (lower.find(bad) != std::string::npos) return true;
   return false;
+}
+
+// "http://host:8080/...": an explicit port in the authority (phishing kits on hacked hosts).
+bool has_port(std::string_view target) noexcept {
+  auto scheme = target.find("://");
+  if (scheme == std::string_view::npos || scheme > 10) return false;
+  std::string_view rest = target.substr(scheme + 3);
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  if (!authority.empty() && authority.front() == '[') {  // IPv6 literal
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    authority.remove_prefix(close + 1);
+  }
+  auto colon = authority.find(':');
+  return colon != std::string_view::npos && colon + 1 < authority.size();
+}
+
+// Words of a link's path and query ("/signin/verify.php?acct=" -> signin, verify, php, acct):
+// what the link does, whatever host it is on. At most 8 per link; returns how many.
+template <class Emit>
+std::size_t emit_path_words(std::string_view path, Emit& emit) {
+  std::size_t n = 0, i = 0;
+  while (i < path.size() && n < 8) {
+    while (i < path.size() && !std::isalpha(static_cast<unsigned char>(path[i])))
+      ++i;
+    std::size_t start = i;
+    while (i < path.size() && std::isalnum(static_cast<unsigned char>(path[i])))
+      ++i;
+    std::size_t len = i - start;
+    if (len >= 3 && len <= 16) {
+      emit("UP:", path.substr(start, len), {});
+      ++n;
+    }
+  }
+  return n;
 }
 
 template <class Emit>
@@ -274,18 +311,26 @@ void for_each_token(const MessageView& m, const TokenizerOptions& o, Emit emit) 
   if (m.has_html && !m.has_text_plain) emit("M:", "(html-only)", {});
 
   // Links.
-  std::size_t ip_links = 0;
+  std::size_t ip_links = 0, from_links = 0, path_words = 0;
+  constexpr std::size_t kMaxPathWords = 100;
   for (const auto& l : m.links) {
     const Url& u = l.url;
     if (u.host_is_ip) {
       ++ip_links;
       continue;
     }
-    emit("U:", registrable_domain(u.host), {});
+    std::string_view dom = registrable_domain(u.host);
+    emit("U:", dom, {});
     emit("U:tld:", tld_of(u.host), {});
     if (u.has_userinfo) emit("U:", "(userinfo)", {});
+    if (m.from && dom == registrable_domain(m.from_domain)) ++from_links;
+    if (has_port(l.target)) emit("U:", "(port)", {});
+    if (o.url_paths && path_words < kMaxPathWords) path_words += emit_path_words(u.path, emit);
   }
   if (ip_links > 0) emit("U:", "(ip)", {});
+  // Whether any link goes to the sender's own domain (newsletters link home; spam rarely does).
+  if (!m.links.empty() && m.from)
+    emit("U:", from_links == 0 ? "(none-from-domain)" : "(some-from-domain)", {});
   emit("U:n:", bucket(m.links.size(), {1, 2, 5, 20}, {"0", "1", "2", "5", "20"}), {});
   if (m.html.forms > 0) emit("H:", "(form)", {});
   if (m.html.password_inputs > 0) emit("H:", "(password-input)", {});

@@ -73,6 +73,29 @@ TEST(Tokenizer, HashesAreThoseOfTheTokenStrings) {
   EXPECT_EQ(hashes, expected);
 }
 
+TEST(Tokenizer, LinkPathsPortsAndTheSendersOwnDomain) {
+  const std::string phish = test::message(
+      "From: Bank <alerts@bank.example>\n",
+      "Log in at http://203.0.113.9:8080/x and http://host.example.net:6180/SignIn/verify.php?"
+      "acct=1\n");
+  auto t = token_strings(MessageView::analyze(phish));
+  for (const char* want :
+       {"U:(port)", "UP:signin", "UP:verify", "UP:php", "UP:acct", "U:(none-from-domain)"})
+    EXPECT_TRUE(has(t, want)) << want;
+  EXPECT_FALSE(has(t, "UP:x"));  // shorter than 3
+
+  const std::string news = test::message("From: News <news@paper.example>\n",
+                                         "Read it at https://www.paper.example/today\n");
+  t = token_strings(MessageView::analyze(news));
+  EXPECT_TRUE(has(t, "U:(some-from-domain)"));
+  EXPECT_FALSE(has(t, "U:(port)"));
+  // user@host is not a port, nor is a bare colon.
+  const std::string userinfo =
+      test::message("From: a@b.example\n", "http://user:pw@host.example/ http://host.example:/\n");
+  t = token_strings(MessageView::analyze(userinfo));
+  EXPECT_FALSE(has(t, "U:(port)"));
+}
+
 TEST(Tokenizer, LongWordsAndNumbersAreSummarised) {
   const std::string m =
       test::message("From: a@b.example\n", "abcdefghijklmnopqrstuvwxyz0123 12 1234567 x\n");
