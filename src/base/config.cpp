@@ -143,6 +143,7 @@ Config from_toml(const toml::value& root, const std::filesystem::path& base_dir)
   read_if(root, "data_dir", data_dir);
   cfg.data_dir = std::filesystem::path(data_dir);
   if (cfg.data_dir.is_relative()) cfg.data_dir = base_dir / cfg.data_dir;
+  cfg.greylist.state_file = cfg.data_dir / "greylist.db";
   read_if(root, "domains", cfg.domains);
   for (auto& d : cfg.domains)
     d = to_lower(d);
@@ -288,6 +289,30 @@ Config from_toml(const toml::value& root, const std::filesystem::path& base_dir)
     read_if(g, "max_entries", cfg.greylist.max_entries);
     if (cfg.greylist.max_entries == 0)
       throw std::runtime_error("greylist.max_entries must be at least 1");
+    if (g.contains("state_file")) {
+      std::filesystem::path p(toml::get<std::string>(g.at("state_file")));
+      cfg.greylist.state_file = p.empty() || p.is_absolute() ? p : cfg.data_dir / p;
+    }
+  }
+  // [filter] belongs to src/filter (filter_config.hpp) but for these two keys, which port 25's
+  // sender authentication applies before the filter runs.
+  if (root.contains("filter")) {
+    const auto& f = root.at("filter");
+    if (f.is_table() && f.contains("dmarc_enforce")) {
+      auto mode = to_lower(toml::get<std::string>(f.at("dmarc_enforce")));
+      if (mode == "reject")
+        cfg.dmarc.enforce = DmarcEnforce::reject;
+      else if (mode == "score")
+        cfg.dmarc.enforce = DmarcEnforce::score;
+      else
+        throw std::runtime_error("[filter] dmarc_enforce: \"reject\" or \"score\"");
+    }
+    read_if(f, "arc_trusted_sealers", cfg.dmarc.arc_trusted_sealers);
+    for (auto& d : cfg.dmarc.arc_trusted_sealers) {
+      d = to_lower(d);
+      if (d.empty() || d.find_first_of(" \t/@") != std::string::npos)
+        throw std::runtime_error("[filter] arc_trusted_sealers: domain names");
+    }
   }
   if (root.contains("dnsbl")) read_dnsbl(root.at("dnsbl"), cfg.dnsbl);
   if (cfg.smtp.max_command_line < 512)
@@ -325,6 +350,7 @@ Config default_config() {
   add("pop3s", 2995);
   add("imap", 2143);
   add("imaps", 2993);
+  cfg.greylist.state_file = cfg.data_dir / "greylist.db";
   return cfg;
 }
 

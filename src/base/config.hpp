@@ -106,6 +106,22 @@ struct GreylistSettings {
   std::chrono::seconds retry_window{14400};  // a first sighting not retried within is forgotten
   std::chrono::seconds expiry{36 * 86400};   // a passed triplet is remembered this long unused
   std::size_t max_entries = 100000;
+  // Where the triplets survive restarts (SQLite, WAL; `state_file`, relative to data_dir);
+  // empty: memory only. Written in batches every `flush_interval` off the SMTP path, so a crash
+  // loses at most the last moments (those senders are greylisted once more).
+  std::filesystem::path state_file;
+  std::chrono::milliseconds flush_interval{1000};
+};
+
+// DMARC enforcement on port 25 ([filter] dmarc_enforce, arc_trusted_sealers; RFC 7489 §6.6.4,
+// §6.7, §10). "reject" honours the published policy of a failing From domain: p=reject -> 550
+// 5.7.1, p=quarantine -> Junk (after pct= sampling, sp= for subdomains). "score": the failure
+// only feeds the filter's score. Trusted networks are exempt, and so is mail whose ARC chain
+// (RFC 8617) passes and was last sealed by a domain of `arc_trusted_sealers` (mailing lists).
+enum class DmarcEnforce : std::uint8_t { score, reject };
+struct DmarcSettings {
+  DmarcEnforce enforce = DmarcEnforce::reject;
+  std::vector<std::string> arc_trusted_sealers;  // lower case
 };
 
 // DNS blocklists ([dnsbl]; src/server/dnsbl_lookup.hpp): off by default. RFC 5782 lists of
@@ -157,6 +173,7 @@ struct Config {
   DkimSettings dkim;
   RateLimitSettings rate_limits;
   GreylistSettings greylist;
+  DmarcSettings dmarc;  // read from [filter]
   DnsblSettings dnsbl;
 
   std::string log_level = "info";

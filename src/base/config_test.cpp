@@ -200,6 +200,32 @@ domain_zones = [{ zone = "dbl.example.org", points = 3.0, codes = ["127.0.1.2", 
   EXPECT_FALSE(load_config(write_temp("[dnsbl]\ntimeout_ms = 0\n")));
 }
 
+TEST(Config, DmarcEnforcementAndGreylistState) {
+  auto defaults = load_config(write_temp("data_dir = \"/srv/f\"\n"));
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->dmarc.enforce, DmarcEnforce::reject);  // honour the owner's policy
+  EXPECT_TRUE(defaults->dmarc.arc_trusted_sealers.empty());
+  EXPECT_EQ(defaults->greylist.state_file, "/srv/f/greylist.db");
+  auto cfg = load_config(write_temp(R"(
+data_dir = "/srv/f"
+[filter]
+dmarc_enforce = "Score"
+arc_trusted_sealers = ["Lists.Example.org"]
+[greylist]
+state_file = "state/grey.db"
+)"));
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_EQ(cfg->dmarc.enforce, DmarcEnforce::score);
+  EXPECT_EQ(cfg->dmarc.arc_trusted_sealers, std::vector<std::string>{"lists.example.org"});
+  EXPECT_EQ(cfg->greylist.state_file, "/srv/f/state/grey.db");
+  auto memory = load_config(write_temp("[greylist]\nstate_file = \"\"\n"));
+  ASSERT_TRUE(memory);
+  EXPECT_TRUE(memory->greylist.state_file.empty());
+  EXPECT_FALSE(load_config(write_temp("[filter]\ndmarc_enforce = \"quarantine\"\n")));
+  EXPECT_FALSE(load_config(write_temp("[filter]\narc_trusted_sealers = [\"a b\"]\n")));
+  EXPECT_EQ(default_config().greylist.state_file, default_config().data_dir / "greylist.db");
+}
+
 TEST(Config, ListenAddressForms) {
   EXPECT_EQ(parse_listen_address("0.0.0.0:25")->port, 25);
   EXPECT_EQ(parse_listen_address("[::]:993")->host, "::");
