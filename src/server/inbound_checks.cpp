@@ -69,7 +69,10 @@ InboundChecks::InboundChecks(const Config& config, net::WorkerPool& workers,
       workers_(workers),
       resolver_(std::move(resolver)),
       filter_(std::move(filter)),
-      store_(store) {}
+      store_(store) {
+  // Validated at start-up (server.cpp); an error there has already stopped the daemon.
+  if (auto trusted = net::NetworkList::parse(config_.trusted_networks)) trusted_ = *trusted;
+}
 
 void InboundChecks::stop() {
   std::vector<std::shared_ptr<Running>> live;
@@ -141,11 +144,18 @@ net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& reque
   MaybeAuth auth;
   if (request.filter) auth = co_await authenticate(received.bytes->substr(received.trace), request);
   if (auth) out.local_headers = mailauth::format_authentication_results(auth->results);
+  // [filter] dmarc_enforce: what the From domain's policy asks (inbound_policy.hpp).
+  DmarcEnforcement dmarc;
+  if (auth) {
+    dmarc = dmarc_enforcement(*auth, config_.dmarc, trusted_.contains(request.client));
+    if (!dmarc.why.empty()) spdlog::info("smtp: {}: {}", request.queue_id, dmarc.why);
+  }
 
   auto& decision = out;
   const auto& maybe_auth = auth;
+  const auto& policy = dmarc;
   bool ok = co_await net::run_blocking(workers_, [&request, &blob, &in, &decision, &maybe_auth,
-                                                  this] {
+                                                  &policy, this] {
     if (!in.forged.empty()) {
       // RFC 8601 §5: fields claiming our authserv-id (and our verdict fields) are removed.
       auto fresh = store_.new_blob_writer();
@@ -165,7 +175,18 @@ net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& reque
       if (!bytes) return false;
       in.bytes = *bytes;
     }
-    if (!request.filter || !filter_) return true;
+    if (!request.filter) return true;
+    if (!filter_) {
+      // No filter: the DMARC policy alone decides, alike for every copy (it is site-wide).
+      if (policy.action == filter::Action::reject) {
+        decision.reject = dmarc_refusal(maybe_auth->dmarc);
+      } else if (policy.action == filter::Action::junk) {
+        for (const auto& route : *request.routes)
+          for (const auto& target : route.targets)
+            decision.placement[target.account].junk = true;
+      }
+      return true;
+    }
 
     std::string_view message = in.bytes->substr(in.trace);
     auto view = filter::MessageView::analyze(message);
@@ -207,11 +228,13 @@ net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& reque
 
     std::vector<filter::Action> actions;
     for (const auto& u : units)
-      actions.push_back(u.verdict.action);
+      actions.push_back(stricter(u.verdict.action, policy.action));
     auto combined = combine_actions(actions);
     spdlog::info("smtp: {}: {}", request.queue_id, summary(site));
     if (combined.reject) {
-      decision.reject = refusal(units.empty() ? site : units.front().verdict);
+      decision.reject = policy.action == filter::Action::reject
+                            ? dmarc_refusal(maybe_auth->dmarc)
+                            : refusal(units.empty() ? site : units.front().verdict);
       return true;
     }
     for (std::size_t i = 0; i < units.size(); ++i) {

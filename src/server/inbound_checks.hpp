@@ -23,6 +23,7 @@
 #include "dns/resolver.hpp"
 #include "mailauth/authenticate.hpp"
 #include "net/asio.hpp"
+#include "net/network_list.hpp"
 #include "net/worker_pool.hpp"
 #include "proto/smtp/reply.hpp"
 #include "queue/submit.hpp"
@@ -81,6 +82,7 @@ class InboundChecks {
   std::shared_ptr<dns::Resolver> resolver_;
   std::shared_ptr<filter::Filter> filter_;
   store::Store& store_;
+  net::NetworkList trusted_;  // exempt from DMARC enforcement
   std::mutex mutex_;
   bool stopped_ = false;
   std::vector<std::weak_ptr<Running>> running_;

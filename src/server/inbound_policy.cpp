@@ -1,5 +1,9 @@
 #include "server/inbound_policy.hpp"
 
+#include <algorithm>
+
+#include <fmt/format.h>
+
 #include "base/strings.hpp"
 #include "mail/header.hpp"
 #include "mailauth/dmarc.hpp"
@@ -160,6 +164,44 @@ CombinedActions combine_actions(std::span<const filter::Action> actions) {
       if (a == filter::Action::reject) a = filter::Action::junk;
   }
   return out;
+}
+
+filter::Action stricter(filter::Action a, filter::Action b) {
+  return static_cast<std::uint8_t>(a) >= static_cast<std::uint8_t>(b) ? a : b;
+}
+
+DmarcEnforcement dmarc_enforcement(const mailauth::InboundAuthentication& auth,
+                                   const DmarcSettings& settings, bool trusted_client) {
+  using mailauth::DmarcPolicy;
+  DmarcEnforcement out;
+  const auto& d = auth.dmarc;
+  if (settings.enforce != DmarcEnforce::reject || d.result != mailauth::AuthResult::fail ||
+      d.disposition == DmarcPolicy::none)
+    return out;
+  if (trusted_client) {
+    out.why = "DMARC policy not enforced: trusted network";
+    return out;
+  }
+  // The newest instance is the hop that handed the message to us (RFC 8617 §4.2.1).
+  if (auth.arc.chain == mailauth::ArcChain::pass && !auth.arc.instances.empty()) {
+    const auto& sealer = auth.arc.instances.back().seal_domain;
+    if (std::any_of(settings.arc_trusted_sealers.begin(), settings.arc_trusted_sealers.end(),
+                    [&](const std::string& t) { return iequals(t, sealer); })) {
+      out.why = fmt::format("DMARC policy not enforced: ARC chain sealed by trusted {}", sealer);
+      return out;
+    }
+  }
+  out.action = d.disposition == DmarcPolicy::reject ? filter::Action::reject : filter::Action::junk;
+  out.why = fmt::format("DMARC {} of {} ({})", mailauth::to_string(d.disposition), d.from_domain,
+                        d.reason);
+  return out;
+}
+
+smtp::Reply dmarc_refusal(const mailauth::DmarcOutcome& dmarc) {
+  return {550, "5.7.1",
+          fmt::format("Rejected by the DMARC policy of {}: the message fails authentication "
+                      "for its From domain ({})",
+                      dmarc.from_domain, dmarc.reason)};
 }
 
 }  // namespace facteur::server

@@ -2,7 +2,7 @@
 // must not be able to plant (RFC 8601 §5), what the filter learns from the authentication
 // results, and how the verdicts of several recipients combine into one SMTP answer.
 // Trust: reads internet input (message headers); linear in the header, no allocation beyond
-// the field list.
+// the field list. Also what DMARC enforcement (RFC 7489 §6.6.4, §6.7) asks of a message.
 #pragma once
 
 #include <cstddef>
@@ -11,9 +11,11 @@
 #include <string_view>
 #include <vector>
 
+#include "base/config.hpp"
 #include "filter/context.hpp"
 #include "filter/verdict.hpp"
 #include "mailauth/authenticate.hpp"
+#include "proto/smtp/reply.hpp"
 
 namespace facteur::server {
 
@@ -52,5 +54,26 @@ struct CombinedActions {
   std::vector<filter::Action> actions;  // per input, never reject unless `reject`
 };
 CombinedActions combine_actions(std::span<const filter::Action> actions);
+
+// The stricter of two actions (deliver < junk < reject).
+filter::Action stricter(filter::Action a, filter::Action b);
+
+// What the From domain's DMARC policy asks of this message under [filter] dmarc_enforce:
+// deliver (nothing enforced), junk (p=quarantine failing) or reject (p=reject failing). The
+// policy is the outcome's disposition, so sp= (subdomains) and pct= sampling (§6.6.4: a
+// sampled-out reject is quarantined, a sampled-out quarantine delivered) are already applied.
+// Nothing is enforced for "score", for clients in trusted networks, for any result but fail
+// (a temperror means the policy is unknown: fail open, §6.6.3), nor for a message whose ARC
+// chain passes (RFC 8617 §5.2) and was last sealed by a domain of arc_trusted_sealers (a list
+// or forwarder that vouches for what it saw, §7.2; RFC 7489 §10.4).
+struct DmarcEnforcement {
+  filter::Action action = filter::Action::deliver;
+  std::string why;  // for the logs; "" when nothing is enforced and nothing is worth saying
+};
+DmarcEnforcement dmarc_enforcement(const mailauth::InboundAuthentication& auth,
+                                   const DmarcSettings& settings, bool trusted_client);
+
+// 550 5.7.1 naming DMARC and the From domain (RFC 7489 §6.6.4 / §10.3: "reject" at SMTP time).
+smtp::Reply dmarc_refusal(const mailauth::DmarcOutcome& dmarc);
 
 }  // namespace facteur::server

@@ -118,5 +118,118 @@ TEST(InboundPolicy, RejectOnlyWhenEveryRecipientWould) {
   }
 }
 
+mailauth::InboundAuthentication failing(mailauth::DmarcPolicy policy,
+                                        mailauth::DmarcPolicy disposition) {
+  mailauth::InboundAuthentication auth;
+  auth.dmarc.result = AuthResult::fail;
+  auth.dmarc.from_domain = "a.test";
+  auth.dmarc.record_domain = "a.test";
+  auth.dmarc.record = mailauth::DmarcRecord{};
+  auth.dmarc.policy = policy;
+  auth.dmarc.disposition = disposition;
+  auth.dmarc.reason = "no aligned SPF or DKIM pass";
+  return auth;
+}
+
+DmarcSettings enforcing(std::vector<std::string> sealers = {}) {
+  DmarcSettings s;
+  s.enforce = DmarcEnforce::reject;
+  s.arc_trusted_sealers = std::move(sealers);
+  return s;
+}
+
+// RFC 7489 §6.6.4 / §6.3 p=: reject -> refused at SMTP, quarantine -> "suspicious" (Junk);
+// pct= sampling (§6.6.4) has already turned the policy into the disposition: a sampled-out
+// reject is quarantined, a sampled-out quarantine delivered. sp= likewise (§6.6.3).
+TEST(InboundPolicy, DmarcEnforcementFollowsTheDisposition) {
+  using P = mailauth::DmarcPolicy;
+  struct Case {
+    P policy, disposition;
+    Action action;
+  };
+  const Case cases[] = {
+      {P::reject, P::reject, Action::reject},       {P::reject, P::quarantine, Action::junk},
+      {P::quarantine, P::quarantine, Action::junk}, {P::quarantine, P::none, Action::deliver},
+      {P::none, P::none, Action::deliver},
+  };
+  for (const auto& c : cases) {
+    auto e = dmarc_enforcement(failing(c.policy, c.disposition), enforcing(), false);
+    EXPECT_EQ(e.action, c.action) << mailauth::to_string(c.disposition);
+    if (c.action != Action::deliver) {
+      EXPECT_NE(e.why.find("a.test"), std::string::npos) << e.why;
+    }
+  }
+}
+
+TEST(InboundPolicy, DmarcEnforcementOnlyOnFail) {
+  // §6.6.3: a temporary error leaves the policy unknown; we fail open (deliver, scored), never
+  // a 5xx. none / permerror (no usable record) and pass enforce nothing either.
+  for (auto r :
+       {AuthResult::pass, AuthResult::none, AuthResult::temperror, AuthResult::permerror}) {
+    auto auth = failing(mailauth::DmarcPolicy::reject, mailauth::DmarcPolicy::reject);
+    auth.dmarc.result = r;
+    EXPECT_EQ(dmarc_enforcement(auth, enforcing(), false).action, Action::deliver)
+        << mailauth::to_string(r);
+  }
+}
+
+TEST(InboundPolicy, DmarcScoreModeAndTrustedNetworksEnforceNothing) {
+  auto auth = failing(mailauth::DmarcPolicy::reject, mailauth::DmarcPolicy::reject);
+  DmarcSettings score;
+  score.enforce = DmarcEnforce::score;
+  EXPECT_EQ(dmarc_enforcement(auth, score, false).action, Action::deliver);
+  auto trusted = dmarc_enforcement(auth, enforcing(), true);
+  EXPECT_EQ(trusted.action, Action::deliver);
+  EXPECT_NE(trusted.why.find("trusted"), std::string::npos);
+}
+
+// RFC 8617 §5.2 / §7.2, RFC 7489 §10.4: a list that re-signs breaks the author's DMARC; a
+// passing ARC chain last sealed by a sealer we trust vouches for the original results. An
+// untrusted sealer, a failing chain, or a trusted sealer that is not the last hop count for
+// nothing.
+TEST(InboundPolicy, DmarcTrustedArcSealerIsNotRejected) {
+  auto auth = failing(mailauth::DmarcPolicy::reject, mailauth::DmarcPolicy::reject);
+  mailauth::ArcInstance first, last;
+  first.instance = 1;
+  first.seal_domain = "lists.example.org";
+  last.instance = 2;
+  last.seal_domain = "Forwarder.Example";
+  auth.arc.chain = mailauth::ArcChain::pass;
+  auth.arc.instances = {first, last};
+  auto e = dmarc_enforcement(auth, enforcing({"forwarder.example"}), false);
+  EXPECT_EQ(e.action, Action::deliver);
+  EXPECT_NE(e.why.find("ARC"), std::string::npos) << e.why;
+  EXPECT_EQ(dmarc_enforcement(auth, enforcing({"lists.example.org"}), false).action,
+            Action::reject);
+  EXPECT_EQ(dmarc_enforcement(auth, enforcing({"example"}), false).action, Action::reject);
+  EXPECT_EQ(dmarc_enforcement(auth, enforcing(), false).action, Action::reject);
+  auth.arc.chain = mailauth::ArcChain::fail;
+  EXPECT_EQ(dmarc_enforcement(auth, enforcing({"forwarder.example"}), false).action,
+            Action::reject);
+}
+
+TEST(InboundPolicy, DmarcRefusalNamesDmarcAndTheDomain) {
+  auto auth = failing(mailauth::DmarcPolicy::reject, mailauth::DmarcPolicy::reject);
+  auto r = dmarc_refusal(auth.dmarc);
+  EXPECT_EQ(r.code, 550);  // RFC 7489 §10.3 / RFC 3463 X.7.1: delivery not authorized
+  EXPECT_EQ(r.enhanced, "5.7.1");
+  EXPECT_NE(r.text.find("DMARC"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("a.test"), std::string::npos) << r.text;
+}
+
+// A DMARC reject joins the per-recipient verdicts as one more "reject" for each of them, so
+// the message is refused only when every recipient refuses (it is site-wide, so they all do);
+// a DMARC quarantine files a copy into Junk whatever its score.
+TEST(InboundPolicy, DmarcActionsCombineWithVerdicts) {
+  EXPECT_EQ(stricter(Action::deliver, Action::junk), Action::junk);
+  EXPECT_EQ(stricter(Action::reject, Action::junk), Action::reject);
+  EXPECT_EQ(stricter(Action::junk, Action::deliver), Action::junk);
+  EXPECT_EQ(stricter(Action::deliver, Action::deliver), Action::deliver);
+  std::vector<Action> verdicts = {Action::deliver, Action::junk};
+  for (auto& a : verdicts)
+    a = stricter(a, Action::reject);
+  EXPECT_TRUE(combine_actions(verdicts).reject);
+}
+
 }  // namespace
 }  // namespace facteur::server

@@ -3,11 +3,13 @@ Authentication-Results (RFC 8601) and the anti-abuse filter's verdict (X-Spam-St
 X-Spam-Score, X-Facteur-Verdict, X-Facteur-Reasons), Junk filing, 550 5.7.1 refusals, per-account
 thresholds, and the removal of such fields forged by senders (RFC 8601 §5).
 
-Two parts: one site (example.test) with smtplib and imaplib; then two sites (a.test on 127.0.0.2,
-b.test on 127.0.0.3, as in test_outbound.py) with a small DNS server run by the test (Debian's
-python3-dnslib, under the system interpreter) publishing a.test's SPF, DKIM key and DMARC
-(p=reject) records to b. Mail alice@a.test submits passes SPF, DKIM and DMARC at b; a forgery
-from 127.0.0.1 fails them and is filed in Junk (see ForgedSender below for why not refused)."""
+Two parts: one site (example.test) with smtplib and imaplib; then three sites (a.test on
+127.0.0.2, b.test on 127.0.0.3, as in test_outbound.py, and c.test on 127.0.0.4) with a small DNS
+server run by the test (Debian's python3-dnslib, under the system interpreter) publishing a.test's
+SPF, DKIM key and DMARC (p=reject) records, and q.test's DMARC (p=quarantine). Mail alice@a.test
+submits passes SPF, DKIM and DMARC at b; a forgery from 127.0.0.9 fails them: b enforces DMARC
+([filter] dmarc_enforce = "reject", the default) and refuses it with 550 5.7.1, c only scores
+(dmarc_enforce = "score") and files it in Junk. A forged q.test sender goes to Junk at b."""
 import email
 import email.policy
 import imaplib
@@ -364,9 +366,10 @@ class BadFilterConfig(unittest.TestCase):
 @unittest.skipUnless(hasattr(os, "fork"), "POSIX only")
 class TwoSites(unittest.TestCase):
     """a.test (127.0.0.2) signs what alice@ submits and sends it from 127.0.0.2 ([queue]
-    source_address); b.test (127.0.0.3) asks the test's DNS server, which publishes
-    a.test. TXT "v=spf1 ip4:127.0.0.2 -all", the DKIM key from `facteur dns-records a.test`,
-    and _dmarc.a.test. TXT "v=DMARC1; p=reject"."""
+    source_address); b.test (127.0.0.3, DMARC enforced) and c.test (127.0.0.4, DMARC scored
+    only) ask the test's DNS server, which publishes a.test. TXT "v=spf1 ip4:127.0.0.2 -all",
+    the DKIM key from `facteur dns-records a.test`, _dmarc.a.test. TXT "v=DMARC1; p=reject"
+    and _dmarc.q.test. TXT "v=DMARC1; p=quarantine"."""
 
     @classmethod
     def setUpClass(cls):
@@ -378,13 +381,24 @@ class TwoSites(unittest.TestCase):
                               roles=SUBMISSION_ROLES,
                               sections={"queue": dict(queue, source_address="127.0.0.2"),
                                         "dns": {"servers": [cls.dns.address()]}})
+        # Only the test's own address (127.0.0.1: IMAP logins without TLS) is trusted: the
+        # forger's 127.0.0.9 and a's 127.0.0.2 are not, so DMARC applies to them.
+        trusted = {"trusted_networks": ["127.0.0.1/32", "::1/128"]}
         cls.b = FacteurServer(domains=("b.test",), hostname="mx.b.test", host="127.0.0.3",
-                              roles=ROLES,
+                              roles=ROLES, settings=trusted,
                               sections={"queue": dict(queue),
                                         "dns": {"servers": [cls.dns.address()]}})
+        # Scores DMARC only; its junk threshold sits clearly below the forgery's 5 points
+        # (SPF fail 1.5 + DMARC fail 3.5), so no rounding decides the outcome.
+        cls.c = FacteurServer(domains=("c.test",), hostname="mx.c.test", host="127.0.0.4",
+                              roles=ROLES, settings=trusted,
+                              sections={"dns": {"servers": [cls.dns.address()]}},
+                              extra_config=('[filter]\ndmarc_enforce = "score"\n'
+                                            "junk_threshold = 4.0\n"))
         cls.a.sections["routes"] = {"b.test": f"127.0.0.3:{cls.b.port('smtp')}"}
         cls.a.write_config()
         cls.b.write_config()
+        cls.c.write_config()
         try:
             cls.a.cli("dkim", "generate", "a.test")
             records = cls.a.cli("dns-records", "a.test").stdout
@@ -393,20 +407,23 @@ class TwoSites(unittest.TestCase):
             key = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2)))
             cls.dns.publish({"a.test": ["v=spf1 ip4:127.0.0.2 -all"],
                              m.group(1): [key],
-                             "_dmarc.a.test": ["v=DMARC1; p=reject"]})
+                             "_dmarc.a.test": ["v=DMARC1; p=reject"],
+                             "_dmarc.q.test": ["v=DMARC1; p=quarantine"]})
             cls.a.start()
             cls.b.start()
+            cls.c.start()
             cls.a.add_user("alice@a.test", PW)
             cls.b.add_user("bob@b.test", PW)
+            cls.c.add_user("carol@c.test", PW)
         except Exception:
-            print(cls.a.log()[-20000:], cls.b.log()[-20000:])
+            print(cls.a.log()[-20000:], cls.b.log()[-20000:], cls.c.log()[-20000:])
             cls.tearDownClass()
             raise
 
     @classmethod
     def tearDownClass(cls):
         codes = []
-        for server in (cls.a, cls.b):
+        for server in (cls.a, cls.b, cls.c):
             codes.append(server.stop())
             if codes[-1] not in (0, None):
                 print(server.log()[-20000:])
@@ -420,10 +437,11 @@ class TwoSites(unittest.TestCase):
         if result and len(result.failures) + len(result.errors) > failures:
             print("---- a ----\n" + self.a.log()[-10000:])
             print("---- b ----\n" + self.b.log()[-15000:])
+            print("---- c ----\n" + self.c.log()[-10000:])
 
-    def ours(self, copy):
+    def ours(self, copy, authserv_id="mx.b.test"):
         results = [r for r in unfolded(copy, "Authentication-Results")
-                   if r.split(";")[0].strip() == "mx.b.test"]
+                   if r.split(";")[0].strip() == authserv_id]
         self.assertEqual(len(results), 1, unfolded(copy, "Authentication-Results"))
         return results[0]
 
@@ -446,22 +464,53 @@ class TwoSites(unittest.TestCase):
         self.assertRegex(results, r"\bdmarc=pass\b.*header\.from=a\.test")
         self.assertTrue(unfolded(copy, "X-Spam-Status")[0].startswith("No, score="))
 
-    def forge(self, message):
-        """Sends `message` straight to b's port 25 from 127.0.0.1 with MAIL FROM:<alice@a.test>."""
-        with smtplib.SMTP(self.b.host, self.b.port("smtp"), timeout=30,
-                          source_address=("127.0.0.1", 0)) as s:
+    def forge(self, message, server=None, rcpt="bob@b.test", sender="alice@a.test"):
+        """Sends `message` straight to port 25 of `server` (b) from 127.0.0.9 (not in its
+        trusted_networks: DMARC enforcement exempts those), MAIL FROM:<sender>."""
+        server = server or self.b
+        with smtplib.SMTP(server.host, server.port("smtp"), timeout=30,
+                          source_address=("127.0.0.9", 0)) as s:
             s.ehlo("forger.example")
-            return s.sendmail("alice@a.test", ["bob@b.test"], message)
+            return s.sendmail(sender, [rcpt], message)
 
-    def check_forgery(self, marker, dkim):
-        """RFC 7208 §2.6.2: 127.0.0.1 is not in a.test's record ("-all"): spf=fail. RFC 7489
-        §6.6.2: no aligned pass: dmarc=fail, policy reject. Filed in Junk, not refused: DMARC
-        leaves the final disposition to the receiver (§6.7, §10.2: forwarded mail and lists
-        fail DMARC too), and like OpenDMARC (RejectFailures off by default) and rspamd (dmarc
-        symbols score, no reject action by default) the failure feeds the score (auth.dmarc-
-        fail, auth.spf-fail), which here crosses the junk threshold."""
-        copy = header(wait_in(self.b, "bob@b.test", "Junk", marker, timeout=30))
-        results = self.ours(copy)
+    def stolen_signature(self):
+        """A real a.test signature (taken from a genuine copy), to put over another body: the
+        body hash does not match (RFC 6376 §6.1.3): dkim=fail."""
+        genuine = self.signed_copy()
+        signature = re.search(rb"^DKIM-Signature:.*?\r\n(?![ \t])", genuine, re.M | re.S)
+        self.assertIsNotNone(signature)
+        return signature.group(0)
+
+    def check_refused(self, message, marker):
+        """RFC 7208 §2.6.2: 127.0.0.9 is not in a.test's record ("-all"): spf=fail. RFC 7489
+        §6.6.2: no aligned pass: dmarc=fail; a.test publishes p=reject and b enforces it
+        (§6.6.4, §10.3): 550 5.7.1 naming DMARC and the domain, nothing stored."""
+        with self.assertRaises(smtplib.SMTPDataError) as caught:
+            self.forge(message)
+        self.assertEqual(caught.exception.smtp_code, 550)
+        text = caught.exception.smtp_error.decode()
+        self.assertTrue(text.startswith("5.7.1 "), text)
+        self.assertIn("DMARC", text)
+        self.assertIn("a.test", text)
+        for mailbox in ("INBOX", "Junk"):
+            self.assertEqual(imap_find(self.b, "bob@b.test", mailbox, marker), [])
+
+    def test_forged_unsigned_is_refused_under_p_reject(self):
+        marker = token()
+        self.check_refused(ham(marker, sender="Alice <alice@a.test>", to="bob@b.test"), marker)
+
+    def test_forged_with_a_stolen_signature_is_refused_under_p_reject(self):
+        marker = token()
+        self.check_refused(self.stolen_signature() +
+                           ham(marker, sender="Alice <alice@a.test>", to="bob@b.test"), marker)
+
+    def check_scored(self, marker, dkim):
+        """With dmarc_enforce = "score" (c) the same forgery is accepted: dmarc=fail only feeds
+        the score (auth.dmarc-fail, auth.spf-fail), which crosses c's junk threshold; as
+        rspamd and Postfix with OpenDMARC do by default (RFC 7489 §6.7 leaves the disposition
+        to the receiver)."""
+        copy = header(wait_in(self.c, "carol@c.test", "Junk", marker, timeout=30))
+        results = self.ours(copy, "mx.c.test")
         self.assertRegex(results, r"\bspf=fail\b")
         self.assertRegex(results, r"\bdkim=" + dkim + r"\b")
         self.assertRegex(results, r"\bdmarc=fail\b.*header\.from=a\.test")
@@ -469,26 +518,33 @@ class TwoSites(unittest.TestCase):
         reasons = unfolded(copy, "X-Facteur-Reasons")[0]
         self.assertIn("auth.dmarc-fail", reasons)
         self.assertIn("auth.spf-fail", reasons)
+        self.assertEqual(imap_find(self.c, "carol@c.test", "INBOX", marker), [])
+
+    def test_forged_unsigned_is_scored_into_junk_without_enforcement(self):
+        marker = token()
+        self.assertEqual(self.forge(ham(marker, sender="Alice <alice@a.test>", to="carol@c.test"),
+                                    server=self.c, rcpt="carol@c.test"), {})
+        self.check_scored(marker, "none")
+
+    def test_forged_with_a_stolen_signature_is_scored_without_enforcement(self):
+        signature = self.stolen_signature()
+        marker = token()
+        self.assertEqual(self.forge(signature + ham(marker, sender="Alice <alice@a.test>",
+                                                    to="carol@c.test"),
+                                    server=self.c, rcpt="carol@c.test"), {})
+        self.check_scored(marker, "fail")
+
+    def test_forged_under_p_quarantine_goes_to_junk_whatever_the_score(self):
+        """q.test publishes only "v=DMARC1; p=quarantine" (no SPF: spf=none, so just the 3.5
+        points of the DMARC failure, below the junk threshold of 5): b honours the policy
+        (RFC 7489 §6.6.4, "quarantine": treat as suspicious) and files it in Junk anyway."""
+        marker = token()
+        self.assertEqual(self.forge(ham(marker, sender="Quinn <quinn@q.test>", to="bob@b.test"),
+                                    sender="quinn@q.test"), {})
+        copy = header(wait_in(self.b, "bob@b.test", "Junk", marker, timeout=30))
+        self.assertRegex(self.ours(copy), r"\bdmarc=fail\b.*header\.from=q\.test")
         self.assertEqual(imap_find(self.b, "bob@b.test", "INBOX", marker), [])
-
-    def test_forged_unsigned_fails_spf_and_dmarc(self):
-        marker = token()
-        self.assertEqual(self.forge(ham(marker, sender="Alice <alice@a.test>",
-                                        to="bob@b.test")), {})
-        self.check_forgery(marker, "none")
-
-    def test_forged_with_a_stolen_signature_fails_dkim(self):
-        """A real a.test signature (taken from a genuine copy) over another body: the body hash
-        does not match (RFC 6376 §6.1.3): dkim=fail."""
-        genuine = self.signed_copy()
-        signature = re.search(rb"^DKIM-Signature:.*?\r\n(?![ \t])", genuine, re.M | re.S)
-        self.assertIsNotNone(signature)
-        marker = token()
-        forged = signature.group(0) + ham(marker, sender="Alice <alice@a.test>",
-                                          to="bob@b.test")
-        self.assertEqual(self.forge(forged), {})
-        self.check_forgery(marker, "fail")
-
+        self.assertIn("DMARC quarantine of q.test", self.b.log())
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
