@@ -75,6 +75,7 @@ InboundChecks::InboundChecks(const Config& config, net::WorkerPool& workers,
 }
 
 void InboundChecks::stop() {
+  if (dnsbl_) dnsbl_->stop();
   std::vector<std::shared_ptr<Running>> live;
   {
     std::lock_guard lock(mutex_);
@@ -141,6 +142,17 @@ net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& reque
     co_return out;
   }
 
+  // [dnsbl]: the message's domains are taken now (the bytes may be replaced below); the
+  // look-ups run while the sender authentication does.
+  std::shared_ptr<DnsblChecker::Pending> dnsbl;
+  if (request.filter && filter_ && dnsbl_) {
+    std::optional<boost::asio::ip::address> client;
+    if (!request.trusted) client = request.client;
+    auto starting = dnsbl_->start_message(workers_, client, received.bytes->substr(received.trace),
+                                          request.mail_from, config_.domains);
+    dnsbl = co_await std::move(starting);
+  }
+
   MaybeAuth auth;
   if (request.filter) auth = co_await authenticate(received.bytes->substr(received.trace), request);
   if (auth) out.local_headers = mailauth::format_authentication_results(auth->results);
@@ -151,6 +163,7 @@ net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& reque
     if (!dmarc.why.empty()) spdlog::info("smtp: {}: {}", request.queue_id, dmarc.why);
   }
 
+  if (dnsbl) out.dnsbl = co_await dnsbl->wait();
   auto& decision = out;
   const auto& maybe_auth = auth;
   const auto& policy = dmarc;
@@ -192,6 +205,8 @@ net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& reque
     auto view = filter::MessageView::analyze(message);
     filter::Context base;
     if (maybe_auth) base.auth = auth_signals(*maybe_auth);
+    base.dnsbl = decision.dnsbl;
+    base.rate = request.rate;
     const auto& fc = filter_->config();
     const filter::Verdict site = filter_->scan(view, base);
 

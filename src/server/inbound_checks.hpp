@@ -27,6 +27,7 @@
 #include "net/worker_pool.hpp"
 #include "proto/smtp/reply.hpp"
 #include "queue/submit.hpp"
+#include "server/dnsbl_lookup.hpp"
 #include "store/store.hpp"
 
 namespace facteur::filter {
@@ -43,6 +44,8 @@ struct InboundRequest {
   std::string queue_id;                                  // for the logs
   const std::vector<delivery::Route>* routes = nullptr;  // local recipients
   bool remote = false;                                   // some recipients are forwarded elsewhere
+  bool trusted = false;  // a client of trusted_networks: its address is not looked up in DNSBLs
+  std::optional<filter::RateSignals> rate;  // what [rate_limits] saw of the client
   // The message as received, starting with our Received: line; replaced by a copy without
   // the forged fields when there are some.
   std::unique_ptr<store::BlobWriter>* blob = nullptr;
@@ -54,6 +57,8 @@ struct InboundDecision {
   std::map<store::AccountId, queue::LocalPlacement> placement;
   bool drop_remote = false;          // the forwarded copies would be refused: do not forward
   std::optional<smtp::Reply> error;  // 451: the message could not be read or rewritten
+  // [dnsbl] listings, scored by the filter.
+  std::vector<filter::DnsblHit> dnsbl;
 };
 
 class InboundChecks {
@@ -68,6 +73,9 @@ class InboundChecks {
 
   // Ends the DNS work in progress (shutdown): those messages get no authentication results.
   void stop();
+
+  // [dnsbl]; null when off. The SMTP session asks it about clients at RCPT (reject zones).
+  DnsblChecker* dnsbl() const noexcept { return dnsbl_.get(); }
 
   // Upper bound for the DNS part of one message's authentication.
   static constexpr std::chrono::seconds kAuthBudget{20};
@@ -86,6 +94,10 @@ class InboundChecks {
   std::mutex mutex_;
   bool stopped_ = false;
   std::vector<std::weak_ptr<Running>> running_;
+  // [dnsbl]; null when off. Its look-ups run while the sender authentication does.
+  std::unique_ptr<DnsblChecker> dnsbl_ =
+      config_.dnsbl.enabled && resolver_ ? std::make_unique<DnsblChecker>(config_.dnsbl, resolver_)
+                                         : nullptr;
 };
 
 }  // namespace facteur::server

@@ -161,6 +161,10 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   bool idle_ = false;
   bool stopping_ = false;
   bool done_ = false;
+  // [dnsbl] zones with reject = true: asked about the client once; the zone that lists it
+  // (its RCPTs get 554 5.7.1).
+  bool dnsbl_checked_ = false;
+  std::string dnsbl_listed_;
 
   // Authentication: the exchange in progress, then the account and what it may send as.
   std::string client_;
@@ -225,6 +229,21 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
   if (!route) {
     spdlog::error("smtp: recipient lookup for <{}> failed: {}", address, route.error().message);
     protocol_.reject_recipient({451, "4.3.0", "Temporary lookup failure, try again later"});
+    co_return;
+  }
+  if (!submission() && !dnsbl_checked_ && ctx_.inbound && ctx_.inbound->dnsbl() &&
+      !ctx_.trusted.contains(conn_.peer().address())) {
+    // [dnsbl] reject = true, as postscreen users do with zen: asked once per connection.
+    dnsbl_checked_ = true;
+    auto asking = ctx_.inbound->dnsbl()->rejecting_zone(conn_.peer().address());
+    if (auto zone = co_await std::move(asking)) dnsbl_listed_ = *zone;
+  }
+  // Postmaster stays reachable (RFC 5321 §4.5.1), so a listed site can still write to us.
+  if (!dnsbl_listed_.empty() && !bare_postmaster && !iequals(path.local_part, "postmaster")) {
+    spdlog::info("smtp: {} listed in {}: <{}> refused", client_, dnsbl_listed_, address);
+    protocol_.reject_recipient(
+        {554, "5.7.1",
+         fmt::format("Service unavailable; client [{}] blocked using {}", client_, dnsbl_listed_)});
     co_return;
   }
   if (submission() && ctx_.send_rate && account_ &&
@@ -374,6 +393,15 @@ net::awaitable<void> SmtpSession::on_message_end() {
     request.queue_id = queue_id_;
     request.routes = &routes_;
     request.remote = !remote_.empty();
+    request.trusted = ctx_.trusted.contains(conn_.peer().address());
+    if (rate_limited_) {
+      // A client refused for its rates or for guessing addresses lately (it is in the
+      // tarpit) gets the filter's small rate.over-limit score on the messages it does send.
+      filter::RateSignals rate;
+      rate.recipients_in_transaction = recipients_.size();
+      rate.over_limit = ctx_.abuse->tarpit_delay(client_key_).count() > 0;
+      request.rate = rate;
+    }
     request.blob = &blob_;
     const auto* req = &request;
     inbound = co_await ctx_.inbound->check(*req);
