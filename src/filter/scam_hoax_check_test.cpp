@@ -113,5 +113,18 @@ TEST(SessionCheck, DmarcFailPointsToPhishing) {
   EXPECT_TRUE(run_check(*check, message("From: a@bank.example\n", "x\n")).reasons.empty());
 }
 
+TEST(SessionCheck, RecentlyRefusedClientIsAHintNotAVerdict) {
+  auto check = make_session_check();
+  Context ctx;
+  ctx.rate = RateSignals{};
+  auto quiet = run_check(*check, message("From: a@b.example\n", "x\n"), ctx);
+  EXPECT_FALSE(has_reason(quiet, "rate.over-limit"));
+  ctx.rate->over_limit = true;
+  auto v = run_check(*check, message("From: a@b.example\n", "x\n"), ctx);
+  ASSERT_TRUE(has_reason(v, "rate.over-limit"));
+  // Alone it stays well under the default junk threshold (5.0).
+  EXPECT_LE(test::points(v, Label::spam), 1.0);
+}
+
 }  // namespace
 }  // namespace facteur::filter

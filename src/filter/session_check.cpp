@@ -32,10 +32,14 @@ class SessionCheck final : public Check {
       if (a.dkim == AuthOutcome::fail)
         v.add("auth.dkim-fail", 1.0, Label::spam, "DKIM signature does not verify");
     }
-    if (ctx.rate && ctx.rate->over_limit)
-      v.add("rate.over-limit", 2.0, Label::spam,
-            fmt::format("sender over its rate limit ({} messages in the last hour)",
-                        ctx.rate->messages_from_client_last_hour));
+    // A hint, not a verdict: the rate limits already refuse the excess; this only tips mail
+    // from a client that was refused lately (rates, address guessing) towards Junk.
+    if (ctx.rate && ctx.rate->over_limit) {
+      const auto n = ctx.rate->messages_from_client_last_hour;
+      v.add("rate.over-limit", 1.0, Label::spam,
+            n ? fmt::format("client over its rate limits ({} messages in the last hour)", n)
+              : std::string("client refused lately for its rates or for guessing addresses"));
+    }
     for (const auto& hit : ctx.dnsbl)
       v.add("dnsbl", hit.points, Label::spam, fmt::format("{} listed in {}", hit.what, hit.zone));
   }
