@@ -43,6 +43,51 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
   return out;
 }
 
+Result<HttpUrl> parse_http_url(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.size() < kScheme.size() || !iequals(url.substr(0, kScheme.size()), kScheme))
+    return make_error(Errc::invalid_argument,
+                      fmt::format("'{}': expected http://host[:port] (plain HTTP only)", url));
+  url.remove_prefix(kScheme.size());
+  HttpUrl out;
+  auto slash = url.find('/');
+  std::string_view authority = url.substr(0, slash);
+  if (slash != std::string_view::npos) out.path = std::string(url.substr(slash));
+  while (!out.path.empty() && out.path.back() == '/')
+    out.path.pop_back();
+  for (char c : out.path)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F || c == '?' || c == '#')
+      return make_error(Errc::invalid_argument, fmt::format("'{}': bad path", url));
+  std::string_view port_text;
+  if (authority.starts_with('[')) {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos)
+      return make_error(Errc::invalid_argument, fmt::format("'{}': unclosed [", url));
+    out.host = std::string(authority.substr(1, close - 1));
+    std::string_view rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':')
+        return make_error(Errc::invalid_argument, fmt::format("'{}': bad address", url));
+      port_text = rest.substr(1);
+    }
+  } else {
+    auto colon = authority.find(':');
+    out.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+  }
+  if (out.host.empty() || out.host.find_first_of("@ \t") != std::string::npos)
+    return make_error(Errc::invalid_argument, fmt::format("'{}': no host", url));
+  if (!port_text.empty() || authority.ends_with(':')) {
+    unsigned port = 0;
+    auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port == 0 ||
+        port > 65535)
+      return make_error(Errc::invalid_argument, fmt::format("'{}': bad port", url));
+    out.port = static_cast<std::uint16_t>(port);
+  }
+  return out;
+}
+
 bool Config::is_local_domain(std::string_view domain) const {
   return std::any_of(domains.begin(), domains.end(),
                      [&](const std::string& d) { return iequals(d, domain); });
@@ -315,6 +360,34 @@ Config from_toml(const toml::value& root, const std::filesystem::path& base_dir)
     }
   }
   if (root.contains("dnsbl")) read_dnsbl(root.at("dnsbl"), cfg.dnsbl);
+  if (root.contains("filter") && root.at("filter").contains("rspamd")) {
+    const auto& r = root.at("filter").at("rspamd");
+    auto& rs = cfg.rspamd;
+    read_if(r, "enabled", rs.enabled);
+    read_if(r, "url", rs.url);
+    if (r.contains("timeout")) {
+      const auto& t = r.at("timeout");
+      double seconds = t.is_integer() ? static_cast<double>(t.as_integer()) : t.as_floating();
+      if (!(seconds > 0 && seconds <= 600))
+        throw std::runtime_error("filter.rspamd.timeout: seconds, above 0 and at most 600");
+      rs.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000 + 0.5));
+    }
+    read_if(r, "max_size", rs.max_size);
+    read_if(r, "password", rs.password);
+    read_if(r, "mode", rs.mode);
+    read_if(r, "fail", rs.fail);
+    if (rs.mode != "add" && rs.mode != "replace")
+      throw std::runtime_error("filter.rspamd.mode: add or replace");
+    if (rs.fail != "open" && rs.fail != "tempfail")
+      throw std::runtime_error("filter.rspamd.fail: open or tempfail");
+    auto url = parse_http_url(rs.url);
+    if (!url) throw std::runtime_error("filter.rspamd.url: " + url.error().message);
+    rs.host = url->host;
+    rs.port = url->port;
+    rs.base_path = url->path;
+    if (rs.password.find_first_of("\r\n") != std::string::npos)
+      throw std::runtime_error("filter.rspamd.password: one line");
+  }
   if (cfg.smtp.max_command_line < 512)
     throw std::runtime_error("smtp.max_command_line must be at least 512 (RFC 5321 §4.5.3.1.4)");
   if (cfg.smtp.max_data_line < 1000)

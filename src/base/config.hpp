@@ -147,6 +147,31 @@ struct DnsblSettings {
   std::chrono::seconds cache_ttl{300};      // at most this long (less when the TTL says so)
 };
 
+// Hand-off to an external rspamd over its HTTP protocol ([filter.rspamd]; docs/filter.md,
+// src/server/rspamd_client.hpp). Off by default.
+struct RspamdSettings {
+  bool enabled = false;
+  std::string url = "http://127.0.0.1:11333";    // the normal worker; http only
+  std::chrono::milliseconds timeout{5000};       // the whole exchange, per message
+  std::uint64_t max_size = 10ull * 1024 * 1024;  // larger messages are not sent
+  std::string password;                          // sent as the Password header when set
+  std::string mode = "add";                      // add | replace
+  std::string fail = "open";                     // open | tempfail
+  // From `url` at load time: where to connect and the path /checkv2 is appended to.
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 11333;
+  std::string base_path;  // "" or "/prefix" (no trailing slash)
+};
+
+// "http://host[:port][/path]" (host a name, an IPv4 address or "[IPv6]"; port 80 when absent)
+// into RspamdSettings' host, port and base_path.
+struct HttpUrl {
+  std::string host;
+  std::uint16_t port = 80;
+  std::string path;  // "" or starting with '/', without a trailing slash
+};
+Result<HttpUrl> parse_http_url(std::string_view url);
+
 struct Config {
   std::string hostname = "localhost";
   std::filesystem::path data_dir = "./var";
@@ -173,7 +198,8 @@ struct Config {
   DkimSettings dkim;
   RateLimitSettings rate_limits;
   GreylistSettings greylist;
-  DmarcSettings dmarc;  // read from [filter]
+  RspamdSettings rspamd;  // [filter.rspamd]
+  DmarcSettings dmarc;    // read from [filter]
   DnsblSettings dnsbl;
 
   std::string log_level = "info";

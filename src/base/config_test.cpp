@@ -233,5 +233,64 @@ TEST(Config, ListenAddressForms) {
   EXPECT_FALSE(parse_listen_address("1.2.3.4:99999"));
 }
 
+TEST(Config, RspamdSection) {
+  auto def = load_config(write_temp("domains = [\"a.test\"]\n"));
+  ASSERT_TRUE(def) << def.error().message;
+  EXPECT_FALSE(def->rspamd.enabled);
+  EXPECT_EQ(def->rspamd.host, "127.0.0.1");
+  EXPECT_EQ(def->rspamd.port, 11333);
+  EXPECT_EQ(def->rspamd.mode, "add");
+  EXPECT_EQ(def->rspamd.fail, "open");
+  auto cfg = load_config(write_temp(R"(
+[filter]
+enabled = true
+[filter.rspamd]
+enabled = true
+url = "http://[::1]:11334/rspamd/"
+timeout = 1.5
+max_size = 1000
+password = "q"
+mode = "replace"
+fail = "tempfail"
+)"));
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  const auto& r = cfg->rspamd;
+  EXPECT_TRUE(r.enabled);
+  EXPECT_EQ(r.host, "::1");
+  EXPECT_EQ(r.port, 11334);
+  EXPECT_EQ(r.base_path, "/rspamd");
+  EXPECT_EQ(r.timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(r.max_size, 1000u);
+  EXPECT_EQ(r.password, "q");
+  EXPECT_EQ(r.mode, "replace");
+  EXPECT_EQ(r.fail, "tempfail");
+  auto whole = load_config(write_temp("[filter.rspamd]\ntimeout = 3\n"));
+  ASSERT_TRUE(whole) << whole.error().message;
+  EXPECT_EQ(whole->rspamd.timeout, std::chrono::seconds(3));
+  for (const char* bad :
+       {"mode = \"both\"", "fail = \"closed\"", "url = \"https://x:1\"", "url = \"http://:1\"",
+        "url = \"http://h:0\"", "timeout = 0", "timeout = -2", "password = \"a\\nb\""})
+    EXPECT_FALSE(load_config(write_temp(std::string("[filter.rspamd]\n") + bad + "\n"))) << bad;
+}
+
+TEST(Config, HttpUrlForms) {
+  auto a = parse_http_url("http://localhost");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "localhost");
+  EXPECT_EQ(a->port, 80);
+  EXPECT_EQ(a->path, "");
+  auto b = parse_http_url("HTTP://10.0.0.1:11333/");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->host, "10.0.0.1");
+  EXPECT_EQ(b->port, 11333);
+  EXPECT_EQ(b->path, "");
+  EXPECT_FALSE(parse_http_url("127.0.0.1:11333"));
+  EXPECT_FALSE(parse_http_url("http://[::1"));
+  EXPECT_FALSE(parse_http_url("http://user@h:1"));
+  EXPECT_FALSE(parse_http_url("http://h:1/a b"));
+  EXPECT_FALSE(parse_http_url("http://h:99999"));
+  EXPECT_FALSE(parse_http_url("http://h:"));
+}
+
 }  // namespace
 }  // namespace facteur
