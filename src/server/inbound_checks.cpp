@@ -43,6 +43,26 @@ smtp::Reply refusal(const filter::Verdict& verdict) {
   return {550, "5.7.1", std::move(text)};
 }
 
+// What rspamd is told besides the message (rspamd_protocol.hpp).
+RspamdEnvelope rspamd_envelope(const InboundRequest& request, const Config& config) {
+  RspamdEnvelope env;
+  env.ip = request.client.to_string();
+  env.helo = request.helo;
+  env.mail_from = request.mail_from;
+  env.queue_id = request.queue_id;
+  env.user = request.user;
+  env.mta_name = config.hostname;
+  env.password = config.rspamd.password;
+  if (request.recipients) {
+    env.rcpts = *request.recipients;
+  } else if (request.routes) {
+    for (const auto& route : *request.routes)
+      for (const auto& target : route.targets)
+        env.rcpts.push_back(target.address);
+  }
+  return env;
+}
+
 std::string summary(const filter::Verdict& v) {
   std::string reasons;
   for (const auto& r : v.reasons) {
@@ -75,6 +95,7 @@ InboundChecks::InboundChecks(const Config& config, net::WorkerPool& workers,
 }
 
 void InboundChecks::stop() {
+  if (rspamd_) rspamd_->stop();
   if (dnsbl_) dnsbl_->stop();
   std::vector<std::shared_ptr<Running>> live;
   {
@@ -128,6 +149,7 @@ net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& reque
     Result<std::string_view> bytes = std::string_view();
     std::size_t trace = 0;
     std::vector<ByteRange> forged;
+    RspamdEffect rspamd;  // [filter.rspamd]: what its answer means here
   } received;
   auto& in = received;
   co_await net::run_blocking(workers_, [&blob, &in, this] {
@@ -154,7 +176,26 @@ net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& reque
   }
 
   MaybeAuth auth;
-  if (request.filter) auth = co_await authenticate(received.bytes->substr(received.trace), request);
+  if (request.filter && rspamd_) {
+    // rspamd reads the message while the DNS exchanges of the authentication run.
+    using namespace asio::experimental::awaitable_operators;
+    const RspamdEnvelope envelope = rspamd_envelope(request, config_);
+    // Named first: g++ 12 may destroy the arguments of a coroutine call made inside a co_await
+    // expression twice.
+    auto authenticating = authenticate(received.bytes->substr(received.trace), request);
+    auto scanning = rspamd_->check(*received.bytes, envelope);
+    auto both = co_await (std::move(authenticating) && std::move(scanning));
+    auth = std::move(std::get<0>(both));
+    const RspamdResult& scanned = std::get<1>(both);
+    spdlog::info("smtp: {}: {}", request.queue_id, rspamd_summary(scanned));
+    received.rspamd = rspamd_effect(scanned, config_.rspamd);
+    if (received.rspamd.refuse) {
+      out.reject = std::move(received.rspamd.refuse);
+      co_return out;
+    }
+  } else if (request.filter) {
+    auth = co_await authenticate(received.bytes->substr(received.trace), request);
+  }
   if (auth) out.local_headers = mailauth::format_authentication_results(auth->results);
   // [filter] dmarc_enforce: what the From domain's policy asks (inbound_policy.hpp).
   DmarcEnforcement dmarc;
@@ -208,7 +249,16 @@ net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& reque
     base.dnsbl = decision.dnsbl;
     base.rate = request.rate;
     const auto& fc = filter_->config();
-    const filter::Verdict site = filter_->scan(view, base);
+    // [filter.rspamd]: its reason joins every verdict (in add mode with its points).
+    auto scan = [&](const filter::Context& c) {
+      filter::Verdict v = filter_->scan(view, c);
+      if (in.rspamd.reason) {
+        add_rspamd_reason(v, in.rspamd);
+        filter_->decide(v, c);
+      }
+      return v;
+    };
+    const filter::Verdict site = scan(base);
 
     // One verdict per account that judges for itself (its own thresholds or model), the
     // site-wide one for the others (and for forwarded copies).
@@ -233,7 +283,7 @@ net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& reque
           ++own_scans;
           filter::Context ctx = base;
           ctx.account = account;
-          units.push_back({target.account, filter_->scan(view, ctx), fc.thresholds_for(account)});
+          units.push_back({target.account, scan(ctx), fc.thresholds_for(account)});
         } else {
           units.push_back({target.account, site, fc.site});
         }
@@ -268,6 +318,12 @@ net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& reque
     return true;
   });
   if (!ok) out.error = smtp::Reply{451, "4.3.0", "Error writing the message, try again later"};
+  // [filter.rspamd] mode = "replace": rspamd's "add header" / "rewrite subject" file every copy
+  // in Junk.
+  if (ok && received.rspamd.junk && !out.reject)
+    for (const auto& route : *request.routes)
+      for (const auto& target : route.targets)
+        out.placement[target.account].junk = true;
   co_return out;
 }
 

@@ -28,6 +28,7 @@
 #include "proto/smtp/reply.hpp"
 #include "queue/submit.hpp"
 #include "server/dnsbl_lookup.hpp"
+#include "server/rspamd_client.hpp"
 #include "store/store.hpp"
 
 namespace facteur::filter {
@@ -49,6 +50,10 @@ struct InboundRequest {
   // The message as received, starting with our Received: line; replaced by a copy without
   // the forged fields when there are some.
   std::unique_ptr<store::BlobWriter>* blob = nullptr;
+  // Envelope recipients as accepted (rspamd's Rcpt); null: the local accounts of `routes`.
+  const std::vector<std::string>* recipients = nullptr;
+  // The SASL-authenticated user, if any (rspamd's User).
+  std::string user;
 };
 
 struct InboundDecision {
@@ -89,6 +94,9 @@ class InboundChecks {
   net::WorkerPool& workers_;
   std::shared_ptr<dns::Resolver> resolver_;
   std::shared_ptr<filter::Filter> filter_;
+  // [filter.rspamd]; null when off. Asked while the sender authentication runs.
+  std::unique_ptr<RspamdClient> rspamd_ =
+      config_.rspamd.enabled ? std::make_unique<RspamdClient>(config_.rspamd) : nullptr;
   store::Store& store_;
   net::NetworkList trusted_;  // exempt from DMARC enforcement
   std::mutex mutex_;
