@@ -171,6 +171,13 @@ Batch load_batch(store::Store& store, store::MailboxId mailbox, const imap::Fetc
                  std::size_t from) {
   const bool need_map = needs.content && needs_part_map(cmd);
   const bool with_metadata = needs.metadata || need_map;
+  // Only the cached parts this FETCH writes are copied out of the store.
+  unsigned parts = need_map ? unsigned{store::kMetadataPartTree} : 0u;
+  for (const auto& item : cmd.items) {
+    if (item.kind == Kind::envelope) parts |= store::kMetadataEnvelope;
+    if (item.kind == Kind::body_structure) parts |= store::kMetadataBodyStructure;
+    if (item.kind == Kind::body) parts |= store::kMetadataBody;
+  }
   Batch batch;
   const std::size_t to = std::min(uids.size(), from + kBatchMessages);
   std::vector<store::MessageInfo> rows;
@@ -180,6 +187,7 @@ Batch load_batch(store::Store& store, store::MailboxId mailbox, const imap::Fetc
     q.min_uid = lo;
     q.max_uid = hi;
     q.with_metadata = with_metadata;
+    q.metadata_parts = parts;
     q.changed_since = cmd.changed_since.value_or(0);
     auto listed = store.list_messages(mailbox, q);
     if (!listed) {

@@ -204,12 +204,23 @@ struct MailboxSnapshot {
   std::uint32_t first_unseen = 0;  // 1-based position of the first message without \Seen; 0: none
   std::vector<std::string> keywords;  // every keyword set on some message, sorted, unique
 };
+// The parts of MessageMetadata a query fills (the others stay empty): FETCH ENVELOPE
+// BODYSTRUCTURE of a whole mailbox need not copy part trees or threading fields.
+enum MetadataPart : unsigned {
+  kMetadataEnvelope = 1u << 0,
+  kMetadataBodyStructure = 1u << 1,
+  kMetadataBody = 1u << 2,
+  kMetadataPartTree = 1u << 3,
+  kMetadataThreading = 1u << 4,  // message_id, references, subject, sent_date
+  kMetadataAll = (1u << 5) - 1,
+};
 struct MessageQuery {
   Uid min_uid = 1;
   Uid max_uid = UINT32_MAX;
   ModSeq changed_since = 0;    // only messages with modseq > this (CONDSTORE CHANGEDSINCE)
   std::size_t limit = 0;       // 0 = no limit
   bool with_metadata = false;  // fill MessageInfo::metadata
+  unsigned metadata_parts = kMetadataAll;  // with_metadata: which parts (MetadataPart bits)
 };
 
 // The bytes of a message as clients see it: the recipient's header prefix, then the shared blob.

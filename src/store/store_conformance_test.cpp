@@ -645,6 +645,26 @@ TEST_P(StoreConformance, ListMessagesFiltersByUidAndModseq) {
   ASSERT_TRUE(first);
   ASSERT_EQ(first->size(), 2u);
   EXPECT_TRUE((*first)[0].metadata);
+  // Only the parts asked for are filled; the same values as a full read.
+  auto full = store_->get_message(box.id, 3, true);
+  ASSERT_TRUE(full && full->metadata);
+  ASSERT_FALSE(full->metadata->part_tree.empty());
+  MessageQuery some;
+  some.min_uid = some.max_uid = 3;
+  some.with_metadata = true;
+  some.metadata_parts = kMetadataEnvelope | kMetadataBodyStructure;
+  auto partial = store_->list_messages(box.id, some);
+  ASSERT_TRUE(partial);
+  ASSERT_EQ(partial->size(), 1u);
+  const auto& md = (*partial)[0].metadata;
+  ASSERT_TRUE(md);
+  EXPECT_EQ(md->envelope, full->metadata->envelope);
+  EXPECT_EQ(md->body_structure, full->metadata->body_structure);
+  EXPECT_TRUE(md->body.empty());
+  EXPECT_TRUE(md->part_tree.empty());
+  EXPECT_TRUE(md->subject.empty());
+  EXPECT_EQ((*partial)[0].uid, 3u);
+  EXPECT_EQ((*partial)[0].size, full->size);
 }
 
 // The SELECT snapshot agrees with list_messages: the same UIDs in order, the position of the

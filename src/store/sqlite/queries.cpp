@@ -58,9 +58,18 @@ Mailbox read_mailbox(const Statement& s) {
 constexpr std::string_view kMessageColumns =
     "SELECT m.uid, m.modseq, m.flags, m.keywords, e.internal_date, m.save_date, e.size, e.id,"
     " e.blob_id, e.thread_id";
-constexpr std::string_view kMetadataColumns =
-    ", b.envelope, b.body_structure, b.body, b.part_tree, e.message_id, e.refs, e.subject,"
-    " e.sent_date";
+// The metadata columns (indices 10-17), an empty constant in place of a part not asked for.
+std::string metadata_columns(unsigned parts) {
+  auto col = [parts](unsigned part, std::string_view column, std::string_view none) {
+    return (parts & part) != 0 ? column : none;
+  };
+  return fmt::format(
+      ", {}, {}, {}, {}, {}, {}, {}, {}", col(kMetadataEnvelope, "b.envelope", "''"),
+      col(kMetadataBodyStructure, "b.body_structure", "''"), col(kMetadataBody, "b.body", "''"),
+      col(kMetadataPartTree, "b.part_tree", "''"), col(kMetadataThreading, "e.message_id", "''"),
+      col(kMetadataThreading, "e.refs", "''"), col(kMetadataThreading, "e.subject", "''"),
+      col(kMetadataThreading, "e.sent_date", "0"));
+}
 // blob_meta, not blob: the cached metadata without the inline message before it (schema step
 // 4). Every blob has its blob_meta row (written with it).
 constexpr std::string_view kMessageFrom =
@@ -68,6 +77,13 @@ constexpr std::string_view kMessageFrom =
 // Without metadata no blob column is read: the join would only cost a lookup per row (SELECT of
 // a big mailbox), and email.blob_id always names a blob (foreign key).
 constexpr std::string_view kMessageFromNoBlob = " FROM message m JOIN email e ON e.id = m.email_id";
+
+std::string message_select(bool with_metadata, unsigned parts) {
+  if (!with_metadata) return fmt::format("{}{}", kMessageColumns, kMessageFromNoBlob);
+  const bool blob_meta = (parts & ~unsigned{kMetadataThreading}) != 0;
+  return fmt::format("{}{}{}", kMessageColumns, metadata_columns(parts),
+                     blob_meta ? kMessageFrom : kMessageFromNoBlob);
+}
 
 MessageInfo read_message(const Statement& s, bool with_metadata) {
   MessageInfo m;
@@ -82,18 +98,17 @@ MessageInfo read_message(const Statement& s, bool with_metadata) {
   m.blob = s.int64(8);
   m.thread = s.int64(9);
   if (with_metadata) {
-    MessageMetadata md;
-    md.envelope = s.text(10);
-    md.body_structure = s.text(11);
-    md.body = s.text(12);
-    md.part_tree = s.text(13);
-    md.message_id = s.text(14);
+    MessageMetadata& md = m.metadata.emplace();
+    md.envelope = s.view(10);
+    md.body_structure = s.view(11);
+    md.body = s.view(12);
+    md.part_tree = s.view(13);
+    md.message_id = s.view(14);
     for (auto ref : split(s.view(15), ' ')) {
       if (!ref.empty()) md.references.emplace_back(ref);
     }
-    md.subject = s.text(16);
+    md.subject = s.view(16);
     md.sent_date = s.int64(17);
-    m.metadata = std::move(md);
   }
   return m;
 }
@@ -273,11 +288,10 @@ Result<std::vector<std::string>> load_subscriptions(Connection& db, AccountId ac
 
 Result<std::vector<MessageInfo>> load_messages(Connection& db, MailboxId mailbox,
                                                const MessageQuery& query) {
-  auto stmt = db.prepare(
-      fmt::format("{}{}{} WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? AND m.modseq > ?"
-                  " ORDER BY m.uid LIMIT ?",
-                  kMessageColumns, query.with_metadata ? kMetadataColumns : "",
-                  query.with_metadata ? kMessageFrom : kMessageFromNoBlob));
+  auto stmt =
+      db.prepare(fmt::format("{} WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? AND m.modseq > ?"
+                             " ORDER BY m.uid LIMIT ?",
+                             message_select(query.with_metadata, query.metadata_parts)));
   if (stmt) {
     std::int64_t limit = query.limit == 0 ? -1 : static_cast<std::int64_t>(query.limit);
     stmt->bind_all(mailbox, query.min_uid, query.max_uid, query.changed_since, limit);
@@ -332,9 +346,8 @@ Result<MailboxSnapshot> load_snapshot(Connection& db, MailboxId mailbox) {
 }
 
 Result<MessageInfo> load_message(Connection& db, MailboxId mailbox, Uid uid, bool with_metadata) {
-  auto stmt = db.prepare(fmt::format("{}{}{} WHERE m.mailbox_id = ? AND m.uid = ?", kMessageColumns,
-                                     with_metadata ? kMetadataColumns : "",
-                                     with_metadata ? kMessageFrom : kMessageFromNoBlob));
+  auto stmt = db.prepare(fmt::format("{} WHERE m.mailbox_id = ? AND m.uid = ?",
+                                     message_select(with_metadata, kMetadataAll)));
   if (stmt) stmt->bind_all(mailbox, uid);
   return fetch_one<MessageInfo>(
       std::move(stmt),
