@@ -89,7 +89,17 @@ class Facteur:
         self.ports = ports
         self.proc = None
 
-    def start(self):
+    def loaded(self, n):
+        """With --reuse: the data of an earlier run with the same messages (a store of an older
+        schema is migrated in place when the new binary opens it)."""
+        marker = self.dir / "loaded"
+        return marker.exists() and marker.read_text().strip() == str(n)
+
+    def start(self, reuse=False):
+        if reuse:
+            self.conf = self.dir / "facteur.toml"
+            self.launch()
+            return
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
         os.chmod(self.dir, 0o755)
@@ -109,6 +119,9 @@ enabled = false  # every message in INBOX, as in Dovecot's Maildir (the filter f
             subprocess.run([str(self.bin), "user", "add", "--config", str(self.conf),
                             f"{user}@{DOMAIN}"], input=PASSWORD + "\n", text=True, check=True,
                            capture_output=True)
+        self.launch()
+
+    def launch(self):
         self.log = open(self.dir / "facteur.log", "ab")
         self.proc = subprocess.Popen([str(self.bin), "serve", "--config", str(self.conf)],
                                      stdout=self.log, stderr=self.log)
@@ -132,6 +145,7 @@ enabled = false  # every message in INBOX, as in Dovecot's Maildir (the filter f
             s = smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=60)
             s.sendmail("sender@remote.test", [f"idle@{DOMAIN}"], messages[i])
             s.quit()
+        (self.dir / "loaded").write_text(str(len(messages)))
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -154,7 +168,18 @@ class Dovecot:
         self.port = port
         self.proc = None
 
-    def start(self, messages, hibernate=False):
+    def loaded(self, n):
+        marker = self.dir / "loaded"
+        return marker.exists() and marker.read_text().strip() == str(n)
+
+    def start(self, messages, hibernate=False, reuse=False):
+        if reuse:
+            self.uid = pwd.getpwnam(BENCH_USER).pw_uid
+            self.gid = grp.getgrnam(BENCH_USER).gr_gid
+            self.idle_maildir = self.dir / "maildirs" / f"idle@{DOMAIN}"
+            self.configure(hibernate)
+            self.launch()
+            return
         shutil.rmtree(self.dir, ignore_errors=True)
         for d in ("run", "state", "maildirs"):
             (self.dir / d).mkdir(parents=True)
@@ -176,6 +201,7 @@ class Dovecot:
         for root, dirs, files in os.walk(self.dir):
             for name in dirs + files:
                 os.chown(os.path.join(root, name), uid, gid)
+        (self.dir / "loaded").write_text(str(len(messages)))
         self.launch()
 
     def configure(self, hibernate):
@@ -316,6 +342,11 @@ def main():
                     help="skip the Dovecot run with imap-hibernate")
     ap.add_argument("--word", default="investment")
     ap.add_argument("--port-base", type=int, default=24000)
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep the loaded messages of an earlier run with the same --messages "
+                         "and --work (Facteur's store is opened, and migrated, by --build's binary)")
+    ap.add_argument("--only-time", action="store_true",
+                    help="only the command timings (no IDLE latency, no idle memory)")
     args = ap.parse_args()
     args.tool = args.build / "bench" / "imap" / "facteur-imap-bench"
     args.work.mkdir(parents=True, exist_ok=True)
@@ -332,10 +363,13 @@ def main():
     facteur, dovecot = Facteur(args.build, args.work, ports), Dovecot(args.work, dovecot_port)
     try:
         t = time.monotonic()
-        facteur.start()
-        facteur.load(crlf)
-        results["facteur_load_seconds"] = time.monotonic() - t
-        dovecot.start(messages)
+        if args.reuse and facteur.loaded(len(crlf)):
+            facteur.start(reuse=True)
+        else:
+            facteur.start()
+            facteur.load(crlf)
+            results["facteur_load_seconds"] = time.monotonic() - t
+        dovecot.start(messages, reuse=args.reuse and dovecot.loaded(len(messages)))
         commands = ["SELECT INBOX", "FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE)",
                     f'UID SEARCH TEXT "{args.word}"',
                     f"FETCH 1:{min(1000, len(messages))} BODY.PEEK[]"]
@@ -355,6 +389,8 @@ def main():
             timing = tool(args, *common, "time", "--repeat", args.repeat,
                           *sum((["--command", c] for c in commands), []))
             results["servers"][name] = {"time": timing["commands"]}
+        if args.only_time:
+            raise StopIteration
         # IDLE latency: Facteur gets the message over SMTP, Dovecot as a Maildir file.
         results["servers"]["facteur"]["idle"] = tool(
             args, "--port", ports["imap"], "--user", f"idle@{DOMAIN}", "--pass", PASSWORD,
@@ -384,6 +420,8 @@ def main():
             hib["idle_memory"] = idle_memory(args, dovecot_port,
                                              args.dovecot_hibernate_idle_connections,
                                              lambda: memory_kb(dovecot_pids()))
+    except StopIteration:
+        pass
     except Exception as e:  # keep what was measured; the summary says what is missing
         results["error"] = str(e)
         print(f"benchmark step failed: {e}", file=sys.stderr)
