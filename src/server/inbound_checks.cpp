@@ -89,10 +89,7 @@ InboundChecks::InboundChecks(const Config& config, net::WorkerPool& workers,
       workers_(workers),
       resolver_(std::move(resolver)),
       filter_(std::move(filter)),
-      store_(store) {
-  // Validated at start-up (server.cpp); an error there has already stopped the daemon.
-  if (auto trusted = net::NetworkList::parse(config_.trusted_networks)) trusted_ = *trusted;
-}
+      store_(store) {}
 
 void InboundChecks::stop() {
   if (rspamd_) rspamd_->stop();
@@ -200,7 +197,7 @@ net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& reque
   // [filter] dmarc_enforce: what the From domain's policy asks (inbound_policy.hpp).
   DmarcEnforcement dmarc;
   if (auth) {
-    dmarc = dmarc_enforcement(*auth, config_.dmarc, trusted_.contains(request.client));
+    dmarc = dmarc_enforcement(*auth, config_.dmarc, request.trusted);
     if (!dmarc.why.empty()) spdlog::info("smtp: {}: {}", request.queue_id, dmarc.why);
   }
 

@@ -23,7 +23,6 @@
 #include "dns/resolver.hpp"
 #include "mailauth/authenticate.hpp"
 #include "net/asio.hpp"
-#include "net/network_list.hpp"
 #include "net/worker_pool.hpp"
 #include "proto/smtp/reply.hpp"
 #include "queue/submit.hpp"
@@ -45,7 +44,9 @@ struct InboundRequest {
   std::string queue_id;                                  // for the logs
   const std::vector<delivery::Route>* routes = nullptr;  // local recipients
   bool remote = false;                                   // some recipients are forwarded elsewhere
-  bool trusted = false;  // a client of trusted_networks: its address is not looked up in DNSBLs
+  // A client of trusted_networks: its address is not looked up in DNSBLs and the DMARC policy
+  // is not enforced on its mail.
+  bool trusted = false;
   std::optional<filter::RateSignals> rate;  // what [rate_limits] saw of the client
   // The message as received, starting with our Received: line; replaced by a copy without
   // the forged fields when there are some.
@@ -98,7 +99,6 @@ class InboundChecks {
   std::unique_ptr<RspamdClient> rspamd_ =
       config_.rspamd.enabled ? std::make_unique<RspamdClient>(config_.rspamd) : nullptr;
   store::Store& store_;
-  net::NetworkList trusted_;  // exempt from DMARC enforcement
   std::mutex mutex_;
   bool stopped_ = false;
   std::vector<std::weak_ptr<Running>> running_;
