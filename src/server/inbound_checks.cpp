@@ -205,115 +205,115 @@ net::awaitable<InboundDecision> InboundChecks::check(const InboundRequest& reque
   auto& decision = out;
   const auto& maybe_auth = auth;
   const auto& policy = dmarc;
-  bool ok = co_await net::run_blocking(workers_, [&request, &blob, &in, &decision, &maybe_auth,
-                                                  &policy, this] {
-    if (!in.forged.empty()) {
-      // RFC 8601 §5: fields claiming our authserv-id (and our verdict fields) are removed.
-      auto fresh = store_.new_blob_writer();
-      std::string_view all = *in.bytes;
-      std::size_t at = 0;
-      bool written = true;
-      for (const auto& r : in.forged) {
-        written = written && fresh->append(all.substr(at, in.trace + r.begin - at));
-        at = in.trace + r.end;
-      }
-      written = written && fresh->append(all.substr(at));
-      if (!written) return false;
-      spdlog::info("smtp: {}: removed {} header field(s) claiming to be ours", request.queue_id,
-                   in.forged.size());
-      blob = std::move(fresh);
-      auto bytes = blob->finish();
-      if (!bytes) return false;
-      in.bytes = *bytes;
-    }
-    if (!request.filter) return true;
-    if (!filter_) {
-      // No filter: the DMARC policy alone decides, alike for every copy (it is site-wide).
-      if (policy.action == filter::Action::reject) {
-        decision.reject = dmarc_refusal(maybe_auth->dmarc);
-      } else if (policy.action == filter::Action::junk) {
-        for (const auto& route : *request.routes)
-          for (const auto& target : route.targets)
-            decision.placement[target.account].junk = true;
-      }
-      return true;
-    }
-
-    std::string_view message = in.bytes->substr(in.trace);
-    auto view = filter::MessageView::analyze(message);
-    filter::Context base;
-    if (maybe_auth) base.auth = auth_signals(*maybe_auth);
-    base.dnsbl = decision.dnsbl;
-    base.rate = request.rate;
-    const auto& fc = filter_->config();
-    // [filter.rspamd]: its reason joins every verdict (in add mode with its points).
-    auto scan = [&](const filter::Context& c) {
-      filter::Verdict v = filter_->scan(view, c);
-      if (in.rspamd.reason) {
-        add_rspamd_reason(v, in.rspamd);
-        filter_->decide(v, c);
-      }
-      return v;
-    };
-    const filter::Verdict site = scan(base);
-
-    // One verdict per account that judges for itself (its own thresholds or model), the
-    // site-wide one for the others (and for forwarded copies).
-    struct Unit {
-      store::AccountId account = 0;  // 0: the forwarded copies
-      filter::Verdict verdict;
-      filter::Thresholds thresholds;
-    };
-    constexpr std::size_t kMaxOwnScans = 32;
-    std::vector<Unit> units;
-    std::size_t own_scans = 0;
-    for (const auto& route : *request.routes) {
-      for (const auto& target : route.targets) {
-        bool seen = false;
-        for (const auto& u : units)
-          seen = seen || u.account == target.account;
-        if (seen) continue;
-        std::string account = to_lower(target.address);
-        bool own = fc.accounts.contains(account) ||
-                   (fc.account_models && filter_->models()->account(account) != nullptr);
-        if (own && own_scans < kMaxOwnScans) {
-          ++own_scans;
-          filter::Context ctx = base;
-          ctx.account = account;
-          units.push_back({target.account, scan(ctx), fc.thresholds_for(account)});
-        } else {
-          units.push_back({target.account, site, fc.site});
+  bool ok = co_await net::run_blocking(
+      workers_, [&request, &blob, &in, &decision, &maybe_auth, &policy, this] {
+        if (!in.forged.empty()) {
+          // RFC 8601 §5: fields claiming our authserv-id (and our verdict fields) are removed.
+          auto fresh = store_.new_blob_writer();
+          std::string_view all = *in.bytes;
+          std::size_t at = 0;
+          bool written = true;
+          for (const auto& r : in.forged) {
+            written = written && fresh->append(all.substr(at, in.trace + r.begin - at));
+            at = in.trace + r.end;
+          }
+          written = written && fresh->append(all.substr(at));
+          if (!written) return false;
+          spdlog::info("smtp: {}: removed {} header field(s) claiming to be ours", request.queue_id,
+                       in.forged.size());
+          blob = std::move(fresh);
+          auto bytes = blob->finish();
+          if (!bytes) return false;
+          in.bytes = *bytes;
         }
-      }
-    }
-    if (request.remote) units.push_back({0, site, fc.site});
+        if (!request.filter) return true;
+        if (!filter_) {
+          // No filter: the DMARC policy alone decides, alike for every copy (it is site-wide).
+          if (policy.action == filter::Action::reject) {
+            decision.reject = dmarc_refusal(maybe_auth->dmarc);
+          } else if (policy.action == filter::Action::junk) {
+            for (const auto& route : *request.routes)
+              for (const auto& target : route.targets)
+                decision.placement[target.account].junk = true;
+          }
+          return true;
+        }
 
-    std::vector<filter::Action> actions;
-    for (const auto& u : units)
-      actions.push_back(stricter(u.verdict.action, policy.action));
-    auto combined = combine_actions(actions);
-    spdlog::info("smtp: {}: {}", request.queue_id, summary(site));
-    if (combined.reject) {
-      decision.reject = policy.action == filter::Action::reject
-                            ? dmarc_refusal(maybe_auth->dmarc)
-                            : refusal(units.empty() ? site : units.front().verdict);
-      return true;
-    }
-    for (std::size_t i = 0; i < units.size(); ++i) {
-      const auto& u = units[i];
-      if (u.account == 0) {
-        decision.drop_remote = u.verdict.action == filter::Action::reject;
-        continue;
-      }
-      auto& p = decision.placement[u.account];
-      p.headers = filter::format_verdict_headers(u.verdict, u.thresholds);
-      p.junk = combined.actions[i] == filter::Action::junk;
-      if (u.verdict.action != site.action || u.verdict.label != site.label)
-        spdlog::info("smtp: {}: account {} judges it {}", request.queue_id, u.account,
-                     summary(u.verdict));
-    }
-    return true;
-  });
+        std::string_view message = in.bytes->substr(in.trace);
+        auto view = filter::MessageView::analyze(message);
+        filter::Context base;
+        if (maybe_auth) base.auth = auth_signals(*maybe_auth);
+        base.dnsbl = decision.dnsbl;
+        base.rate = request.rate;
+        const auto& fc = filter_->config();
+        // [filter.rspamd]: its reason joins every verdict (in add mode with its points).
+        auto scan = [&](const filter::Context& c) {
+          filter::Verdict v = filter_->scan(view, c);
+          if (in.rspamd.reason) {
+            add_rspamd_reason(v, in.rspamd);
+            filter_->decide(v, c);
+          }
+          return v;
+        };
+        const filter::Verdict site = scan(base);
+
+        // One verdict per account that judges for itself (its own thresholds or model), the
+        // site-wide one for the others (and for forwarded copies).
+        struct Unit {
+          store::AccountId account = 0;  // 0: the forwarded copies
+          filter::Verdict verdict;
+          filter::Thresholds thresholds;
+        };
+        constexpr std::size_t kMaxOwnScans = 32;
+        std::vector<Unit> units;
+        std::size_t own_scans = 0;
+        for (const auto& route : *request.routes) {
+          for (const auto& target : route.targets) {
+            bool seen = false;
+            for (const auto& u : units)
+              seen = seen || u.account == target.account;
+            if (seen) continue;
+            std::string account = to_lower(target.address);
+            bool own = fc.accounts.contains(account) ||
+                       (fc.account_models && filter_->models()->account(account) != nullptr);
+            if (own && own_scans < kMaxOwnScans) {
+              ++own_scans;
+              filter::Context ctx = base;
+              ctx.account = account;
+              units.push_back({target.account, scan(ctx), fc.thresholds_for(account)});
+            } else {
+              units.push_back({target.account, site, fc.site});
+            }
+          }
+        }
+        if (request.remote) units.push_back({0, site, fc.site});
+
+        std::vector<filter::Action> actions;
+        for (const auto& u : units)
+          actions.push_back(stricter(u.verdict.action, policy.action));
+        auto combined = combine_actions(actions);
+        spdlog::info("smtp: {}: {}", request.queue_id, summary(site));
+        if (combined.reject) {
+          decision.reject = policy.action == filter::Action::reject
+                                ? dmarc_refusal(maybe_auth->dmarc)
+                                : refusal(units.empty() ? site : units.front().verdict);
+          return true;
+        }
+        for (std::size_t i = 0; i < units.size(); ++i) {
+          const auto& u = units[i];
+          if (u.account == 0) {
+            decision.drop_remote = u.verdict.action == filter::Action::reject;
+            continue;
+          }
+          auto& p = decision.placement[u.account];
+          p.headers = filter::format_verdict_headers(u.verdict, u.thresholds);
+          p.junk = combined.actions[i] == filter::Action::junk;
+          if (u.verdict.action != site.action || u.verdict.label != site.label)
+            spdlog::info("smtp: {}: account {} judges it {}", request.queue_id, u.account,
+                         summary(u.verdict));
+        }
+        return true;
+      });
   if (!ok) out.error = smtp::Reply{451, "4.3.0", "Error writing the message, try again later"};
   // [filter.rspamd] mode = "replace": rspamd's "add header" / "rewrite subject" file every copy
   // in Junk.
