@@ -392,6 +392,8 @@ net::awaitable<void> SmtpSession::on_message_end() {
     request.mail_from = reverse_path_;
     request.queue_id = queue_id_;
     request.routes = &routes_;
+    request.recipients = &recipients_;
+    if (account_) request.user = account_->address;
     request.remote = !remote_.empty();
     request.trusted = ctx_.trusted.contains(conn_.peer().address());
     if (rate_limited_) {
