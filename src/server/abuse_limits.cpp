@@ -5,19 +5,15 @@
 #include <fmt/format.h>
 
 #include "base/strings.hpp"
+#include "net/network_list.hpp"
 
 namespace facteur::server {
 
 using namespace std::chrono_literals;
 
 std::string client_key(const boost::asio::ip::address& address) {
-  if (address.is_v4()) return address.to_v4().to_string();
-  auto v6 = address.to_v6();
-  if (v6.is_v4_mapped())
-    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6).to_string();
-  auto bytes = v6.to_bytes();
-  std::fill(bytes.begin() + 8, bytes.end(), 0);
-  return boost::asio::ip::address_v6(bytes).to_string() + "/64";
+  auto network = net::client_network(address);
+  return network.is_v4() ? network.to_string() : network.to_string() + "/64";
 }
 
 KeyedBuckets::KeyedBuckets(std::size_t capacity, std::chrono::seconds period, std::size_t max_keys)
