@@ -5,31 +5,10 @@
 
 #include "base/strings.hpp"
 #include "filter/text_norm.hpp"
+#include "mail/punycode.hpp"
 
 namespace facteur::filter {
 namespace {
-
-// RFC 3492 §5 parameters.
-constexpr std::uint32_t kBase = 36, kTmin = 1, kTmax = 26, kSkew = 38, kDamp = 700;
-constexpr std::uint32_t kInitialBias = 72, kInitialN = 128;
-
-std::uint32_t adapt(std::uint32_t delta, std::uint32_t numpoints, bool first) {
-  delta = first ? delta / kDamp : delta / 2;
-  delta += delta / numpoints;
-  std::uint32_t k = 0;
-  while (delta > ((kBase - kTmin) * kTmax) / 2) {
-    delta /= kBase - kTmin;
-    k += kBase;
-  }
-  return k + (kBase - kTmin + 1) * delta / (delta + kSkew);
-}
-
-int digit_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0' + 26;
-  if (c >= 'a' && c <= 'z') return c - 'a';
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  return -1;
-}
 
 void append_utf8(std::string& out, char32_t cp) {
   if (cp < 0x80) {
@@ -181,47 +160,6 @@ char confusable_ascii(char32_t cp) {
 
 }  // namespace
 
-std::optional<std::u32string> punycode_decode(std::string_view in) {
-  if (in.size() > 256) return std::nullopt;
-  std::u32string out;
-  std::size_t b = in.rfind('-');
-  std::size_t start = 0;
-  if (b != std::string_view::npos) {
-    for (std::size_t j = 0; j < b; ++j) {
-      auto c = static_cast<unsigned char>(in[j]);
-      if (c >= 0x80) return std::nullopt;
-      out += static_cast<char32_t>(c);
-    }
-    start = b + 1;
-  }
-  std::uint32_t n = kInitialN, bias = kInitialBias;
-  std::uint64_t i = 0;
-  std::size_t pos = start;
-  while (pos < in.size()) {
-    std::uint64_t oldi = i, w = 1;
-    for (std::uint32_t k = kBase;; k += kBase) {
-      if (pos >= in.size()) return std::nullopt;
-      int digit = digit_value(in[pos++]);
-      if (digit < 0) return std::nullopt;
-      i += static_cast<std::uint64_t>(digit) * w;
-      if (i > 0x7FFFFFFF) return std::nullopt;
-      std::uint32_t t = k <= bias ? kTmin : (k >= bias + kTmax ? kTmax : k - bias);
-      if (static_cast<std::uint32_t>(digit) < t) break;
-      w *= kBase - t;
-      if (w > 0x7FFFFFFF) return std::nullopt;
-    }
-    auto len = static_cast<std::uint32_t>(out.size() + 1);
-    bias = adapt(static_cast<std::uint32_t>(i - oldi), len, oldi == 0);
-    n += static_cast<std::uint32_t>(i / len);
-    i %= len;
-    if (n > 0x10FFFF || (n >= 0xD800 && n <= 0xDFFF)) return std::nullopt;
-    if (out.size() >= 63) return std::nullopt;
-    out.insert(out.begin() + static_cast<std::ptrdiff_t>(i), static_cast<char32_t>(n));
-    ++i;
-  }
-  return out;
-}
-
 bool is_internationalized(std::string_view host) noexcept {
   for (char c : host)
     if (static_cast<unsigned char>(c) >= 0x80) return true;
@@ -244,7 +182,7 @@ std::string decode_idna_host(std::string_view host) {
     std::string_view label = host.substr(i, dot - i);
     bool done = false;
     if (istarts_with(label, "xn--")) {
-      if (auto decoded = punycode_decode(label.substr(4))) {
+      if (auto decoded = mail::punycode_decode(label.substr(4))) {
         for (char32_t cp : *decoded)
           append_utf8(out, cp);
         done = true;

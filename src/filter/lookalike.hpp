@@ -13,11 +13,8 @@
 
 namespace facteur::filter {
 
-// RFC 3492 decoding of one label's Punycode part (after "xn--"), as UTF-32.
-// nullopt when malformed or longer than 63 code points.
-std::optional<std::u32string> punycode_decode(std::string_view encoded);
-
-// The host with every "xn--" label decoded to UTF-8 (labels that fail stay as written).
+// The host with every "xn--" label decoded to UTF-8 by mail::punycode_decode (labels that fail
+// stay as written).
 std::string decode_idna_host(std::string_view host);
 
 // The confusables skeleton of a UTF-8 label or host: letters that render like ASCII letters

@@ -13,6 +13,7 @@
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "filter/message_view.hpp"
+#include "mail/punycode.hpp"
 #include "mailauth/public_suffix.hpp"
 
 namespace facteur::server {
@@ -101,58 +102,6 @@ std::string dnsbl_client_name(const boost::asio::ip::address& client, std::strin
   return out;
 }
 
-std::optional<std::string> punycode_encode(std::u32string_view input) {
-  // RFC 3492 §5 parameters.
-  constexpr std::uint32_t kBase = 36, kTmin = 1, kTmax = 26, kSkew = 38, kDamp = 700;
-  constexpr std::uint32_t kInitialBias = 72, kInitialN = 128;
-  auto digit = [](std::uint32_t d) { return static_cast<char>(d < 26 ? 'a' + d : '0' + d - 26); };
-  auto adapt = [&](std::uint32_t delta, std::uint32_t points, bool first) {
-    delta = first ? delta / kDamp : delta / 2;
-    delta += delta / points;
-    std::uint32_t k = 0;
-    while (delta > ((kBase - kTmin) * kTmax) / 2) {
-      delta /= kBase - kTmin;
-      k += kBase;
-    }
-    return k + (kBase - kTmin + 1) * delta / (delta + kSkew);
-  };
-  if (input.size() > kMaxLabel) return std::nullopt;  // keeps every sum below overflow
-  std::string out;
-  for (char32_t c : input)
-    if (c < 0x80) out += static_cast<char>(c);
-  const std::uint32_t basic = static_cast<std::uint32_t>(out.size());
-  std::uint32_t handled = basic;
-  if (basic > 0) out += '-';
-  std::uint32_t n = kInitialN, delta = 0, bias = kInitialBias;
-  const auto length = static_cast<std::uint32_t>(input.size());
-  while (handled < length) {
-    std::uint32_t m = 0x10FFFF + 1;
-    for (char32_t c : input)
-      if (c >= n && c < m) m = c;
-    // (m - n) * (handled + 1) fits: m <= 0x110000 and handled < 64.
-    delta += (m - n) * (handled + 1);
-    n = m;
-    for (char32_t c : input) {
-      if (c < n) ++delta;
-      if (c != n) continue;
-      std::uint32_t q = delta;
-      for (std::uint32_t k = kBase;; k += kBase) {
-        std::uint32_t t = k <= bias ? kTmin : k >= bias + kTmax ? kTmax : k - bias;
-        if (q < t) break;
-        out += digit(t + (q - t) % (kBase - t));
-        q = (q - t) / (kBase - t);
-      }
-      out += digit(q);
-      bias = adapt(delta, handled + 1, handled == basic);
-      delta = 0;
-      ++handled;
-    }
-    ++delta;
-    ++n;
-  }
-  return out;
-}
-
 std::optional<std::string> dnsbl_normalize_domain(std::string_view domain) {
   if (domain.ends_with('.')) domain.remove_suffix(1);
   if (domain.empty() || domain.size() > 4 * kMaxName || is_ip_literal(domain)) return std::nullopt;
@@ -169,7 +118,7 @@ std::optional<std::string> dnsbl_normalize_domain(std::string_view domain) {
       if (!points) return std::nullopt;
       for (auto& c : *points)
         c = lower_code_point(c);
-      auto encoded = punycode_encode(*points);
+      auto encoded = mail::punycode_encode(*points);
       if (!encoded) return std::nullopt;
       a_label = "xn--" + *encoded;
     }

@@ -54,9 +54,6 @@ std::optional<std::string> dnsbl_normalize_domain(std::string_view domain);
 // "domain.zone", or nullopt when the domain is not valid (above) or the name would be too long.
 std::optional<std::string> dnsbl_domain_name(std::string_view domain, std::string_view zone);
 
-// RFC 3492 §6.3: the Punycode encoding of a label's code points (without "xn--").
-std::optional<std::string> punycode_encode(std::u32string_view label);
-
 // Does the A answer `code` mean "listed" for `zone`? Never outside 127.0.0.0/8 (RFC 5782 §2.3)
 // nor in 127.255.255.0/24 (error codes); else within zone.codes, or, without codes, anything
 // but 127.0.0.1 (which lists answer for "query blocked" and RFC 5782 §5 keeps unlisted).

@@ -13,6 +13,7 @@
 #include "filter/mail_source.hpp"
 #include "filter/text_norm.hpp"
 #include "filter/url.hpp"
+#include "mail/punycode.hpp"
 
 namespace {
 
@@ -38,7 +39,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)host_in_text(s.substr(0, 300));
   (void)registrable_domain(s.substr(0, 255));
 
-  (void)punycode_decode(s.substr(0, 100));
+  // Punycode both ways: whatever decodes encodes again and reads back the same.
+  if (auto label = facteur::mail::punycode_decode(s.substr(0, 100))) {
+    auto again = facteur::mail::punycode_encode(*label);
+    check(again.has_value());
+    auto back = facteur::mail::punycode_decode(*again);
+    check(back && *back == *label);
+  }
   std::string host = decode_idna_host(s.substr(0, 255));
   std::string sk = skeleton(s.substr(0, 255));
   std::size_t half = s.size() / 2;
