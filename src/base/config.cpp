@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
-#include <charconv>
 #include <set>
 #include <thread>
 
@@ -35,11 +34,9 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
     out.host = std::string(text.substr(0, colon));
     port_text = text.substr(colon + 1);
   }
-  unsigned port = 0;
-  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port > 65535)
-    return make_error(Errc::invalid_argument, fmt::format("bad port in '{}'", text));
-  out.port = static_cast<std::uint16_t>(port);
+  auto port = parse_port(port_text, /*allow_zero=*/true);
+  if (!port) return make_error(Errc::invalid_argument, fmt::format("bad port in '{}'", text));
+  out.port = *port;
   return out;
 }
 
@@ -78,12 +75,9 @@ Result<HttpUrl> parse_http_url(std::string_view url) {
   if (out.host.empty() || out.host.find_first_of("@ \t") != std::string::npos)
     return make_error(Errc::invalid_argument, fmt::format("'{}': no host", url));
   if (!port_text.empty() || authority.ends_with(':')) {
-    unsigned port = 0;
-    auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port == 0 ||
-        port > 65535)
-      return make_error(Errc::invalid_argument, fmt::format("'{}': bad port", url));
-    out.port = static_cast<std::uint16_t>(port);
+    auto port = parse_port(port_text);
+    if (!port) return make_error(Errc::invalid_argument, fmt::format("'{}': bad port", url));
+    out.port = *port;
   }
   return out;
 }

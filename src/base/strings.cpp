@@ -1,6 +1,7 @@
 #include "base/strings.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace facteur {
 
@@ -45,6 +46,17 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     s.remove_prefix(pos + 1);
   }
   return out;
+}
+
+std::optional<std::uint16_t> parse_port(std::string_view text, bool allow_zero) noexcept {
+  if (text.empty() || text.size() > 5 || text.front() == '+' || text.front() == '-')
+    return std::nullopt;
+  unsigned port = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || port > 65535 ||
+      (port == 0 && !allow_zero))
+    return std::nullopt;
+  return static_cast<std::uint16_t>(port);
 }
 
 }  // namespace facteur

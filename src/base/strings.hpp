@@ -1,6 +1,8 @@
 // Small ASCII string helpers shared by every module (protocols are case-insensitive ASCII).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,5 +22,7 @@ std::string to_lower(std::string_view s);
 std::string to_upper(std::string_view s);
 std::string_view trim(std::string_view s) noexcept;  // spaces and tabs
 std::vector<std::string_view> split(std::string_view s, char sep);
+// A TCP/UDP port written in decimal digits only: 1-65535, or 0 too when allow_zero ("any").
+std::optional<std::uint16_t> parse_port(std::string_view text, bool allow_zero = false) noexcept;
 
 }  // namespace facteur

@@ -114,17 +114,11 @@ Result<std::vector<Endpoint>> parse_servers(const std::vector<std::string>& serv
       if (rest.front() != ':' || rest.size() < 2 || rest.size() > 6) {
         return make_error(Errc::invalid_argument, fmt::format("dns: bad server '{}'", text));
       }
-      unsigned value = 0;
-      for (char c : rest.substr(1)) {
-        if (c < '0' || c > '9') {
-          return make_error(Errc::invalid_argument, fmt::format("dns: bad port in '{}'", text));
-        }
-        value = value * 10 + unsigned(c - '0');
-      }
-      if (value == 0 || value > 65535) {
+      auto value = parse_port(rest.substr(1));
+      if (!value) {
         return make_error(Errc::invalid_argument, fmt::format("dns: bad port in '{}'", text));
       }
-      port = static_cast<std::uint16_t>(value);
+      port = *value;
     }
     boost::system::error_code ec;
     auto address = asio::ip::make_address(host, ec);

@@ -1,7 +1,6 @@
 #include "queue/policy.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 
 #include <fmt/format.h>
@@ -36,12 +35,10 @@ Result<FixedRoute> parse_route(std::string_view text) {
   if (route.host.empty() || route.host.find_first_of(" \t\r\n/") != std::string::npos)
     return make_error(Errc::invalid_argument, fmt::format("bad route '{}': no host", text));
   if (!port_text.empty() || text.ends_with(':')) {
-    unsigned port = 0;
-    auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port == 0 ||
-        port > 65535)
+    auto port = parse_port(port_text);
+    if (!port)
       return make_error(Errc::invalid_argument, fmt::format("bad port in route '{}'", text));
-    route.port = static_cast<std::uint16_t>(port);
+    route.port = *port;
   }
   return route;
 }
