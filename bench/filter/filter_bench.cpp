@@ -24,6 +24,7 @@
 
 #include "filter/filter.hpp"
 #include "filter/hash.hpp"
+#include "filter/linear_model.hpp"
 #include "filter/mail_source.hpp"
 #include "filter/train.hpp"
 
@@ -118,6 +119,11 @@ int main(int argc, char** argv) {
   double phishing_evidence = -1;
   int url_paths = -1;
   int bayes_pairwise = -1;
+  bool linear = false;
+  LinearTraining lt;
+  bool no_linear = false;
+  double bayes_share = -1;
+  double linear_scale = -1, linear_max = -1, linear_min = 1;
   app.add_option("--corpora", corpora, "the shared corpora directory");
   app.add_option("--work", work, "scratch directory for the model (default: a new temp dir)");
   app.add_flag("--holdout", holdout, "train on 80% of the train parts, measure on the other 20%");
@@ -142,6 +148,18 @@ int main(int argc, char** argv) {
   app.add_option("--bayes-pairwise", bayes_pairwise, "1/0: name the kind one-vs-one (experiments)");
   app.add_option("--bayes-per-label", bayes_per_label,
                  "1: each abuse label also against ham, 0: pooled abuse only (experiments)");
+  app.add_flag("--linear", linear,
+               "write each message's linear margin and Bayes probability to the JSON");
+  app.add_option("--linear-rate", lt.rate, "linear classifier step size (experiments)");
+  app.add_option("--linear-epochs", lt.epochs, "linear classifier passes (experiments)");
+  app.add_option("--linear-ham-weight", lt.ham_weight, "cost of a ham error (experiments)");
+  app.add_option("--linear-l2", lt.l2, "linear classifier weight decay (experiments)");
+  app.add_option("--bayes-share", bayes_share,
+                 "Bayes points kept beside the linear classifier (experiments)");
+  app.add_flag("--no-linear", no_linear, "without the linear classifier (experiments)");
+  app.add_option("--linear-scale", linear_scale, "points per unit of margin (experiments)");
+  app.add_option("--linear-max", linear_max, "most points for abuse (experiments)");
+  app.add_option("--linear-min", linear_min, "most (negative) points for ham (experiments)");
   CLI11_PARSE(app, argc, argv);
   if (folds < 2 || fold >= folds) {
     std::cerr << "--fold must be below --folds (at least 2)\n";
@@ -183,9 +201,17 @@ int main(int argc, char** argv) {
   TokenizerOptions topt;
   if (skip_bigrams >= 0) topt.skip_bigrams = skip_bigrams != 0;
   if (url_paths >= 0) topt.url_paths = url_paths != 0;
+  ExampleSample sample;
   for (const auto& s : train) {
     auto view = MessageView::analyze(s.bytes);
-    model.learn(tokenize(view, topt), s.truth);
+    auto tokens = tokenize(view, topt);
+    model.learn(tokens, s.truth);
+    sample.offer(std::move(tokens), s.truth != Label::ham);
+  }
+  LinearModel linear_model;
+  {
+    auto examples = sample.examples();
+    linear_model.train(examples, lt);
   }
   double train_s = seconds_since(t0);
   Config cfg = default_config();
@@ -200,8 +226,17 @@ int main(int argc, char** argv) {
   if (bayes_per_label >= 0) fc.bayes.per_label_abuse = bayes_per_label != 0;
   if (bayes_pairwise >= 0) fc.bayes.pairwise_labels = bayes_pairwise != 0;
   fc.tokenizer = topt;
+  if (no_linear) fc.linear.enabled = false;
+  if (bayes_share >= 0) fc.linear.bayes_share = bayes_share;
+  if (linear_scale >= 0) fc.linear.scale = linear_scale;
+  if (linear_max >= 0) fc.linear.max = linear_max;
+  if (linear_min <= 0) fc.linear.min = linear_min;
   ModelStore store(fc.model_dir);
   if (auto st = store.save("", model); !st) {
+    std::cerr << st.error().message << "\n";
+    return 1;
+  }
+  if (auto st = store.save_linear(linear_model); !st) {
     std::cerr << st.error().message << "\n";
     return 1;
   }
@@ -280,6 +315,20 @@ int main(int argc, char** argv) {
   auto scores = nlohmann::json::array();
   for (std::size_t i = 0; i < test.size(); ++i)
     scores.push_back({static_cast<int>(test[i].truth), verdicts[i].score});
+  if (linear) {
+    // Per test message [truth, pipeline score, linear margin, Bayes p_abuse, Bayes 1 - p_abuse,
+    // origin]: for operating curves of the two classifiers and their combinations.
+    auto rows = nlohmann::json::array();
+    for (std::size_t i = 0; i < test.size(); ++i) {
+      auto tokens = tokenize(MessageView::analyze(test[i].bytes), topt);
+      const BayesModel* models[] = {&model};
+      auto r = classify(tokens, models, fc.bayes);
+      double q = r.abstained ? 0.5 : std::max(1.0 - r.p_abuse, 1e-300);
+      rows.push_back({static_cast<int>(test[i].truth), verdicts[i].score,
+                      linear_model.margin(tokens), r.p_abuse, q, test[i].origin});
+    }
+    j["linear"] = std::move(rows);
+  }
   j["scores"] = std::move(scores);
   j["mode"] = holdout ? fmt::format("holdout (fold {} of {} of train)", fold, folds)
                       : std::string("train -> test");

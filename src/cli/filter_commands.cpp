@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -106,6 +107,10 @@ int run_spam_train(const Config& config, const SpamTrainOptions& o) {
   }
   filter::TokenizerOptions topt;
   std::size_t total = 0;
+  // The site-wide linear classifier is trained with the site-wide counts, from the same
+  // messages; an account's training only changes that account's counts.
+  std::optional<filter::ExampleSample> sample;
+  if (account.empty()) sample.emplace();
   const std::pair<const std::vector<std::string>*, filter::Label> sets[] = {
       {&o.ham, filter::Label::ham},
       {&o.spam, filter::Label::spam},
@@ -114,7 +119,7 @@ int run_spam_train(const Config& config, const SpamTrainOptions& o) {
       {&o.hoax, filter::Label::hoax}};
   for (auto [paths, label] : sets) {
     for (const auto& p : *paths) {
-      auto stats = filter::train_from(model, p, label, topt);
+      auto stats = filter::train_from(model, p, label, topt, {}, sample ? &*sample : nullptr);
       if (!stats) {
         std::cerr << "facteur: " << stats.error().message << "\n";
         return 2;
@@ -136,6 +141,25 @@ int run_spam_train(const Config& config, const SpamTrainOptions& o) {
   std::cout << fmt::format(
       "model {}: {} tokens; messages ham {}, spam {}, scam {}, phishing {}, hoax {}\n",
       store.account_path(account).string(), model.size(), n[0], n[1], n[2], n[3], n[4]);
+  if (sample && sample->size() > 0) {
+    filter::LinearModel linear;
+    if (!o.reset) {
+      auto current = store.open_linear_for_update();
+      if (!current) {
+        std::cerr << "facteur: " << current.error().message << " (use --reset to start over)\n";
+        return 2;
+      }
+      linear = std::move(*current);
+    }
+    auto examples = sample->examples();
+    linear.train(examples);
+    if (auto st = store.save_linear(linear); !st) {
+      std::cerr << "facteur: " << st.error().message << "\n";
+      return 2;
+    }
+    std::cout << fmt::format("linear classifier {}: trained on {} of {} messages\n",
+                             store.linear_path().string(), sample->size(), sample->offered());
+  }
   return 0;
 }
 

@@ -30,6 +30,19 @@ struct BayesParams {
   bool pairwise_labels = true;   // name the kind one-vs-one (else each against the rest pooled)
 };
 
+// Points given for the classifier's abuse probability (ham evidence is negative).
+struct BayesPoints {
+  double p999 = 7.0;   // p >= 0.999
+  double p99 = 5.5;    // p >= 0.99
+  double p95 = 4.0;    // p >= 0.95
+  double p90 = 3.0;    // p >= 0.90
+  double p80 = 2.0;    // p >= 0.80
+  double p60 = 1.0;    // p >= 0.60
+  double h20 = -0.5;   // p <= 0.20
+  double h01 = -1.5;   // p <= 0.01
+  double h001 = -2.5;  // p <= 0.001
+};
+
 struct BayesResult {
   bool abstained = true;  // not enough training: no opinion
   double p_abuse = 0.5;   // 0 = surely ham, 1 = surely abuse

@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "filter/checks.hpp"
@@ -8,12 +11,13 @@ namespace {
 class BayesCheck final : public Check {
  public:
   BayesCheck(std::shared_ptr<const ModelStore> store, BayesParams params, BayesPoints points,
-             TokenizerOptions tokenizer, bool account_models)
+             TokenizerOptions tokenizer, bool account_models, LinearPoints linear)
       : store_(std::move(store)),
         params_(params),
         points_(points),
         tokenizer_(tokenizer),
-        account_models_(account_models) {}
+        account_models_(account_models),
+        linear_(linear) {}
 
   std::string_view name() const noexcept override { return "bayes"; }
 
@@ -21,13 +25,17 @@ class BayesCheck final : public Check {
     if (!store_) return;
     auto global = store_->global();
     auto own = account_models_ ? store_->account(ctx.account) : nullptr;
+    auto linear = linear_.enabled ? store_->linear() : nullptr;
+    if (linear && linear->empty()) linear = nullptr;
     const BayesModel* models[2];
     std::size_t n = 0;
     if (global) models[n++] = global.get();
     if (own) models[n++] = own.get();
-    if (n == 0) return;
+    if (n == 0 && !linear) return;
     auto tokens = tokenize(m, tokenizer_);
-    BayesResult r = classify(tokens, std::span(models, n), params_);
+    BayesResult r;
+    if (n > 0) r = classify(tokens, std::span(models, n), params_);
+    if (linear) add_linear(*linear, tokens, r, v);
     if (r.abstained) return;
     double p = r.p_abuse;
     double pts = 0;
@@ -49,6 +57,7 @@ class BayesCheck final : public Check {
       pts = points_.h01;
     else if (p <= 0.20)
       pts = points_.h20;
+    if (pts > 0 && linear) pts *= linear_.bayes_share;
     if (pts == 0) return;
     Label label = Label::spam;
     if (pts > 0 && r.p_label[static_cast<std::size_t>(r.best)] >= 0.6) label = r.best;
@@ -62,19 +71,34 @@ class BayesCheck final : public Check {
   }
 
  private:
+  void add_linear(const LinearModel& model, std::span<const std::uint64_t> tokens,
+                  const BayesResult& r, Verdict& v) const {
+    double margin = model.margin(tokens);
+    double pts = std::clamp(linear_.scale * margin, linear_.min, linear_.max);
+    if (std::abs(pts) < 0.05) return;
+    Label label = Label::spam;
+    if (pts > 0 && !r.abstained && r.p_label[static_cast<std::size_t>(r.best)] >= 0.6)
+      label = r.best;
+    auto text = fmt::format("linear classifier: margin {:+.2f} ({})", margin,
+                            pts > 0 ? to_string(label) : std::string_view("legitimate"));
+    v.add("linear", pts, pts > 0 ? label : Label::ham, std::move(text), true);
+  }
+
   std::shared_ptr<const ModelStore> store_;
   BayesParams params_;
   BayesPoints points_;
   TokenizerOptions tokenizer_;
   bool account_models_;
+  LinearPoints linear_;
 };
 
 }  // namespace
 
 std::unique_ptr<Check> make_bayes_check(std::shared_ptr<const ModelStore> store, BayesParams params,
                                         BayesPoints points, TokenizerOptions tokenizer,
-                                        bool account_models) {
-  return std::make_unique<BayesCheck>(std::move(store), params, points, tokenizer, account_models);
+                                        bool account_models, LinearPoints linear) {
+  return std::make_unique<BayesCheck>(std::move(store), params, points, tokenizer, account_models,
+                                      linear);
 }
 
 }  // namespace facteur::filter

@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "filter/model_file.hpp"
+
 namespace facteur::filter {
 namespace {
 
@@ -31,20 +33,6 @@ struct Header {
   std::uint64_t zero2;
 };
 static_assert(sizeof(Header) == kHeaderSize);
-
-Status write_all(int fd, const void* data, std::size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = ::write(fd, p, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return make_error(Errc::io_error, fmt::format("write: {}", std::strerror(errno)));
-    }
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return {};
-}
 
 Result<Header> check_header(const void* data, std::size_t size) {
   if (size < kHeaderSize) return make_error(Errc::parse_error, "model file too short");
@@ -153,13 +141,6 @@ std::vector<std::byte> BayesModel::to_bytes() const {
 }
 
 Status BayesModel::save(const std::filesystem::path& path) const {
-  std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  auto tmp = path;
-  tmp += fmt::format(".tmp{}", ::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0)
-    return make_error(Errc::io_error, fmt::format("{}: {}", tmp.string(), std::strerror(errno)));
   Header h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);
   h.version = kModelVersion;
@@ -168,22 +149,8 @@ Status BayesModel::save(const std::filesystem::path& path) const {
     h.messages[i] = messages_[i];
   h.capacity = capacity_;
   h.used = used_;
-  Status st = write_all(fd, &h, sizeof h);
-  if (st) st = write_all(fd, table(), capacity_ * sizeof(Entry));
-  if (st && ::fsync(fd) != 0)
-    st = make_error(Errc::io_error, fmt::format("fsync: {}", std::strerror(errno)));
-  ::close(fd);
-  if (!st) {
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    auto err = make_error(Errc::io_error,
-                          fmt::format("rename {}: {}", path.string(), std::strerror(errno)));
-    ::unlink(tmp.c_str());
-    return err;
-  }
-  return {};
+  return write_model_file(
+      path, {std::as_bytes(std::span(&h, 1)), std::as_bytes(std::span(table(), capacity_))});
 }
 
 LabelCounts BayesModel::lookup(std::uint64_t hash) const noexcept {

@@ -13,25 +13,14 @@
 
 namespace facteur::filter {
 
-// Points given for the classifier's abuse probability (ham evidence is negative).
-struct BayesPoints {
-  double p999 = 7.0;   // p >= 0.999
-  double p99 = 5.5;    // p >= 0.99
-  double p95 = 4.0;    // p >= 0.95
-  double p90 = 3.0;    // p >= 0.90
-  double p80 = 2.0;    // p >= 0.80
-  double p60 = 1.0;    // p >= 0.60
-  double h20 = -0.5;   // p <= 0.20
-  double h01 = -1.5;   // p <= 0.01
-  double h001 = -2.5;  // p <= 0.001
-};
-
-// Abstains (adds nothing) when no model is trained or the models are too small.
-// With `account_models`, the recipient's own model is summed with the site-wide one.
+// The statistical classifiers: the Bayesian one ("bayes") and the linear one ("linear"), each
+// abstaining (adding nothing) when its model is not trained or too small. With
+// `account_models`, the recipient's own token counts are summed with the site-wide ones. The
+// linear classifier's points go to the abuse label the Bayesian one names.
 std::unique_ptr<Check> make_bayes_check(std::shared_ptr<const ModelStore> store,
                                         BayesParams params = {}, BayesPoints points = {},
-                                        TokenizerOptions tokenizer = {},
-                                        bool account_models = true);
+                                        TokenizerOptions tokenizer = {}, bool account_models = true,
+                                        LinearPoints linear = {});
 std::unique_ptr<Check> make_phishing_check(std::shared_ptr<const BrandList> brands);
 std::unique_ptr<Check> make_scam_check();
 std::unique_ptr<Check> make_hoax_check();

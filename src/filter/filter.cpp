@@ -14,8 +14,8 @@ Filter::Filter(FilterConfig config)
   for (const auto& b : config_.brands)
     brands->add(b);
   checks_.push_back(make_session_check());
-  checks_.push_back(
-      make_bayes_check(models_, config_.bayes, BayesPoints{}, tokenizer_, config_.account_models));
+  checks_.push_back(make_bayes_check(models_, config_.bayes, config_.bayes_points, tokenizer_,
+                                     config_.account_models, config_.linear));
   checks_.push_back(make_phishing_check(std::move(brands)));
   checks_.push_back(make_scam_check());
   checks_.push_back(make_hoax_check());

@@ -14,6 +14,7 @@
 #include "base/result.hpp"
 #include "filter/bayes.hpp"
 #include "filter/brands.hpp"
+#include "filter/linear_model.hpp"
 #include "filter/tokenizer.hpp"
 #include "filter/verdict.hpp"
 
@@ -34,6 +35,8 @@ struct FilterConfig {
   std::filesystem::path model_dir;       // default: data_dir/filter
   std::vector<std::string> local_domains;
   BayesParams bayes;
+  BayesPoints bayes_points;
+  LinearPoints linear;         // [filter] linear_classifier = false turns it off
   TokenizerOptions tokenizer;  // must match what the models were trained with (experiments)
   // Users' Junk moves (IMAP MOVE/COPY into or out of Junk) are learnt into their account's
   // model; bigger messages are skipped (they are rarely spam and costly to tokenize).

@@ -33,15 +33,21 @@ TEST(FilterCorpus, TrainOnTrainMeasureOnTest) {
   if (!fs::exists(root / "spamassassin" / "train")) GTEST_SKIP() << "corpora not found at " << root;
   fs::path dir = fs::temp_directory_path() / "facteur-filter-corpus-test";
   fs::remove_all(dir);
+  // As `facteur spam train` does: token counts and the linear classifier from the same messages.
   BayesModel model;
+  ExampleSample sample;
   for (const auto& p : kParts) {
-    auto st = train_from(model, root / p.train, p.label);
+    auto st = train_from(model, root / p.train, p.label, {}, {}, &sample);
     ASSERT_TRUE(st) << st.error().message;
     ASSERT_GT(st->messages, 0u) << p.train;
   }
+  LinearModel linear;
+  auto examples = sample.examples();
+  linear.train(examples);
   FilterConfig fc;
   fc.model_dir = dir;
   ASSERT_TRUE(ModelStore(dir).save("", model));
+  ASSERT_TRUE(ModelStore(dir).save_linear(linear));
   Filter filter(fc);
 
   std::array<std::size_t, kLabels> total{}, flagged{}, right{};

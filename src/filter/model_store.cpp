@@ -20,6 +20,8 @@ namespace facteur::filter {
 namespace {
 
 constexpr auto kRecheck = std::chrono::seconds(1);
+// Step size of one message learnt on its own (the bulk training's last epochs use about this).
+constexpr double kLinearOnlineRate = 0.5;
 
 struct LedgerEntry {
   std::uint64_t message = 0;
@@ -126,11 +128,13 @@ std::filesystem::path ModelStore::account_path(std::string_view account) const {
   return dir_ / "accounts" / (account_file_name(account) + ".model");
 }
 
-std::shared_ptr<const BayesModel> ModelStore::get(const std::filesystem::path& path) const {
+template <class Model>
+std::shared_ptr<const Model> ModelStore::get(const std::filesystem::path& path) const {
   std::lock_guard lock(mutex_);
   auto now = std::chrono::steady_clock::now();
   auto it = cache_.find(path);
-  if (it != cache_.end() && now - it->second.checked < kRecheck) return it->second.model;
+  if (it != cache_.end() && now - it->second.checked < kRecheck)
+    return std::static_pointer_cast<const Model>(it->second.model);
   std::error_code ec;
   auto mtime = std::filesystem::last_write_time(path, ec);
   if (ec) {
@@ -139,22 +143,47 @@ std::shared_ptr<const BayesModel> ModelStore::get(const std::filesystem::path& p
   }
   if (it != cache_.end() && it->second.model && it->second.mtime == mtime) {
     it->second.checked = now;
-    return it->second.model;
+    return std::static_pointer_cast<const Model>(it->second.model);
   }
-  auto loaded = BayesModel::load(path);
-  std::shared_ptr<const BayesModel> model;
-  if (loaded) model = std::make_shared<const BayesModel>(std::move(*loaded));
+  auto loaded = Model::load(path);
+  std::shared_ptr<const Model> model;
+  if (loaded) model = std::make_shared<const Model>(std::move(*loaded));
   cache_[path] = Cached{model, mtime, now};
   return model;
 }
 
 std::shared_ptr<const BayesModel> ModelStore::global() const {
-  return get(global_path());
+  return get<BayesModel>(global_path());
+}
+
+std::filesystem::path ModelStore::linear_path() const {
+  return dir_ / "linear.model";
+}
+
+std::shared_ptr<const LinearModel> ModelStore::linear() const {
+  return get<LinearModel>(linear_path());
+}
+
+Result<LinearModel> ModelStore::open_linear_for_update() const {
+  auto loaded = LinearModel::load(linear_path());
+  if (loaded) return loaded;
+  if (loaded.error().code == Errc::not_found) return LinearModel{};
+  return loaded;
+}
+
+Status ModelStore::save_linear(const LinearModel& model) {
+  auto path = linear_path();
+  auto st = model.save(path);
+  if (st) {
+    std::lock_guard lock(mutex_);
+    cache_.erase(path);
+  }
+  return st;
 }
 
 std::shared_ptr<const BayesModel> ModelStore::account(std::string_view account) const {
   if (account.empty()) return nullptr;
-  return get(account_path(account));
+  return get<BayesModel>(account_path(account));
 }
 
 Result<BayesModel> ModelStore::open_for_update(std::string_view account) const {
@@ -180,7 +209,15 @@ Status ModelStore::learn(std::span<const std::uint64_t> tokens, Label label,
   auto model = open_for_update(account);
   if (!model) return std::unexpected(model.error());
   model->learn(tokens, label, delta);
-  return save(account, *model);
+  if (auto st = save(account, *model); !st) return st;
+  // The site-wide linear classifier takes one step towards what it was told (it cannot take
+  // a message back: a forget leaves it as it is). Only once it has been bulk-trained: one
+  // message alone would make a meaningless model.
+  if (!account.empty() || delta <= 0) return {};
+  auto linear = open_linear_for_update();
+  if (!linear || linear->empty()) return {};
+  linear->learn(tokens, label != Label::ham, kLinearOnlineRate);
+  return save_linear(*linear);
 }
 
 std::filesystem::path ModelStore::ledger_path(std::string_view account) const {

@@ -1,9 +1,11 @@
-// Where the classifier's models live: data_dir/filter/bayes.model (site-wide) and
+// Where the classifiers' models live: data_dir/filter/bayes.model (site-wide token counts),
 // data_dir/filter/accounts/<address>.model (one per account, learnt from that user's Junk
-// moves). Readers share mapped models and pick up a newer file (written by `facteur spam
-// train` or another process) when its modification time changes; writers serialise on an
-// advisory lock so two learners never lose each other's updates.
-// Trust: local files; account addresses are escaped before they become file names.
+// moves) and data_dir/filter/linear.model (the site-wide linear classifier, learnt by
+// `facteur spam train` and `facteur spam learn` without an account: users' moves stay in their
+// own model, so one user's idea of spam does not change everyone's). Readers share mapped models
+// and pick up a newer file (written by `facteur spam train` or another process) when its
+// modification time changes; writers serialise on an advisory lock so two learners never lose each
+// other's updates. Trust: local files; account addresses are escaped before they become file names.
 #pragma once
 
 #include <chrono>
@@ -18,6 +20,7 @@
 
 #include "base/result.hpp"
 #include "filter/bayes_model.hpp"
+#include "filter/linear_model.hpp"
 
 namespace facteur::filter {
 
@@ -80,6 +83,14 @@ class ModelStore {
                                                std::string_view account);
   std::filesystem::path ledger_path(std::string_view account) const;
 
+  // The site-wide linear classifier, or nullptr when none was trained.
+  std::shared_ptr<const LinearModel> linear() const;
+  std::filesystem::path linear_path() const;
+  // The linear classifier as it is now (an untrained one when there is none), to be updated
+  // and given back to save_linear().
+  Result<LinearModel> open_linear_for_update() const;
+  Status save_linear(const LinearModel& model);
+
   // For bulk training: the model as it is now (an empty one when there is none), to be
   // updated and given back to save().
   Result<BayesModel> open_for_update(std::string_view account) const;
@@ -87,11 +98,12 @@ class ModelStore {
 
  private:
   struct Cached {
-    std::shared_ptr<const BayesModel> model;
+    std::shared_ptr<const void> model;  // a BayesModel or a LinearModel, by path
     std::filesystem::file_time_type mtime{};
     std::chrono::steady_clock::time_point checked{};
   };
-  std::shared_ptr<const BayesModel> get(const std::filesystem::path& path) const;
+  template <class Model>
+  std::shared_ptr<const Model> get(const std::filesystem::path& path) const;
 
   std::filesystem::path dir_;
   mutable std::mutex mutex_;

@@ -4,8 +4,32 @@
 
 namespace facteur::filter {
 
+ExampleSample::ExampleSample(std::size_t capacity, std::uint64_t seed)
+    : capacity_(capacity), rng_(seed) {}
+
+void ExampleSample::offer(std::vector<std::uint64_t> tokens, bool abuse) {
+  ++offered_;
+  if (kept_.size() < capacity_) {
+    kept_.push_back({std::move(tokens), abuse});
+    return;
+  }
+  // Algorithm R: the n-th message replaces a kept one with probability capacity / n.
+  std::uniform_int_distribution<std::size_t> pick(0, offered_ - 1);
+  std::size_t i = pick(rng_);
+  if (i < capacity_) kept_[i] = {std::move(tokens), abuse};
+}
+
+std::vector<LinearModel::Example> ExampleSample::examples() const {
+  std::vector<LinearModel::Example> out;
+  out.reserve(kept_.size());
+  for (const auto& k : kept_)
+    out.push_back({k.tokens, k.abuse});
+  return out;
+}
+
 Result<TrainStats> train_from(BayesModel& model, const std::filesystem::path& source, Label label,
-                              const TokenizerOptions& tokenizer, const SourceLimits& limits) {
+                              const TokenizerOptions& tokenizer, const SourceLimits& limits,
+                              ExampleSample* sample) {
   TrainStats stats;
   auto visited = for_each_message(
       source,
@@ -13,6 +37,7 @@ Result<TrainStats> train_from(BayesModel& model, const std::filesystem::path& so
         auto view = MessageView::analyze(message);
         auto tokens = tokenize(view, tokenizer);
         model.learn(tokens, label);
+        if (sample) sample->offer(std::move(tokens), label != Label::ham);
         ++stats.messages;
         return true;
       },
