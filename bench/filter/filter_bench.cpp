@@ -24,7 +24,7 @@
 
 #include "filter/filter.hpp"
 #include "filter/hash.hpp"
-#include "filter/linear_model.hpp"
+#include "filter/linear_classifier.hpp"
 #include "filter/mail_source.hpp"
 #include "filter/train.hpp"
 
@@ -122,6 +122,7 @@ int main(int argc, char** argv) {
   bool linear = false;
   LinearTraining lt;
   bool no_linear = false;
+  int names_kind = -1;
   double bayes_share = -1;
   double linear_scale = -1, linear_max = -1, linear_min = 1;
   app.add_option("--corpora", corpora, "the shared corpora directory");
@@ -157,6 +158,8 @@ int main(int argc, char** argv) {
   app.add_option("--bayes-share", bayes_share,
                  "Bayes points kept beside the linear classifier (experiments)");
   app.add_flag("--no-linear", no_linear, "without the linear classifier (experiments)");
+  app.add_option("--linear-names-kind", names_kind,
+                 "1/0: the linear kind models (else Bayes) name the kind (experiments)");
   app.add_option("--linear-scale", linear_scale, "points per unit of margin (experiments)");
   app.add_option("--linear-max", linear_max, "most points for abuse (experiments)");
   app.add_option("--linear-min", linear_min, "most (negative) points for ham (experiments)");
@@ -206,9 +209,9 @@ int main(int argc, char** argv) {
     auto view = MessageView::analyze(s.bytes);
     auto tokens = tokenize(view, topt);
     model.learn(tokens, s.truth);
-    sample.offer(std::move(tokens), s.truth != Label::ham);
+    sample.offer(std::move(tokens), s.truth);
   }
-  LinearModel linear_model;
+  LinearClassifier linear_model;
   {
     auto examples = sample.examples();
     linear_model.train(examples, lt);
@@ -227,6 +230,7 @@ int main(int argc, char** argv) {
   if (bayes_pairwise >= 0) fc.bayes.pairwise_labels = bayes_pairwise != 0;
   fc.tokenizer = topt;
   if (no_linear) fc.linear.enabled = false;
+  if (names_kind >= 0) fc.linear.names_kind = names_kind != 0;
   if (bayes_share >= 0) fc.linear.bayes_share = bayes_share;
   if (linear_scale >= 0) fc.linear.scale = linear_scale;
   if (linear_max >= 0) fc.linear.max = linear_max;

@@ -142,7 +142,7 @@ int run_spam_train(const Config& config, const SpamTrainOptions& o) {
       "model {}: {} tokens; messages ham {}, spam {}, scam {}, phishing {}, hoax {}\n",
       store.account_path(account).string(), model.size(), n[0], n[1], n[2], n[3], n[4]);
   if (sample && sample->size() > 0) {
-    filter::LinearModel linear;
+    filter::LinearClassifier linear;
     if (!o.reset) {
       auto current = store.open_linear_for_update();
       if (!current) {

@@ -41,7 +41,7 @@ TEST(FilterCorpus, TrainOnTrainMeasureOnTest) {
     ASSERT_TRUE(st) << st.error().message;
     ASSERT_GT(st->messages, 0u) << p.train;
   }
-  LinearModel linear;
+  LinearClassifier linear;
   auto examples = sample.examples();
   linear.train(examples);
   FilterConfig fc;

@@ -4,13 +4,10 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <numeric>
 #include <random>
 
 #include <fmt/format.h>
-
-#include "filter/model_file.hpp"
 
 namespace facteur::filter {
 namespace {
@@ -116,23 +113,6 @@ Result<LinearModel> LinearModel::from_bytes(std::span<const std::byte> bytes) {
   for (float& w : m.weights_)
     if (!std::isfinite(w)) w = 0;  // a damaged weight must not poison every score
   return m;
-}
-
-Result<LinearModel> LinearModel::load(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-      return make_error(Errc::not_found, path.string() + ": no model");
-    return make_error(Errc::io_error, path.string() + ": cannot read");
-  }
-  std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return from_bytes(std::as_bytes(std::span(data)));
-}
-
-Status LinearModel::save(const std::filesystem::path& path) const {
-  auto bytes = to_bytes();
-  return write_model_file(path, {std::span<const std::byte>(bytes)});
 }
 
 }  // namespace facteur::filter

@@ -5,15 +5,14 @@
 // in spam does not get the same pull in both. Online logistic regression of this kind was the
 // strongest filter of the TREC 2005-2007 spam tracks (Goodman & Yih 2006; Sculley & Wachman
 // 2007). It learns incrementally, so it can follow users' Junk moves like the token counts do.
-// File: "FCTRLINR", u32 version, u32 bits, u64 updates, f64 bias, then 2^bits f32 weights
-// (little-endian).
-// Trust: scores tokens of internet input (O(tokens)); loads files under data_dir written by us,
-// validated so a damaged file is an error, never a crash.
+// Bytes: "FCTRLINR", u32 version, u32 bits, u64 updates, f64 bias, then 2^bits f32 weights
+// (little-endian); the file is linear_classifier.hpp's, which holds several of them.
+// Trust: scores tokens of internet input (O(tokens)); parses bytes from files under data_dir
+// written by us, validated so damage is an error, never a crash.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <span>
 #include <vector>
 
@@ -40,6 +39,7 @@ struct LinearPoints {
   double max = 4.0;
   double min = -4.0;
   double bayes_share = 0.7;
+  bool names_kind = true;  // the kind models name the kind for these points (else Bayes does)
 };
 
 class LinearModel {
@@ -65,9 +65,7 @@ class LinearModel {
   bool empty() const noexcept { return updates_ == 0; }
   std::uint64_t updates() const noexcept { return updates_; }
 
-  static Result<LinearModel> load(const std::filesystem::path& path);
   static Result<LinearModel> from_bytes(std::span<const std::byte> bytes);
-  Status save(const std::filesystem::path& path) const;
   std::vector<std::byte> to_bytes() const;
 
  private:

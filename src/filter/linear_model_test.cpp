@@ -12,6 +12,7 @@
 #include "filter/checks.hpp"
 #include "filter/filter.hpp"
 #include "filter/hash.hpp"
+#include "filter/linear_classifier.hpp"
 #include "filter/test_util.hpp"
 #include "filter/train.hpp"
 
@@ -103,7 +104,7 @@ TEST(LinearModel, HamErrorsCostMore) {
   EXPECT_LT(careful.margin(mixed), even.margin(mixed));
 }
 
-TEST(LinearModel, BytesAndFilesRoundTrip) {
+TEST(LinearModel, BytesRoundTrip) {
   LinearModel m = trained();
   auto t = make_data(10, 3).tokens;
   auto again = LinearModel::from_bytes(m.to_bytes());
@@ -111,14 +112,84 @@ TEST(LinearModel, BytesAndFilesRoundTrip) {
   EXPECT_EQ(again->updates(), m.updates());
   for (const auto& x : t)
     EXPECT_NEAR(again->margin(x), m.margin(x), 1e-9);
+}
 
-  fs::path dir = fs::temp_directory_path() / "facteur-linear-model-test";
+// Three kinds of abuse with words of their own (and some shared), and ham.
+std::vector<std::vector<std::uint64_t>> kind_tokens(std::mt19937_64& rng, int base, int n) {
+  std::vector<std::vector<std::uint64_t>> out;
+  std::uniform_int_distribution<int> word(base, base + 29), common(200, 219);
+  for (int i = 0; i < n; ++i) {
+    std::vector<std::uint64_t> t;
+    for (int j = 0; j < 8; ++j)
+      t.push_back(token_hash("k" + std::to_string(word(rng))));
+    for (int j = 0; j < 4; ++j)
+      t.push_back(token_hash("k" + std::to_string(common(rng))));
+    std::sort(t.begin(), t.end());
+    t.erase(std::unique(t.begin(), t.end()), t.end());
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+TEST(LinearClassifier, NamesTheKindAndRoundTrips) {
+  std::mt19937_64 rng(3);
+  const std::pair<Label, int> kinds[] = {
+      {Label::ham, 0}, {Label::spam, 40}, {Label::scam, 80}, {Label::phishing, 120}};
+  std::vector<std::vector<std::uint64_t>> store;
+  std::vector<Label> labels;
+  for (auto [label, base] : kinds)
+    for (auto& t : kind_tokens(rng, base, 60)) {
+      store.push_back(std::move(t));
+      labels.push_back(label);
+    }
+  std::vector<LabelledTokens> examples;
+  for (std::size_t i = 0; i < store.size(); ++i)
+    examples.push_back({store[i], labels[i]});
+  LinearClassifier c;
+  EXPECT_TRUE(c.empty());
+  c.train(examples);
+  ASSERT_FALSE(c.empty());
+  for (auto [label, base] : kinds) {
+    auto t = kind_tokens(rng, base, 1)[0];
+    if (label == Label::ham) {
+      EXPECT_LT(c.margin(t), 0);
+      continue;
+    }
+    EXPECT_GT(c.margin(t), 0) << to_string(label);
+    EXPECT_EQ(c.kind(t).label, label);
+    EXPECT_GT(c.kind(t).margin, 0);
+  }
+  // Learning one message as phishing moves the phishing model towards it.
+  auto spammy = kind_tokens(rng, 40, 1)[0];
+  LinearClassifier taught = c;
+  for (int i = 0; i < 30; ++i)
+    taught.learn(spammy, Label::phishing, 0.5);
+  EXPECT_EQ(taught.kind(spammy).label, Label::phishing);
+
+  auto bytes = c.to_bytes();
+  auto again = LinearClassifier::from_bytes(bytes);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_NEAR(again->margin(spammy), c.margin(spammy), 1e-9);
+  EXPECT_EQ(again->kind(spammy).label, c.kind(spammy).label);
+  auto parse = [](std::vector<std::byte> b) { return LinearClassifier::from_bytes(b); };
+  EXPECT_FALSE(parse({bytes.begin(), bytes.end() - 1}));  // truncated
+  auto longer = bytes;
+  longer.push_back(std::byte{0});
+  EXPECT_FALSE(parse(longer));  // trailing bytes
+  auto count = bytes;
+  count[12] = std::byte{9};
+  EXPECT_FALSE(parse(count));
+  auto length = bytes;
+  length[16 + 7] = std::byte{0x7f};  // the first model's length far beyond the file
+  EXPECT_FALSE(parse(length));
+
+  fs::path dir = fs::temp_directory_path() / "facteur-linear-classifier-test";
   fs::remove_all(dir);
-  ASSERT_TRUE(m.save(dir / "linear.model"));
-  auto loaded = LinearModel::load(dir / "linear.model");
+  ASSERT_TRUE(c.save(dir / "linear.model"));
+  auto loaded = LinearClassifier::load(dir / "linear.model");
   ASSERT_TRUE(loaded) << loaded.error().message;
-  EXPECT_NEAR(loaded->margin(t[0]), m.margin(t[0]), 1e-9);
-  auto missing = LinearModel::load(dir / "none.model");
+  EXPECT_NEAR(loaded->margin(spammy), c.margin(spammy), 1e-9);
+  auto missing = LinearClassifier::load(dir / "none.model");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, Errc::not_found);
   fs::remove_all(dir);
@@ -158,7 +229,7 @@ TEST(ExampleSample, KeepsABoundedUniformSample) {
   ExampleSample s(100, 5);
   int late = 0;
   for (int i = 0; i < 1000; ++i)
-    s.offer({static_cast<std::uint64_t>(i + 1)}, i % 2 == 0);
+    s.offer({static_cast<std::uint64_t>(i + 1)}, i % 2 == 0 ? Label::spam : Label::ham);
   EXPECT_EQ(s.offered(), 1000u);
   EXPECT_EQ(s.size(), 100u);
   for (const auto& e : s.examples())
@@ -183,10 +254,10 @@ TEST(LinearCheck, AddsItsPointsBesideBayes) {
                                  abuse ? spam_body : ham_body);
       auto tokens = tokenize(MessageView::analyze(bytes));
       counts.learn(tokens, abuse ? Label::spam : Label::ham);
-      sample.offer(std::move(tokens), abuse);
+      sample.offer(std::move(tokens), abuse ? Label::spam : Label::ham);
     }
   }
-  LinearModel linear;
+  LinearClassifier linear;
   auto examples = sample.examples();
   linear.train(examples);
   ModelStore store(dir);

@@ -160,18 +160,18 @@ std::filesystem::path ModelStore::linear_path() const {
   return dir_ / "linear.model";
 }
 
-std::shared_ptr<const LinearModel> ModelStore::linear() const {
-  return get<LinearModel>(linear_path());
+std::shared_ptr<const LinearClassifier> ModelStore::linear() const {
+  return get<LinearClassifier>(linear_path());
 }
 
-Result<LinearModel> ModelStore::open_linear_for_update() const {
-  auto loaded = LinearModel::load(linear_path());
+Result<LinearClassifier> ModelStore::open_linear_for_update() const {
+  auto loaded = LinearClassifier::load(linear_path());
   if (loaded) return loaded;
-  if (loaded.error().code == Errc::not_found) return LinearModel{};
+  if (loaded.error().code == Errc::not_found) return LinearClassifier{};
   return loaded;
 }
 
-Status ModelStore::save_linear(const LinearModel& model) {
+Status ModelStore::save_linear(const LinearClassifier& model) {
   auto path = linear_path();
   auto st = model.save(path);
   if (st) {
@@ -216,7 +216,7 @@ Status ModelStore::learn(std::span<const std::uint64_t> tokens, Label label,
   if (!account.empty() || delta <= 0) return {};
   auto linear = open_linear_for_update();
   if (!linear || linear->empty()) return {};
-  linear->learn(tokens, label != Label::ham, kLinearOnlineRate);
+  linear->learn(tokens, label, kLinearOnlineRate);
   return save_linear(*linear);
 }
 

@@ -20,7 +20,7 @@
 
 #include "base/result.hpp"
 #include "filter/bayes_model.hpp"
-#include "filter/linear_model.hpp"
+#include "filter/linear_classifier.hpp"
 
 namespace facteur::filter {
 
@@ -84,12 +84,12 @@ class ModelStore {
   std::filesystem::path ledger_path(std::string_view account) const;
 
   // The site-wide linear classifier, or nullptr when none was trained.
-  std::shared_ptr<const LinearModel> linear() const;
+  std::shared_ptr<const LinearClassifier> linear() const;
   std::filesystem::path linear_path() const;
   // The linear classifier as it is now (an untrained one when there is none), to be updated
   // and given back to save_linear().
-  Result<LinearModel> open_linear_for_update() const;
-  Status save_linear(const LinearModel& model);
+  Result<LinearClassifier> open_linear_for_update() const;
+  Status save_linear(const LinearClassifier& model);
 
   // For bulk training: the model as it is now (an empty one when there is none), to be
   // updated and given back to save().
@@ -98,7 +98,7 @@ class ModelStore {
 
  private:
   struct Cached {
-    std::shared_ptr<const void> model;  // a BayesModel or a LinearModel, by path
+    std::shared_ptr<const void> model;  // a BayesModel or a LinearClassifier, by path
     std::filesystem::file_time_type mtime{};
     std::chrono::steady_clock::time_point checked{};
   };

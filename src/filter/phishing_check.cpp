@@ -74,6 +74,13 @@ const PhraseMatcher& credential_phrases() {
                "failure to update",
                "failure to confirm",
                "temporarily suspended",
+               "account has been restricted",
+               "account will be restricted",
+               "account being restricted",
+               "account may be restricted",
+               "status of your account",
+               "internet banking account",
+               "online banking account",
                "verification process",
                "verifier votre compte",
                "verifiez votre compte",
@@ -199,7 +206,7 @@ class PhishingCheck final : public Check {
 
     // --- Links.
     bool mismatch = false, ip = false, userinfo = false, look = false, brand_host = false,
-         idn = false;
+         idn = false, brand_link = false;
     std::set<std::string> foreign_hosts;  // link hosts, for the brand bait test
     for (const auto& l : m.links) {
       const Url& u = l.url;
@@ -220,6 +227,19 @@ class PhishingCheck final : public Check {
                     fmt::format("link text shows {} but the link goes to {}", *shown, u.host));
             }
           }
+        }
+      }
+      if (!brand_link && l.from_html && !l.text.empty() && !u.host_is_ip &&
+          looks_like_login_path(u.path)) {
+        // "Washington Mutual Online Banking" leading to a sign-in page on someone else's host.
+        auto words = normalize_text(l.text, NormalizeLimits{32, 48});
+        for (std::size_t b : brands_->named_in(words)) {
+          if (brands_->owns(b, u.host)) continue;
+          brand_link = true;
+          v.add("phishing.brand-link", 3.5, Label::phishing,
+                fmt::format("link named {} goes to a sign-in page at {}", brands_->brands()[b].name,
+                            u.host.substr(0, 64)));
+          break;
         }
       }
       if (!ip && u.host_is_ip) {

@@ -26,6 +26,31 @@ TEST_F(PhishingCheckTest, DisplayNameNamingABrandFromAnotherDomain) {
   EXPECT_FALSE(has_reason(ok, "phishing.display-name"));
 }
 
+TEST_F(PhishingCheckTest, LinkNamedAfterABrandToAStrangersSignInPage) {
+  auto html = [](std::string_view href) {
+    return message(
+        "From: Bank <support@bank-mail.example>\nSubject: Card alert\nMIME-Version: 1.0\n"
+        "Content-Type: text/html; charset=utf-8\n",
+        "<p>Go to: <a href=\"" + std::string(href) +
+            "\">Washington Mutual Online Banking</a></p>\n");
+  };
+  auto v = run_check(*check, html("http://oniline.host.example:6180/logon/index.php"));
+  EXPECT_TRUE(has_reason(v, "phishing.brand-link"));
+  // The brand's own sign-in page, or a page of a stranger's that is not a sign-in page: no.
+  EXPECT_FALSE(
+      has_reason(run_check(*check, html("https://online.wamu.com/logon/")), "phishing.brand-link"));
+  EXPECT_FALSE(has_reason(run_check(*check, html("http://news.example/2005/rates.html")),
+                          "phishing.brand-link"));
+}
+
+TEST_F(PhishingCheckTest, ThreatOfARestrictedAccountIsAccountWording) {
+  auto v = run_check(*check, message("From: Service <service@bank-mail.example>\nSubject: Notice\n",
+                                     "Please sign on and check the status of your account at "
+                                     "http://203.0.113.9.example/s today. Failure to do so may "
+                                     "result in your account being restricted.\n"));
+  EXPECT_TRUE(has_reason(v, "phishing.account-wording"));
+}
+
 TEST_F(PhishingCheckTest, AddressShownInTheDisplayName) {
   auto v =
       run_check(*check, message("From: \"support@mybank.example\" <x@other.example>\n", "Hi\n"));

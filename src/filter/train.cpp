@@ -7,23 +7,23 @@ namespace facteur::filter {
 ExampleSample::ExampleSample(std::size_t capacity, std::uint64_t seed)
     : capacity_(capacity), rng_(seed) {}
 
-void ExampleSample::offer(std::vector<std::uint64_t> tokens, bool abuse) {
+void ExampleSample::offer(std::vector<std::uint64_t> tokens, Label label) {
   ++offered_;
   if (kept_.size() < capacity_) {
-    kept_.push_back({std::move(tokens), abuse});
+    kept_.push_back({std::move(tokens), label});
     return;
   }
   // Algorithm R: the n-th message replaces a kept one with probability capacity / n.
   std::uniform_int_distribution<std::size_t> pick(0, offered_ - 1);
   std::size_t i = pick(rng_);
-  if (i < capacity_) kept_[i] = {std::move(tokens), abuse};
+  if (i < capacity_) kept_[i] = {std::move(tokens), label};
 }
 
-std::vector<LinearModel::Example> ExampleSample::examples() const {
-  std::vector<LinearModel::Example> out;
+std::vector<LabelledTokens> ExampleSample::examples() const {
+  std::vector<LabelledTokens> out;
   out.reserve(kept_.size());
   for (const auto& k : kept_)
-    out.push_back({k.tokens, k.abuse});
+    out.push_back({k.tokens, k.label});
   return out;
 }
 
@@ -37,7 +37,7 @@ Result<TrainStats> train_from(BayesModel& model, const std::filesystem::path& so
         auto view = MessageView::analyze(message);
         auto tokens = tokenize(view, tokenizer);
         model.learn(tokens, label);
-        if (sample) sample->offer(std::move(tokens), label != Label::ham);
+        if (sample) sample->offer(std::move(tokens), label);
         ++stats.messages;
         return true;
       },

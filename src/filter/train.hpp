@@ -13,7 +13,7 @@
 
 #include "base/result.hpp"
 #include "filter/bayes_model.hpp"
-#include "filter/linear_model.hpp"
+#include "filter/linear_classifier.hpp"
 #include "filter/mail_source.hpp"
 #include "filter/tokenizer.hpp"
 #include "filter/verdict.hpp"
@@ -31,15 +31,15 @@ struct TrainStats {
 class ExampleSample {
  public:
   explicit ExampleSample(std::size_t capacity = 50'000, std::uint64_t seed = 1);
-  void offer(std::vector<std::uint64_t> tokens, bool abuse);
+  void offer(std::vector<std::uint64_t> tokens, Label label);
   std::size_t offered() const noexcept { return offered_; }
   std::size_t size() const noexcept { return kept_.size(); }
-  std::vector<LinearModel::Example> examples() const;
+  std::vector<LabelledTokens> examples() const;
 
  private:
   struct Kept {
     std::vector<std::uint64_t> tokens;
-    bool abuse = false;
+    Label label = Label::ham;
   };
   std::size_t capacity_;
   std::size_t offered_ = 0;

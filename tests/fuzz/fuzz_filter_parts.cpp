@@ -1,6 +1,7 @@
 // libFuzzer target: the filter's small parsers on arbitrary bytes: text normalisation, URLs,
 // link text, Punycode, confusables skeleton, edit distance, the HTML anchor/form scanner, the
-// phrase matcher and the model file reader.
+// phrase matcher and the model file readers.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 
 #include "filter/bayes_model.hpp"
 #include "filter/html_scan.hpp"
+#include "filter/linear_classifier.hpp"
 #include "filter/lookalike.hpp"
 #include "filter/mail_source.hpp"
 #include "filter/text_norm.hpp"
@@ -67,6 +69,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (model) {
     (void)model->lookup(0x1234);
     check(model->size() < (std::size_t{1} << 28));
+  }
+  auto linear = LinearClassifier::from_bytes(std::as_bytes(std::span(data, size)));
+  if (linear) {
+    const std::uint64_t tokens[] = {1, 2, 0x1234};
+    check(std::isfinite(linear->margin(tokens)));
+    (void)linear->kind(tokens);
   }
   return 0;
 }

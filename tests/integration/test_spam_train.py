@@ -61,6 +61,17 @@ class SpamTrainTest(unittest.TestCase):
     def linear_path(self):
         return os.path.join(self.server.data_dir, "filter", "linear.model")
 
+    def read_classifier(self):
+        """linear.model: "FCTRLINC", u32 version, u32 models, then per model u64 length and
+        that model: "FCTRLINR", u32 version, u32 bits, u64 updates, f64 bias, 2^bits f32."""
+        with open(self.linear_path(), "rb") as f:
+            data = f.read()
+        magic, version, models = struct.unpack_from("<8sII", data, 0)
+        (length,) = struct.unpack_from("<Q", data, 16)
+        m_magic, m_version, bits, updates, bias = struct.unpack_from("<8sIIQd", data, 24)
+        self.assertEqual(length, 32 + 4 * (1 << bits))
+        return magic, version, models, {"magic": m_magic, "updates": updates, "bits": bits}
+
     def test_1_site_training_builds_both_classifiers(self):
         out = self.facteur("spam", "train", "--reset", "--spam", self.dirs["spam"],
                            "--ham", self.dirs["ham"])
@@ -68,14 +79,10 @@ class SpamTrainTest(unittest.TestCase):
         self.assertIn("learned 40 ham messages", out)
         self.assertIn("linear classifier", out)
         self.assertIn("trained on 80 of 80 messages", out)
-        with open(self.linear_path(), "rb") as f:
-            head = f.read(32)
-            size = 32 + len(f.read())
-        magic, version, bits, updates, bias = struct.unpack("<8sIIQd", head)
-        self.assertEqual(magic, b"FCTRLINR")
-        self.assertEqual(version, 1)
-        self.assertEqual(size, 32 + 4 * (1 << bits))
-        self.assertEqual(updates, 80 * 10)  # ten passes over the 80 messages
+        magic, version, models, abuse = self.read_classifier()
+        self.assertEqual((magic, version, models), (b"FCTRLINC", 1, 5))
+        self.assertEqual(abuse["magic"], b"FCTRLINR")
+        self.assertEqual(abuse["updates"], 80 * 10)  # ten passes over the 80 messages
 
         spam = self.scan(make_message(self.rng, SPAM_WORDS, "Deals <new@outlet.example>", 900))
         self.assertEqual(spam["verdict"], "spam", spam)
@@ -94,12 +101,10 @@ class SpamTrainTest(unittest.TestCase):
         self.assertEqual(os.stat(self.linear_path()).st_mtime_ns, before)
 
     def test_3_site_learn_steps_the_linear_classifier(self):
-        with open(self.linear_path(), "rb") as f:
-            updates = struct.unpack_from("<Q", f.read(32), 16)[0]
+        updates = self.read_classifier()[3]["updates"]
         message = make_message(self.rng, HAM_WORDS, "Colleague <c@partner.example>", 902)
         self.facteur("spam", "learn", "--as", "ham", input=message)
-        with open(self.linear_path(), "rb") as f:
-            self.assertEqual(struct.unpack_from("<Q", f.read(32), 16)[0], updates + 1)
+        self.assertEqual(self.read_classifier()[3]["updates"], updates + 1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,150 @@
+#include "filter/linear_classifier.hpp"
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "filter/model_file.hpp"
+
+namespace facteur::filter {
+namespace {
+
+constexpr char kMagic[8] = {'F', 'C', 'T', 'R', 'L', 'I', 'N', 'C'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kUnusedBits = 10;  // the ham slot of the kind models: a stub
+
+struct Header {
+  char magic[8];
+  std::uint32_t version;
+  std::uint32_t models;
+};
+static_assert(sizeof(Header) == 16);
+
+}  // namespace
+
+LinearClassifier::LinearClassifier() {
+  kinds_[0] = LinearModel(kUnusedBits);
+}
+
+KindGuess LinearClassifier::kind(std::span<const std::uint64_t> tokens) const noexcept {
+  KindGuess best{Label::spam, -1e300};
+  bool any = false;
+  for (std::size_t k = 1; k < kLabels; ++k) {
+    if (kinds_[k].empty()) continue;
+    double m = kinds_[k].margin(tokens);
+    if (!any || m > best.margin) best = {static_cast<Label>(k), m};
+    any = true;
+  }
+  if (!any) return {Label::spam, 0};
+  return best;
+}
+
+void LinearClassifier::train(std::span<const LabelledTokens> examples,
+                             const LinearTraining& options) {
+  std::vector<LinearModel::Example> all;
+  all.reserve(examples.size());
+  for (const auto& e : examples)
+    all.push_back({e.tokens, e.label != Label::ham});
+  abuse_.train(all, options);
+  // Among abuse, a wrong kind costs the same whichever way it goes.
+  LinearTraining among = options;
+  among.ham_weight = 1.0;
+  for (std::size_t k = 1; k < kLabels; ++k) {
+    std::vector<LinearModel::Example> kind;
+    bool seen = false;
+    for (const auto& e : examples) {
+      if (e.label == Label::ham) continue;
+      bool mine = static_cast<std::size_t>(e.label) == k;
+      seen = seen || mine;
+      kind.push_back({e.tokens, mine});
+    }
+    if (seen) kinds_[k].train(kind, among);  // a kind never seen stays untrained
+  }
+}
+
+void LinearClassifier::learn(std::span<const std::uint64_t> tokens, Label label, double rate) {
+  abuse_.learn(tokens, label != Label::ham, rate);
+  if (label == Label::ham) return;
+  for (std::size_t k = 1; k < kLabels; ++k)
+    if (!kinds_[k].empty() || static_cast<Label>(k) == label)
+      kinds_[k].learn(tokens, static_cast<Label>(k) == label, rate);
+}
+
+std::vector<std::byte> LinearClassifier::to_bytes() const {
+  Header h{};
+  std::memcpy(h.magic, kMagic, sizeof kMagic);
+  h.version = kVersion;
+  h.models = kLabels;
+  std::vector<std::byte> out(sizeof h);
+  std::memcpy(out.data(), &h, sizeof h);
+  auto append = [&](const LinearModel& m) {
+    auto bytes = m.to_bytes();
+    std::uint64_t n = bytes.size();
+    auto at = out.size();
+    out.resize(at + sizeof n + bytes.size());
+    std::memcpy(out.data() + at, &n, sizeof n);
+    std::memcpy(out.data() + at + sizeof n, bytes.data(), bytes.size());
+  };
+  append(abuse_);
+  for (std::size_t k = 1; k < kLabels; ++k)
+    append(kinds_[k]);
+  return out;
+}
+
+Result<LinearClassifier> LinearClassifier::from_bytes(std::span<const std::byte> bytes) {
+  if (bytes.size() < sizeof(Header))
+    return make_error(Errc::parse_error, "linear classifier too short");
+  Header h;
+  std::memcpy(&h, bytes.data(), sizeof h);
+  if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0)
+    return make_error(Errc::parse_error, "not a Facteur linear classifier");
+  if (h.version != kVersion)
+    return make_error(Errc::parse_error, fmt::format("linear classifier version {} (expected {}): "
+                                                     "retrain",
+                                                     h.version, kVersion));
+  if (h.models != kLabels) return make_error(Errc::parse_error, "linear classifier: model count");
+  LinearClassifier c;
+  auto rest = bytes.subspan(sizeof h);
+  auto next = [&]() -> Result<LinearModel> {
+    std::uint64_t n = 0;
+    if (rest.size() < sizeof n) return make_error(Errc::parse_error, "linear classifier truncated");
+    std::memcpy(&n, rest.data(), sizeof n);
+    rest = rest.subspan(sizeof n);
+    if (n > rest.size()) return make_error(Errc::parse_error, "linear classifier truncated");
+    auto model = LinearModel::from_bytes(rest.first(static_cast<std::size_t>(n)));
+    rest = rest.subspan(static_cast<std::size_t>(n));
+    return model;
+  };
+  auto abuse = next();
+  if (!abuse) return std::unexpected(abuse.error());
+  c.abuse_ = std::move(*abuse);
+  for (std::size_t k = 1; k < kLabels; ++k) {
+    auto m = next();
+    if (!m) return std::unexpected(m.error());
+    c.kinds_[k] = std::move(*m);
+  }
+  if (!rest.empty()) return make_error(Errc::parse_error, "linear classifier: trailing bytes");
+  return c;
+}
+
+Result<LinearClassifier> LinearClassifier::load(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+      return make_error(Errc::not_found, path.string() + ": no model");
+    return make_error(Errc::io_error, path.string() + ": cannot read");
+  }
+  std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return make_error(Errc::io_error, path.string() + ": cannot read");
+  return from_bytes(std::as_bytes(std::span(data)));
+}
+
+Status LinearClassifier::save(const std::filesystem::path& path) const {
+  auto bytes = to_bytes();
+  return write_model_file(path, {std::span<const std::byte>(bytes)});
+}
+
+}  // namespace facteur::filter
