@@ -32,6 +32,15 @@ bool is_separator(char32_t cp) noexcept {
   return false;
 }
 
+// Han ideographs and Japanese kana are written without spaces: each character is a word of
+// its own, so the tokenizer's word pairs become character bigrams (the usual way to index
+// Chinese and Japanese text without a dictionary). Hangul is written with spaces: left alone.
+bool is_unspaced_script(char32_t cp) noexcept {
+  return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+         (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+         (cp >= 0x20000 && cp <= 0x2FFFF);
+}
+
 void append_utf8(std::string& out, char32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);
@@ -220,6 +229,14 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
       continue;
     }
     if (is_separator(cp)) {
+      end_word();
+      continue;
+    }
+    if (is_unspaced_script(cp)) {
+      end_word();
+      if (r.truncated) break;
+      begin_word();
+      append_utf8(r.text, cp);
       end_word();
       continue;
     }

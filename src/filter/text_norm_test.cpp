@@ -40,6 +40,21 @@ TEST(TextNorm, KeepsOtherScriptsAndFoldsFullWidth) {
   EXPECT_EQ(words("ｐａｙｐａｌ привет"), (std::vector<std::string>{"paypal", "привет"}));
 }
 
+TEST(TextNorm, HanAndKanaAreOneWordACharacter) {
+  // No spaces in Chinese or Japanese: one word per character (the tokenizer pairs them).
+  EXPECT_EQ(words("优惠价格abc商品 カタカナ"),
+            (std::vector<std::string>{"优", "惠", "价", "格", "abc", "商", "品", "カ", "タ", "カ",
+                                      "ナ"}));
+  // Korean separates its words with spaces: Hangul words stay whole.
+  EXPECT_EQ(words("무료 상담"), (std::vector<std::string>{"무료", "상담"}));
+  // The word limit holds within a run of ideographs.
+  NormalizeLimits limits;
+  limits.max_words = 2;
+  auto n = normalize_text("优惠价格", limits);
+  EXPECT_TRUE(n.truncated);
+  EXPECT_EQ(n.words.size(), 2u);
+}
+
 TEST(TextNorm, CountsCapitals) {
   auto n = normalize_text("URGENT reply");
   EXPECT_EQ(n.letters, 11u);
