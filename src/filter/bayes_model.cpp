@@ -1,12 +1,7 @@
 #include "filter/bayes_model.hpp"
 
 #include <bit>
-#include <cerrno>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -52,14 +47,6 @@ Result<Header> check_header(const void* data, std::size_t size) {
   return h;
 }
 
-struct Mapping {
-  void* addr = nullptr;
-  std::size_t size = 0;
-  ~Mapping() {
-    if (addr) ::munmap(addr, size);
-  }
-};
-
 }  // namespace
 
 BayesModel::BayesModel() : owned_(kInitialCapacity), capacity_(kInitialCapacity) {}
@@ -71,30 +58,9 @@ bool BayesModel::empty() const noexcept {
 }
 
 Result<BayesModel> BayesModel::load(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return make_error(Errc::not_found, path.string() + ": no model");
-    return make_error(Errc::io_error, fmt::format("{}: {}", path.string(), std::strerror(errno)));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return make_error(Errc::io_error, fmt::format("{}: {}", path.string(), std::strerror(errno)));
-  }
-  auto size = static_cast<std::size_t>(st.st_size);
-  if (size < kHeaderSize) {
-    ::close(fd);
-    return make_error(Errc::parse_error, path.string() + ": model file too short");
-  }
-  void* addr = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-  ::close(fd);
-  if (addr == MAP_FAILED)
-    return make_error(Errc::io_error,
-                      fmt::format("{}: mmap: {}", path.string(), std::strerror(errno)));
-  auto mapping = std::make_shared<Mapping>();
-  mapping->addr = addr;
-  mapping->size = size;
-  auto h = check_header(addr, size);
+  auto file = map_model_file(path);
+  if (!file) return std::unexpected(file.error());
+  auto h = check_header(file->bytes.data(), file->bytes.size());
   if (!h) return make_error(h.error().code, path.string() + ": " + h.error().message);
   BayesModel m;
   m.owned_.clear();
@@ -103,8 +69,8 @@ Result<BayesModel> BayesModel::load(const std::filesystem::path& path) {
     m.messages_[i] = h->messages[i];
   m.capacity_ = h->capacity;
   m.used_ = h->used;
-  m.mapped_entries_ = reinterpret_cast<const Entry*>(static_cast<const char*>(addr) + kHeaderSize);
-  m.mapped_ = std::shared_ptr<const void>(mapping, addr);
+  m.mapped_entries_ = reinterpret_cast<const Entry*>(file->bytes.data() + kHeaderSize);
+  m.mapped_ = std::move(file->keep);
   return m;
 }
 

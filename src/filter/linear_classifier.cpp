@@ -1,8 +1,6 @@
 #include "filter/linear_classifier.hpp"
 
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include <fmt/format.h>
 
@@ -94,6 +92,11 @@ std::vector<std::byte> LinearClassifier::to_bytes() const {
 }
 
 Result<LinearClassifier> LinearClassifier::from_bytes(std::span<const std::byte> bytes) {
+  return parse(bytes, nullptr);
+}
+
+Result<LinearClassifier> LinearClassifier::parse(std::span<const std::byte> bytes,
+                                                 const std::shared_ptr<const void>& keep) {
   if (bytes.size() < sizeof(Header))
     return make_error(Errc::parse_error, "linear classifier too short");
   Header h;
@@ -113,7 +116,7 @@ Result<LinearClassifier> LinearClassifier::from_bytes(std::span<const std::byte>
     std::memcpy(&n, rest.data(), sizeof n);
     rest = rest.subspan(sizeof n);
     if (n > rest.size()) return make_error(Errc::parse_error, "linear classifier truncated");
-    auto model = LinearModel::from_bytes(rest.first(static_cast<std::size_t>(n)));
+    auto model = LinearModel::view(rest.first(static_cast<std::size_t>(n)), keep);
     rest = rest.subspan(static_cast<std::size_t>(n));
     return model;
   };
@@ -130,16 +133,11 @@ Result<LinearClassifier> LinearClassifier::from_bytes(std::span<const std::byte>
 }
 
 Result<LinearClassifier> LinearClassifier::load(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-      return make_error(Errc::not_found, path.string() + ": no model");
-    return make_error(Errc::io_error, path.string() + ": cannot read");
-  }
-  std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return make_error(Errc::io_error, path.string() + ": cannot read");
-  return from_bytes(std::as_bytes(std::span(data)));
+  auto file = map_model_file(path);
+  if (!file) return std::unexpected(file.error());
+  auto c = parse(file->bytes, file->keep);
+  if (!c) return make_error(c.error().code, path.string() + ": " + c.error().message);
+  return c;
 }
 
 Status LinearClassifier::save(const std::filesystem::path& path) const {

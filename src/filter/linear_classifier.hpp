@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -49,12 +50,17 @@ class LinearClassifier {
   // One step on one message (ham steps only the abuse model).
   void learn(std::span<const std::uint64_t> tokens, Label label, double rate);
 
+  // Maps the file: its weights are read where they lie (processes share the pages).
   static Result<LinearClassifier> load(const std::filesystem::path& path);
   static Result<LinearClassifier> from_bytes(std::span<const std::byte> bytes);
   Status save(const std::filesystem::path& path) const;
   std::vector<std::byte> to_bytes() const;
 
  private:
+  // The models view `bytes` where they are when `keep` holds them (a mapped file).
+  static Result<LinearClassifier> parse(std::span<const std::byte> bytes,
+                                        const std::shared_ptr<const void>& keep);
+
   LinearModel abuse_;
   std::array<LinearModel, kLabels> kinds_;  // [0] (ham) unused
 };

@@ -33,15 +33,28 @@ double logistic(double m) noexcept {
 
 }  // namespace
 
-LinearModel::LinearModel(std::uint32_t bits)
-    : bits_(std::clamp(bits, kMinBits, kMaxBits)), weights_(std::size_t{1} << bits_, 0.0f) {}
+LinearModel::LinearModel(std::uint32_t bits) : bits_(std::clamp(bits, kMinBits, kMaxBits)) {}
+
+void LinearModel::make_owned() {
+  if (!owned_.empty()) return;
+  owned_.assign(std::size_t{1} << bits_, 0.0f);
+  if (keep_) {
+    std::memcpy(owned_.data(), mapped_, owned_.size() * sizeof(float));
+    for (float& w : owned_)
+      if (!std::isfinite(w)) w = 0;  // a damaged weight must not poison what is learnt
+    keep_.reset();
+    mapped_ = nullptr;
+  }
+}
 
 double LinearModel::margin(std::span<const std::uint64_t> tokens) const noexcept {
-  if (tokens.empty()) return bias_;
+  const float* w = weights();
+  if (tokens.empty() || !w) return bias_;
   double sum = 0;
   for (auto t : tokens)
-    sum += weights_[slot(t)];
-  return bias_ + sum / std::sqrt(static_cast<double>(tokens.size()));
+    sum += w[slot(t)];
+  double m = bias_ + sum / std::sqrt(static_cast<double>(tokens.size()));
+  return std::isfinite(m) ? m : 0.0;  // a damaged file: no opinion rather than NaN points
 }
 
 double LinearModel::probability(std::span<const std::uint64_t> tokens) const noexcept {
@@ -55,8 +68,9 @@ void LinearModel::learn(std::span<const std::uint64_t> tokens, bool abuse, doubl
   double x = tokens.empty() ? 0.0 : 1.0 / std::sqrt(static_cast<double>(tokens.size()));
   auto step = static_cast<float>(rate * g * x);
   auto decay = static_cast<float>(1.0 - rate * l2);
+  make_owned();
   for (auto t : tokens) {
-    float& w = weights_[slot(t)];
+    float& w = owned_[slot(t)];
     w = w * decay + step;  // weight decay only where the message touches (lazy L2)
   }
   bias_ += rate * g * 0.1;  // the bias moves slowly: it is shared by every message
@@ -84,13 +98,15 @@ std::vector<std::byte> LinearModel::to_bytes() const {
   h.bits = bits_;
   h.updates = updates_;
   h.bias = bias_;
-  std::vector<std::byte> out(sizeof h + weights_.size() * sizeof(float));
+  std::size_t n = std::size_t{1} << bits_;
+  std::vector<std::byte> out(sizeof h + n * sizeof(float));  // zero: no weights yet
   std::memcpy(out.data(), &h, sizeof h);
-  std::memcpy(out.data() + sizeof h, weights_.data(), weights_.size() * sizeof(float));
+  if (const float* w = weights()) std::memcpy(out.data() + sizeof h, w, n * sizeof(float));
   return out;
 }
 
-Result<LinearModel> LinearModel::from_bytes(std::span<const std::byte> bytes) {
+Result<LinearModel> LinearModel::parse(std::span<const std::byte> bytes, bool copy,
+                                       std::shared_ptr<const void> keep) {
   if (bytes.size() < sizeof(Header)) return make_error(Errc::parse_error, "linear model too short");
   Header h;
   std::memcpy(&h, bytes.data(), sizeof h);
@@ -109,10 +125,27 @@ Result<LinearModel> LinearModel::from_bytes(std::span<const std::byte> bytes) {
   LinearModel m(h.bits);
   m.updates_ = h.updates;
   m.bias_ = h.bias;
-  std::memcpy(m.weights_.data(), bytes.data() + sizeof h, n * sizeof(float));
-  for (float& w : m.weights_)
-    if (!std::isfinite(w)) w = 0;  // a damaged weight must not poison every score
+  const std::byte* weights = bytes.data() + sizeof h;
+  if (copy || reinterpret_cast<std::uintptr_t>(weights) % alignof(float) != 0) {
+    m.owned_.resize(n);
+    std::memcpy(m.owned_.data(), weights, n * sizeof(float));
+    for (float& w : m.owned_)
+      if (!std::isfinite(w)) w = 0;  // a damaged weight must not poison every score
+  } else {
+    m.keep_ = std::move(keep);
+    m.mapped_ = reinterpret_cast<const float*>(weights);
+  }
   return m;
+}
+
+Result<LinearModel> LinearModel::from_bytes(std::span<const std::byte> bytes) {
+  return parse(bytes, true, nullptr);
+}
+
+Result<LinearModel> LinearModel::view(std::span<const std::byte> bytes,
+                                      std::shared_ptr<const void> keep) {
+  bool copy = keep == nullptr;  // before the move: argument order is unspecified
+  return parse(bytes, copy, std::move(keep));
 }
 
 }  // namespace facteur::filter

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -45,6 +46,7 @@ struct LinearPoints {
 class LinearModel {
  public:
   static constexpr std::uint32_t kDefaultBits = 20;
+  // Untrained: no weights are allocated until the first step.
   explicit LinearModel(std::uint32_t bits = kDefaultBits);
 
   // w.x + b: above 0 abuse, below ham; the logistic of it is the probability of abuse.
@@ -65,7 +67,12 @@ class LinearModel {
   bool empty() const noexcept { return updates_ == 0; }
   std::uint64_t updates() const noexcept { return updates_; }
 
+  // Parses a model from bytes, copying them.
   static Result<LinearModel> from_bytes(std::span<const std::byte> bytes);
+  // Parses a model whose weights stay where they are (a mapped file kept alive by `keep`);
+  // learning copies them first.
+  static Result<LinearModel> view(std::span<const std::byte> bytes,
+                                  std::shared_ptr<const void> keep);
   std::vector<std::byte> to_bytes() const;
 
  private:
@@ -73,10 +80,19 @@ class LinearModel {
     return static_cast<std::size_t>((hash * 0x9e3779b97f4a7c15ull) >> (64 - bits_));
   }
 
+  static Result<LinearModel> parse(std::span<const std::byte> bytes, bool copy,
+                                   std::shared_ptr<const void> keep);
+  const float* weights() const noexcept {
+    return keep_ ? mapped_ : (owned_.empty() ? nullptr : owned_.data());
+  }
+  void make_owned();  // before a step: allocate, or copy the mapped weights
+
   std::uint32_t bits_;
   std::uint64_t updates_ = 0;
   double bias_ = 0;
-  std::vector<float> weights_;
+  std::vector<float> owned_;          // the weights when learnt or copied here
+  std::shared_ptr<const void> keep_;  // a mapping the weights live in, else null
+  const float* mapped_ = nullptr;     // its weights
 };
 
 }  // namespace facteur::filter

@@ -195,6 +195,28 @@ TEST(LinearClassifier, NamesTheKindAndRoundTrips) {
   fs::remove_all(dir);
 }
 
+TEST(LinearModel, ViewsBytesInPlaceAndCopiesBeforeLearning) {
+  LinearModel m = trained();
+  auto bytes = std::make_shared<std::vector<std::byte>>(m.to_bytes());
+  const auto original = *bytes;
+  auto view = LinearModel::view(*bytes, bytes);
+  ASSERT_TRUE(view) << view.error().message;
+  std::vector<std::uint64_t> t = {token_hash("w3"), token_hash("w90")};
+  EXPECT_NEAR(view->margin(t), m.margin(t), 1e-9);
+  for (int i = 0; i < 10; ++i)
+    view->learn(t, true, 0.5);
+  EXPECT_GT(view->margin(t), m.margin(t));
+  EXPECT_EQ(*bytes, original);  // the viewed bytes (a mapped file) are never written
+  // A weight damaged in place: no opinion rather than NaN.
+  float nan = std::nanf("");
+  auto damaged = std::make_shared<std::vector<std::byte>>(original);
+  for (std::size_t i = 32; i < damaged->size(); i += 4)
+    std::memcpy(damaged->data() + i, &nan, sizeof nan);
+  auto bad = LinearModel::view(*damaged, damaged);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->margin(t), 0.0);
+}
+
 TEST(LinearModel, RejectsDamagedFiles) {
   auto bytes = LinearModel(12).to_bytes();
   auto parse = [](std::vector<std::byte> b) { return LinearModel::from_bytes(b); };

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -25,7 +27,45 @@ Status write_all(int fd, std::span<const std::byte> data) {
   return {};
 }
 
+struct Mapping {
+  void* addr = nullptr;
+  std::size_t size = 0;
+  ~Mapping() {
+    if (addr) ::munmap(addr, size);
+  }
+};
+
 }  // namespace
+
+Result<MappedFile> map_model_file(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return make_error(Errc::not_found, path.string() + ": no model");
+    return make_error(Errc::io_error, fmt::format("{}: {}", path.string(), std::strerror(errno)));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    auto err =
+        make_error(Errc::io_error, fmt::format("{}: {}", path.string(), std::strerror(errno)));
+    ::close(fd);
+    return err;
+  }
+  auto size = static_cast<std::size_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    return MappedFile{};
+  }
+  void* addr = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (addr == MAP_FAILED)
+    return make_error(Errc::io_error,
+                      fmt::format("{}: mmap: {}", path.string(), std::strerror(errno)));
+  auto mapping = std::make_shared<Mapping>();
+  mapping->addr = addr;
+  mapping->size = size;
+  return MappedFile{std::shared_ptr<const void>(mapping, addr),
+                    std::span(static_cast<const std::byte*>(addr), size)};
+}
 
 Status write_model_file(const std::filesystem::path& path,
                         std::initializer_list<std::span<const std::byte>> pieces) {
