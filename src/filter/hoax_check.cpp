@@ -60,16 +60,26 @@ const PhraseMatcher& hoax_phrases() {
          "forward this e mail to friends", "forward this email to friends",
          "forward this message to friends", "when you forward this", "5 friends", "7 friends",
          "10 friends", "12 friends", "15 friends", "20 friends", "a 10 amis", "a 15 amis",
-         "a 20 amis", "a vos contacts"},
+         "a 20 amis", "a vos contacts",
+         // A number of people, with the plea to forward: "send this to 10 people".
+         "forward this to * people", "forward it to * people", "send this to * people",
+         "send it to * people", "pass this on to * people", "forward this message to * people",
+         "forward this email to * people", "forward this e mail to * people",
+         "envoyez ce message a * personnes", "envoyez le a * personnes", "envoyez la a * personnes",
+         "transferez ce message a * personnes", "transferez le a * personnes",
+         "faites suivre a * personnes"},
         kForwardAll);
     p.add_all({"virus", "viruses", "worm", "trojan", "ver informatique", "cheval de troie"},
               kVirus);
-    p.add_all({"hard drive", "hard disk",  "erase",         "erases",       "wipes out",
-               "wipe out",   "destroy",    "destroys",      "destructive",  "disque dur",
-               "efface",     "detruit",    "detruire",      "destructeur",  "do not open",
-               "don t open", "never open", "n ouvrez pas",  "ne l ouvrez",  "ne pas ouvrir",
-               "no remedy",  "no cure",    "cannot detect", "can t detect", "aucun antivirus",
-               "not detect", "delete it"},
+    p.add_all({"hard drive", "hard disk", "erase", "erases", "wipes out", "wipe out", "destroy",
+               "destroys", "destructive", "disque dur", "efface", "detruit", "detruire",
+               "destructeur", "do not open", "don t open", "never open", "n ouvrez pas",
+               "ne l ouvrez", "ne pas ouvrir", "no remedy", "no cure", "cannot detect",
+               "can t detect", "aucun antivirus", "not detect", "delete it",
+               // Virus hoaxes name the message to fear: "if you receive an email titled".
+               "if you receive an email", "if you receive an e mail", "if you receive a message",
+               "if you get an email", "si vous recevez un message", "si vous recevez un mail",
+               "si vous recevez un e mail", "si vous recevez un courriel"},
               kDestruction);
     p.add_all({"announced by", "confirmed by",    "according to", "ibm",           "mcafee",
                "norton",       "symantec",        "cnn",          "fbi",           "on the news",

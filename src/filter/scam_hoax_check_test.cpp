@@ -86,6 +86,24 @@ TEST(HoaxCheck, ForwardPaysInEnglish) {
   EXPECT_TRUE(has_reason(run_check(*check, m), "hoax.chain-letter"));
 }
 
+TEST(HoaxCheck, NamedMessageToFearAndANumberOfPeople) {
+  // "If you receive an email titled ..." and "send this to 15 people" are the whole plea here.
+  auto check = make_hoax_check();
+  auto en = message("From: a@example.org\nSubject: Free Money\n",
+                    "If you receive an email titled Free Money, it carries a virus.\n"
+                    "Send this to 15 people today.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, en), "hoax.chain-letter"));
+  auto fr = message("From: a@example.org\nSubject: Cadeau\n",
+                    "Si vous recevez un courriel intitule Cadeau, c'est un virus.\n"
+                    "Envoyez ce message a 10 personnes.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, fr), "hoax.chain-letter"));
+  // A number of people without the plea to forward: a newsletter, not a chain.
+  auto plain = message("From: a@example.org\nSubject: Event\n",
+                       "If you receive an email from us about the virus season, 15 people\n"
+                       "from the clinic will attend.\n");
+  EXPECT_FALSE(has_reason(run_check(*check, plain), "hoax.chain-letter"));
+}
+
 TEST(HoaxCheck, OrdinaryForwardIsNotAHoax) {
   auto check = make_hoax_check();
   std::string m =
