@@ -236,7 +236,7 @@ class PhishingCheck final : public Check {
         for (std::size_t b : brands_->named_in(words)) {
           if (brands_->owns(b, u.host)) continue;
           brand_link = true;
-          v.add("phishing.brand-link", 3.5, Label::phishing,
+          v.add("phishing.brand-link", 4.0, Label::phishing,
                 fmt::format("link named {} goes to a sign-in page at {}", brands_->brands()[b].name,
                             u.host.substr(0, 64)));
           break;
