@@ -230,8 +230,9 @@ class PhishingCheck final : public Check {
         }
       }
       if (!brand_link && l.from_html && !l.text.empty() && !u.host_is_ip &&
-          looks_like_login_path(u.path)) {
-        // "Washington Mutual Online Banking" leading to a sign-in page on someone else's host.
+          looks_like_login_path(u.path) && !host_in_text(l.text)) {
+        // "Washington Mutual Online Banking" leading to a sign-in page on someone else's host
+        // (text showing a host name is the link-text test's: not counted twice).
         auto words = normalize_text(l.text, NormalizeLimits{32, 48});
         for (std::size_t b : brands_->named_in(words)) {
           if (brands_->owns(b, u.host)) continue;

@@ -41,6 +41,12 @@ TEST_F(PhishingCheckTest, LinkNamedAfterABrandToAStrangersSignInPage) {
       has_reason(run_check(*check, html("https://online.wamu.com/logon/")), "phishing.brand-link"));
   EXPECT_FALSE(has_reason(run_check(*check, html("http://news.example/2005/rates.html")),
                           "phishing.brand-link"));
+  // Text showing a brand's host name is the link-text test's alone: one anchor, one count.
+  auto shown = run_check(
+      *check, message("From: a@shop.example\nContent-Type: text/html\n",
+                      "<a href=\"http://login.evil.example/signin\">www.paypal.com</a>\n"));
+  EXPECT_TRUE(has_reason(shown, "phishing.link-text"));
+  EXPECT_FALSE(has_reason(shown, "phishing.brand-link"));
 }
 
 TEST_F(PhishingCheckTest, ThreatOfARestrictedAccountIsAccountWording) {
