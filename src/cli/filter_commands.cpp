@@ -1,5 +1,6 @@
 #include "cli/filter_commands.hpp"
 
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -105,12 +106,24 @@ int run_spam_train(const Config& config, const SpamTrainOptions& o) {
     }
     model = std::move(*current);
   }
+  // The site-wide linear classifier is trained with the site-wide counts, from the same
+  // messages; an account's training only changes that account's counts. Opened first, so a
+  // damaged file stops the command before anything is saved.
+  std::optional<filter::ExampleSample> sample;
+  filter::LinearClassifier linear;
+  if (account.empty()) {
+    sample.emplace();
+    if (!o.reset) {
+      auto current = store.open_linear_for_update();
+      if (!current) {
+        std::cerr << "facteur: " << current.error().message << " (use --reset to start over)\n";
+        return 2;
+      }
+      linear = std::move(*current);
+    }
+  }
   filter::TokenizerOptions topt;
   std::size_t total = 0;
-  // The site-wide linear classifier is trained with the site-wide counts, from the same
-  // messages; an account's training only changes that account's counts.
-  std::optional<filter::ExampleSample> sample;
-  if (account.empty()) sample.emplace();
   const std::pair<const std::vector<std::string>*, filter::Label> sets[] = {
       {&o.ham, filter::Label::ham},
       {&o.spam, filter::Label::spam},
@@ -141,25 +154,23 @@ int run_spam_train(const Config& config, const SpamTrainOptions& o) {
   std::cout << fmt::format(
       "model {}: {} tokens; messages ham {}, spam {}, scam {}, phishing {}, hoax {}\n",
       store.account_path(account).string(), model.size(), n[0], n[1], n[2], n[3], n[4]);
-  if (sample && sample->size() > 0) {
-    filter::LinearClassifier linear;
-    if (!o.reset) {
-      auto current = store.open_linear_for_update();
-      if (!current) {
-        std::cerr << "facteur: " << current.error().message << " (use --reset to start over)\n";
-        return 2;
-      }
-      linear = std::move(*current);
-    }
-    auto examples = sample->examples();
-    linear.train(examples);
-    if (auto st = store.save_linear(linear); !st) {
-      std::cerr << "facteur: " << st.error().message << "\n";
-      return 2;
-    }
-    std::cout << fmt::format("linear classifier {}: trained on {} of {} messages\n",
-                             store.linear_path().string(), sample->size(), sample->offered());
+  if (!sample) return 0;
+  auto examples = sample->examples();
+  auto trained = linear.train(examples);
+  if (linear.empty()) {
+    // Nothing to score with (a --reset, or never both ham and abuse): no file, so that an old
+    // classifier does not outlive a reset.
+    std::error_code ec;
+    std::filesystem::remove(store.linear_path(), ec);
+  } else if (auto st = store.save_linear(linear); !st) {
+    std::cerr << "facteur: " << st.error().message << "\n";
+    return 2;
   }
+  std::cout << fmt::format("linear classifier {}: {} of {} messages; {}, {} kind model{} trained\n",
+                           store.linear_path().string(), sample->size(), sample->offered(),
+                           trained.abuse ? "abuse model trained"
+                                         : "abuse model unchanged (needs ham and abuse together)",
+                           trained.kinds, trained.kinds == 1 ? "" : "s");
   return 0;
 }
 

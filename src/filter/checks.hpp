@@ -15,8 +15,8 @@ namespace facteur::filter {
 
 // The statistical classifiers: the Bayesian one ("bayes") and the linear one ("linear"), each
 // abstaining (adding nothing) when its model is not trained or too small. With
-// `account_models`, the recipient's own token counts are summed with the site-wide ones. The
-// linear classifier's points go to the abuse label the Bayesian one names.
+// `account_models`, the recipient's own token counts are summed with the site-wide ones. Each
+// classifier's points go to the abuse kind it names (LinearPoints::names_kind).
 std::unique_ptr<Check> make_bayes_check(std::shared_ptr<const ModelStore> store,
                                         BayesParams params = {}, BayesPoints points = {},
                                         TokenizerOptions tokenizer = {}, bool account_models = true,

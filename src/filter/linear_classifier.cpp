@@ -39,35 +39,49 @@ KindGuess LinearClassifier::kind(std::span<const std::uint64_t> tokens) const no
   return best;
 }
 
-void LinearClassifier::train(std::span<const LabelledTokens> examples,
-                             const LinearTraining& options) {
-  std::vector<LinearModel::Example> all;
-  all.reserve(examples.size());
+LinearClassifier::Trained LinearClassifier::train(std::span<const LabelledTokens> examples,
+                                                  const LinearTraining& options) {
+  Trained done;
+  std::array<std::size_t, kLabels> per_label{};
   for (const auto& e : examples)
-    all.push_back({e.tokens, e.label != Label::ham});
-  abuse_.train(all, options);
+    ++per_label[static_cast<std::size_t>(e.label)];
+  std::size_t abuse = examples.size() - per_label[0];
+  // Many passes over one class only would teach "everything is that class": a batch must
+  // hold both sides to move a model (unlike counts, which just add up).
+  if (per_label[0] > 0 && abuse > 0) {
+    std::vector<LinearModel::Example> all;
+    all.reserve(examples.size());
+    for (const auto& e : examples)
+      all.push_back({e.tokens, e.label != Label::ham});
+    abuse_.train(all, options);
+    done.abuse = true;
+  }
+  std::size_t kinds_seen = 0;
+  for (std::size_t k = 1; k < kLabels; ++k)
+    if (per_label[k] > 0) ++kinds_seen;
+  if (kinds_seen < 2) return done;
   // Among abuse, a wrong kind costs the same whichever way it goes.
   LinearTraining among = options;
   among.ham_weight = 1.0;
   for (std::size_t k = 1; k < kLabels; ++k) {
+    if (per_label[k] == 0) continue;  // a kind not in the batch is left as it is
     std::vector<LinearModel::Example> kind;
-    bool seen = false;
-    for (const auto& e : examples) {
-      if (e.label == Label::ham) continue;
-      bool mine = static_cast<std::size_t>(e.label) == k;
-      seen = seen || mine;
-      kind.push_back({e.tokens, mine});
-    }
-    if (seen) kinds_[k].train(kind, among);  // a kind never seen stays untrained
+    kind.reserve(abuse);
+    for (const auto& e : examples)
+      if (e.label != Label::ham) kind.push_back({e.tokens, static_cast<std::size_t>(e.label) == k});
+    kinds_[k].train(kind, among);
+    ++done.kinds;
   }
+  return done;
 }
 
 void LinearClassifier::learn(std::span<const std::uint64_t> tokens, Label label, double rate) {
-  abuse_.learn(tokens, label != Label::ham, rate);
-  if (label == Label::ham) return;
+  bool abuse = label != Label::ham;
+  abuse_.learn(tokens, abuse, rate, 0, abuse ? 1.0 : LinearTraining{}.ham_weight);
+  if (!abuse) return;
+  // Only kinds already trained: one message alone would make a model that claims everything.
   for (std::size_t k = 1; k < kLabels; ++k)
-    if (!kinds_[k].empty() || static_cast<Label>(k) == label)
-      kinds_[k].learn(tokens, static_cast<Label>(k) == label, rate);
+    if (!kinds_[k].empty()) kinds_[k].learn(tokens, static_cast<Label>(k) == label, rate);
 }
 
 std::vector<std::byte> LinearClassifier::to_bytes() const {

@@ -44,10 +44,16 @@ class LinearClassifier {
   // The abuse kind whose model scores the tokens highest (spam when none was trained).
   KindGuess kind(std::span<const std::uint64_t> tokens) const noexcept;
 
-  // Bulk training: `options.epochs` shuffled passes, the abuse model over every example, each
-  // kind's model over the abuse examples.
-  void train(std::span<const LabelledTokens> examples, const LinearTraining& options = {});
-  // One step on one message (ham steps only the abuse model).
+  // Bulk training: `options.epochs` shuffled passes, the abuse model over every example (when
+  // there are both ham and abuse), each kind's model in the batch over the abuse examples (when
+  // there are at least two kinds).
+  struct Trained {
+    bool abuse = false;     // the abuse-or-ham model was trained
+    std::size_t kinds = 0;  // kind models trained
+  };
+  Trained train(std::span<const LabelledTokens> examples, const LinearTraining& options = {});
+  // One step on one message (ham steps only the abuse model; abuse steps the kind models
+  // already trained).
   void learn(std::span<const std::uint64_t> tokens, Label label, double rate);
 
   // Maps the file: its weights are read where they lie (processes share the pages).

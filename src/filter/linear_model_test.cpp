@@ -165,6 +165,27 @@ TEST(LinearClassifier, NamesTheKindAndRoundTrips) {
   for (int i = 0; i < 30; ++i)
     taught.learn(spammy, Label::phishing, 0.5);
   EXPECT_EQ(taught.kind(spammy).label, Label::phishing);
+  // A kind never trained stays so: one message learnt as hoax does not make a hoax model
+  // that would claim every message.
+  LinearClassifier hoaxed = c;
+  hoaxed.learn(kind_tokens(rng, 160, 1)[0], Label::hoax, 0.5);
+  for (auto [label, base] : kinds)  // ham-like tokens too: there every trained kind says no
+    EXPECT_NE(hoaxed.kind(kind_tokens(rng, base, 1)[0]).label, Label::hoax) << to_string(label);
+
+  // A batch of one class only leaves the models as they are (many passes over spam alone would
+  // teach "everything is spam"); a batch of one kind leaves the kind models alone.
+  LinearClassifier again_c = c;
+  std::vector<LabelledTokens> only_spam;
+  for (std::size_t i = 0; i < store.size(); ++i)
+    if (labels[i] == Label::spam) only_spam.push_back({store[i], labels[i]});
+  auto done = again_c.train(only_spam);
+  EXPECT_FALSE(done.abuse);
+  EXPECT_EQ(done.kinds, 0u);
+  auto hammy = kind_tokens(rng, 0, 1)[0];
+  EXPECT_DOUBLE_EQ(again_c.margin(hammy), c.margin(hammy));
+  auto full = LinearClassifier().train(examples);
+  EXPECT_TRUE(full.abuse);
+  EXPECT_EQ(full.kinds, 3u);
 
   auto bytes = c.to_bytes();
   auto again = LinearClassifier::from_bytes(bytes);

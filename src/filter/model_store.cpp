@@ -206,6 +206,8 @@ Status ModelStore::save(std::string_view account, const BayesModel& model) {
 Status ModelStore::learn(std::span<const std::uint64_t> tokens, Label label,
                          std::string_view account, int delta) {
   ModelLock lock(dir_);
+  if (!lock.held())
+    return make_error(Errc::io_error, fmt::format("cannot lock {}", (dir_ / ".lock").string()));
   auto model = open_for_update(account);
   if (!model) return std::unexpected(model.error());
   model->learn(tokens, label, delta);
@@ -230,6 +232,8 @@ Result<std::vector<Feedback>> ModelStore::learn_feedback(std::span<const Feedbac
   std::vector<Feedback> out;
   if (items.empty()) return out;
   ModelLock lock(dir_);
+  if (!lock.held())
+    return make_error(Errc::io_error, fmt::format("cannot lock {}", (dir_ / ".lock").string()));
   auto path = ledger_path(account);
   auto ledger = read_ledger(path);
   std::unordered_map<std::uint64_t, Label> known;

@@ -229,7 +229,7 @@ class PhishingCheck final : public Check {
           }
         }
       }
-      if (!brand_link && l.from_html && !l.text.empty() && !u.host_is_ip &&
+      if (!brand_link && l.from_html && !l.text.empty() && !u.host_is_ip && !is_local(u.host) &&
           looks_like_login_path(u.path) && !host_in_text(l.text)) {
         // "Washington Mutual Online Banking" leading to a sign-in page on someone else's host
         // (text showing a host name is the link-text test's: not counted twice).

@@ -41,6 +41,11 @@ TEST_F(PhishingCheckTest, LinkNamedAfterABrandToAStrangersSignInPage) {
       has_reason(run_check(*check, html("https://online.wamu.com/logon/")), "phishing.brand-link"));
   EXPECT_FALSE(has_reason(run_check(*check, html("http://news.example/2005/rates.html")),
                           "phishing.brand-link"));
+  // Our own domain's sign-in page is not a stranger's.
+  Context ours;
+  ours.local_domains = {"bank-mail.example"};
+  EXPECT_FALSE(has_reason(run_check(*check, html("https://login.bank-mail.example/logon/"), ours),
+                          "phishing.brand-link"));
   // Text showing a brand's host name is the link-text test's alone: one anchor, one count.
   auto shown = run_check(
       *check, message("From: a@shop.example\nContent-Type: text/html\n",

@@ -26,7 +26,8 @@ bool is_separator(char32_t cp) noexcept {
   if (cp == 0xD7 || cp == 0xF7) return true;
   if (cp >= 0x2000 && cp <= 0x2BFF) return true;  // general punctuation, arrows, symbols
   if (cp >= 0x3000 && cp <= 0x303F) return true;  // CJK punctuation
-  if (cp >= 0xFF01 && cp <= 0xFF0F) return true;  // full-width punctuation
+  if ((cp >= 0x3099 && cp <= 0x309C) || cp == 0x30FB) return true;  // kana marks, middle dot
+  if (cp >= 0xFF01 && cp <= 0xFF0F) return true;                    // full-width punctuation
   if (cp == 0xFFFD) return true;
   if (cp >= 0x1F000) return true;  // emoji and pictographs
   return false;
@@ -36,9 +37,12 @@ bool is_separator(char32_t cp) noexcept {
 // its own, so the tokenizer's word pairs become character bigrams (the usual way to index
 // Chinese and Japanese text without a dictionary). Hangul is written with spaces: left alone.
 bool is_unspaced_script(char32_t cp) noexcept {
-  return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+  return (cp >= 0x3005 && cp <= 0x3007) ||                                    // 々 〆 〇
+         (cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x309D && cp <= 0x30FA) ||  // kana
+         (cp >= 0x30FC && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
          (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-         (cp >= 0x20000 && cp <= 0x2FFFF);
+         (cp >= 0xFF66 && cp <= 0xFF9D) ||  // half-width katakana
+         (cp >= 0x20000 && cp <= 0x3FFFF);
 }
 
 void append_utf8(std::string& out, char32_t cp) {
@@ -228,15 +232,15 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
       add_word("gbp");
       continue;
     }
-    if (is_separator(cp)) {
-      end_word();
-      continue;
-    }
     if (is_unspaced_script(cp)) {
       end_word();
       if (r.truncated) break;
       begin_word();
       append_utf8(r.text, cp);
+      end_word();
+      continue;
+    }
+    if (is_separator(cp)) {
       end_word();
       continue;
     }

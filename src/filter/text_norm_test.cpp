@@ -45,6 +45,9 @@ TEST(TextNorm, HanAndKanaAreOneWordACharacter) {
   EXPECT_EQ(words("优惠价格abc商品 カタカナ"),
             (std::vector<std::string>{"优", "惠", "价", "格", "abc", "商", "品", "カ", "タ", "カ",
                                       "ナ"}));
+  // Iteration marks are characters of their own; the katakana middle dot separates.
+  EXPECT_EQ(words("人々 ジョン・スミス"),
+            (std::vector<std::string>{"人", "々", "ジ", "ョ", "ン", "ス", "ミ", "ス"}));
   // Korean separates its words with spaces: Hangul words stay whole.
   EXPECT_EQ(words("무료 상담"), (std::vector<std::string>{"무료", "상담"}));
   // The word limit holds within a run of ideographs.

@@ -9,6 +9,7 @@ ExampleSample::ExampleSample(std::size_t capacity, std::uint64_t seed)
 
 void ExampleSample::offer(std::vector<std::uint64_t> tokens, Label label) {
   ++offered_;
+  tokens.shrink_to_fit();  // the tokenizer's vector keeps the capacity of its duplicates
   if (kept_.size() < capacity_) {
     kept_.push_back({std::move(tokens), label});
     return;

@@ -78,7 +78,7 @@ class SpamTrainTest(unittest.TestCase):
         self.assertIn("learned 40 spam messages", out)
         self.assertIn("learned 40 ham messages", out)
         self.assertIn("linear classifier", out)
-        self.assertIn("trained on 80 of 80 messages", out)
+        self.assertIn("80 of 80 messages; abuse model trained", out)
         magic, version, models, abuse = self.read_classifier()
         self.assertEqual((magic, version, models), (b"FCTRLINC", 1, 5))
         self.assertEqual(abuse["magic"], b"FCTRLINR")
@@ -105,6 +105,13 @@ class SpamTrainTest(unittest.TestCase):
         message = make_message(self.rng, HAM_WORDS, "Colleague <c@partner.example>", 902)
         self.facteur("spam", "learn", "--as", "ham", input=message)
         self.assertEqual(self.read_classifier()[3]["updates"], updates + 1)
+
+    def test_4_reset_with_one_class_leaves_no_linear_classifier(self):
+        out = self.facteur("spam", "train", "--reset", "--spam", self.dirs["spam"])
+        self.assertIn("abuse model unchanged (needs ham and abuse together)", out)
+        self.assertFalse(os.path.exists(self.linear_path()))
+        spam = self.scan(make_message(self.rng, SPAM_WORDS, "Deals <new@outlet.example>", 903))
+        self.assertFalse(any(r.startswith("linear") for r in spam["reasons"]), spam)
 
 
 if __name__ == "__main__":
