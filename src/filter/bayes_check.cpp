@@ -46,7 +46,11 @@ class BayesCheck final : public Check {
       auto guess = linear->kind(tokens);
       linear_kind = guess.margin > 0 ? guess.label : Label::spam;
     }
-    if (linear) add_linear(linear->margin(tokens), linear_kind, v);
+    // The recipient's own model carries what they taught with their Junk moves, which the
+    // site-wide linear classifier does not know: then the Bayesian points stay whole and the
+    // linear classifier may only lower the score a little, never overrule the user.
+    bool taught = own != nullptr && !r.abstained;
+    if (linear) add_linear(linear->margin(tokens), linear_kind, taught, v);
     if (r.abstained) return;
     double p = r.p_abuse;
     double pts = 0;
@@ -68,7 +72,7 @@ class BayesCheck final : public Check {
       pts = points_.h01;
     else if (p <= 0.20)
       pts = points_.h20;
-    if (pts > 0 && linear) pts *= linear_.bayes_share;
+    if (pts > 0 && linear && !taught) pts *= linear_.bayes_share;
     if (pts == 0) return;
     std::string text =
         pts > 0
@@ -80,8 +84,9 @@ class BayesCheck final : public Check {
   }
 
  private:
-  void add_linear(double margin, Label kind, Verdict& v) const {
-    double pts = std::clamp(linear_.scale * margin, linear_.min, linear_.max);
+  void add_linear(double margin, Label kind, bool taught, Verdict& v) const {
+    double floor = taught ? std::max(linear_.min, -1.0) : linear_.min;
+    double pts = std::clamp(linear_.scale * margin, floor, linear_.max);
     if (std::abs(pts) < 0.05) return;
     auto text = fmt::format("linear classifier: margin {:+.2f} ({})", margin,
                             pts > 0 ? to_string(kind) : std::string_view("legitimate"));

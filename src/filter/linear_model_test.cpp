@@ -327,6 +327,28 @@ TEST(LinearCheck, AddsItsPointsBesideBayes) {
   auto ham = test::run_check(*both, test::message("From: z@example.org\nSubject: s\n", ham_body));
   EXPECT_LT(ham.score, 0);
 
+  // A user who moves a newsletter into Junk: their own model outranks the site's linear
+  // classifier (Bayes keeps its whole points, the linear classifier lowers by 1 at most).
+  const std::string newsletter = "the weekly letter of our garden shop with seasonal tips\n";
+  BayesModel own;
+  for (int i = 0; i < 30; ++i) {
+    auto from = "From: x" + std::to_string(i) + "@example.org\nSubject: s\n";
+    auto moved = test::message(from, newsletter), kept = test::message(from, "lunch at noon?\n");
+    own.learn(tokenize(MessageView::analyze(moved)), Label::spam);
+    own.learn(tokenize(MessageView::analyze(kept)), Label::ham);
+  }
+  ASSERT_TRUE(store.save("user@example.test", own));
+  Context user;
+  user.account = "user@example.test";
+  auto letter = test::message("From: z@example.org\nSubject: s\n", newsletter);
+  auto taught = test::run_check(*both, letter, user);
+  double taught_bayes = 0, taught_linear = 0;
+  for (const auto& r : taught.reasons)
+    (r.check == "bayes" ? taught_bayes : taught_linear) += r.points;
+  EXPECT_DOUBLE_EQ(taught_bayes, BayesPoints{}.p999);
+  EXPECT_GE(taught_linear, -1.0);
+  EXPECT_GE(taught.score, 5.0);  // Junk, as the user taught
+
   LinearPoints off;
   off.enabled = false;
   auto disabled = make_bayes_check(std::make_shared<ModelStore>(dir), {}, {}, {}, true, off);
