@@ -275,6 +275,14 @@ void convert_with_iconv(std::string& out, std::string_view in, iconv_t cd) {
     if (src_left == 0) break;
   }
   out.resize(used);
+  // Some converters pass through what is not UTF-8 any more (glibc reads the obsolete 5- and
+  // 6-byte forms, beyond U+10FFFF, and writes them back): what we return must be valid.
+  std::string_view produced(out.data() + base, used - base);
+  if (!is_valid_utf8(produced)) {
+    std::string bad(produced);
+    out.resize(base);
+    decode_utf8_into(out, bad);
+  }
 }
 
 }  // namespace

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "directory/apop.hpp"
 #include "base/base64.hpp"
+#include "directory/apop.hpp"
 #include "directory/credentials.hpp"
 #include "directory/password_hash.hpp"
 #include "directory/sasl.hpp"
@@ -55,7 +55,7 @@ void parsers(std::string_view text) {
     auto again = parse_scram_credentials(serialize(*rec));
     require(again.has_value() && again->stored_key == rec->stored_key);
   }
-  if (auto bytes = base64_decode(text)) require(base64_encode(*bytes) == text);
+  if (auto bytes = facteur::base64_decode(text)) require(facteur::base64_encode(*bytes) == text);
   (void)apop_digest_matches("<1.2@x>", "secret", text);
 }
 
