@@ -21,13 +21,39 @@ function(facteur_test name)
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS unit)
 endfunction()
 
-# facteur_fuzzer(NAME SOURCE DEPS...): a libFuzzer target, only with FACTEUR_FUZZ.
+# facteur_fuzzer(NAME SOURCE DEPS...): a libFuzzer target with FACTEUR_FUZZ; in the ordinary
+# test build, NAME_replay instead (tests/fuzz/replay_main.cpp), registered with CTest as
+# fuzz_replay.NAME over the target's seeds (tests/fuzz/seeds/<NAME without fuzz_>/).
 function(facteur_fuzzer name)
-  if(NOT FACTEUR_FUZZ)
-    return()
-  endif()
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
-  add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
-  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  if(FACTEUR_FUZZ)
+    add_executable(${name} ${ARG_SOURCES})
+    target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  elseif(FACTEUR_TESTS)
+    # Targets that use libFuzzer's FuzzedDataProvider (a header of clang's, which install-deps
+    # installs) get a directory holding just a link to it: clang's whole include directory
+    # would shadow g++'s own headers.
+    file(READ ${ARG_SOURCES} text)
+    if(text MATCHES "FuzzedDataProvider")
+      set(fdp_dir ${CMAKE_BINARY_DIR}/fuzzed-data-provider)
+      file(GLOB fdp_header /usr/lib/llvm-*/lib/clang/*/include/fuzzer/FuzzedDataProvider.h)
+      if(NOT fdp_header)
+        message(STATUS "${name}: no FuzzedDataProvider.h (clang's): its seeds are not replayed")
+        return()
+      endif()
+      list(GET fdp_header 0 fdp_header)
+      file(MAKE_DIRECTORY ${fdp_dir}/fuzzer)
+      file(CREATE_LINK ${fdp_header} ${fdp_dir}/fuzzer/FuzzedDataProvider.h SYMBOLIC)
+    endif()
+    add_executable(${name}_replay ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_main.cpp)
+    target_link_libraries(${name}_replay PRIVATE ${ARG_DEPS})
+    if(text MATCHES "FuzzedDataProvider")
+      target_include_directories(${name}_replay SYSTEM PRIVATE ${fdp_dir})
+    endif()
+    string(REGEX REPLACE "^fuzz_" "" seeds ${name})
+    add_test(NAME fuzz_replay.${seeds}
+             COMMAND ${name}_replay ${PROJECT_SOURCE_DIR}/tests/fuzz/seeds/${seeds})
+    set_tests_properties(fuzz_replay.${seeds} PROPERTIES LABELS fuzz TIMEOUT 300)
+  endif()
 endfunction()
