@@ -26,6 +26,8 @@ LEARN_MAX = 20000
 SPAM_WORDS = ("replica watches discount luxury bargain exclusive offer limited clearance "
               "wholesale outlet designer handbags shipping worldwide genuine guaranteed lowest "
               "prices hurry stock sale bonus gift voucher").split()
+CASINO_WORDS = ("casino jackpot spins bonus roulette poker slots winner deposit vip chips "
+                "tournament blackjack payout lucky reels betting odds cashback welcome").split()
 HAM_WORDS = ("meeting agenda project review budget quarterly minutes schedule team lunch "
              "deploy patch release notes draft comments thursday roadmap retrospective "
              "milestone estimate backlog").split()
@@ -186,6 +188,27 @@ class JunkLearningTest(ServerTestCase):
         # Another account is not affected.
         other = self.scan(new_spam, f"someone-else@{DOMAIN}")
         self.assertEqual(other["verdict"], "ham")
+
+        # The site now trains both of its classifiers (`facteur spam train`: token counts and
+        # the linear classifier) on mail that knows nothing of this user's outlet deals. What
+        # the user taught still holds for them: their own model outranks the site's linear
+        # classifier, which may only lower their score a little (docs/filter.md).
+        site = os.path.join(self.server.dir, "site-training")
+        for kind, words, sender in (("ham", HAM_WORDS, "Colleague <colleague@partner.example>"),
+                                    ("spam", CASINO_WORDS, "Casino <win@casino.example>")):
+            os.makedirs(os.path.join(site, kind))
+            for i in range(40):
+                with open(os.path.join(site, kind, f"{i:03}.eml"), "w") as f:
+                    f.write(make_message(words, rng, words, token(), sender))
+        res = self.server.cli("spam", "train", "--ham", os.path.join(site, "ham"),
+                              "--spam", os.path.join(site, "spam"))
+        self.assertIn("abuse model trained", res.stdout)
+        mine_after = self.scan(new_spam, self.address)
+        self.assertTrue(any(r.startswith("linear") for r in mine_after["reasons"]), mine_after)
+        self.assertNotEqual(mine_after["verdict"], "ham", mine_after)
+        casino = self.scan(make_message(CASINO_WORDS, rng, CASINO_WORDS, token(),
+                                        "Casino <win@casino.example>"))
+        self.assertNotEqual(casino["verdict"], "ham", casino)
 
 
 if __name__ == "__main__":
