@@ -12,6 +12,7 @@
 #include "filter/filter.hpp"
 #include "filter/train.hpp"
 #include "mail/message.hpp"
+#include "server/privileges.hpp"
 
 namespace facteur::cli {
 namespace {
@@ -36,6 +37,16 @@ std::optional<std::string> read_stdin(std::size_t max) {
     if (data.size() > max) return std::nullopt;
   }
   return data;
+}
+
+// Models are written as the daemon's user (as `user add` writes the store), so that a running
+// daemon that dropped to it can read and update them; run as root with no such user, a no-op.
+bool write_as_daemon_user(const Config& config) {
+  if (auto dropped = server::drop_privileges(config.run_as, config.data_dir); !dropped) {
+    std::cerr << "facteur: " << dropped.error().message << "\n";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -68,6 +79,7 @@ int run_scan(const Config& config, const ScanOptions& o) {
     std::cerr << "facteur: message larger than smtp.max_message_size\n";
     return 2;
   }
+  if (!write_as_daemon_user(config)) return 2;
   filter::Filter f(std::move(*fc));
   std::string bytes = mail::to_crlf(*message);
   filter::Verdict v = f.scan(std::string_view(bytes), ctx);
@@ -146,6 +158,8 @@ int run_spam_train(const Config& config, const SpamTrainOptions& o) {
     std::cerr << "facteur: no messages found; nothing learned\n";
     return 1;
   }
+  // The sources were read as whoever ran the command (they may be in a home directory).
+  if (!write_as_daemon_user(config)) return 2;
   if (auto st = store.save(account, model); !st) {
     std::cerr << "facteur: " << st.error().message << "\n";
     return 2;
