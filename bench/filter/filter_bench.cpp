@@ -112,19 +112,11 @@ int main(int argc, char** argv) {
   int repeat = 3;
   bool show_errors = false;
   bool histogram = false;
-  double bayes_s = -1, bayes_x = -1, bayes_dev = -1;
-  std::size_t bayes_max = 0;
-  int bayes_per_label = -1;
-  int skip_bigrams = -1;
-  double phishing_evidence = -1;
-  int url_paths = -1;
-  int bayes_pairwise = -1;
   bool linear = false;
-  LinearTraining lt;
   bool no_linear = false;
-  int names_kind = -1;
-  double bayes_share = -1;
-  double linear_scale = -1, linear_max = -1, linear_min = 1;
+  // Experiments set the filter's own parameters: the defaults are the product's.
+  FilterConfig fc;
+  LinearTraining lt;
   app.add_option("--corpora", corpora, "the shared corpora directory");
   app.add_option("--work", work, "scratch directory for the model (default: a new temp dir)");
   app.add_flag("--holdout", holdout, "train on 80% of the train parts, measure on the other 20%");
@@ -137,17 +129,21 @@ int main(int argc, char** argv) {
   app.add_flag("--show-errors", show_errors,
                "list misclassified messages (only with --holdout: never study the test parts)");
   app.add_flag("--histogram", histogram, "print the classifier's probability per class");
-  app.add_option("--bayes-s", bayes_s, "classifier prior strength (experiments)");
-  app.add_option("--bayes-x", bayes_x, "classifier prior (experiments)");
-  app.add_option("--bayes-min-dev", bayes_dev, "classifier minimum deviation (experiments)");
-  app.add_option("--bayes-max-tokens", bayes_max, "classifier tokens combined (experiments)");
-  app.add_option("--skip-bigrams", skip_bigrams,
+  app.add_option("--bayes-s", fc.bayes.s, "classifier prior strength (experiments)");
+  app.add_option("--bayes-x", fc.bayes.x, "classifier prior (experiments)");
+  app.add_option("--bayes-min-dev", fc.bayes.min_deviation,
+                 "classifier minimum deviation (experiments)");
+  app.add_option("--bayes-max-tokens", fc.bayes.max_tokens,
+                 "classifier tokens combined (experiments)");
+  app.add_option("--skip-bigrams", fc.tokenizer.skip_bigrams,
                  "1/0: tokens of word pairs with a gap (experiments)");
-  app.add_option("--url-paths", url_paths, "1/0: tokens of link path words (experiments)");
-  app.add_option("--phishing-evidence", phishing_evidence,
+  app.add_option("--url-paths", fc.tokenizer.url_paths,
+                 "1/0: tokens of link path words (experiments)");
+  app.add_option("--phishing-evidence", fc.phishing_evidence,
                  "evidence needed for the phishing label (experiments)");
-  app.add_option("--bayes-pairwise", bayes_pairwise, "1/0: name the kind one-vs-one (experiments)");
-  app.add_option("--bayes-per-label", bayes_per_label,
+  app.add_option("--bayes-pairwise", fc.bayes.pairwise_labels,
+                 "1/0: name the kind one-vs-one (experiments)");
+  app.add_option("--bayes-per-label", fc.bayes.per_label_abuse,
                  "1: each abuse label also against ham, 0: pooled abuse only (experiments)");
   app.add_flag("--linear", linear,
                "write each message's linear margin and Bayes probability to the JSON");
@@ -155,14 +151,14 @@ int main(int argc, char** argv) {
   app.add_option("--linear-epochs", lt.epochs, "linear classifier passes (experiments)");
   app.add_option("--linear-ham-weight", lt.ham_weight, "cost of a ham error (experiments)");
   app.add_option("--linear-l2", lt.l2, "linear classifier weight decay (experiments)");
-  app.add_option("--bayes-share", bayes_share,
+  app.add_option("--bayes-share", fc.linear.bayes_share,
                  "Bayes points kept beside the linear classifier (experiments)");
   app.add_flag("--no-linear", no_linear, "without the linear classifier (experiments)");
-  app.add_option("--linear-names-kind", names_kind,
+  app.add_option("--linear-names-kind", fc.linear.names_kind,
                  "1/0: the linear kind models (else Bayes) name the kind (experiments)");
-  app.add_option("--linear-scale", linear_scale, "points per unit of margin (experiments)");
-  app.add_option("--linear-max", linear_max, "most points for abuse (experiments)");
-  app.add_option("--linear-min", linear_min, "most (negative) points for ham (experiments)");
+  app.add_option("--linear-scale", fc.linear.scale, "points per unit of margin (experiments)");
+  app.add_option("--linear-max", fc.linear.max, "most points for abuse (experiments)");
+  app.add_option("--linear-min", fc.linear.min, "most (negative) points for ham (experiments)");
   CLI11_PARSE(app, argc, argv);
   if (folds < 2 || fold >= folds) {
     std::cerr << "--fold must be below --folds (at least 2)\n";
@@ -201,9 +197,7 @@ int main(int argc, char** argv) {
   // --- Training.
   auto t0 = std::chrono::steady_clock::now();
   BayesModel model;
-  TokenizerOptions topt;
-  if (skip_bigrams >= 0) topt.skip_bigrams = skip_bigrams != 0;
-  if (url_paths >= 0) topt.url_paths = url_paths != 0;
+  const TokenizerOptions& topt = fc.tokenizer;
   ExampleSample sample;
   for (const auto& s : train) {
     auto view = MessageView::analyze(s.bytes);
@@ -212,29 +206,17 @@ int main(int argc, char** argv) {
     sample.offer(std::move(tokens), s.truth);
   }
   LinearClassifier linear_model;
-  {
-    auto examples = sample.examples();
-    linear_model.train(examples, lt);
-  }
+  linear_model.train(sample.examples(), lt);
   double train_s = seconds_since(t0);
   Config cfg = default_config();
   cfg.data_dir = work;
   cfg.domains = {"facteur.test"};
-  FilterConfig fc = default_filter_config(cfg);
-  if (phishing_evidence >= 0) fc.phishing_evidence = phishing_evidence;
-  if (bayes_s >= 0) fc.bayes.s = bayes_s;
-  if (bayes_x >= 0) fc.bayes.x = bayes_x;
-  if (bayes_dev >= 0) fc.bayes.min_deviation = bayes_dev;
-  if (bayes_max > 0) fc.bayes.max_tokens = bayes_max;
-  if (bayes_per_label >= 0) fc.bayes.per_label_abuse = bayes_per_label != 0;
-  if (bayes_pairwise >= 0) fc.bayes.pairwise_labels = bayes_pairwise != 0;
-  fc.tokenizer = topt;
+  {
+    FilterConfig where = default_filter_config(cfg);  // the scratch model dir, the test domain
+    fc.model_dir = where.model_dir;
+    fc.local_domains = where.local_domains;
+  }
   if (no_linear) fc.linear.enabled = false;
-  if (names_kind >= 0) fc.linear.names_kind = names_kind != 0;
-  if (bayes_share >= 0) fc.linear.bayes_share = bayes_share;
-  if (linear_scale >= 0) fc.linear.scale = linear_scale;
-  if (linear_max >= 0) fc.linear.max = linear_max;
-  if (linear_min <= 0) fc.linear.min = linear_min;
   ModelStore store(fc.model_dir);
   if (auto st = store.save("", model); !st) {
     std::cerr << st.error().message << "\n";

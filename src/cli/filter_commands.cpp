@@ -169,8 +169,7 @@ int run_spam_train(const Config& config, const SpamTrainOptions& o) {
       "model {}: {} tokens; messages ham {}, spam {}, scam {}, phishing {}, hoax {}\n",
       store.account_path(account).string(), model.size(), n[0], n[1], n[2], n[3], n[4]);
   if (!sample) return 0;
-  auto examples = sample->examples();
-  auto trained = linear.train(examples);
+  auto trained = linear.train(sample->examples());
   if (linear.empty()) {
     // Nothing to score with (a --reset, or never both ham and abuse): no file, so that an old
     // classifier does not outlive a reset.

@@ -41,16 +41,20 @@ class BayesCheck final : public Check {
     // few hoaxes to learn from (the hoax detector does most of that work).
     Label kind = Label::spam;
     if (!r.abstained && r.p_label[static_cast<std::size_t>(r.best)] >= 0.6) kind = r.best;
-    Label linear_kind = kind;
-    if (linear && linear_.names_kind && kind != Label::hoax) {
-      auto guess = linear->kind(tokens);
-      linear_kind = guess.margin > 0 ? guess.label : Label::spam;
-    }
     // The recipient's own model carries what they taught with their Junk moves, which the
     // site-wide linear classifier does not know: then the Bayesian points stay whole and the
     // linear classifier may only lower the score a little, never overrule the user.
     bool taught = own != nullptr && !r.abstained;
-    if (linear) add_linear(linear->margin(tokens), linear_kind, taught, v);
+    if (linear) {
+      double margin = linear->margin(tokens);
+      Label linear_kind = kind;
+      // The kind models only matter for abuse points: ham (most mail) skips their four passes.
+      if (linear_.scale * margin > 0 && linear_.names_kind && kind != Label::hoax) {
+        auto guess = linear->kind(tokens);
+        linear_kind = guess.margin > 0 ? guess.label : Label::spam;
+      }
+      add_linear(margin, linear_kind, taught, v);
+    }
     if (r.abstained) return;
     double p = r.p_abuse;
     double pts = 0;

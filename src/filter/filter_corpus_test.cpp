@@ -42,8 +42,7 @@ TEST(FilterCorpus, TrainOnTrainMeasureOnTest) {
     ASSERT_GT(st->messages, 0u) << p.train;
   }
   LinearClassifier linear;
-  auto examples = sample.examples();
-  linear.train(examples);
+  linear.train(sample.examples());
   FilterConfig fc;
   fc.model_dir = dir;
   ASSERT_TRUE(ModelStore(dir).save("", model));

@@ -301,8 +301,7 @@ TEST(LinearCheck, AddsItsPointsBesideBayes) {
     }
   }
   LinearClassifier linear;
-  auto examples = sample.examples();
-  linear.train(examples);
+  linear.train(sample.examples());
   ModelStore store(dir);
   ASSERT_TRUE(store.save("", counts));
   auto spam = test::message("From: y@example.net\nSubject: s\n", spam_body);
