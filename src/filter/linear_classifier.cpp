@@ -11,7 +11,7 @@ namespace {
 
 constexpr char kMagic[8] = {'F', 'C', 'T', 'R', 'L', 'I', 'N', 'C'};
 constexpr std::uint32_t kVersion = 1;
-constexpr std::uint32_t kUnusedBits = 10;  // the ham slot of the kind models: a stub
+constexpr std::uint32_t kUnusedBits = 10;  // the ham slot of the kind models: unused, kept small
 
 struct Header {
   char magic[8];
