@@ -14,6 +14,8 @@ std::string_view to_string(Errc code) noexcept {
       return "already exists";
     case Errc::limit_exceeded:
       return "limit exceeded";
+    case Errc::too_large:
+      return "too large";
     case Errc::permission_denied:
       return "permission denied";
     case Errc::conflict:

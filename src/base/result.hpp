@@ -15,6 +15,7 @@ enum class Errc {
   not_found,          // the named thing does not exist
   already_exists,     // a create found the thing present
   limit_exceeded,     // a configured limit or quota was hit
+  too_large,          // larger than a limit allows at all (no deletion or wait makes it fit)
   permission_denied,  // authenticated but not allowed / bad credentials
   conflict,           // concurrent change, lock held (e.g. POP3 maildrop in use)
   io_error,           // the operating system or the database failed

@@ -20,6 +20,19 @@ std::string LocalDelivery::trace_prefix(const std::string& reverse_path,
   return prefix;
 }
 
+std::vector<LocalCopy> local_copies(const std::vector<Route>& routes) {
+  std::vector<LocalCopy> copies;
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    for (const auto& target : routes[i].targets) {
+      bool seen = false;
+      for (const auto& c : copies)
+        seen = seen || c.account == target.account;
+      if (!seen) copies.push_back(LocalCopy{target.account, target.address, i});
+    }
+  }
+  return copies;
+}
+
 void LocalDelivery::deliver(InboundMessage message, store::DeliveryCallback done) {
   store::Delivery delivery;
   auto bytes = message.blob->finish();
@@ -33,18 +46,11 @@ void LocalDelivery::deliver(InboundMessage message, store::DeliveryCallback done
   delivery.blob = std::move(message.blob);
   delivery.internal_date = message.internal_date ? message.internal_date : std::time(nullptr);
 
-  // Several recipients can lead to one account (aliases, plus-addresses): one copy each.
-  for (const auto& route : message.routes) {
-    for (const auto& target : route.targets) {
-      bool seen = false;
-      for (const auto& t : delivery.targets)
-        seen = seen || t.account == target.account;
-      if (seen) continue;
-      store::DeliveryTarget t;
-      t.account = target.account;
-      t.header_prefix = trace_prefix(message.reverse_path, target.address);
-      delivery.targets.push_back(std::move(t));
-    }
+  for (const auto& copy : local_copies(message.routes)) {
+    store::DeliveryTarget t;
+    t.account = copy.account;
+    t.header_prefix = trace_prefix(message.reverse_path, copy.address);
+    delivery.targets.push_back(std::move(t));
   }
   store_.deliver(std::move(delivery), std::move(done));
 }

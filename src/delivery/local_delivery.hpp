@@ -21,6 +21,16 @@ struct InboundMessage {
   std::int64_t internal_date = 0;  // unix seconds; 0 = now
 };
 
+// One copy per account, however many recipients lead to it (aliases, plus-addresses): the
+// delivery targets in the order the store receives them, each with the index of the first route
+// (accepted RCPT) that named the account, so a per-target outcome maps back to a recipient.
+struct LocalCopy {
+  store::AccountId account = 0;
+  std::string address;    // the account's address (Delivered-To:)
+  std::size_t route = 0;  // index into the routes
+};
+std::vector<LocalCopy> local_copies(const std::vector<Route>& routes);
+
 class LocalDelivery {
  public:
   explicit LocalDelivery(store::Store& store) : store_(store) {}

@@ -17,28 +17,22 @@ void accept_message(store::Store& store, AcceptedMessage message, store::Deliver
   }
   std::int64_t now = message.internal_date ? message.internal_date : std::time(nullptr);
   delivery.internal_date = now;
-  // Several recipients can lead to one account (aliases, plus-addresses): one copy each.
-  for (const auto& route : message.local) {
-    for (const auto& target : route.targets) {
-      bool seen = false;
-      for (const auto& t : delivery.targets)
-        seen = seen || t.account == target.account;
-      if (seen) continue;
-      store::DeliveryTarget t;
-      t.account = target.account;
-      t.header_prefix =
-          delivery::LocalDelivery::trace_prefix(message.envelope.reverse_path, target.address);
-      t.header_prefix += message.local_headers;
-      if (auto it = message.placement.find(target.account); it != message.placement.end()) {
-        t.header_prefix += it->second.headers;
-        if (it->second.junk) {
-          // RFC 6154 \Junk (created with every account); INBOX if the user deleted it.
-          t.mailbox.special_use = store::SpecialUse::junk;
-          t.keywords.push_back("$Junk");  // RFC 5788 registry: MUAs show it as junk
-        }
+  // One copy per account (delivery::local_copies: the session maps the receipt back with it).
+  for (const auto& copy : delivery::local_copies(message.local)) {
+    store::DeliveryTarget t;
+    t.account = copy.account;
+    t.header_prefix =
+        delivery::LocalDelivery::trace_prefix(message.envelope.reverse_path, copy.address);
+    t.header_prefix += message.local_headers;
+    if (auto it = message.placement.find(copy.account); it != message.placement.end()) {
+      t.header_prefix += it->second.headers;
+      if (it->second.junk) {
+        // RFC 6154 \Junk (created with every account); INBOX if the user deleted it.
+        t.mailbox.special_use = store::SpecialUse::junk;
+        t.keywords.push_back("$Junk");  // RFC 5788 registry: MUAs show it as junk
       }
-      delivery.targets.push_back(std::move(t));
     }
+    delivery.targets.push_back(std::move(t));
   }
   if (!delivery.targets.empty()) {
     auto parsed = delivery::build_metadata(*bytes);

@@ -23,6 +23,7 @@
 #include "server/greylist.hpp"
 #include "server/imap_session.hpp"
 #include "server/inbound_checks.hpp"
+#include "server/open_files.hpp"
 #include "server/pop3_session.hpp"
 #include "server/privileges.hpp"
 #include "server/queue_runner.hpp"
@@ -75,6 +76,23 @@ int serve(const Config& config) {
       return 1;
     }
     tls = *ctx;
+  }
+
+  // Before the drop: as root the hard limit is ours to keep; the soft one is raised to what the
+  // connection limits need (open_files.hpp).
+  const std::uint64_t wanted_files = config.smtp.max_connections + config.pop3.max_connections +
+                                     ImapSettings{}.max_connections + config.queue.max_connections +
+                                     kOpenFilesMargin;
+  if (auto files = raise_open_files_limit(wanted_files); !files) {
+    spdlog::warn("open-file limit: {}", files.error().message);
+  } else {
+    if (files->now != files->before)
+      spdlog::info("open-file limit raised from {} to {}", files->before, files->now);
+    if (files->now < wanted_files)
+      spdlog::warn(
+          "open-file limit {} (hard) is below the {} the connection limits need: "
+          "connections beyond it are refused at accept",
+          files->now, wanted_files);
   }
 
   // Bind everything while still privileged (ports below 1024).

@@ -22,6 +22,7 @@
 #include "server/abuse_limits.hpp"
 #include "server/greylist.hpp"
 #include "server/inbound_checks.hpp"
+#include "server/local_failures.hpp"
 #include "server/login.hpp"
 #include "server/queue_id.hpp"
 #include "server/queue_runner.hpp"
@@ -44,18 +45,15 @@ smtp::Limits limits_from(const SmtpLimits& cfg) {
   return l;
 }
 
-// Whether every account a local recipient expands to is already at or over its quota (a
-// lookup failure counts as "not full": the end of DATA decides then).
-bool all_mailboxes_full(store::Store& store, const std::vector<delivery::LocalTarget>& targets) {
-  if (targets.empty()) return false;
+// The accounts a local recipient leads to, for its quota check (nullopt where a lookup failed).
+std::vector<std::optional<store::Account>> accounts_of(
+    store::Store& store, const std::vector<delivery::LocalTarget>& targets) {
+  std::vector<std::optional<store::Account>> accounts;
   for (const auto& target : targets) {
     auto account = store.get_account(target.account);
-    if (!account) return false;
-    bool full = (account->quota_bytes != 0 && account->used_bytes >= account->quota_bytes) ||
-                (account->quota_messages != 0 && account->used_messages >= account->quota_messages);
-    if (!full) return false;
+    accounts.push_back(account ? std::optional(std::move(*account)) : std::nullopt);
   }
-  return true;
+  return accounts;
 }
 
 int local_utc_offset_minutes(std::time_t now) {
@@ -141,8 +139,13 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   std::optional<smtp::Reply> prepare_submission();
   void add_remote(const std::string& address, const smtp::RcptParams& params,
                   const std::string& original);
+  // Failure DSNs for the local copies the store did not write while others were (blocking:
+  // worker pool); stored before the 250, so they are as durable as the message.
+  Status send_failure_notices(const store::DeliveryReceipt& receipt,
+                              const std::vector<FailedCopy>& failed);
   void clear_transaction() {
     routes_.clear();
+    local_recipients_.clear();
     recipients_.clear();
     remote_.clear();
   }
@@ -179,6 +182,7 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   std::optional<mail::Path> mail_path_;
   smtp::MailParams mail_params_;
   std::vector<delivery::Route> routes_;
+  std::vector<smtp::RcptTo> local_recipients_;    // the RCPT of each routes_ entry
   std::vector<std::string> recipients_;           // as accepted, for logs and Received: "for"
   std::vector<store::NewQueueRecipient> remote_;  // to queue (relay, forwarding)
   std::unique_ptr<store::BlobWriter> blob_;
@@ -218,12 +222,12 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
   std::string address = path.to_string();
   std::vector<std::string> ours{conn_.local().address().to_string()};
   bool bare_postmaster = path.is_postmaster;  // <Postmaster> without a domain
-  bool mailbox_full = false;
+  QuotaRoom room = QuotaRoom::fits;
   auto route = co_await net::run_blocking(ctx_.workers, [&] {
     auto r = bare_postmaster ? ctx_.router.route_postmaster()
                              : ctx_.router.route(path.local_part, path.domain, ours);
     if (r && r->kind == delivery::RouteKind::local && r->remote.empty())
-      mailbox_full = all_mailboxes_full(ctx_.store, r->targets);
+      room = quota_room(accounts_of(ctx_.store, r->targets), mail_params_.size);
     return r;
   });
   if (!route) {
@@ -253,11 +257,11 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
     protocol_.reject_recipient({451, "4.7.1", "Sending rate limit exceeded, try again later"});
     co_return;
   }
-  if (mailbox_full) {
-    // Already at or over quota: refused before the data is sent (RFC 3463 §3.3 X.2.2, temporary:
-    // RFC 5321 §4.2.5 452), as Dovecot's lmtp_rcpt_check_quota; a message that does not fit
-    // in what is left gets the same reply at the end of DATA.
-    protocol_.reject_recipient({452, "4.2.2", "<" + address + ">: Mailbox full, try again later"});
+  if (auto refusal = quota_refusal(room, address)) {
+    // Before the data is sent (a message that does not fit in what is left gets its reply at
+    // the end of DATA); SIZE= lets a message larger than the whole quota fail here for good
+    // (RFC 1870 §6).
+    protocol_.reject_recipient(std::move(*refusal));
     co_return;
   }
   if (rate_limited_ && route->kind == delivery::RouteKind::local) {
@@ -312,7 +316,10 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
     for (const auto& target : route->remote)
       add_remote(target, rcpt.params, address);
   }
-  if (!route->targets.empty()) routes_.push_back(std::move(*route));
+  if (!route->targets.empty()) {
+    routes_.push_back(std::move(*route));
+    local_recipients_.push_back(rcpt);
+  }
   recipients_.push_back(address);
   protocol_.accept_recipient();
 }
@@ -424,6 +431,8 @@ net::awaitable<void> SmtpSession::on_message_end() {
       co_return;
     }
   }
+  // The store's per-copy outcomes come in this order (one copy per account).
+  const auto copies = delivery::local_copies(routes_);
   queue::AcceptedMessage message;
   message.local = std::move(routes_);
   message.remote = std::move(remote_);
@@ -450,29 +459,38 @@ net::awaitable<void> SmtpSession::on_message_end() {
     });
   };
   auto receipt = co_await net::await_callback<Result<store::DeliveryReceipt>>(hand_to_store);
-  clear_transaction();
   if (!receipt) {
+    clear_transaction();
     spdlog::error("smtp: {} delivery failed: {}", queue_id_, receipt.error().message);
     protocol_.message_rejected({451, "4.3.0", "Local delivery failed, try again later"});
     co_return;
   }
   std::size_t delivered = 0;
-  bool over_quota = false;
-  for (const auto& target : receipt->targets) {
+  std::vector<FailedCopy> failed;
+  for (std::size_t i = 0; i < receipt->targets.size(); ++i) {
+    const auto& target = receipt->targets[i];
     if (target) {
       ++delivered;
-    } else {
-      over_quota = over_quota || target.error().code == Errc::limit_exceeded;
-      spdlog::warn("smtp: {} not delivered to one target: {}", queue_id_, target.error().message);
+      continue;
     }
+    spdlog::warn("smtp: {} not delivered to <{}>: {}", queue_id_, copies[i].address,
+                 target.error().message);
+    const auto& rcpt = local_recipients_[copies[i].route];
+    failed.push_back(FailedCopy{copies[i].address, rcpt.path, rcpt.params, target.error()});
   }
   if (delivered == 0 && receipt->queued.empty()) {
-    if (over_quota)
-      protocol_.message_rejected({452, "4.2.2", "Mailbox full, try again later"});
-    else
-      protocol_.message_rejected({451, "4.3.0", "Local delivery failed, try again later"});
+    clear_transaction();
+    protocol_.message_rejected(no_copy_written_reply(failed));
     co_return;
   }
+  if (!failed.empty()) {
+    auto sent = co_await net::run_blocking(
+        ctx_.workers, [this, &receipt, &failed] { return send_failure_notices(*receipt, failed); });
+    if (!sent)
+      spdlog::error("smtp: {}: failure notice to <{}> not sent: {}", queue_id_, reverse_path_,
+                    sent.error().message);
+  }
+  clear_transaction();
   if (queued && ctx_.queue) ctx_.queue->wake();
   spdlog::info(
       "{}: {} from=<{}> size={} delivered to {} mailbox(es), {} queued for {} remote "
@@ -480,6 +498,55 @@ net::awaitable<void> SmtpSession::on_message_end() {
       role_name(role_), queue_id_, reverse_path_, size, delivered, receipt->queued.size(),
       remote_count, account_ ? " by " + account_->address : "");
   protocol_.message_accepted(queue_id_);
+}
+
+Status SmtpSession::send_failure_notices(const store::DeliveryReceipt& receipt,
+                                         const std::vector<FailedCopy>& failed) {
+  queue::DsnRequest request;
+  request.recipients = failure_notice_recipients(failed);
+  if (request.recipients.empty()) return {};  // NOTIFY=NEVER (or only SUCCESS/DELAY)
+  if (!ctx_.queue) return make_error(Errc::unavailable, "no queue runner");
+  // The original as stored once for every recipient (the shared blob: no other recipient's
+  // trace or verdict lines), from a delivered copy or the queue entry.
+  std::optional<store::MessageContent> copy;
+  std::unique_ptr<store::BlobReader> queued;
+  std::string_view original;
+  for (const auto& target : receipt.targets) {
+    if (!target) continue;
+    if (auto content = ctx_.store.open_message(target->mailbox, target->uid)) {
+      copy.emplace(std::move(*content));
+      if (auto view = copy->blob().view()) original = *view;
+      break;
+    }
+  }
+  if (!copy && !receipt.queued.empty()) {
+    if (auto reader = ctx_.store.open_queue_message(receipt.queued.front())) {
+      queued = std::move(*reader);
+      if (auto view = queued->view()) original = *view;
+    }
+  }
+  request.reporting_mta = ctx_.config.hostname;
+  if (mail_path_) request.sender = *mail_path_;
+  request.envid = mail_params_.envid;
+  request.ret = mail_params_.ret;
+  request.smtputf8 = mail_params_.smtputf8;
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  request.arrival_date = now;
+  request.now = now;
+  request.utc_offset_minutes = local_utc_offset_minutes(std::chrono::system_clock::to_time_t(now));
+  request.unique = make_queue_id();
+  request.original_message = original;
+  auto dsn = queue::build_dsn(request);
+  if (!dsn) {
+    // The sender is <> (RFC 3461 §6.2): nobody to tell.
+    spdlog::info("smtp: {}: no failure notice: {}", queue_id_, dsn.error().message);
+    return {};
+  }
+  auto sent = ctx_.queue->send_generated(dsn->envelope_to.to_string(), dsn->message, dsn->smtputf8);
+  if (sent)
+    spdlog::info("smtp: {}: failure notice for {} local recipient(s) sent to <{}>", queue_id_,
+                 request.recipients.size(), dsn->envelope_to.to_string());
+  return sent;
 }
 
 net::awaitable<void> SmtpSession::tarpit() {

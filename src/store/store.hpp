@@ -77,6 +77,12 @@ struct Account {
   std::int64_t created_at = 0;  // unix seconds
 };
 
+// A message of `size` bytes cannot be stored in this account however much the user deletes:
+// the refusal is permanent (SMTP 552 5.2.2), where a full mailbox's is temporary (452 4.2.2).
+inline bool larger_than_quota(const Account& account, std::uint64_t size) noexcept {
+  return account.quota_bytes != 0 && size > account.quota_bytes;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Aliases
 
@@ -364,7 +370,7 @@ struct DeliveryTarget {
   std::string header_prefix;          // e.g. "Return-Path: <a@b>\r\nDelivered-To: c@d\r\n"
   FlagBits flags = 0;                 // initial flags (e.g. \Seen for Sent copies)
   std::vector<std::string> keywords;  // e.g. "$Junk"
-  bool enforce_quota = true;          // over quota -> this target fails with limit_exceeded
+  bool enforce_quota = true;          // over quota -> this target fails (see DeliveryReceipt)
 };
 
 struct Delivery {
@@ -389,7 +395,9 @@ struct DeliveredCopy {
 struct DeliveryReceipt {
   BlobId blob = 0;  // 0 when every target failed (nothing stored)
   // One entry per Delivery::targets, same order. Per-target errors: not_found (account or
-  // mailbox gone), limit_exceeded (quota). Whole-delivery failures are reported instead as the
+  // mailbox gone), limit_exceeded (not enough quota left now: the mailbox is full),
+  // too_large (the copy is larger than the account's whole storage quota: it never fits, see
+  // larger_than_quota). Whole-delivery failures are reported instead as the
   // error of Result<DeliveryReceipt> (io_error: answer 451 4.3.0; nothing of it is visible).
   std::vector<Result<DeliveredCopy>> targets;
   std::vector<std::int64_t> queued;  // QueueEntryId per Delivery::outbound entry, same order

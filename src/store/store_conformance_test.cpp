@@ -499,6 +499,30 @@ TEST_P(StoreConformance, QuotaIsEnforcedPerTarget) {
   EXPECT_EQ(r3->targets[0].error().code, Errc::limit_exceeded);  // MESSAGE limit
 }
 
+TEST_P(StoreConformance, MessageLargerThanTheWholeQuotaIsTooLarge) {
+  // A full mailbox is a temporary condition (the user can delete); a copy larger than the whole
+  // quota never fits: the SMTP layer answers 552 5.2.2 for one and 452 4.2.2 for the other.
+  auto small = store_->create_account(NewAccount{"ida@example.org", {}, {}, 1000, 0});
+  ASSERT_TRUE(small);
+  auto receipt = store_->deliver_and_wait(delivery(make_message("big", 1200), {to(small->id)}));
+  ASSERT_TRUE(receipt);
+  ASSERT_FALSE(receipt->targets[0]);
+  EXPECT_EQ(receipt->targets[0].error().code, Errc::too_large);
+  EXPECT_EQ(receipt->blob, 0);
+  // The copy's size counts its header prefix: a blob that fits alone but not with it is too
+  // large as well.
+  auto near = delivery(make_message("near", 900), {to(small->id)});
+  near.targets[0].header_prefix = std::string(200, 'x') + "\r\n";
+  auto r2 = store_->deliver_and_wait(std::move(near));
+  ASSERT_TRUE(r2);
+  ASSERT_FALSE(r2->targets[0]);
+  EXPECT_EQ(r2->targets[0].error().code, Errc::too_large);
+  // Within the quota it is stored.
+  auto r3 = store_->deliver_and_wait(delivery(make_message("fits", 500), {to(small->id)}));
+  ASSERT_TRUE(r3);
+  EXPECT_TRUE(r3->targets[0]);
+}
+
 TEST_P(StoreConformance, LargeMessageIsSpilledAndStreamed) {
   auto account = make_account("ned@example.org");
   std::string body = make_message("big", 3 * 1024 * 1024 + 17);

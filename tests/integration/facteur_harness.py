@@ -139,7 +139,9 @@ class FacteurServer:
     """
 
     def __init__(self, domains=(DOMAIN,), hostname="mx.example.test", roles=ROLES,
-                 settings=None, sections=None, extra_config="", host="127.0.0.1", keep=False):
+                 settings=None, sections=None, extra_config="", host="127.0.0.1", keep=False,
+                 open_files=None):
+        self.open_files = open_files  # the daemon's inherited soft RLIMIT_NOFILE (None: ours)
         self.dir = tempfile.mkdtemp(prefix="facteur-it-")
         os.chmod(self.dir, 0o755)  # the daemon may switch to an unprivileged user
         self.host = host
@@ -185,7 +187,8 @@ class FacteurServer:
         for attempt in range(3):
             self._log = open(self.log_path, "ab")
             self.proc = subprocess.Popen([FACTEUR_BIN, "serve", "--config", self.config_path],
-                                         stdout=self._log, stderr=self._log)
+                                         stdout=self._log, stderr=self._log,
+                                         preexec_fn=self._limit_open_files)
             try:
                 for port in self.ports.values():
                     wait_for_port(self.host, port, proc=self.proc)
@@ -198,6 +201,12 @@ class FacteurServer:
                     raise
                 self._pick_ports()
         return self
+
+    def _limit_open_files(self):
+        if self.open_files is not None:
+            import resource
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, hard))
 
     def restart(self, timeout=10.0):
         code = self.stop(timeout)

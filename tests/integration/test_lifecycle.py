@@ -226,12 +226,14 @@ class CliWhileRunningTest(ServerTestCase):
         self.assertEqual(self.rcpt(alias)[0], 550)
 
     def test_quota(self):
-        """RFC 3463 X.2.2: a mailbox over its quota refuses mail with 452 4.2.2 (temporary)."""
+        """RFC 3463 X.2.2: a message that does not fit in what is left of the quota is refused
+        with 452 4.2.2 (temporary; one larger than the whole quota gets 552 5.2.2, see
+        test_mail_bombing.QuotaTooSmallTest), and fits once the quota is raised."""
         dave = f"dave.{token()[4:12]}@{DOMAIN}"
         self.server.cli("user", "add", dave, "--quota", "4000", input="pw\n")
         self.server.send("s@remote.example", [dave], message(token(), "a" * 1000 + "\r\n"))
         with self.assertRaises(smtplib.SMTPDataError) as cm:
-            self.server.send("s@remote.example", [dave], message(token(), "b" * 5000 + "\r\n"))
+            self.server.send("s@remote.example", [dave], message(token(), "b" * 3200 + "\r\n"))
         self.assertEqual(cm.exception.smtp_code, 452)
         self.assertTrue(cm.exception.smtp_error.startswith(b"4.2.2"))
         self.server.cli("user", "quota", dave, "0")

@@ -1,7 +1,10 @@
 """Sustained parallel deliveries while the CLI changes accounts and aliases: the daemon stays up,
 and the mailboxes hold exactly the messages that got a 250 (no loss, no duplicate)."""
+import imaplib
 import os
+import resource
 import smtplib
+import socket
 import threading
 import time
 import unittest
@@ -85,6 +88,53 @@ class SustainedLoadTest(unittest.TestCase):
         listing = self.server.cli("user", "list").stdout
         for u, user in enumerate(USERS):
             self.assertIn(f"{user}\t{expected[u]} messages", listing)
+        self.assertEqual(self.server.stop(), 0)
+
+
+class OpenFilesLimitTest(unittest.TestCase):
+    """A daemon started with a low soft open-file limit (a login shell's or systemd's 1024; 256
+    here to stay small) raises it towards what its connection limits need (hard limit
+    permitting), so concurrent connections beyond the inherited limit are served rather than
+    refused with EMFILE at accept()."""
+
+    INHERITED = 256
+    CONNECTIONS = 600
+
+    def setUp(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        need = self.CONNECTIONS + 200
+        if hard != resource.RLIM_INFINITY and hard < need:
+            self.skipTest(f"hard open-file limit {hard} < {need}")
+        self.saved = (soft, hard)
+        if soft != resource.RLIM_INFINITY and soft < need:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))  # this client's sockets
+        self.server = FacteurServer(open_files=self.INHERITED)
+        self.server.start()
+        self.server.add_user(USERS[0], PW)
+
+    def tearDown(self):
+        self.server.cleanup()
+        resource.setrlimit(resource.RLIMIT_NOFILE, self.saved)
+
+    def test_connections_beyond_the_inherited_limit_are_served(self):
+        socks = []
+        try:
+            for _ in range(self.CONNECTIONS):
+                s = socket.create_connection((self.server.host, self.server.port("imap")),
+                                             timeout=30)
+                socks.append(s)
+            for s in socks:  # RFC 9051 §7.1.1: the greeting
+                greeting = s.makefile("rb").readline()
+                self.assertTrue(greeting.startswith(b"* OK"), greeting)
+            # And a real client still logs in while they are all open.
+            m = imaplib.IMAP4(self.server.host, self.server.port("imap"), timeout=30)
+            m.login(USERS[0], PW)
+            self.assertEqual(m.select("INBOX")[0], "OK")
+            m.logout()
+        finally:
+            for s in socks:
+                s.close()
+        self.assertIn("open-file limit raised from 256", self.server.log())
         self.assertEqual(self.server.stop(), 0)
 
 

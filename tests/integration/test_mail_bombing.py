@@ -443,6 +443,96 @@ class QuotaTest(unittest.TestCase):
         p.quit()
 
 
+class QuotaTooSmallTest(unittest.TestCase):
+    """A message larger than the mailbox's whole quota can never be stored, whatever the user
+    deletes: it is refused for good with 552 5.2.2 (RFC 5321 §4.2.2 "exceeded storage
+    allocation", RFC 3463 §3.3 X.2.2) where a full mailbox gets the transient 452 4.2.2 — at RCPT
+    when the client declared SIZE= (RFC 1870 §6), else at the end of DATA. When other
+    recipients of the message got it, the one reply to DATA is 250 and the sender gets a failure
+    DSN for the mailbox that could not take it (RFC 3464: Status 5.2.2, Final-Recipient)."""
+
+    QUOTA = 6000
+
+    def setUp(self):
+        self.server = make_server()
+        self.server.start()
+        tag = token()[4:12]
+        self.small = f"small.{tag}@{DOMAIN}"
+        self.roomy = f"roomy.{tag}@{DOMAIN}"
+        self.sender = f"sender.{tag}@{DOMAIN}"
+        self.server.cli("user", "add", self.small, "--quota", str(self.QUOTA), input=PW + "\n")
+        self.server.add_user(self.roomy, PW)
+        self.server.add_user(self.sender, PW)
+        self.big = message("big", ("x" * 78 + "\r\n") * 100)
+
+    def tearDown(self):
+        self.server.stop()
+        self.server.cleanup()
+
+    def count(self, user):
+        p = self.server.pop3_login(user, PW)
+        n = p.stat()[0]
+        p.quit()
+        return n
+
+    def test_declared_size_refused_at_rcpt(self):
+        self.assertGreater(len(self.big), self.QUOTA)
+        with smtp_from(self.server, NEIGHBOUR) as s:
+            self.assertTrue(s.has_extn("size"))
+            # smtplib declares SIZE=len(msg) on MAIL FROM when the server offers SIZE.
+            with self.assertRaises(smtplib.SMTPRecipientsRefused) as cm:
+                s.sendmail("s@remote.example", [self.small], self.big)
+        code, text = cm.exception.recipients[self.small]
+        self.assertEqual(code, 552)
+        self.assertTrue(text.startswith(b"5.2.2"), text)
+        # The mailbox is not full: a message that fits is taken.
+        with smtp_from(self.server, NEIGHBOUR) as s:
+            self.assertEqual(s.sendmail("s@remote.example", [self.small], message("small")), {})
+        self.assertEqual(self.count(self.small), 1)
+
+    def test_undeclared_size_refused_at_end_of_data(self):
+        with smtp_from(self.server, NEIGHBOUR) as s:
+            s.mail("s@remote.example")  # no SIZE=: the server learns the size from the data
+            self.assertEqual(s.rcpt(self.small)[0], 250)
+            code, text = s.data(self.big)
+        self.assertEqual(code, 552)
+        self.assertTrue(text.startswith(b"5.2.2"), text)
+        self.assertEqual(self.count(self.small), 0)
+
+    def test_other_recipient_delivered_sender_gets_a_failure_notice(self):
+        with smtp_from(self.server, NEIGHBOUR) as s:
+            s.mail(self.sender)
+            self.assertEqual(s.rcpt(self.small)[0], 250)
+            self.assertEqual(s.rcpt(self.roomy)[0], 250)
+            code, _ = s.data(self.big)
+        self.assertEqual(code, 250)
+        self.assertEqual(self.count(self.roomy), 1)
+        self.assertEqual(self.count(self.small), 0)
+        p = self.server.pop3_login(self.sender, PW)
+        self.assertEqual(p.stat()[0], 1, "one failure notice")
+        dsn = b"\r\n".join(p.retr(1)[1])
+        p.quit()
+        self.assertIn(b"multipart/report", dsn)
+        self.assertIn(b"report-type=delivery-status", dsn)
+        self.assertIn(f"Final-Recipient: rfc822; {self.small}".encode(), dsn)
+        self.assertIn(b"Action: failed", dsn)
+        self.assertIn(b"Status: 5.2.2", dsn)
+        self.assertNotIn(f"Final-Recipient: rfc822; {self.roomy}".encode(), dsn)
+        # The original is returned without the other recipient's trace lines.
+        self.assertIn(b"Subject: big", dsn)
+        self.assertNotIn(f"Delivered-To: {self.roomy}".encode(), dsn)
+
+    def test_notify_never_means_no_notice(self):
+        with smtp_from(self.server, NEIGHBOUR) as s:
+            s.mail(self.sender)
+            self.assertEqual(s.rcpt(self.small, ["NOTIFY=NEVER"])[0], 250)
+            self.assertEqual(s.rcpt(self.roomy)[0], 250)
+            code, _ = s.data(self.big)
+        self.assertEqual(code, 250)
+        self.assertEqual(self.count(self.roomy), 1)
+        self.assertEqual(self.count(self.sender), 0)
+
+
 class GreylistTest(unittest.TestCase):
     def setUp(self):
         self.server = FacteurServer(settings={"trusted_networks": TRUSTED},

@@ -741,6 +741,12 @@ Result<DeliveryReceipt> deliver(WriteContext& ctx, Delivery& delivery) {
     }
     std::uint64_t size = target.header_prefix.size() + blob_size;
     auto& [pending_bytes, pending_messages] = pending[account->id];
+    if (target.enforce_quota && larger_than_quota(*account, size)) {
+      receipt.targets[i] = make_error(
+          Errc::too_large, fmt::format("a message of {} bytes exceeds the quota of {} ({} bytes)",
+                                       size, account->address, account->quota_bytes));
+      continue;
+    }
     if (target.enforce_quota &&
         ((account->quota_bytes != 0 &&
           account->used_bytes + pending_bytes + size > account->quota_bytes) ||
