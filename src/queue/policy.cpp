@@ -98,6 +98,8 @@ std::string describe(const smtp::Reply& reply) {
   return fmt::format("{} {} {}", reply.code, reply.enhanced, text);
 }
 
+namespace {
+
 mail::Path path_of(std::string_view address) {
   mail::PathOptions options;
   options.smtputf8 = true;
@@ -110,8 +112,6 @@ mail::Path path_of(std::string_view address) {
   if (at != std::string_view::npos) p.domain = std::string(address.substr(at + 1));
   return p;
 }
-
-namespace {
 
 DsnRecipient dsn_recipient(const store::QueueRecipient& r, DsnAction action) {
   DsnRecipient d;

@@ -44,10 +44,6 @@ std::vector<store::NewQueueEntry> group_by_domain(std::vector<store::NewQueueRec
 // The domain of "local@domain" (after the last '@'); "" when there is none.
 std::string_view domain_of(std::string_view address);
 
-// A stored "local@domain" address as a path (for DSN fields); a plain split at the last '@' if
-// it no longer parses.
-mail::Path path_of(std::string_view address);
-
 // ---- After an attempt
 
 enum class RecipientStatus { delivered, temporary, permanent };

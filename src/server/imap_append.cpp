@@ -138,7 +138,7 @@ net::awaitable<void> ImapSession::on_append_end() {
   append_.reset();
   if (stored.error) {
     const auto& e = *stored.error;
-    if (e.code == Errc::limit_exceeded) {
+    if (e.code == Errc::limit_exceeded || e.code == Errc::too_large) {
       protocol_.done(imap::Outcome::no, imap::code::kOverQuota, "Quota exceeded");
     } else if (e.code == Errc::not_found) {
       protocol_.done(imap::Outcome::no, imap::code::kTryCreate, "No such mailbox");

@@ -29,6 +29,7 @@ Reply store_failure(const Error& e) {
     case Errc::invalid_argument:
       return no_reply(imap::code::kCannot, e.message);
     case Errc::limit_exceeded:
+    case Errc::too_large:
       return no_reply(imap::code::kOverQuota, "Quota exceeded");
     default:
       spdlog::error("imap: store failure: {}", e.message);

@@ -1,7 +1,6 @@
 #include "server/local_failures.hpp"
 
-#include "base/strings.hpp"
-#include "queue/policy.hpp"
+#include "queue/dsn.hpp"
 
 namespace facteur::server {
 
@@ -68,13 +67,14 @@ std::pair<std::string, std::string> status_of(const Error& error) {
 std::vector<queue::DsnRecipient> failure_notice_recipients(const std::vector<FailedCopy>& failed) {
   std::vector<queue::DsnRecipient> out;
   for (const auto& copy : failed) {
-    if (!queue::dsn_wanted(copy.params.notify, queue::DsnAction::failed)) continue;
+    if (copy.junk || !queue::dsn_wanted(copy.params.notify, queue::DsnAction::failed)) continue;
+    bool listed = false;  // several accounts behind one alias: one entry for the RCPT
+    for (const auto& r : out)
+      listed = listed || r.final_recipient.to_string() == copy.recipient.to_string();
+    if (listed) continue;
     queue::DsnRecipient r;
-    r.final_recipient = queue::path_of(copy.account_address);
-    if (copy.params.orcpt)
-      r.original = copy.params.orcpt;
-    else if (!iequals(copy.recipient.to_string(), copy.account_address))
-      r.original = smtp::OriginalRecipient{"rfc822", copy.recipient.to_string()};
+    r.final_recipient = copy.recipient;
+    r.original = copy.params.orcpt;
     r.action = queue::DsnAction::failed;
     auto [status, explanation] = status_of(copy.error);
     r.status = status;

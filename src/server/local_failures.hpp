@@ -6,8 +6,10 @@
 // §3.3 X.2.2: the user can delete messages, the sender retries, RFC 5321 §4.2.5), a message
 // larger than the whole quota never fits (552 5.2.2, RFC 5321 §4.2.2 "exceeded storage
 // allocation"). Once other recipients have the message (the one reply to DATA is 250), the
-// failed copies get a failure DSN instead, as Postfix sends when Dovecot's LMTP refuses one
-// recipient of several.
+// failed copies get a failure DSN instead: there is no local retry queue, so a mailbox that is
+// merely full is bounced then too (5.2.2), as Postfix does with Dovecot's default
+// quota_full_tempfail = no. No notice for a copy the filter filed as junk (backscatter to forged
+// senders).
 #pragma once
 
 #include <cstdint>
@@ -39,10 +41,11 @@ std::optional<smtp::Reply> quota_refusal(QuotaRoom room, const std::string& addr
 
 // One local copy the store did not write, with the RCPT that led to it.
 struct FailedCopy {
-  std::string account_address;  // the account: Final-Recipient
-  smtp::Path recipient;         // as the client gave it in RCPT TO
+  std::string account_address;  // the account (logs)
+  smtp::Path recipient;         // as the client gave it in RCPT TO: Final-Recipient
   smtp::RcptParams params;      // its NOTIFY= and ORCPT=
   Error error;                  // from the receipt
+  bool junk = false;            // the filter filed this copy as junk: no notice
 };
 
 // The reply to the end of data when no copy was written and nothing was queued: 552 5.2.2 when
@@ -50,8 +53,9 @@ struct FailedCopy {
 smtp::Reply no_copy_written_reply(const std::vector<FailedCopy>& failed);
 
 // The failure-DSN recipients for copies that failed while the message went elsewhere: those
-// whose NOTIFY= asks for failures (RFC 3461 §4.1); Original-Recipient from ORCPT=, else the RCPT
-// address when an alias led to another account (RFC 3461 §4.2).
+// whose NOTIFY= asks for failures (RFC 3461 §4.1) and that were not junk, one per RCPT.
+// Final-Recipient is the address the client gave, not the account an alias expanded it to (the
+// members of a role address stay private); Original-Recipient is ORCPT= as received (§4.2).
 std::vector<queue::DsnRecipient> failure_notice_recipients(const std::vector<FailedCopy>& failed);
 
 }  // namespace facteur::server

@@ -83,8 +83,9 @@ TEST(NoCopyWritten, PermanentOnlyWhenEveryCopyIsTooLarge) {
 }
 
 TEST(FailureNotice, StatusNotifyAndOriginalRecipient) {
-  auto list = failure_notice_recipients({failed(Errc::too_large), failed(Errc::limit_exceeded),
-                                         failed(Errc::not_found), failed(Errc::io_error)});
+  auto list = failure_notice_recipients(
+      {failed(Errc::too_large, "ann@example.org"), failed(Errc::limit_exceeded, "ann@a.example"),
+       failed(Errc::not_found, "ann@b.example"), failed(Errc::io_error, "ann@c.example")});
   ASSERT_EQ(list.size(), 4u);
   EXPECT_EQ(list[0].status, "5.2.2");
   EXPECT_EQ(list[1].status, "5.2.2");
@@ -92,8 +93,8 @@ TEST(FailureNotice, StatusNotifyAndOriginalRecipient) {
   EXPECT_EQ(list[3].status, "5.3.0");
   for (const auto& r : list) {
     EXPECT_EQ(r.action, queue::DsnAction::failed);
-    EXPECT_EQ(r.final_recipient.to_string(), "ann@example.org");
-    EXPECT_FALSE(r.original);  // RCPT named the account itself
+    EXPECT_EQ(r.final_recipient.local_part, "ann");
+    EXPECT_FALSE(r.original);  // no ORCPT= given
     EXPECT_FALSE(r.explanation.empty());
   }
   // NOTIFY=NEVER, or NOTIFY without FAILURE: no notice (RFC 3461 §4.1).
@@ -107,12 +108,17 @@ TEST(FailureNotice, StatusNotifyAndOriginalRecipient) {
       failure_notice_recipients({failed(Errc::too_large, "ann@example.org", smtp::kNotifyFailure)})
           .size(),
       1u);
-  // Through an alias or a plus-address: the address the client gave is the original recipient.
-  auto via = failure_notice_recipients({failed(Errc::limit_exceeded, "team@example.org")});
+  // Through an alias: the address the client gave, not the member account (kept private), once
+  // for all the members that failed.
+  auto via = failure_notice_recipients({failed(Errc::limit_exceeded, "team@example.org"),
+                                        failed(Errc::too_large, "team@example.org")});
   ASSERT_EQ(via.size(), 1u);
-  ASSERT_TRUE(via[0].original);
-  EXPECT_EQ(via[0].original->addr_type, "rfc822");
-  EXPECT_EQ(via[0].original->address, "team@example.org");
+  EXPECT_EQ(via[0].final_recipient.to_string(), "team@example.org");
+  EXPECT_FALSE(via[0].original);
+  // Filed as junk: no notice (a forged sender would get backscatter).
+  auto junk = failed(Errc::too_large);
+  junk.junk = true;
+  EXPECT_TRUE(failure_notice_recipients({junk}).empty());
   // ORCPT= given: passed on as received.
   auto copy = failed(Errc::limit_exceeded, "team@example.org");
   copy.params.orcpt = smtp::OriginalRecipient{"rfc822", "first@elsewhere.example"};

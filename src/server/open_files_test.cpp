@@ -14,9 +14,16 @@ TEST(OpenFiles, SoftLimitGoesUpToWhatIsWantedWithinTheHardLimit) {
   EXPECT_EQ(soft_open_files_limit(1024, RLIM_INFINITY, 23000), 23000u);
 }
 
-TEST(OpenFiles, RaisesTheProcessSoftLimit) {
+// Puts the process's limit back whatever the test's assertions do.
+struct RestoreLimit {
   rlimit saved{};
-  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  RestoreLimit() { ::getrlimit(RLIMIT_NOFILE, &saved); }
+  ~RestoreLimit() { ::setrlimit(RLIMIT_NOFILE, &saved); }
+};
+
+TEST(OpenFiles, RaisesTheProcessSoftLimit) {
+  RestoreLimit restore;
+  rlimit saved = restore.saved;
   if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max < 512) GTEST_SKIP() << "hard limit too low";
   rlimit low = saved;
   low.rlim_cur = 256;
@@ -28,7 +35,6 @@ TEST(OpenFiles, RaisesTheProcessSoftLimit) {
   rlimit now{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &now), 0);
   EXPECT_EQ(now.rlim_cur, 512u);
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
 }
 
 }  // namespace

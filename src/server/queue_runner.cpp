@@ -367,6 +367,9 @@ Status QueueRunner::send_generated(const std::string& to, std::string_view messa
   auto receipt = future.get();
   if (!receipt) return std::unexpected(receipt.error());
   if (queued) wake();
+  // A local recipient's copy can fail alone (its mailbox full, too small): say so.
+  for (const auto& target : receipt->targets)
+    if (!target) return std::unexpected(target.error());
   return {};
 }
 

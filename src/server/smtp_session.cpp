@@ -140,9 +140,10 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   void add_remote(const std::string& address, const smtp::RcptParams& params,
                   const std::string& original);
   // Failure DSNs for the local copies the store did not write while others were (blocking:
-  // worker pool); stored before the 250, so they are as durable as the message.
+  // worker pool). Stored before the 250: a crash in between makes the client send the message
+  // again (duplicates for the others, RFC 5321 §6.1) rather than lose the notice.
   Status send_failure_notices(const store::DeliveryReceipt& receipt,
-                              const std::vector<FailedCopy>& failed);
+                              const std::vector<FailedCopy>& failed, std::int64_t arrival);
   void clear_transaction() {
     routes_.clear();
     local_recipients_.clear();
@@ -431,8 +432,14 @@ net::awaitable<void> SmtpSession::on_message_end() {
       co_return;
     }
   }
-  // The store's per-copy outcomes come in this order (one copy per account).
+  // The store's per-copy outcomes come in this order (one copy per account), and whether the
+  // filter filed each as junk (no failure notice for those).
   const auto copies = delivery::local_copies(routes_);
+  std::vector<bool> junk_copy;
+  for (const auto& copy : copies) {
+    auto it = inbound.placement.find(copy.account);
+    junk_copy.push_back(it != inbound.placement.end() && it->second.junk);
+  }
   queue::AcceptedMessage message;
   message.local = std::move(routes_);
   message.remote = std::move(remote_);
@@ -443,6 +450,7 @@ net::awaitable<void> SmtpSession::on_message_end() {
   message.envelope.submitter = account_ ? account_->address : "";
   message.blob = std::move(blob_);
   message.internal_date = std::time(nullptr);
+  const std::int64_t arrival = message.internal_date;
   message.local_headers = std::move(inbound.local_headers);
   message.placement = std::move(inbound.placement);
   if (inbound.drop_remote) message.remote.clear();
@@ -467,16 +475,23 @@ net::awaitable<void> SmtpSession::on_message_end() {
   }
   std::size_t delivered = 0;
   std::vector<FailedCopy> failed;
+  // One outcome per copy (store::DeliveryReceipt); a store breaking that gets no notices.
+  const bool mapped = receipt->targets.size() == copies.size();
+  if (!mapped)
+    spdlog::critical("smtp: {}: {} outcomes for {} copies", queue_id_, receipt->targets.size(),
+                     copies.size());
   for (std::size_t i = 0; i < receipt->targets.size(); ++i) {
     const auto& target = receipt->targets[i];
     if (target) {
       ++delivered;
       continue;
     }
+    if (!mapped) continue;
     spdlog::warn("smtp: {} not delivered to <{}>: {}", queue_id_, copies[i].address,
                  target.error().message);
     const auto& rcpt = local_recipients_[copies[i].route];
-    failed.push_back(FailedCopy{copies[i].address, rcpt.path, rcpt.params, target.error()});
+    failed.push_back(
+        FailedCopy{copies[i].address, rcpt.path, rcpt.params, target.error(), junk_copy[i]});
   }
   if (delivered == 0 && receipt->queued.empty()) {
     clear_transaction();
@@ -484,8 +499,9 @@ net::awaitable<void> SmtpSession::on_message_end() {
     co_return;
   }
   if (!failed.empty()) {
-    auto sent = co_await net::run_blocking(
-        ctx_.workers, [this, &receipt, &failed] { return send_failure_notices(*receipt, failed); });
+    auto sent = co_await net::run_blocking(ctx_.workers, [this, &receipt, &failed, &arrival] {
+      return send_failure_notices(*receipt, failed, arrival);
+    });
     if (!sent)
       spdlog::error("smtp: {}: failure notice to <{}> not sent: {}", queue_id_, reverse_path_,
                     sent.error().message);
@@ -501,10 +517,16 @@ net::awaitable<void> SmtpSession::on_message_end() {
 }
 
 Status SmtpSession::send_failure_notices(const store::DeliveryReceipt& receipt,
-                                         const std::vector<FailedCopy>& failed) {
+                                         const std::vector<FailedCopy>& failed,
+                                         std::int64_t arrival) {
   queue::DsnRequest request;
   request.recipients = failure_notice_recipients(failed);
-  if (request.recipients.empty()) return {};  // NOTIFY=NEVER (or only SUCCESS/DELAY)
+  if (request.recipients.empty()) return {};  // NOTIFY=NEVER (or only SUCCESS/DELAY), junk
+  if (!mail_path_ || mail_path_->is_null) {
+    // RFC 3461 §6.2, RFC 5321 §4.5.5: never a notice about a notice.
+    spdlog::info("smtp: {}: no failure notice for a message from <>", queue_id_);
+    return {};
+  }
   if (!ctx_.queue) return make_error(Errc::unavailable, "no queue runner");
   // The original as stored once for every recipient (the shared blob: no other recipient's
   // trace or verdict lines), from a delivered copy or the queue entry.
@@ -515,30 +537,31 @@ Status SmtpSession::send_failure_notices(const store::DeliveryReceipt& receipt,
     if (!target) continue;
     if (auto content = ctx_.store.open_message(target->mailbox, target->uid)) {
       copy.emplace(std::move(*content));
-      if (auto view = copy->blob().view()) original = *view;
-      break;
+      if (auto view = copy->blob().view()) {
+        original = *view;
+        break;
+      }
     }
   }
-  if (!copy && !receipt.queued.empty()) {
+  if (original.empty() && !receipt.queued.empty()) {
     if (auto reader = ctx_.store.open_queue_message(receipt.queued.front())) {
       queued = std::move(*reader);
       if (auto view = queued->view()) original = *view;
     }
   }
   request.reporting_mta = ctx_.config.hostname;
-  if (mail_path_) request.sender = *mail_path_;
+  request.sender = *mail_path_;
   request.envid = mail_params_.envid;
   request.ret = mail_params_.ret;
   request.smtputf8 = mail_params_.smtputf8;
   auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  request.arrival_date = now;
+  request.arrival_date = std::chrono::sys_seconds(std::chrono::seconds(arrival));
   request.now = now;
   request.utc_offset_minutes = local_utc_offset_minutes(std::chrono::system_clock::to_time_t(now));
   request.unique = make_queue_id();
   request.original_message = original;
   auto dsn = queue::build_dsn(request);
   if (!dsn) {
-    // The sender is <> (RFC 3461 §6.2): nobody to tell.
     spdlog::info("smtp: {}: no failure notice: {}", queue_id_, dsn.error().message);
     return {};
   }

@@ -188,7 +188,8 @@ class FacteurServer:
             self._log = open(self.log_path, "ab")
             self.proc = subprocess.Popen([FACTEUR_BIN, "serve", "--config", self.config_path],
                                          stdout=self._log, stderr=self._log,
-                                         preexec_fn=self._limit_open_files)
+                                         preexec_fn=(self._limit_open_files
+                                                     if self.open_files is not None else None))
             try:
                 for port in self.ports.values():
                     wait_for_port(self.host, port, proc=self.proc)
@@ -203,10 +204,9 @@ class FacteurServer:
         return self
 
     def _limit_open_files(self):
-        if self.open_files is not None:
-            import resource
-            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-            resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, hard))
+        import resource
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, hard))
 
     def restart(self, timeout=10.0):
         code = self.stop(timeout)

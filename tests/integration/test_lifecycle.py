@@ -230,14 +230,14 @@ class CliWhileRunningTest(ServerTestCase):
         with 452 4.2.2 (temporary; one larger than the whole quota gets 552 5.2.2, see
         test_mail_bombing.QuotaTooSmallTest), and fits once the quota is raised."""
         dave = f"dave.{token()[4:12]}@{DOMAIN}"
-        self.server.cli("user", "add", dave, "--quota", "4000", input="pw\n")
-        self.server.send("s@remote.example", [dave], message(token(), "a" * 1000 + "\r\n"))
+        self.server.cli("user", "add", dave, "--quota", "10000", input="pw\n")
+        self.server.send("s@remote.example", [dave], message(token(), "a" * 5000 + "\r\n"))
         with self.assertRaises(smtplib.SMTPDataError) as cm:
-            self.server.send("s@remote.example", [dave], message(token(), "b" * 3200 + "\r\n"))
+            self.server.send("s@remote.example", [dave], message(token(), "b" * 5500 + "\r\n"))
         self.assertEqual(cm.exception.smtp_code, 452)
         self.assertTrue(cm.exception.smtp_error.startswith(b"4.2.2"))
         self.server.cli("user", "quota", dave, "0")
-        self.server.send("s@remote.example", [dave], message(token(), "b" * 5000 + "\r\n"))
+        self.server.send("s@remote.example", [dave], message(token(), "b" * 5500 + "\r\n"))
 
 
 if __name__ == "__main__":

@@ -522,6 +522,25 @@ class QuotaTooSmallTest(unittest.TestCase):
         self.assertIn(b"Subject: big", dsn)
         self.assertNotIn(f"Delivered-To: {self.roomy}".encode(), dsn)
 
+    def test_alias_member_stays_private_in_the_notice(self):
+        """Through an alias, Final-Recipient is the address the sender used (RFC 3464 §2.3.2
+        leaves the choice; the members of a role address are not disclosed)."""
+        team = f"team.{token()[4:12]}@{DOMAIN}"
+        self.server.cli("alias", "add", team, self.small, self.roomy)
+        with smtp_from(self.server, NEIGHBOUR) as s:
+            s.mail(self.sender)
+            self.assertEqual(s.rcpt(team)[0], 250)  # one member has room
+            code, _ = s.data(self.big)
+        self.assertEqual(code, 250)
+        self.assertEqual(self.count(self.roomy), 1)
+        p = self.server.pop3_login(self.sender, PW)
+        self.assertEqual(p.stat()[0], 1, "one failure notice")
+        dsn = b"\r\n".join(p.retr(1)[1])
+        p.quit()
+        self.assertIn(f"Final-Recipient: rfc822; {team}".encode(), dsn)
+        self.assertIn(b"Status: 5.2.2", dsn)
+        self.assertNotIn(self.small.encode(), dsn)
+
     def test_notify_never_means_no_notice(self):
         with smtp_from(self.server, NEIGHBOUR) as s:
             s.mail(self.sender)

@@ -487,8 +487,11 @@ TEST(List, Replies) {
 }
 
 TEST(List, HostilePatternsAreBounded) {
+  // "*a*a…*b" against long names of a's: a backtracking matcher takes time exponential in the
+  // number of stars and would not finish one name (the CTest timeout catches it); the DP matcher
+  // is |pattern| x |name| a name. No wall-clock bound here: it would only measure the machine.
   std::vector<MailboxEntry> boxes;
-  for (int i = 0; i < 1000; ++i)
+  for (int i = 0; i < 50; ++i)
     boxes.push_back({"folder/" + std::string(90, 'a') + std::to_string(i), ""});
   ListCmd cmd;
   std::string p;
@@ -496,9 +499,7 @@ TEST(List, HostilePatternsAreBounded) {
     p += "*a";
   p.back() = 'b';  // never matches: the worst case for the matcher
   cmd.patterns.assign(kMaxListPatterns, p);
-  const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(list_replies(cmd, boxes, {}).empty());
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   ParserOptions o;
   EXPECT_EQ(parse_command("a LIST \"\" \"" + std::string(256, 'x') + "\"\r\n", o).kind,
             ParseResult::Kind::error);
