@@ -21,8 +21,7 @@ void accept_message(store::Store& store, AcceptedMessage message, store::Deliver
   for (const auto& copy : delivery::local_copies(message.local)) {
     store::DeliveryTarget t;
     t.account = copy.account;
-    t.header_prefix =
-        delivery::LocalDelivery::trace_prefix(message.envelope.reverse_path, copy.address);
+    t.header_prefix = delivery::trace_prefix(message.envelope.reverse_path, copy.address);
     t.header_prefix += message.local_headers;
     if (auto it = message.placement.find(copy.account); it != message.placement.end()) {
       t.header_prefix += it->second.headers;

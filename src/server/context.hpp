@@ -9,7 +9,6 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "base/config.hpp"
-#include "delivery/local_delivery.hpp"
 #include "delivery/router.hpp"
 #include "net/connection_limiter.hpp"
 #include "net/network_list.hpp"
@@ -38,7 +37,6 @@ struct ServerContext {
   net::WorkerPool& workers;
   store::Store& store;
   delivery::Router& router;
-  delivery::LocalDelivery& delivery;
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: no TLS at all
   net::NetworkList trusted;
   SessionRegistry& registry;

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "base/log.hpp"
-#include "delivery/local_delivery.hpp"
 #include "delivery/router.hpp"
 #include "dns/stub_resolver.hpp"
 #include "filter/filter.hpp"
@@ -155,14 +154,12 @@ int serve(const Config& config) {
 
   net::WorkerPool workers(config.worker_threads ? config.worker_threads : std::max(2u, cores));
   delivery::Router router(config, **store);
-  delivery::LocalDelivery local_delivery(**store);
   SessionRegistry registry;
   AuthThrottle auth_throttle(config.pop3.auth_failure_delay);
   ServerContext ctx{config,
                     workers,
                     **store,
                     router,
-                    local_delivery,
                     tls,
                     *trusted,
                     registry,

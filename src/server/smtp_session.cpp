@@ -13,6 +13,7 @@
 
 #include "base/log.hpp"
 #include "base/strings.hpp"
+#include "delivery/local_delivery.hpp"
 #include "directory/sasl.hpp"
 #include "mail/crlf.hpp"
 #include "net/connection.hpp"
