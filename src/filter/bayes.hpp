@@ -28,6 +28,9 @@ struct BayesParams {
   std::uint32_t min_label = 5;   // an abuse label needs this many messages to be chosen
   bool per_label_abuse = true;   // also each abuse label (>= min_abuse messages) against ham
   bool pairwise_labels = true;   // name the kind one-vs-one (else each against the rest pooled)
+  // Cap both classifiers' abuse points for a message in a language the models learnt no ham in
+  // (bayes_check.cpp; [filter] language_coverage).
+  bool language_coverage = true;
 };
 
 // Points given for the classifier's abuse probability (ham evidence is negative).

@@ -4,9 +4,58 @@
 #include <fmt/format.h>
 
 #include "filter/checks.hpp"
+#include "filter/hash.hpp"
+#include "filter/language.hpp"
 
 namespace facteur::filter {
 namespace {
+
+// What the classifiers may still give a message in an unlearnt language: together less than the
+// junk threshold, so other evidence (the detectors, links, DNSBLs) has to agree.
+constexpr double kUnlearntBayesMax = 1.5;
+constexpr double kUnlearntLinearMax = 1.0;
+
+// Evidence from the other checks (scored or hints) that lifts the cap: something besides the
+// language points to abuse (a large sum and an inheritance, a plea to forward, a lookalike
+// link...). A letter between friends has none.
+constexpr double kCorroboration = 3.0;
+
+bool corroborated(const Verdict& v) {
+  double other = 0;
+  for (std::size_t l = 1; l < kLabels; ++l)
+    other += v.evidence[l] - v.statistical[l] + v.hints[l];
+  return other >= kCorroboration;
+}
+
+// A function word counts as learnt in legitimate mail from this many ham messages on: a few
+// dozen letters in a language before the classifiers compare its words (the SpamAssassin ham
+// has 2-8 messages with French words such as "vous", "une" or "les": not a basis).
+constexpr std::uint32_t kCoveredHam = 20;
+
+// The message's language when the models never learnt legitimate mail in it: fewer than half of
+// its function words found in the text occur in kCoveredHam ham messages. Then the classifiers'
+// abuse evidence means little more than "not the language of our ham" (their French came from
+// 419 letters and hoaxes): a French letter between friends scored as a scam. Their positive
+// points are capped (kUnlearnt*Max) unless the detectors (run before) found evidence of their
+// own (kCorroboration), and learning ham in that language (Junk moves, spam train --ham) brings
+// the classifiers back.
+std::optional<Language> unlearnt_language(const MessageView& m,
+                                          std::span<const BayesModel* const> models) {
+  auto guess = guess_language(m.body.hashes);
+  if (guess.language == Language::unknown || models.empty()) return std::nullopt;
+  auto words = function_words(guess.language);
+  std::size_t present = 0, covered = 0;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (!(guess.present & (std::uint32_t{1} << i))) continue;
+    ++present;
+    std::uint64_t ham = 0;
+    for (const auto* model : models)
+      ham += model->lookup(token_hash(words[i]))[static_cast<std::size_t>(Label::ham)];
+    if (ham >= kCoveredHam) ++covered;
+  }
+  if (present == 0 || 2 * covered >= present) return std::nullopt;
+  return guess.language;
+}
 
 class BayesCheck final : public Check {
  public:
@@ -41,19 +90,31 @@ class BayesCheck final : public Check {
     // few hoaxes to learn from (the hoax detector does most of that work).
     Label kind = Label::spam;
     if (!r.abstained && r.p_label[static_cast<std::size_t>(r.best)] >= 0.6) kind = r.best;
+    // Only asked when a classifier leans to abuse (most mail is ham, and skips the look-ups).
+    std::optional<Language> unlearnt;
+    const double margin = linear ? linear->margin(tokens) : 0;
+    const bool leans_abuse = (!r.abstained && r.p_abuse >= 0.6) || margin > 0;
+    if (params_.language_coverage && leans_abuse && n > 0 && !corroborated(v))
+      unlearnt = unlearnt_language(m, std::span(models, n));
+    if (unlearnt) {
+      v.add("bayes", 0, Label::ham,
+            fmt::format("statistical classifiers: no legitimate mail in {} learnt, abuse evidence "
+                        "capped",
+                        to_string(*unlearnt)),
+            true);
+    }
     // The recipient's own model carries what they taught with their Junk moves, which the
     // site-wide linear classifier does not know: then the Bayesian points stay whole and the
     // linear classifier may only lower the score a little, never overrule the user.
     bool taught = own != nullptr && !r.abstained;
     if (linear) {
-      double margin = linear->margin(tokens);
       Label linear_kind = kind;
       // The kind models only matter for abuse points: ham (most mail) skips their four passes.
       if (linear_.scale * margin > 0 && linear_.names_kind && kind != Label::hoax) {
         auto guess = linear->kind(tokens);
         linear_kind = guess.margin > 0 ? guess.label : Label::spam;
       }
-      add_linear(margin, linear_kind, taught, v);
+      add_linear(margin, linear_kind, taught, unlearnt.has_value(), v);
     }
     if (r.abstained) return;
     double p = r.p_abuse;
@@ -77,6 +138,7 @@ class BayesCheck final : public Check {
     else if (p <= 0.20)
       pts = points_.h20;
     if (pts > 0 && linear && !taught) pts *= linear_.bayes_share;
+    if (pts > 0 && unlearnt) pts = std::min(pts, kUnlearntBayesMax);
     if (pts == 0) return;
     std::string text =
         pts > 0
@@ -88,9 +150,10 @@ class BayesCheck final : public Check {
   }
 
  private:
-  void add_linear(double margin, Label kind, bool taught, Verdict& v) const {
+  void add_linear(double margin, Label kind, bool taught, bool unlearnt, Verdict& v) const {
     double floor = taught ? std::max(linear_.min, -1.0) : linear_.min;
-    double pts = std::clamp(linear_.scale * margin, floor, linear_.max);
+    double pts = std::clamp(linear_.scale * margin, floor,
+                            unlearnt ? std::min(linear_.max, kUnlearntLinearMax) : linear_.max);
     if (std::abs(pts) < 0.05) return;
     auto text = fmt::format("linear classifier: margin {:+.2f} ({})", margin,
                             pts > 0 ? to_string(kind) : std::string_view("legitimate"));

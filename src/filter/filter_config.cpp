@@ -33,6 +33,8 @@ FilterConfig from_toml(const toml::value& root, const Config& config) {
   if (f.contains("account_models")) fc.account_models = f.at("account_models").as_boolean();
   if (f.contains("learn_from_moves")) fc.learn_from_moves = f.at("learn_from_moves").as_boolean();
   if (f.contains("linear_classifier")) fc.linear.enabled = f.at("linear_classifier").as_boolean();
+  if (f.contains("language_coverage"))
+    fc.bayes.language_coverage = f.at("language_coverage").as_boolean();
   if (f.contains("learn_max_size")) {
     auto n = f.at("learn_max_size").as_integer();
     if (n < 0) throw std::runtime_error("[filter] learn_max_size must not be negative");

@@ -141,6 +141,7 @@ junk_threshold = 4
 reject_threshold = 12.5
 hoax_action = "junk"
 linear_classifier = false
+language_coverage = false
 [filter.accounts."Bob@Example.TEST"]
 junk_threshold = 3.0
 [filter.brands]
@@ -153,6 +154,8 @@ junk_threshold = 3.0
   EXPECT_EQ(fc->hoax_action, Action::junk);
   EXPECT_FALSE(fc->linear.enabled);
   EXPECT_TRUE(default_filter_config(base).linear.enabled);
+  EXPECT_FALSE(fc->bayes.language_coverage);
+  EXPECT_TRUE(default_filter_config(base).bayes.language_coverage);
   EXPECT_DOUBLE_EQ(fc->thresholds_for("bob@example.test").junk, 3.0);
   EXPECT_DOUBLE_EQ(fc->thresholds_for("bob@example.test").reject, 12.5);
   EXPECT_DOUBLE_EQ(fc->thresholds_for("other@example.test").junk, 4.0);

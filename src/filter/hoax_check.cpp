@@ -67,7 +67,21 @@ const PhraseMatcher& hoax_phrases() {
          "forward this email to * people", "forward this e mail to * people",
          "envoyez ce message a * personnes", "envoyez le a * personnes", "envoyez la a * personnes",
          "transferez ce message a * personnes", "transferez le a * personnes",
-         "faites suivre a * personnes"},
+         "faites suivre a * personnes",
+         // The same plea to one person ("tu"), and in the third person.
+         "envoie la a", "envoie le a", "envoie ce message a", "envoie la a * personnes",
+         "envoie le a * personnes", "fais suivre", "fais le suivre", "fais la suivre",
+         "transfere le", "transfere la", "transfere ce message", "a tous tes contacts",
+         "a tous tes amis", "a toutes tes amies", "a tes amis", "a tes contacts",
+         "sends it to * people", "sends this to * people", "to at least * people",
+         "to at least * friends", "diffuser ce message", "diffusez ce message",
+         "diffuser l information", "diffusez l information", "autour de vous",
+         "transmet ce message", "transmettre ce message", "transmettez ce message",
+         "transmettez cette information", "au moins * contacts", "au moins * personnes",
+         "au moins * amis", "tous ceux que vous connaissez", "toutes les personnes que vous",
+         "tout votre carnet", "tous vos correspondants", "share it with the people you love",
+         "share this with the people you love", "share it with your loved ones",
+         "share this with your loved ones"},
         kForwardAll);
     p.add_all({"virus", "viruses", "worm", "trojan", "ver informatique", "cheval de troie"},
               kVirus);
@@ -85,7 +99,9 @@ const PhraseMatcher& hoax_phrases() {
                "norton",       "symantec",        "cnn",          "fbi",           "on the news",
                "scientists",   "researchers",     "journalists",  "johns hopkins", "annonce par",
                "confirme par", "selon",           "chercheurs",   "scientifiques", "infirmiere",
-               "au journal",   "a la television", "on tv",        "police say",    "the police"},
+               "au journal",   "a la television", "on tv",        "police say",    "the police",
+               "la police",    "la gendarmerie",  "engineers",    "ingenieurs",    "france telecom",
+               "doctors",      "a doctor",        "cardiologist", "medecins",      "un medecin"},
               kAuthority);
     p.add_all({"this is not a joke",
                "not a joke",
@@ -123,6 +139,8 @@ const PhraseMatcher& hoax_phrases() {
                "bonne chance",     "malchance",
                "malheur",          "porte bonheur",
                "briser la chaine", "brisez pas la chaine",
+               "brise la chaine",  "brise pas la chaine",
+               "rompre la chaine", "rompez pas la chaine",
                "cassez pas",       "faites un voeu",
                "dans les * jours", "dans les * heures",
                "lost his job",     "he died",
@@ -154,6 +172,16 @@ const PhraseMatcher& hoax_phrases() {
                "one cent",
                "a cent",
                "cents for every",
+               "for every email",
+               "for every e mail",
+               "for every message forwarded",
+               "pour chaque mail",
+               "pour chaque e mail",
+               "pour chaque message",
+               "pour chaque courriel",
+               "chaque mail transfere",
+               "compte les envois",
+               "logiciel de suivi",
                "will donate",
                "giving away",
                "free pair",
@@ -164,10 +192,39 @@ const PhraseMatcher& hoax_phrases() {
     p.add_all({"for every person you", "for every person who", "for every person that",
                "for each person you", "for each person who"},
               kReward);
-    p.add_all({"missing", "went missing", "disappeared", "kidnapped", "abducted", "last seen",
-               "disparu", "disparue", "enleve", "enlevee", "enlevement", "leukemia", "leucemie",
-               "needs an operation", "l operation", "donneur", "blood donor", "amber alert",
-               "alerte enlevement"},
+    p.add_all({"missing",
+               "went missing",
+               "disappeared",
+               "kidnapped",
+               "abducted",
+               "last seen",
+               "disparu",
+               "disparue",
+               "enleve",
+               "enlevee",
+               "enlevement",
+               "leukemia",
+               "leucemie",
+               "needs an operation",
+               "l operation",
+               "donneur",
+               "blood donor",
+               "amber alert",
+               "alerte enlevement",
+               "save lives",
+               "save a life",
+               "sauver des vies",
+               "sauver une vie",
+               "suffers from",
+               "suffering from",
+               "souffre d",
+               "atteint d",
+               "atteinte d",
+               "maladie rare",
+               "rare disease",
+               "si c etait votre enfant",
+               "if it was your child",
+               "if it were your child"},
               kAppeal);
     p.add_all({"original message", "forwarded message", "begin forwarded message",
                "message original", "message transfere", "message d origine"},
@@ -175,9 +232,15 @@ const PhraseMatcher& hoax_phrases() {
     p.add_all({"warning", "alert", "danger", "dangerous", "attention", "please read", "alerte",
                "prevenez", "warn them", "be careful", "soyez prudents", "important", "urgent"},
               kAlarm);
-    p.add_all({"radiation", "microwave", "micro ondes", "mobile phones", "cell phones",
-               "telephones portables", "cancer", "dioxin", "dioxins", "dioxine", "dioxines",
-               "toxic", "toxique", "toxiques", "cooked", "proteins", "brain", "cerveau"},
+    p.add_all({"radiation",     "microwave",   "micro ondes",
+               "mobile phones", "cell phones", "telephones portables",
+               "cancer",        "dioxin",      "dioxins",
+               "dioxine",       "dioxines",    "toxic",
+               "toxique",       "toxiques",    "cooked",
+               "proteins",      "brain",       "cerveau",
+               "explosion",     "exploser",    "explode",
+               "explodes",      "caught fire", "pris feu",
+               "prendre feu"},
               kMarvel);
     return p;
   }();
@@ -234,12 +297,18 @@ class HoaxCheck final : public Check {
     if (n(kReward) > 0) note(n(kReward) >= 2 ? 2.0 : 1.0, "reward for forwarding");
     if (n(kAppeal) > 0) note(1.0, "emotional appeal");
     if (fw > 0 || n(kForwardMarks) > 0) note(fw >= 2 ? 1.5 : 1.0, "forwarded along a chain");
-    if (n(kAlarm) > 0) note(0.5, "alarm");
+    if (n(kAlarm) >= 3)
+      note(1.0, "repeated alarm");
+    else if (n(kAlarm) > 0)
+      note(0.5, "alarm");
     if (n(kAuthority) > 0) note(0.5, "appeal to authority");
     if (n(kMarvel) >= 2) note(0.5, "scare story");
     // The plea to pass it on (or a luck chain, which demands copies) is what makes a hoax.
     if (!forward_all && !(n(kChain) >= 2 && (fw > 0 || n(kForwardMarks) > 0))) return;
-    if (evidence < 5.0) return;
+    if (evidence < 5.0) {
+      v.hints[static_cast<std::size_t>(Label::hoax)] += evidence;
+      return;
+    }
     v.add("hoax.chain-letter", std::min(evidence, 9.0), Label::hoax,
           "hoax or chain letter: " + why);
   }

@@ -289,7 +289,8 @@ TEST(LinearCheck, AddsItsPointsBesideBayes) {
   fs::remove_all(dir);
   BayesModel counts;
   ExampleSample sample;
-  const std::string ham_body = "the meeting agenda for tomorrow and the quarterly report\n";
+  const std::string ham_body =
+      "the meeting agenda for tomorrow with the minutes of the quarterly report\n";
   const std::string spam_body = "cheap pills offer click here to buy viagra now\n";
   for (int i = 0; i < 30; ++i) {
     for (bool abuse : {false, true}) {

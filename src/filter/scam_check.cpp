@@ -2,6 +2,7 @@
 // dormant account, a lottery win, funds to move out of a country) in exchange for trust,
 // secrecy, bank details and, later, fees. No single word gives it away; several kinds of
 // evidence together do. English and French wording.
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -85,30 +86,85 @@ const PhraseMatcher& scam_phrases() {
                "sur votre compte",
                "vos coordonnees bancaires",
                "rapatrier",
-               "deblocage des fonds"},
+               "deblocage des fonds",
+               "recevoir les fonds",
+               "recevoir ces fonds",
+               "en tant que beneficiaire",
+               "comme le beneficiaire",
+               "comme beneficiaire",
+               "vers votre pays",
+               "dans votre pays"},
               kTransfer);
-    p.add_all({"next of kin",    "late husband",  "late father",
-               "late client",    "late wife",     "late mr",
-               "late dr",        "late chief",    "late president",
-               "late general",   "deceased",      "plane crash",
-               "air crash",      "car accident",  "auto crash",
-               "inheritance",    "beneficiary",   "will and testament",
-               "estate of",      "heritage",      "heritier",
-               "defunt",         "feu mon",       "feu son",
-               "decede",         "decedee",       "beneficiaire",
-               "succession",     "testament",     "terminal illness",
-               "months to live", "cancer of the", "esophageal cancer",
-               "my condition",   "mon defunt",    "ma defunte"},
+    p.add_all({"next of kin",
+               "late husband",
+               "late father",
+               "late client",
+               "late wife",
+               "late mr",
+               "late dr",
+               "late chief",
+               "late president",
+               "late general",
+               "deceased",
+               "plane crash",
+               "air crash",
+               "car accident",
+               "auto crash",
+               "inheritance",
+               "beneficiary",
+               "will and testament",
+               "estate of",
+               "heritage",
+               "heritier",
+               "defunt",
+               "feu mon",
+               "feu son",
+               "decede",
+               "decedee",
+               "beneficiaire",
+               "succession",
+               "testament",
+               "terminal illness",
+               "months to live",
+               "cancer of the",
+               "esophageal cancer",
+               "my condition",
+               "mon defunt",
+               "ma defunte",
+               "heritiers",
+               "sans heritier",
+               "plus proche parent",
+               "deces",
+               "accident de la route",
+               "accident d avion"},
               kInheritance);
     p.add_all({"dormant account", "dormant", "unclaimed", "abandoned fund", "no one has come",
                "nobody has come", "has not been claimed", "compte dormant", "compte inactif",
-               "non reclame", "non reclames", "personne n est venu"},
+               "non reclame", "non reclames", "personne n est venu", "confisquer", "confisques",
+               "confisquera", "saisis par l etat", "tresor public"},
               kDormant);
-    p.add_all({"percent of the", "percent of this", "of the total sum", "of the total amount",
-               "of the total fund", "of the total funds", "for your assistance",
-               "for your kind assistance", "your share", "sharing ratio", "compensation for your",
-               "for your help", "pourcentage", "du montant total", "de la somme totale",
-               "votre part", "pour votre aide", "pour votre assistance"},
+    p.add_all({"percent of the",
+               "percent of this",
+               "of the total sum",
+               "of the total amount",
+               "of the total fund",
+               "of the total funds",
+               "for your assistance",
+               "for your kind assistance",
+               "your share",
+               "sharing ratio",
+               "compensation for your",
+               "for your help",
+               "pourcentage",
+               "du montant total",
+               "de la somme totale",
+               "votre part",
+               "pour votre aide",
+               "pour votre assistance",
+               "partager la somme",
+               "partagerons",
+               "nous partagerons",
+               "repartition"},
               kShare);
     p.add_all({"strictly confidential",
                "strict confidence",
@@ -126,7 +182,9 @@ const PhraseMatcher& scam_phrases() {
                "discreet",
                "confidentiality",
                "strictement confidentiel",
+               "strictement confidentielle",
                "confidentiel",
+               "confidentielle",
                "confidentialite",
                "la plus grande discretion",
                "en toute discretion",
@@ -180,7 +238,8 @@ const PhraseMatcher& scam_phrases() {
     p.add_all(
         {"your full name", "your telephone", "your phone number", "private phone", "private email",
          "send me your", "reconfirm", "your private", "fax number", "votre nom complet",
-         "numero de telephone", "votre adresse complete", "envoyez moi vos", "vos coordonnees"},
+         "numero de telephone", "votre adresse complete", "envoyez moi vos", "vos coordonnees",
+         "adresse privee", "adresse personnelle", "email prive", "mon adresse e mail privee"},
         kContact);
     p.add_all({"risk free", "no risk", "without any risk", "hitch free", "sans risque",
                "aucun risque", "legitimate transaction", "100 legal", "perfectly legal"},
@@ -242,6 +301,18 @@ int large_amounts(std::span<const std::string_view> words) {
   for (std::size_t i = 0; i < words.size(); ++i) {
     bool has_m = false;
     double v = number_value(words[i], &has_m);
+    // Thousands grouped with spaces, as French writes them: "8 500 000 euros".
+    auto three_digits = [](std::string_view w) {
+      return w.size() == 3 &&
+             std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (v > 0 && words[i].size() <= 3 && !has_m) {
+      while (i + 1 < words.size() && three_digits(words[i + 1])) {
+        bool unused = false;
+        v = v * 1000 + number_value(words[i + 1], &unused);
+        ++i;
+      }
+    }
     bool magnitude = has_m || (i + 1 < words.size() && is_magnitude(words[i + 1]));
     if (v == 0 && !(words[i] == "million" || words[i] == "millions" || words[i] == "billion")) {
       continue;
@@ -300,7 +371,10 @@ class ScamCheck final : public Check {
     if (m.body.letters > 400 && m.body.upper * 10 >= m.body.letters * 7) evidence += 0.5;
     // Several kinds of evidence are needed: one topic alone (a bank's real notice, a will
     // discussed in a mailing list) is not fraud.
-    if (kinds < 3 || evidence < 6.0) return;
+    if (kinds < 3 || evidence < 6.0) {
+      v.hints[static_cast<std::size_t>(Label::scam)] += evidence;
+      return;
+    }
     v.add("scam.advance-fee", std::min(evidence, 10.0), Label::scam,
           "advance-fee fraud pattern: " + why);
   }

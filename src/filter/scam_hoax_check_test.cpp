@@ -41,6 +41,39 @@ TEST(ScamCheck, AdvanceFeeLetterInFrench) {
   EXPECT_TRUE(has_reason(run_check(*check, m), "scam.advance-fee"));
 }
 
+TEST(ScamCheck, FrenchSumsGroupedWithSpacesAndFeminineWording) {
+  // "8 500 000 euros": French groups thousands with spaces; "strictement confidentielle",
+  // "sans héritier", "nous partagerons", "adresse privée".
+  auto check = make_scam_check();
+  std::string m = message(
+      "From: Me Jean Kone <jkone@etude.example>\nSubject: Proposition\n",
+      "Bonjour,\n\nMon défunt client est mort dans un accident de la route avec sa famille, "
+      "laissant un dépôt de 8 500 000 euros. Sans héritier, la banque va confisquer les fonds. "
+      "Je vous propose de vous présenter comme le bénéficiaire ; nous partagerons la somme. "
+      "Cette affaire doit rester strictement confidentielle. Répondez à mon adresse privée.\n");
+  auto v = run_check(*check, m);
+  ASSERT_TRUE(has_reason(v, "scam.advance-fee"));
+  bool large = false;
+  for (const auto& r : v.reasons)
+    large = large || r.text.find("large sums of money") != std::string::npos;
+  EXPECT_TRUE(large);
+  // A quote with grouped digits and no fraud wording is not one.
+  std::string quote = message("From: shop@example.fr\nSubject: Devis\n",
+                              "Le devis s'élève à 12 500 euros, livraison comprise.\n");
+  EXPECT_FALSE(has_reason(run_check(*check, quote), "scam.advance-fee"));
+}
+
+TEST(ScamCheck, EvidenceBelowTheThresholdIsAHint) {
+  auto check = make_scam_check();
+  std::string m =
+      message("From: a@example.fr\nSubject: Succession\n",
+              "Suite au décès de votre oncle, la succession comprend 2 500 000 euros.\n");
+  auto v = run_check(*check, m);
+  EXPECT_FALSE(has_reason(v, "scam.advance-fee"));
+  EXPECT_EQ(v.score, 0);
+  EXPECT_GT(v.hints[static_cast<std::size_t>(Label::scam)], 0);
+}
+
 TEST(ScamCheck, BusinessMailAboutMoneyIsNotFraud) {
   auto check = make_scam_check();
   std::string m = message(
@@ -74,6 +107,19 @@ TEST(HoaxCheck, ChainLetterInFrench) {
       "un homme l'a jetée et a eu une grande malchance. Ce n'est pas une blague ! Faites "
       "suivre à tous vos contacts.\n");
   EXPECT_TRUE(has_reason(run_check(*check, m), "hoax.chain-letter"));
+}
+
+TEST(HoaxCheck, ChainLetterToOnePersonInFrench) {
+  // The "tu" form of the plea and of the threat.
+  auto check = make_hoax_check();
+  std::string m = message(
+      "From: Sophie <sophie@example.fr>\nSubject: TR: porte-bonheur\n",
+      "Cette lettre porte-bonheur a déjà fait le tour du monde. Envoie-la à 20 personnes dans "
+      "les quatre jours et tu auras une surprise. Ne brise pas la chaîne : une femme qui l'a "
+      "jetée a eu un accident. Ce n'est pas une blague !\n");
+  auto v = run_check(*check, m);
+  ASSERT_TRUE(has_reason(v, "hoax.chain-letter"));
+  EXPECT_GE(test::points(v, Label::hoax), 5.0);
 }
 
 TEST(HoaxCheck, ForwardPaysInEnglish) {

@@ -49,6 +49,10 @@ struct Verdict {
   std::array<double, kLabels> evidence{};
   // The part of `evidence` that comes from the statistical classifier.
   std::array<double, kLabels> statistical{};
+  // Evidence a detector found but not enough to score (scam, hoax: below their thresholds).
+  // Not in the score; it tells the classifiers' language check (bayes_check.cpp) that something
+  // besides the language points to abuse.
+  std::array<double, kLabels> hints{};
 
   // Adds a reason (text is sanitised: control characters dropped, length capped).
   void add(std::string check, double points, Label label, std::string text,
