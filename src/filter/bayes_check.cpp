@@ -96,13 +96,7 @@ class BayesCheck final : public Check {
     const bool leans_abuse = (!r.abstained && r.p_abuse >= 0.6) || margin > 0;
     if (params_.language_coverage && leans_abuse && n > 0 && !corroborated(v))
       unlearnt = unlearnt_language(m, std::span(models, n));
-    if (unlearnt) {
-      v.add("bayes", 0, Label::ham,
-            fmt::format("statistical classifiers: no legitimate mail in {} learnt, abuse evidence "
-                        "capped",
-                        to_string(*unlearnt)),
-            true);
-    }
+    double cut = 0;  // points the cap took away
     // The recipient's own model carries what they taught with their Junk moves, which the
     // site-wide linear classifier does not know: then the Bayesian points stay whole and the
     // linear classifier may only lower the score a little, never overrule the user.
@@ -114,9 +108,22 @@ class BayesCheck final : public Check {
         auto guess = linear->kind(tokens);
         linear_kind = guess.margin > 0 ? guess.label : Label::spam;
       }
-      add_linear(margin, linear_kind, taught, unlearnt.has_value(), v);
+      cut += add_linear(margin, linear_kind, taught, unlearnt.has_value(), v);
     }
-    if (r.abstained) return;
+    if (!r.abstained) cut += add_bayes(r, kind, own != nullptr, linear && !taught, unlearnt, v);
+    if (cut >= 0.05) {
+      v.add("bayes", 0, Label::ham,
+            fmt::format("statistical classifiers: no legitimate mail in {} learnt, {:.1f} points "
+                        "of theirs not counted",
+                        to_string(*unlearnt), cut),
+            true);
+    }
+  }
+
+ private:
+  // The Bayesian points; returns what the language cap took away.
+  double add_bayes(const BayesResult& r, Label kind, bool own, bool beside_linear,
+                   const std::optional<Language>& unlearnt, Verdict& v) const {
     double p = r.p_abuse;
     double pts = 0;
     if (p >= 0.999)
@@ -137,9 +144,13 @@ class BayesCheck final : public Check {
       pts = points_.h01;
     else if (p <= 0.20)
       pts = points_.h20;
-    if (pts > 0 && linear && !taught) pts *= linear_.bayes_share;
-    if (pts > 0 && unlearnt) pts = std::min(pts, kUnlearntBayesMax);
-    if (pts == 0) return;
+    if (pts > 0 && beside_linear) pts *= linear_.bayes_share;
+    double cut = 0;
+    if (pts > kUnlearntBayesMax && unlearnt) {
+      cut = pts - kUnlearntBayesMax;
+      pts = kUnlearntBayesMax;
+    }
+    if (pts == 0) return cut;
     std::string text =
         pts > 0
             ? fmt::format("statistical classifier: {:.1f}% likely {} ({} tokens{})", p * 100,
@@ -147,17 +158,19 @@ class BayesCheck final : public Check {
             : fmt::format("statistical classifier: {:.1f}% likely legitimate ({} tokens)",
                           (1 - p) * 100, r.tokens_used);
     v.add("bayes", pts, pts > 0 ? kind : Label::ham, std::move(text), true);
+    return cut;
   }
 
- private:
-  void add_linear(double margin, Label kind, bool taught, bool unlearnt, Verdict& v) const {
+  // The linear classifier's points; returns what the language cap took away.
+  double add_linear(double margin, Label kind, bool taught, bool unlearnt, Verdict& v) const {
     double floor = taught ? std::max(linear_.min, -1.0) : linear_.min;
-    double pts = std::clamp(linear_.scale * margin, floor,
-                            unlearnt ? std::min(linear_.max, kUnlearntLinearMax) : linear_.max);
-    if (std::abs(pts) < 0.05) return;
+    double whole = std::clamp(linear_.scale * margin, floor, linear_.max);
+    double pts = unlearnt ? std::min(whole, kUnlearntLinearMax) : whole;
+    if (std::abs(pts) < 0.05) return whole - pts;
     auto text = fmt::format("linear classifier: margin {:+.2f} ({})", margin,
                             pts > 0 ? to_string(kind) : std::string_view("legitimate"));
     v.add("linear", pts, pts > 0 ? kind : Label::ham, std::move(text), true);
+    return whole - pts;
   }
 
   std::shared_ptr<const ModelStore> store_;

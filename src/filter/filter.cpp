@@ -1,5 +1,7 @@
 #include "filter/filter.hpp"
 
+#include <algorithm>
+
 #include "base/strings.hpp"
 #include "filter/checks.hpp"
 #include "filter/hash.hpp"
@@ -46,8 +48,15 @@ Verdict Filter::scan(const MessageView& message, const Context& context) const {
     with_domains.local_domains = config_.local_domains;
     ctx = &with_domains;
   }
-  for (const auto& check : checks_)
+  std::size_t after_first = 0;
+  for (const auto& check : checks_) {
     check->run(message, *ctx, v);
+    if (&check == &checks_.front()) after_first = v.reasons.size();
+  }
+  // The classifiers run last (their language check reads what the detectors found) but their
+  // reasons keep their place after the session's: X-Facteur-Reasons is cut at 900 bytes.
+  std::stable_partition(v.reasons.begin() + static_cast<std::ptrdiff_t>(after_first),
+                        v.reasons.end(), [](const Reason& r) { return r.statistical; });
   decide(v, *ctx);
   return v;
 }

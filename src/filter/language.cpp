@@ -40,6 +40,10 @@ constexpr std::array kDutch = {"het"sv,  "een"sv,  "en"sv, "van"sv,  "ik"sv,   "
 constexpr std::array kLanguages = {Language::english, Language::french,  Language::german,
                                    Language::spanish, Language::italian, Language::portuguese,
                                    Language::dutch};
+static_assert(kEnglish.size() <= 32 && kFrench.size() <= 32 && kGerman.size() <= 32 &&
+                  kSpanish.size() <= 32 && kItalian.size() <= 32 && kPortuguese.size() <= 32 &&
+                  kDutch.size() <= 32,
+              "LanguageGuess::present has 32 bits");
 // Same order as kLanguages.
 constexpr std::array<std::span<const std::string_view>, kLanguages.size()> kLists = {
     kEnglish, kFrench, kGerman, kSpanish, kItalian, kPortuguese, kDutch};
@@ -129,7 +133,13 @@ LanguageGuess guess_language(std::span<const std::uint64_t> word_hashes) {
     }
   }
   // Three different function words at least: a text of links repeats one word ("com") a lot.
-  if (best < 3 || best == second || std::popcount(present[at]) < 3) return {};
+  // And one language's clearly: English mail with a hidden block of another language's words
+  // must not pass for that language (the classifiers' language check would go easy on it).
+  std::size_t total = 0;
+  for (auto h : hits)
+    total += h;
+  if (best < 3 || best == second || std::popcount(present[at]) < 3 || 4 * best < 3 * total)
+    return {};
   return {kLanguages[at], present[at]};
 }
 

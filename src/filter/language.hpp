@@ -26,7 +26,8 @@ struct LanguageGuess {
 
 // The language whose function words occur most often among the first kLanguageWords words of a
 // text, given as their token hashes (NormalizedText::hashes: lower case, accents folded); unknown
-// below 3 occurrences of 3 different words, or when two languages tie.
+// below 3 occurrences of 3 different words, or when no language has three quarters of the
+// function words found.
 LanguageGuess guess_language(std::span<const std::uint64_t> word_hashes);
 
 // The function words of a language (empty for unknown): frequent in any of its texts, rare in

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "filter/checks.hpp"
+#include "filter/filter.hpp"
 #include "filter/model_store.hpp"
 #include "filter/test_util.hpp"
 #include "filter/text_norm.hpp"
@@ -134,6 +135,46 @@ TEST_F(LanguageCoverage, EvidenceFromTheDetectorsLiftsTheCap) {
   weak.hints[static_cast<std::size_t>(Label::hoax)] = 1.0;
   bayes->run(view, {}, weak);
   EXPECT_LE(weak.score, 2.5);
+}
+
+TEST_F(LanguageCoverage, ThroughTheWholeFilterTheDetectorsDecide) {
+  // The full pipeline: the detectors run before the classifiers (Filter's order), so a French
+  // 419 letter keeps the classifiers' points while a letter between friends does not.
+  ModelStore store(dir_);
+  ASSERT_TRUE(store.save("", counts_));
+  FilterConfig fc;
+  fc.model_dir = dir_;
+  Filter filter(fc);
+  auto letter =
+      filter.scan(test::message("From: b@example.net\nSubject: samedi\n", kFrenchLetter), {});
+  EXPECT_EQ(letter.action, Action::deliver);
+  EXPECT_LT(letter.score, 5);
+  auto scam = filter.scan(
+      test::message(
+          "From: Me Kone <kone@etude.example>\nSubject: Proposition\n",
+          "Je suis la veuve du défunt ministre. Il a laissé un dépôt de 8 500 000 euros sans "
+          "héritier ; vous recevrez une part des fonds sur votre compte si vous acceptez d'être "
+          "présenté comme le bénéficiaire. Affaire strictement confidentielle, répondez avec vos "
+          "coordonnées.\n"),
+      {});
+  EXPECT_NE(scam.action, Action::deliver);  // junk, or refused outright
+  EXPECT_EQ(scam.label, Label::scam);
+  bool capped = false;
+  for (const auto& r : scam.reasons)
+    capped = capped || r.text.find("not counted") != std::string::npos;
+  EXPECT_FALSE(capped);
+  // The classifiers' reasons come before the detectors' in the list (X-Facteur-Reasons is cut
+  // at 900 bytes).
+  ASSERT_FALSE(scam.reasons.empty());
+  EXPECT_TRUE(scam.reasons.front().statistical);
+}
+
+TEST(Language, AHiddenBlockOfAnotherLanguageDoesNotMakeEnglishForeign) {
+  std::string text =
+      "Dear friend, you have been selected for the offer of the year and you will receive "
+      "the prize with this mail, which is not a joke, from the team that you know. ";
+  text += "nao voce uma dos das ao seu sua muito tambem isso pelo pela";
+  EXPECT_EQ(language_of(text), Language::unknown);
 }
 
 TEST_F(LanguageCoverage, LearningHamInTheLanguageBringsTheClassifierBack) {

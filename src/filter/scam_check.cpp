@@ -317,6 +317,11 @@ int large_amounts(std::span<const std::string_view> words) {
     if (v == 0 && !(words[i] == "million" || words[i] == "millions" || words[i] == "billion")) {
       continue;
     }
+    // "SAS au capital de 150 000 euros": a company footer, not a sum on offer.
+    bool capital = false;
+    for (std::size_t k = i >= 4 ? i - 4 : 0; k < i; ++k)
+      capital = capital || words[k] == "capital";
+    if (capital) continue;
     bool currency = false;
     for (std::size_t k = i >= 3 ? i - 3 : 0; k < std::min(words.size(), i + 4); ++k)
       if (k != i && is_currency(words[k])) currency = true;

@@ -74,6 +74,15 @@ TEST(ScamCheck, EvidenceBelowTheThresholdIsAHint) {
   EXPECT_GT(v.hints[static_cast<std::size_t>(Label::scam)], 0);
 }
 
+TEST(ScamCheck, ShareCapitalInAFooterIsNoSum) {
+  auto check = make_scam_check();
+  auto v =
+      run_check(*check, message("From: a@example.fr\nSubject: Facture\n",
+                                "Veuillez trouver la facture ci-jointe.\n--\nDupont SAS au capital "
+                                "de 150 000 euros, RCS Lyon, compte bancaire sur demande.\n"));
+  EXPECT_EQ(v.hints[static_cast<std::size_t>(Label::scam)], 0);
+}
+
 TEST(ScamCheck, BusinessMailAboutMoneyIsNotFraud) {
   auto check = make_scam_check();
   std::string m = message(
@@ -120,6 +129,26 @@ TEST(HoaxCheck, ChainLetterToOnePersonInFrench) {
   auto v = run_check(*check, m);
   ASSERT_TRUE(has_reason(v, "hoax.chain-letter"));
   EXPECT_GE(test::points(v, Label::hoax), 5.0);
+}
+
+TEST(HoaxCheck, EverydayForwardsAndAppealsAreNotHoaxes) {
+  auto check = make_hoax_check();
+  // "Je te transfère le mail de Julie", "je te fais suivre": everyday French, with TR:.
+  auto v = run_check(*check, message("From: a@example.fr\nSubject: TR: compte rendu\n",
+                                     "Salut, je te transfère le mail de Julie, selon elle c'est "
+                                     "important. Je te fais suivre aussi le devis.\n"));
+  EXPECT_FALSE(has_reason(v, "hoax.chain-letter"));
+  EXPECT_EQ(v.hints[static_cast<std::size_t>(Label::hoax)], 0);
+  // A blood-donation newsletter asking to share.
+  v = run_check(*check,
+                message("From: news@blood.example.org\nSubject: Give blood this spring\n",
+                        "Blood donors save lives. Our doctors need 500 donors this month. Please "
+                        "share with your family. Important: bring an ID.\n"));
+  EXPECT_FALSE(has_reason(v, "hoax.chain-letter"));
+  // An association's "partagez" alone is no hint for the classifiers' language check.
+  v = run_check(*check, message("From: asso@example.fr\nSubject: Fête du parc\n",
+                                "La fête du parc a lieu samedi. Partagez l'invitation !\n"));
+  EXPECT_EQ(v.hints[static_cast<std::size_t>(Label::hoax)], 0);
 }
 
 TEST(HoaxCheck, ForwardPaysInEnglish) {
