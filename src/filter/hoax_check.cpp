@@ -73,11 +73,12 @@ const PhraseMatcher& hoax_phrases() {
          "envoie la a * personnes", "envoie le a * personnes", "a tous tes contacts",
          "a tous tes amis", "a toutes tes amies", "sends it to * people", "sends this to * people",
          "share it with the people you love", "share this with the people you love",
-         "share it with your loved ones", "share this with your loved ones", "to at least * people",
-         "to at least * friends", "diffuser ce message", "diffusez ce message",
-         "au moins * contacts", "au moins * personnes", "au moins * amis",
-         "tous ceux que vous connaissez", "toutes les personnes que vous", "tout votre carnet",
-         "tous vos correspondants"},
+         "share it with your loved ones", "share this with your loved ones",
+         "send it to at least * people", "send this to at least * people",
+         "forward it to at least * people", "pass it on to at least * people",
+         "diffuser ce message", "diffusez ce message", "a au moins * contacts",
+         "a au moins * personnes", "a au moins * amis", "tous ceux que vous connaissez",
+         "tout votre carnet", "tous vos correspondants"},
         kForwardAll);
     p.add_all({"virus", "viruses", "worm", "trojan", "ver informatique", "cheval de troie"},
               kVirus);
