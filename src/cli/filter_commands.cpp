@@ -79,7 +79,6 @@ int run_scan(const Config& config, const ScanOptions& o) {
     std::cerr << "facteur: message larger than smtp.max_message_size\n";
     return 2;
   }
-  if (!write_as_daemon_user(config)) return 2;
   filter::Filter f(std::move(*fc));
   std::string bytes = mail::to_crlf(*message);
   filter::Verdict v = f.scan(std::string_view(bytes), ctx);
@@ -203,6 +202,7 @@ int run_spam_learn(const Config& config, const SpamLearnOptions& o) {
     std::cerr << "facteur: message larger than smtp.max_message_size\n";
     return 2;
   }
+  if (!write_as_daemon_user(config)) return 2;
   filter::Filter f(std::move(*fc));
   std::string bytes = mail::to_crlf(*message);
   if (auto st = f.learn(bytes, *label, to_lower(o.account), o.forget ? -1 : 1); !st) {
