@@ -47,28 +47,14 @@ static_assert(kEnglish.size() <= 32 && kFrench.size() <= 32 && kGerman.size() <=
 // Same order as kLanguages.
 constexpr std::array<std::span<const std::string_view>, kLanguages.size()> kLists = {
     kEnglish, kFrench, kGerman, kSpanish, kItalian, kPortuguese, kDutch};
+constexpr std::array<std::string_view, kLanguages.size()> kNames = {
+    "English", "French", "German", "Spanish", "Italian", "Portuguese", "Dutch"};
 
 }  // namespace
 
 std::string_view to_string(Language language) noexcept {
-  switch (language) {
-    case Language::english:
-      return "English";
-    case Language::french:
-      return "French";
-    case Language::german:
-      return "German";
-    case Language::spanish:
-      return "Spanish";
-    case Language::italian:
-      return "Italian";
-    case Language::portuguese:
-      return "Portuguese";
-    case Language::dutch:
-      return "Dutch";
-    case Language::unknown:
-      break;
-  }
+  for (std::size_t l = 0; l < kLanguages.size(); ++l)
+    if (kLanguages[l] == language) return kNames[l];
   return "unknown";
 }
 

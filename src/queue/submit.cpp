@@ -17,8 +17,7 @@ void accept_message(store::Store& store, AcceptedMessage message, store::Deliver
   }
   std::int64_t now = message.internal_date ? message.internal_date : std::time(nullptr);
   delivery.internal_date = now;
-  // One copy per account (delivery::local_copies: the session maps the receipt back with it).
-  for (const auto& copy : delivery::local_copies(message.local)) {
+  for (const auto& copy : message.local) {
     store::DeliveryTarget t;
     t.account = copy.account;
     t.header_prefix = delivery::trace_prefix(message.envelope.reverse_path, copy.address);

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "delivery/router.hpp"
+#include "delivery/local_delivery.hpp"
 #include "store/store.hpp"
 
 namespace facteur::queue {
@@ -22,7 +22,9 @@ struct LocalPlacement {
 };
 
 struct AcceptedMessage {
-  std::vector<delivery::Route> local;            // accepted local recipients
+  // One copy per account (delivery::local_copies of the accepted local recipients' routes); the
+  // store's receipt has one outcome per copy, in this order.
+  std::vector<delivery::LocalCopy> local;
   std::vector<store::NewQueueRecipient> remote;  // recipients on other hosts
   store::QueueEnvelope envelope;                 // reverse path, DSN parameters, submitter
   std::unique_ptr<store::BlobWriter> blob;

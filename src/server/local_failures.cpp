@@ -12,9 +12,7 @@ QuotaRoom quota_room(const std::vector<std::optional<store::Account>>& accounts,
     if (!account) return QuotaRoom::fits;
     if (declared && store::larger_than_quota(*account, *declared)) continue;
     every_too_small = false;
-    bool full = (account->quota_bytes != 0 && account->used_bytes >= account->quota_bytes) ||
-                (account->quota_messages != 0 && account->used_messages >= account->quota_messages);
-    if (!full) return QuotaRoom::fits;
+    if (!store::at_quota(*account)) return QuotaRoom::fits;
   }
   return every_too_small ? QuotaRoom::too_small : QuotaRoom::full;
 }

@@ -317,26 +317,32 @@ void QueueRunner::send_notices(const store::QueueEntry& entry, std::string_view 
                                queue::Decision& decision) {
   for (auto* list : {&decision.failed, &decision.delayed, &decision.relayed}) {
     if (list->empty()) continue;
+    const auto action = list->front().action;
     auto request = queue::dsn_request(entry, ctx_.config.hostname, std::move(*list));
     request.original_message = original;
-    auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    request.now = now;
-    request.utc_offset_minutes = utc_offset_minutes(std::chrono::system_clock::to_time_t(now));
-    request.unique = make_queue_id();
-    auto dsn = queue::build_dsn(request);
-    if (!dsn) {
-      spdlog::debug("queue: no notice for entry {}: {}", entry.id, dsn.error().message);
-      continue;
-    }
-    auto sent = send_generated(dsn->envelope_to.to_string(), dsn->message, dsn->smtputf8);
-    if (!sent)
-      spdlog::error("queue: notice to <{}> about entry {} failed: {}", dsn->envelope_to.to_string(),
+    auto sent = send_dsn(std::move(request));
+    if (!sent && sent.error().code == Errc::invalid_argument)
+      spdlog::debug("queue: no notice for entry {}: {}", entry.id, sent.error().message);
+    else if (!sent)
+      spdlog::error("queue: notice to <{}> about entry {} failed: {}", entry.envelope.reverse_path,
                     entry.id, sent.error().message);
     else
-      spdlog::info("queue: {} notice sent to <{}> about entry {}",
-                   queue::to_string(request.recipients.front().action),
-                   dsn->envelope_to.to_string(), entry.id);
+      spdlog::info("queue: {} notice sent to <{}> about entry {}", queue::to_string(action), *sent,
+                   entry.id);
   }
+}
+
+Result<std::string> QueueRunner::send_dsn(queue::DsnRequest request) {
+  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  request.now = now;
+  request.utc_offset_minutes = utc_offset_minutes(std::chrono::system_clock::to_time_t(now));
+  request.unique = make_queue_id();
+  auto dsn = queue::build_dsn(request);
+  if (!dsn) return std::unexpected(dsn.error());
+  auto to = dsn->envelope_to.to_string();
+  if (auto sent = send_generated(to, dsn->message, dsn->smtputf8); !sent)
+    return std::unexpected(sent.error());
+  return to;
 }
 
 Status QueueRunner::send_generated(const std::string& to, std::string_view message, bool smtputf8) {
@@ -352,7 +358,7 @@ Status QueueRunner::send_generated(const std::string& to, std::string_view messa
       return make_error(Errc::not_found, fmt::format("<{}> is not a local mailbox", to));
     for (const auto& r : route->remote)
       m.remote.push_back(store::NewQueueRecipient{r, 0, "", ""});
-    if (!route->targets.empty()) m.local.push_back(std::move(*route));
+    m.local = delivery::local_copies({*route});
   } else {
     m.remote.push_back(store::NewQueueRecipient{to, 0, "", ""});
   }

@@ -48,6 +48,10 @@ class QueueRunner {
   // others through the queue. Blocking: call on the worker pool. Used for the notices the queue
   // owes and for "delivered" notices of local deliveries.
   Status send_generated(const std::string& to, std::string_view message, bool smtputf8);
+  // Builds the DSN of `request` (its clock and unique token are filled here) and sends it with
+  // send_generated. Returns where it went; Errc::invalid_argument when no DSN may be sent (the
+  // original sender was <>, RFC 3461 §6.2). Blocking, as send_generated.
+  Result<std::string> send_dsn(queue::DsnRequest request);
 
  private:
   struct Job;

@@ -442,7 +442,7 @@ net::awaitable<void> SmtpSession::on_message_end() {
     junk_copy.push_back(it != inbound.placement.end() && it->second.junk);
   }
   queue::AcceptedMessage message;
-  message.local = std::move(routes_);
+  message.local = copies;
   message.remote = std::move(remote_);
   message.envelope.reverse_path = reverse_path_;
   message.envelope.envid = mail_params_.envid;
@@ -555,22 +555,14 @@ Status SmtpSession::send_failure_notices(const store::DeliveryReceipt& receipt,
   request.envid = mail_params_.envid;
   request.ret = mail_params_.ret;
   request.smtputf8 = mail_params_.smtputf8;
-  auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   request.arrival_date = std::chrono::sys_seconds(std::chrono::seconds(arrival));
-  request.now = now;
-  request.utc_offset_minutes = local_utc_offset_minutes(std::chrono::system_clock::to_time_t(now));
-  request.unique = make_queue_id();
   request.original_message = original;
-  auto dsn = queue::build_dsn(request);
-  if (!dsn) {
-    spdlog::info("smtp: {}: no failure notice: {}", queue_id_, dsn.error().message);
-    return {};
-  }
-  auto sent = ctx_.queue->send_generated(dsn->envelope_to.to_string(), dsn->message, dsn->smtputf8);
-  if (sent)
-    spdlog::info("smtp: {}: failure notice for {} local recipient(s) sent to <{}>", queue_id_,
-                 request.recipients.size(), dsn->envelope_to.to_string());
-  return sent;
+  const std::size_t count = request.recipients.size();
+  auto sent = ctx_.queue->send_dsn(std::move(request));
+  if (!sent) return std::unexpected(sent.error());
+  spdlog::info("smtp: {}: failure notice for {} local recipient(s) sent to <{}>", queue_id_, count,
+               *sent);
+  return {};
 }
 
 net::awaitable<void> SmtpSession::tarpit() {

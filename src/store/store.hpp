@@ -83,6 +83,12 @@ inline bool larger_than_quota(const Account& account, std::uint64_t size) noexce
   return account.quota_bytes != 0 && size > account.quota_bytes;
 }
 
+// At or over its storage or message quota: nothing more fits until the user deletes.
+inline bool at_quota(const Account& account) noexcept {
+  return (account.quota_bytes != 0 && account.used_bytes >= account.quota_bytes) ||
+         (account.quota_messages != 0 && account.used_messages >= account.quota_messages);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Aliases
 
