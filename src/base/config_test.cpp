@@ -7,11 +7,21 @@
 namespace facteur {
 namespace {
 
-std::filesystem::path write_temp(const std::string& text) {
-  auto dir =
+// One directory per test process, removed when the process exits (CTest runs
+// each test in a process of its own, so a leaked one per test would pile up).
+struct ScratchDir {
+  std::filesystem::path path =
       std::filesystem::temp_directory_path() / ("facteur-config-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto path = dir / "facteur.toml";
+  ScratchDir() { std::filesystem::create_directories(path); }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+std::filesystem::path write_temp(const std::string& text) {
+  static const ScratchDir dir;
+  auto path = dir.path / "facteur.toml";
   std::ofstream(path) << text;
   return path;
 }

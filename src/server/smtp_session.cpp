@@ -140,6 +140,9 @@ class SmtpSession : public std::enable_shared_from_this<SmtpSession> {
   std::optional<smtp::Reply> prepare_submission();
   void add_remote(const std::string& address, const smtp::RcptParams& params,
                   const std::string& original);
+  // Takes one recipient from a submission user's hourly allowance; true (and the recipient
+  // refused 451 4.7.1) when it is used up.
+  bool over_recipient_allowance();
   // Failure DSNs for the local copies the store did not write while others were (blocking:
   // worker pool). Stored before the 250: a crash in between makes the client send the message
   // again (duplicates for the others, RFC 5321 §6.1) rather than lose the notice.
@@ -219,6 +222,18 @@ void SmtpSession::add_remote(const std::string& address, const smtp::RcptParams&
   remote_.push_back(std::move(r));
 }
 
+bool SmtpSession::over_recipient_allowance() {
+  // Charged only for a recipient about to be accepted: refused ones (unknown, over quota,
+  // greylisted) are not sent to and must not use up a submission user's hour.
+  if (!submission() || !ctx_.send_rate || !account_ ||
+      ctx_.send_rate->take_recipients(account_->address, 1))
+    return false;
+  spdlog::warn("{}: {} is over its hourly recipient allowance", role_name(role_),
+               account_->address);
+  protocol_.reject_recipient({451, "4.7.1", "Sending rate limit exceeded, try again later"});
+  return true;
+}
+
 net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
   const auto& path = rcpt.path;
   std::string address = path.to_string();
@@ -250,13 +265,6 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
     protocol_.reject_recipient(
         {554, "5.7.1",
          fmt::format("Service unavailable; client [{}] blocked using {}", client_, dnsbl_listed_)});
-    co_return;
-  }
-  if (submission() && ctx_.send_rate && account_ &&
-      !ctx_.send_rate->take_recipients(account_->address, 1)) {
-    spdlog::warn("{}: {} is over its hourly recipient allowance", role_name(role_),
-                 account_->address);
-    protocol_.reject_recipient({451, "4.7.1", "Sending rate limit exceeded, try again later"});
     co_return;
   }
   if (auto refusal = quota_refusal(room, address)) {
@@ -292,6 +300,7 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
         protocol_.reject_recipient({451, "4.3.0", "<" + address + ">: Relaying not available"});
         co_return;
       }
+      if (over_recipient_allowance()) co_return;
       add_remote(address, rcpt.params, "");
       recipients_.push_back(address);
       protocol_.accept_recipient();
@@ -307,14 +316,15 @@ net::awaitable<void> SmtpSession::on_rcpt(const smtp::RcptTo& rcpt) {
     case delivery::RouteKind::local:
       break;
   }
+  if (!route->remote.empty() && !ctx_.queue) {
+    protocol_.reject_recipient(
+        {451, "4.3.0", "<" + address + ">: Forwarding not available, try later"});
+    co_return;
+  }
+  if (over_recipient_allowance()) co_return;
   if (!route->remote.empty()) {
     // An alias forwarding elsewhere: its remote targets go through the queue with the original
     // envelope sender (no SRS: see docs/architecture.md, "Forwarding").
-    if (!ctx_.queue) {
-      protocol_.reject_recipient(
-          {451, "4.3.0", "<" + address + ">: Forwarding not available, try later"});
-      co_return;
-    }
     for (const auto& target : route->remote)
       add_remote(target, rcpt.params, address);
   }

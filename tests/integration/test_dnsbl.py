@@ -17,6 +17,7 @@ import json
 import os
 import re
 import smtplib
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -116,6 +117,7 @@ class Dnsbl(unittest.TestCase):
             cls.server.cleanup()
         cls.dns.terminate()
         cls.dns.wait()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
         assert code == 0, code
 
     def run(self, result=None):

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import smtplib
+import shutil
 import subprocess
 import tempfile
 import time
@@ -92,6 +93,7 @@ class DnsServer:
         self.proc.terminate()
         self.proc.wait()
         self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def header(message_bytes):

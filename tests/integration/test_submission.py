@@ -209,8 +209,9 @@ class ExpiryTest(unittest.TestCase):
 
 
 class RateLimitTest(unittest.TestCase):
-    """Per-account sending rate ([submission] max_messages_per_hour): the third message within
-    the hour is deferred with 451 4.7.1; another account is not affected."""
+    """Per-account sending rate ([submission] max_messages_per_hour, max_recipients_per_hour):
+    the message or recipient beyond the hour's allowance is deferred with 451 4.7.1; another
+    account is not affected; refused recipients do not count."""
 
     def test_hourly_message_allowance(self):
         with FacteurServer(domains=(DOMAIN,), roles=SUBMISSION_ROLES,
@@ -224,6 +225,27 @@ class RateLimitTest(unittest.TestCase):
             self.assertEqual(e.exception.smtp_code, 451)
             self.assertIn(b"4.7.1", e.exception.smtp_error)
             server.submit(BOB, PW, BOB, [ALICE], message(token(), {"From": BOB}))
+
+    def test_refused_recipients_do_not_use_the_allowance(self):
+        # Only recipients the server accepts are sent to, so only they count against
+        # [submission] max_recipients_per_hour; unknown ones get 550 5.1.1 (RFC 5321 §4.2.2)
+        # and leave the allowance as it was; the one beyond it gets 451 4.7.1 (RFC 3463 §3.8).
+        with FacteurServer(domains=(DOMAIN,), roles=SUBMISSION_ROLES,
+                           sections={"submission": {"max_recipients_per_hour": 2}}) as server:
+            for user in (ALICE, BOB, CAROL):
+                server.add_user(user, PW)
+            with smtplib.SMTP(server.host, server.port("submission"), timeout=30) as s:
+                s.starttls(context=insecure_tls_context())
+                s.login(ALICE, PW)
+                s.mail(ALICE)
+                for typo in ("nobody1", "nobody2", "nobody3"):
+                    code, reply = s.rcpt(f"{typo}@{DOMAIN}")
+                    self.assertEqual((code, reply[:5]), (550, b"5.1.1"))
+                self.assertEqual(s.rcpt(BOB)[0], 250)
+                self.assertEqual(s.rcpt(ALICE)[0], 250)
+                code, reply = s.rcpt(CAROL)
+                self.assertEqual((code, reply[:5]), (451, b"4.7.1"))
+                s.rset()
 
 
 if __name__ == "__main__":
