@@ -209,16 +209,20 @@ class Dovecot:
         a second (the documented setup: imap-master reachable by the internal user)."""
         maildirs = self.dir / "maildirs"
         uid, gid = self.uid, self.gid
+        # Dovecot's own default for service imap is process_limit = 1024 (one process per
+        # logged-in client), which default_process_limit does not override: beyond it the
+        # 1,025th client is dropped right after its login.
+        imap_service = "  process_limit = 20000\n"
         extra = ""
         if hibernate:
-            extra = """\
-imap_hibernate_timeout = 1s
-service imap {
+            imap_service += """\
   unix_listener imap-master {
     user = $default_internal_user
   }
   extra_groups = $default_internal_group
-}
+"""
+            extra = """\
+imap_hibernate_timeout = 1s
 service imap-hibernate {
   unix_listener imap-hibernate {
     mode = 0660
@@ -265,8 +269,10 @@ service imap-login {{
   service_count = 0
   process_min_avail = 2
 }}
+service imap {{
+{imap_service}}}
 service anvil {{
-  client_limit = 40000
+  client_limit = 40100
 }}
 """ + extra)
 

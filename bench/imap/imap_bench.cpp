@@ -471,8 +471,9 @@ int main(int argc, char** argv) {
             held.push_back(std::move(c));
             break;
           } catch (const std::exception& e) {
-            std::string what = fmt::format("connection {} ({} held) after {:.1f} s, {}: {}", i + 1,
-                                           held.size(), seconds_since(start), stage, e.what());
+            std::string what =
+                fmt::format("port {}: connection {} ({} held) after {:.1f} s, {}: {}", port, i + 1,
+                            held.size(), seconds_since(start), stage, e.what());
             if (attempt > 0) throw std::runtime_error(what);
             std::cerr << "facteur-imap-bench: retrying " << what << "\n";
             out["retries"] = out.value("retries", 0) + 1;
