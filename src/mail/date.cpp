@@ -1,6 +1,7 @@
 #include "mail/date.hpp"
 
 #include <array>
+#include <ctime>
 #include <cstdint>
 
 #include <fmt/format.h>
@@ -384,6 +385,12 @@ Result<sys_days> parse_imap_date(std::string_view value) {
                      std::chrono::day{unsigned(day)}};
   if (!ymd.ok()) return make_error(Errc::parse_error, "IMAP date out of range");
   return sys_days{ymd};
+}
+
+int local_utc_offset_minutes(std::time_t when) {
+  std::tm local{};
+  ::localtime_r(&when, &local);
+  return static_cast<int>(local.tm_gmtoff / 60);
 }
 
 }  // namespace facteur::mail

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,10 @@ Result<DateTime> parse_rfc5322_date(std::string_view value);
 
 // "Thu, 26 Nov 2026 09:17:57 +0100": the instant shown in the given zone (minutes east).
 std::string format_rfc5322_date(std::chrono::sys_seconds utc, int offset_minutes = 0);
+
+// The host's zone at `when`, in minutes east of UTC (TZ / /etc/localtime, daylight saving
+// included): what the server writes in the dates it stamps (Received:, Date:, DSNs).
+int local_utc_offset_minutes(std::time_t when);
 
 // IMAP date-time (RFC 3501 §9): "26-Nov-2026 08:17:57 +0000", day may be " 6" or "6"; the
 // surrounding double quotes are optional. Strict otherwise.

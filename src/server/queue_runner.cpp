@@ -11,6 +11,7 @@
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "dns/mx.hpp"
+#include "mail/date.hpp"
 #include "queue/dsn.hpp"
 #include "queue/submit.hpp"
 #include "server/queue_id.hpp"
@@ -25,12 +26,6 @@ smtp::TlsMode tls_mode(const std::string& setting) {
   if (setting == "none") return smtp::TlsMode::none;
   if (setting == "required") return smtp::TlsMode::required;
   return smtp::TlsMode::opportunistic;
-}
-
-int utc_offset_minutes(std::time_t now) {
-  std::tm local{};
-  ::localtime_r(&now, &local);
-  return static_cast<int>(local.tm_gmtoff / 60);
 }
 
 }  // namespace
@@ -335,7 +330,8 @@ void QueueRunner::send_notices(const store::QueueEntry& entry, std::string_view 
 Result<std::string> QueueRunner::send_dsn(queue::DsnRequest request) {
   auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   request.now = now;
-  request.utc_offset_minutes = utc_offset_minutes(std::chrono::system_clock::to_time_t(now));
+  request.utc_offset_minutes =
+      mail::local_utc_offset_minutes(std::chrono::system_clock::to_time_t(now));
   request.unique = make_queue_id();
   auto dsn = queue::build_dsn(request);
   if (!dsn) return std::unexpected(dsn.error());

@@ -16,6 +16,7 @@
 #include "delivery/local_delivery.hpp"
 #include "directory/sasl.hpp"
 #include "mail/crlf.hpp"
+#include "mail/date.hpp"
 #include "net/connection.hpp"
 #include "queue/dkim_keys.hpp"
 #include "queue/policy.hpp"
@@ -55,12 +56,6 @@ std::vector<std::optional<store::Account>> accounts_of(
     accounts.push_back(account ? std::optional(std::move(*account)) : std::nullopt);
   }
   return accounts;
-}
-
-int local_utc_offset_minutes(std::time_t now) {
-  std::tm local{};
-  ::localtime_r(&now, &local);
-  return static_cast<int>(local.tm_gmtoff / 60);
 }
 
 std::string role_name(smtp::Role role) {
@@ -349,7 +344,8 @@ void SmtpSession::on_message_begin() {
   info.id = queue_id_;
   if (recipients_.size() == 1) info.for_recipient = recipients_.front();
   info.date = now;
-  info.utc_offset_minutes = local_utc_offset_minutes(std::chrono::system_clock::to_time_t(now));
+  info.utc_offset_minutes =
+      mail::local_utc_offset_minutes(std::chrono::system_clock::to_time_t(now));
   if (!blob_->append(smtp::format_received(info))) blob_failed_ = true;
 }
 
@@ -360,7 +356,7 @@ std::optional<smtp::Reply> SmtpSession::prepare_submission() {
   o.hostname = ctx_.config.hostname;
   o.unique = to_lower(queue_id_);
   o.now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  o.utc_offset_minutes = local_utc_offset_minutes(std::time(nullptr));
+  o.utc_offset_minutes = mail::local_utc_offset_minutes(std::time(nullptr));
   o.allowed_senders = allowed_senders_;
   o.account_address = account_ ? account_->address : "";
   o.envelope_sender = mail_path_;
