@@ -4,11 +4,13 @@
 // message on to everybody; around it they add alarm, claims of truth or authority, rewards or
 // threats. English and French wording. Never a reason to refuse a message: the verdict files
 // it with a warning.
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
 
 #include "base/strings.hpp"
+#include "filter/chain_plea.hpp"
 #include "filter/checks.hpp"
 #include "filter/phrases.hpp"
 
@@ -27,6 +29,9 @@ enum Group : int {
   kForwardMarks,
   kAlarm,
   kMarvel,
+  kPressure,
+  kHearsay,
+  kThreat,
   kGroups
 };
 
@@ -45,15 +50,13 @@ const PhraseMatcher& hoax_phrases() {
          "all your contacts", "everyone you know", "everybody you know", "all the people you know",
          "all your friends", "to as many people as", "as many people as possible",
          "forward this to at least", "forwards this message to at least", "forward it on",
-         "keep it going", "copies of this letter", "please share", "share with family",
-         "share with your family", "send 10 copies", "faites suivre", "faire suivre", "fait suivre",
-         "faites le suivre", "faites la suivre", "transferez ce", "transferez le",
-         "transferez a tous", "transferer ce message", "transmettez", "a tous vos contacts",
+         "keep it going", "copies of this letter", "send 10 copies", "faites suivre",
+         "faire suivre", "fait suivre", "faites le suivre", "faites la suivre", "transferez ce",
+         "transferez le", "transferez a tous", "transferer ce message", "a tous vos contacts",
          "a tous vos amis", "a toutes vos amies", "a tous vos proches",
-         "a toutes vos connaissances", "diffusez", "faites circuler", "faire circuler",
-         "envoyer ce message a", "envoyez ce message a", "le plus largement possible",
-         "diffuser au maximum", "diffusez au maximum", "a vos amis", "a vos amies", "partagez",
-         "faites passer", "faire passer", "envoyez la a", "envoyez le a",
+         "a toutes vos connaissances", "faites circuler", "faire circuler", "envoyer ce message a",
+         "envoyez ce message a", "le plus largement possible", "diffuser au maximum",
+         "diffusez au maximum", "a vos amis", "a vos amies", "envoyez la a", "envoyez le a",
          "a toutes les personnes que vous", "carnet d adresses",
          // The plea addressed to "friends" (plural) or to a number of people: a footer's
          // "forward this email to a friend" is not one.
@@ -98,6 +101,10 @@ const PhraseMatcher& hoax_phrases() {
                "confirme par", "selon",           "chercheurs",   "scientifiques", "infirmiere",
                "au journal",   "a la television", "on tv",        "police say",    "the police"},
               kAuthority);
+    p.add_all({"microsoft", "aol", "cdc", "centers for disease control", "fda", "d apres la police",
+               "la gendarmerie", "croix rouge", "red cross", "ministere", "ministry of health",
+               "aux infos", "au 20 heures", "journal de 20"},
+              kAuthority);
     p.add_all({"this is not a joke",
                "not a joke",
                "no joke",
@@ -127,6 +134,14 @@ const PhraseMatcher& hoax_phrases() {
                "je n y croyais pas",
                "c est verifie"},
               kTruth);
+    // "It happened, it is not a legend" and the cover-up that explains why nobody else says so
+    // (not "what they don't want you to know": that is advertising's).
+    p.add_all(
+        {"know it s real", "it s real", "not an urban legend", "not a legend", "not one of those",
+         "someone i trust", "c est du vecu", "pas une legende", "quelqu un de confiance",
+         "source sure", "source fiable", "secretly admitted", "cover up", "covered up",
+         "n en parle pas", "n en parlent pas", "on ne vous dit pas", "ne vous le diront"},
+        kTruth);
     p.add_all({"good luck",        "bad luck",
                "break the chain",  "chain letter",
                "within 96 hours",  "within * hours",
@@ -141,6 +156,31 @@ const PhraseMatcher& hoax_phrases() {
                "lost his job",     "he died",
                "she died",         "nine days later",
                "tour du monde"},
+              kChain);
+    // Luck and prayer chains: the promise and the curse, the claim that it was never broken.
+    p.add_all({"never been broken",
+               "has never failed",
+               "never fails",
+               "don t break it",
+               "don t be the one",
+               "be the one to break",
+               "something good will happen",
+               "something wonderful will",
+               "will happen to you",
+               "within an hour",
+               "within * minutes",
+               "lost everything",
+               "jamais ete rompue",
+               "jamais echoue",
+               "ne brisez pas",
+               "ne brise pas",
+               "neuvaine",
+               "grande joie",
+               "vous arrivera",
+               "t arrivera",
+               "a tout perdu",
+               "l ont regrette",
+               "miracle"},
               kChain);
     p.add_all({"for every forward",
                "each time you forward",
@@ -205,13 +245,108 @@ const PhraseMatcher& hoax_phrases() {
                "alerte enlevement",
                "si c etait votre enfant",
                "if it was your child",
-               "if it were your child"},
+               "if it were your child",
+               "save a life",
+               "save lives",
+               "save one of",
+               "could save",
+               "may save",
+               "sauver une vie",
+               "sauver des vies",
+               "en sauver",
+               "peut sauver",
+               "pourrait sauver",
+               "save someone",
+               "prevent a tragedy",
+               "eviter un drame"},
               kAppeal);
+    // Pressure not to keep it: guilt, "it only takes a second", "do the same".
+    p.add_all({"don t just delete",
+               "don t delete",
+               "do not delete",
+               "don t just read",
+               "don t ignore",
+               "do not ignore",
+               "don t keep this",
+               "don t keep it",
+               "how can you live",
+               "no heart",
+               "ashamed",
+               "if you don t send",
+               "if you don t forward",
+               "if you don t pass",
+               "only takes a second",
+               "only takes a minute",
+               "do the same",
+               "ne gardez pas",
+               "ne le gardez pas",
+               "ne la gardez pas",
+               "ne garde pas",
+               "ne supprimez pas",
+               "ne l effacez pas",
+               "n effacez pas",
+               "ne jetez pas",
+               "si vous ne le faites pas",
+               "si tu ne le fais pas",
+               "si vous ne l envoyez pas",
+               "si vous ne le transferez pas",
+               "faites pareil",
+               "fais pareil",
+               "faites de meme",
+               "ne prend qu",
+               "honte",
+               "it only takes",
+               "only takes * seconds",
+               "ca prend * secondes",
+               "ca ne prend que"},
+              kPressure);
+    // Hearsay: the friend of a friend it happened to, the relative who works there.
+    p.add_all({"a friend of a",    "friend of a friend", "a friend of my",    "my aunt",
+               "my cousin",        "my sister in law",   "my brother in law", "who works at",
+               "who works in",     "who works for",      "co worker",         "coworker",
+               "this happened to", "happened to a",      "une amie de",       "un ami de",
+               "ma belle soeur",   "mon beau frere",     "ma cousine",        "mon cousin",
+               "ma tante",         "qui travaille",      "d une collegue",    "d un collegue",
+               "amie infirmiere",  "ami infirmier",      "ami policier",      "ami pompier",
+               "c est arrive a",   "est arrive a la",    "est arrive au"},
+              kHearsay);
+    // The service that will close or charge unless the message is passed on.
+    p.add_all(
+        {"will be deleted",    "will be closed",      "will be shut down", "will be cancelled",
+         "will be canceled",   "will start charging", "monthly fee",       "inactive accounts",
+         "prove that you are", "your account will",   "sera supprime",     "seront supprimes",
+         "sera ferme",         "va fermer",           "vont fermer",       "deviendra payant",
+         "devenir payant",     "comptes inactifs",    "prouver que vous",  "votre compte sera",
+         "stay free",          "rester gratuit",      "restes gratuit",    "restez gratuit",
+         "deviendra payante"},
+        kThreat);
     p.add_all({"original message", "forwarded message", "begin forwarded message",
                "message original", "message transfere", "message d origine"},
               kForwardMarks);
-    p.add_all({"warning", "alert", "danger", "dangerous", "attention", "please read", "alerte",
-               "prevenez", "warn them", "be careful", "soyez prudents", "important", "urgent"},
+    p.add_all({"warning",
+               "alert",
+               "danger",
+               "dangerous",
+               "attention",
+               "please read",
+               "alerte",
+               "prevenez",
+               "warn them",
+               "be careful",
+               "soyez prudents",
+               "important",
+               "urgent",
+               "please read",
+               "a lire",
+               "lisez",
+               "take it seriously",
+               "this is serious",
+               "tres serieux",
+               "extreme caution",
+               "faites attention",
+               "mefiez vous",
+               "soyez vigilants",
+               "soyez vigilantes"},
               kAlarm);
     p.add_all({"radiation",     "microwave",   "micro ondes",
                "mobile phones", "cell phones", "telephones portables",
@@ -222,6 +357,55 @@ const PhraseMatcher& hoax_phrases() {
                "explosion",     "exploser",    "explode",
                "explodes",      "caught fire", "pris feu",
                "prendre feu"},
+              kMarvel);
+    // Health and safety scares, and astronomical marvels.
+    p.add_all({"needle",
+               "needles",
+               "hiv",
+               "aids",
+               "vih",
+               "sida",
+               "seringue",
+               "seringues",
+               "aiguille",
+               "aiguilles",
+               "ether",
+               "bacteria",
+               "bacterie",
+               "bacteries",
+               "flesh eating",
+               "infected",
+               "contaminated",
+               "contaminee",
+               "contaminees",
+               "contamines",
+               "poison",
+               "poisoned",
+               "kidney",
+               "kidneys",
+               "rein",
+               "drugged",
+               "amputation",
+               "petrol",
+               "gasoline",
+               "static electricity",
+               "electricite statique",
+               "molecular",
+               "moleculaire",
+               "full moon",
+               "pleine lune",
+               "no one alive",
+               "never see this again",
+               "personne ne reverra",
+               "recorded history",
+               "organs",
+               "organes",
+               "black market",
+               "marche noir",
+               "etincelle",
+               "enflammer",
+               "vapeurs d essence",
+               "brulures"},
               kMarvel);
     return p;
   }();
@@ -238,6 +422,8 @@ int forward_prefixes(std::string_view subject) {
     std::size_t colon = v.find(':');
     if (colon == std::string_view::npos || colon > 4) break;
     std::string_view p = v.substr(0, colon);
+    while (!p.empty() && p.back() == ' ')  // French typography: "TR : ", "Fwd : "
+      p.remove_suffix(1);
     if (p == "fw" || p == "fwd" || p == "tr" || p == "fwd" || p == "wg") {
       ++n;
     } else if (p != "re" && p != "aw") {
@@ -267,23 +453,35 @@ class HoaxCheck final : public Check {
       if (!why.empty()) why += ", ";
       why += what;
     };
-    bool forward_all = n(kForwardAll) > 0;
-    const double plea = forward_all ? (n(kForwardAll) >= 2 ? 3.5 : 3.0) : 0;
+    auto pleas = find_chain_pleas(m.body.words, m.body.hashes);
+    auto subject_pleas = find_chain_pleas(m.subject_words.words, m.subject_words.hashes);
+    const int mass = std::max(n(kForwardAll), pleas.mass + subject_pleas.mass);
+    const bool forward_all = mass > 0;
+    const bool pass_on = !forward_all && pleas.open + subject_pleas.open > 0;
+    const double plea = forward_all ? (mass >= 2 ? 3.5 : 3.0) : pass_on ? 2.5 : 0;
     if (forward_all) note(plea, "asks to forward it to everyone");
+    if (pass_on) note(plea, "asks to pass it on");
     if (n(kVirus) > 0 && n(kDestruction) > 0) note(2.0, "virus warning");
     if (n(kTruth) > 0) note(1.5, "insists it is true");
-    if (n(kChain) >= 2)
-      note(2.0, "luck chain");
-    else if (n(kChain) == 1)
-      note(0.75, "chain wording");
+    if (n(kChain) >= 2) note(2.0, "luck chain");
     if (n(kReward) > 0) note(n(kReward) >= 2 ? 2.0 : 1.0, "reward for forwarding");
     if (n(kAppeal) > 0) note(1.0, "emotional appeal");
+    if (n(kPressure) > 0) note(1.0, "pressure not to keep it");
+    if (n(kThreat) > 0) note(n(kThreat) >= 2 ? 1.5 : 1.0, "threatens to close the account");
+    if (n(kMarvel) >= 4) note(1.5, "scare story");
+    // Traits ordinary forwarded mail has as well (a mark of forwarding, "important", a name
+    // of authority, "a friend of mine", one chain word) count 1.5 at most together: a forward
+    // asking friends to see a film is not a hoax for having them all.
+    const double before_weak = evidence;
+    if (n(kChain) == 1) note(0.75, "chain wording");
     if (fw > 0 || n(kForwardMarks) > 0) note(fw >= 2 ? 1.5 : 1.0, "forwarded along a chain");
-    if (n(kAlarm) > 0) note(0.5, "alarm");
+    if (n(kHearsay) > 0) note(0.5, "hearsay");
+    if (n(kAlarm) > 0) note(n(kAlarm) >= 3 ? 1.0 : 0.5, "alarm");
     if (n(kAuthority) > 0) note(0.5, "appeal to authority");
-    if (n(kMarvel) >= 2) note(0.5, "scare story");
+    if (n(kMarvel) >= 2 && n(kMarvel) < 4) note(0.5, "scare story");
+    evidence = std::min(evidence, before_weak + 1.5);
     // The plea to pass it on (or a luck chain, which demands copies) is what makes a hoax.
-    if (!forward_all && !(n(kChain) >= 2 && (fw > 0 || n(kForwardMarks) > 0))) return;
+    if (!forward_all && !pass_on && !(n(kChain) >= 2 && (fw > 0 || n(kForwardMarks) > 0))) return;
     if (evidence < 5.0) {
       // A hint for the classifiers' language check only with a chain letter's trait besides
       // the plea (a mark of forwarding, a claim of truth, a reward...): "partagez" alone, in a

@@ -188,6 +188,34 @@ TEST(HoaxCheck, OrdinaryForwardIsNotAHoax) {
   EXPECT_TRUE(run_check(*check, m).reasons.empty());
 }
 
+TEST(HoaxCheck, PleasWordedAnewAreFound) {
+  // Hoaxes reword the plea each time; the detector finds it by its shape (chain_plea.hpp) and
+  // adds what chain letters carry around it: guilt, a claim of truth, hearsay, a scare.
+  auto check = make_hoax_check();
+  auto en = message("From: a@example.org\nSubject: PLEASE READ - happened at the mall\n",
+                    "My neighbour's cousin works at the hospital, so this is not one of those "
+                    "internet stories. Men are handing out samples of ether in car parks.\n"
+                    "Don't just read this and delete it. Send it to all the people you love, "
+                    "it could save a life.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, en), "hoax.chain-letter"));
+  auto fr = message("From: a@example.fr\nSubject: TR : Vol d'organes, ce n'est pas une légende\n",
+                    "Ça vient du beau-frère d'un collègue, c'est du vécu : on lui a retiré un "
+                    "rein dans un hôtel. On n'en parle pas dans les journaux.\nFaites tourner.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, fr), "hoax.chain-letter"));
+}
+
+TEST(HoaxCheck, OrdinaryForwardTraitsAloneAreCapped) {
+  // A forwarded plea to friends with alarm words, a name of authority and a mark of
+  // forwarding: the traits all forwarded mail has count 1.5 together, so no hoax.
+  auto check = make_hoax_check();
+  auto v = run_check(
+      *check, message("From: a@example.org\nSubject: Fwd: Fwd: opening this Friday\n",
+                      "---------- Forwarded message ----------\nImportant: the film opens "
+                      "Friday, according to CNN. Please forward this to your other friends and "
+                      "tell them to go see it this weekend.\n"));
+  EXPECT_FALSE(has_reason(v, "hoax.chain-letter"));
+}
+
 TEST(SessionCheck, DmarcFailPointsToPhishing) {
   auto check = make_session_check();
   Context ctx;

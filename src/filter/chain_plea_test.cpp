@@ -1,0 +1,72 @@
+#include "filter/chain_plea.hpp"
+
+#include <gtest/gtest.h>
+
+#include "filter/text_norm.hpp"
+
+namespace facteur::filter {
+namespace {
+
+ChainPleas pleas(std::string_view text) {
+  auto t = normalize_text(text);
+  return find_chain_pleas(t.words, t.hashes);
+}
+
+TEST(ChainPlea, ToEverybodyInEnglish) {
+  for (auto text : {"Tell everyone you know.", "Just send this to seven people you love.",
+                    "If you are not ashamed, pass this on... 7 people in 7 minutes!",
+                    "Please send this to as many of the people you care about as possible.",
+                    "Share this with all the women in your life.",
+                    "Please share this with anyone you know who travels.",
+                    "Forward it to at least 12 friends before midnight."}) {
+    EXPECT_EQ(pleas(text).mass, 1) << text;
+  }
+}
+
+TEST(ChainPlea, ToEverybodyInFrench) {
+  for (auto text : {"PRÉVENEZ TOUS VOS CONTACTS !!!", "Envoyez cette prière à neuf personnes.",
+                    "Partagez autour de vous, les gens doivent savoir.",
+                    "Renvoyez ce mail à au moins 18 de vos contacts.",
+                    "Faites suivre à tout votre carnet d’adresses.",
+                    "Mettez en copie toutes les personnes que vous aimez.",
+                    "Transmets ce message à 10 de tes contacts.", "Prévenez vos proches."}) {
+    EXPECT_EQ(pleas(text).mass, 1) << text;
+  }
+}
+
+TEST(ChainPlea, PassItOnToNobodyInParticular) {
+  for (auto text : {"Please everyone, look at this. Send it on!!!", "Faites tourner.",
+                    "Fais passer, ça peut sauver une vie.", "Please read this and pass it on."}) {
+    auto p = pleas(text);
+    EXPECT_EQ(p.open + p.mass, 1) << text;
+  }
+}
+
+TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
+  // A named audience, or something other than the message passed on.
+  for (auto text : {"Kev, could you pass this on to Grandma when you see her?",
+                    "Surtout ne lui dis rien ! Et fais passer aux autres de la bande.",
+                    "Merci de diffuser cette information à vos équipes.",
+                    "Tu peux faire suivre à ta sœur ? Je n'ai pas son adresse.",
+                    "Share your creation with friends by exporting it.",
+                    "I send half a dozen pics to a dozen people a day.",
+                    "I could send a mass e-mail to my contacts and hope.",
+                    "Please share with anyone nearby and look in your garage.",
+                    "Please circulate to your team.", "Don't tell her yet!"}) {
+    auto p = pleas(text);
+    EXPECT_EQ(p.mass + p.open, 0) << text;
+  }
+}
+
+TEST(ChainPlea, BoundedOnHostileInput) {
+  // Verbs and audience words repeated: linear, one plea counted per verb's window.
+  std::string text;
+  for (int i = 0; i < 20'000; ++i)
+    text += "send this to everyone ";
+  auto p = pleas(text);
+  EXPECT_GT(p.mass, 0);
+  EXPECT_LE(p.mass, 20'000);
+}
+
+}  // namespace
+}  // namespace facteur::filter
