@@ -12,17 +12,18 @@ namespace {
 
 enum class Role : std::uint8_t {
   verb,           // passes the message on: "forward", "envoyez", "relayez"
-  warn_verb,      // tells people, needs a mass audience to be a plea: "tell", "prévenez"
-  causative,      // French "faites" / "fais" / "faire", a plea with "suivre", "passer"...
-  causative_end,  // "suivre", "passer", "circuler", "tourner"
-  object,         // what is passed on: "this", "it", "ce", "le", "message"
-  particle,       // English "on", "along": "pass it on"
-  to,             // "to", "à", "aux", "avec": an audience follows
-  mass,           // an audience of everybody: "everyone", "tous", "contacts", "autour"
-  crowd,          // needs a number or "all" before it: "people", "personnes", "women"
-  all,            // "all", "many", "the" (+ people you...), "plus" (le plus de monde)
+  warn_verb,      // tells people, a plea only with a mass audience: "tell", "prévenez"
+  causative,      // French "faites" / "fais" / "mettez", a plea with "suivre", "passer"...
+  causative_end,  // "suivre", "passer", "circuler", "tourner", "(en) copie"
+  object,         // the message passed on: "this", "it", "ce", "le", "message", "on"
+  to,             // "to", "à", "aux", "with", "avec": an audience follows
+  mass,           // an audience of everybody: "everyone", "contacts", "proches", "monde"
+  adverb,         // everybody, said of the passing on: "autour", "largement", "maximum"
+  crowd,          // "people", "personnes", "women": everybody after a quantifier only
+  quantifier,     // "all", "many", "at (least)", "au (moins)", "tous", "tout"
   number_word,    // "seven", "neuf", "dozen"
   possessive,     // "your", "vos": an audience when a mass or crowd word follows
+  connector,      // may sit inside an audience: "the", "of", "de", "least", "moins"
 };
 
 const std::unordered_map<std::uint64_t, Role>& roles() {
@@ -51,22 +52,26 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
          "priere", "lettre", "alerte",  "courriel", "on",      "along",       "en"},
         Role::object);
     add({"to", "with", "a", "aux", "avec"}, Role::to);
-    add({"everyone", "everybody", "everyones", "tous",   "toutes",         "monde",
-         "maximum",  "largement", "entourage", "carnet", "correspondants", "connaissances",
-         "contacts", "friends",   "amis",      "amies",  "proches",        "copains",
-         "copines",  "loved",     "autour",    "nombre"},
+    add({"everyone", "everybody", "everyones", "monde", "entourage", "carnet", "correspondants",
+         "connaissances", "contacts", "friends", "amis", "amies", "proches", "copains", "copines",
+         "loved", "nombre"},
         Role::mass);
+    add({"autour", "largement", "maximum", "max"}, Role::adverb);
     add({"people",   "persons",  "personnes", "gens",    "women", "femmes", "ladies",
          "girls",    "men",      "hommes",    "names",   "noms",  "others", "autres",
          "families", "familles", "parents",   "mothers", "meres", "kids"},
         Role::crowd);
-    add({"all", "many", "every", "plus", "max", "as", "at", "au"}, Role::all);
+    add({"all", "many", "every", "plus", "as", "at", "au", "tous", "toutes", "tout"},
+        Role::quantifier);
     add({"your", "vos", "votre", "tes", "ton"}, Role::possessive);
     add({"three",  "four",   "five",    "six",    "seven",     "eight", "nine",    "ten",
          "eleven", "twelve", "fifteen", "twenty", "thirty",    "fifty", "hundred", "dozen",
          "trois",  "quatre", "cinq",    "sept",   "huit",      "neuf",  "dix",     "onze",
          "douze",  "quinze", "vingt",   "trente", "cinquante", "cent"},
         Role::number_word);
+    add({"the", "of", "least", "moins", "de", "des", "du", "d", "un", "une", "grand", "possible",
+         "ceux", "celles", "que", "qui", "you"},
+        Role::connector);
     return r;
   }();
   return m;
@@ -74,11 +79,39 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
 
 constexpr std::size_t kWindow = 9;  // words after the verb where its audience may be
 
-const Role* role_of(std::uint64_t hash) {
-  const auto& m = roles();
-  auto it = m.find(hash);
-  return it == m.end() ? nullptr : &it->second;
-}
+// The words with their roles and clause ends.
+class Words {
+ public:
+  Words(std::span<const std::string_view> words, std::span<const std::uint64_t> hashes,
+        std::span<const std::uint8_t> clause_end)
+      : words_(words),
+        hashes_(hashes),
+        clause_end_(clause_end),
+        n_(std::min(words.size(), hashes.size())) {}
+
+  std::size_t size() const noexcept { return n_; }
+  std::string_view operator[](std::size_t i) const { return words_[i]; }
+  const Role* role(std::size_t i) const {
+    if (i >= n_) return nullptr;
+    const auto& m = roles();
+    auto it = m.find(hashes_[i]);
+    return it == m.end() ? nullptr : &it->second;
+  }
+  bool is(std::size_t i, Role r) const {
+    const Role* x = role(i);
+    return x && *x == r;
+  }
+  // Whether a clause ends after word i (true after the last word).
+  bool ends_clause(std::size_t i) const {
+    return i + 1 >= n_ || (i < clause_end_.size() && clause_end_[i] != 0);
+  }
+
+ private:
+  std::span<const std::string_view> words_;
+  std::span<const std::uint64_t> hashes_;
+  std::span<const std::uint8_t> clause_end_;
+  std::size_t n_;
+};
 
 bool is_count(std::string_view w) {
   unsigned n = 0;
@@ -86,31 +119,57 @@ bool is_count(std::string_view w) {
   return ec == std::errc{} && end == w.data() + w.size() && n >= 3 && n <= 10'000;
 }
 
-// Whether words [from, to) name an audience of everybody: a mass word ("everyone",
-// "contacts"), or a crowd word ("people") after a number, "all" or "many" ("seven people",
-// "all the women in your life", "as many of the people").
-bool mass_audience(std::span<const std::string_view> words, std::span<const std::uint64_t> hashes,
-                   std::size_t from, std::size_t to) {
-  std::size_t quantified_until = 0;  // a crowd word before this index is counted
-  for (std::size_t i = from; i < to; ++i) {
-    const Role* r = role_of(hashes[i]);
-    if (r && *r == Role::mass) return true;
-    // "anyone you know", not "anyone who might be able to give".
-    if (words[i] == "anyone" && i + 1 < to && words[i + 1] == "you") return true;
-    if ((r && (*r == Role::all || *r == Role::number_word)) || is_count(words[i])) {
-      quantified_until = i + 4;
-      continue;
+bool is_quantity(const Words& w, std::size_t i) {
+  return w.is(i, Role::quantifier) || w.is(i, Role::number_word) || is_count(w[i]);
+}
+
+// Whether the audience starting at `from` is everybody: a mass word ("everyone", "vos
+// contacts"), "anyone you know", "tous" ending the clause ("à tous"), or a crowd word after a
+// quantity ("seven people", "all the women", "as many of the people", "toutes les
+// personnes"). It stops at the end of the clause and at the first word that cannot be part of
+// an audience: "forward this to Paul? Thanks everyone!" names Paul.
+bool mass_audience(const Words& w, std::size_t from) {
+  bool quantified = false;
+  for (std::size_t i = from; i < w.size() && i < from + kWindow; ++i) {
+    const Role* r = w.role(i);
+    if (w[i] == "anyone") {
+      if (i + 1 < w.size() && w[i + 1] == "you") return true;
+    } else if (!r && !is_count(w[i])) {
+      return false;
+    } else if (r && (*r == Role::mass || *r == Role::adverb)) {
+      return true;
+    } else if (r && *r == Role::crowd) {
+      if (quantified) return true;
+    } else if (is_quantity(w, i)) {
+      quantified = true;
+      if ((w[i] == "tous" || w[i] == "toutes") && w.ends_clause(i)) return true;
     }
-    if (r && *r == Role::crowd && i < quantified_until) return true;
+    if (w.ends_clause(i)) return false;
   }
   return false;
 }
 
-bool reports_forward(std::string_view previous) {
-  static constexpr std::string_view kSubjects[] = {
-      "je", "te", "tu", "nous", "on",   "il",   "elle",  "ils", "elles", "i",
-      "ll", "we", "he", "she",  "they", "will", "would", "d",   "ve",    "already"};
-  return std::find(std::begin(kSubjects), std::end(kSubjects), previous) != std::end(kSubjects);
+// Where an audience named without "to" may begin. For a warning verb, any audience ("tell
+// everyone", "prévenez vos proches"); for passing on, only a quantity or an adverb ("pass it
+// on 7 people", "partagez autour de vous", "diffusez largement"): "transférez vos contacts",
+// "envoyez le nombre de participants" pass those on, they do not address them.
+bool audience_starts(const Words& w, std::size_t i, bool warning) {
+  if (i >= w.size()) return false;
+  if (is_quantity(w, i) || w.is(i, Role::adverb)) return true;
+  if (!warning) return false;
+  if (w.is(i, Role::mass) || w[i] == "anyone") return true;
+  return w.is(i, Role::possessive) && (w.is(i + 1, Role::mass) || w.is(i + 1, Role::crowd));
+}
+
+// A plea is an imperative: "je te fais suivre", "I'll pass it on", "don't tell everyone",
+// "we look forward to" report or refuse a forward.
+bool not_a_request(std::string_view previous) {
+  static constexpr std::string_view kBefore[] = {
+      "je",   "te", "tu",      "nous", "on",      "il",    "elle",  "ils", "elles",
+      "vous", "ne", "n",       "le",   "la",      "lui",   "m",     "i",   "ll",
+      "we",   "he", "she",     "they", "will",    "would", "d",     "ve",  "t",
+      "not",  "to", "already", "look", "looking", "looks", "looked"};
+  return std::find(std::begin(kBefore), std::end(kBefore), previous) != std::end(kBefore);
 }
 
 bool english_verb(std::string_view w) {
@@ -120,73 +179,55 @@ bool english_verb(std::string_view w) {
   return std::find(std::begin(kEnglish), std::end(kEnglish), w) != std::end(kEnglish);
 }
 
-// Whether an audience begins at `i`: a mass word, a quantifier ("all", "seven", "18", "au
-// moins"), or a possessive before a mass or crowd word ("vos proches", "your friends").
-bool starts_audience(std::span<const std::string_view> words, std::span<const std::uint64_t> hashes,
-                     std::size_t i) {
-  if (i >= words.size() || i >= hashes.size()) return false;
-  if (is_count(words[i])) return true;
-  const Role* r = role_of(hashes[i]);
-  if (!r) return false;
-  if (*r == Role::mass || *r == Role::all || *r == Role::number_word) return true;
-  if (*r != Role::possessive || i + 1 >= hashes.size()) return false;
-  const Role* then = role_of(hashes[i + 1]);
-  return then && (*then == Role::mass || *then == Role::crowd);
-}
-
 }  // namespace
 
 ChainPleas find_chain_pleas(std::span<const std::string_view> words,
-                            std::span<const std::uint64_t> hashes) {
+                            std::span<const std::uint64_t> hashes,
+                            std::span<const std::uint8_t> clause_end) {
+  const Words w(words, hashes, clause_end);
   ChainPleas found;
-  const std::size_t n = std::min(words.size(), hashes.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    const Role* r = role_of(hashes[i]);
-    if (!r) continue;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const Role* r = w.role(i);
+    if (!r || (*r != Role::verb && *r != Role::warn_verb && *r != Role::causative)) continue;
+    if (i > 0 && not_a_request(w[i - 1])) continue;
+    const bool warning = *r == Role::warn_verb;
     std::size_t end = i + 1;  // first word after the verb
-    bool warn_only = *r == Role::warn_verb;
-    // A plea is an imperative; "je te fais suivre", "I'll pass it on" report a forward.
-    if (i > 0 && reports_forward(words[i - 1])) continue;
     if (*r == Role::causative) {
-      // "faites suivre", "fais-le passer", "faites circuler ce message".
+      // "faites suivre", "fais-le passer", "mettez en copie".
       std::size_t j = i + 1;
-      while (j < n && j < i + 3 && role_of(hashes[j]) && *role_of(hashes[j]) == Role::object)
+      while (j < w.size() && j < i + 3 && w.is(j, Role::object) && !w.ends_clause(j - 1))
         ++j;
-      if (j >= n || !role_of(hashes[j]) || *role_of(hashes[j]) != Role::causative_end) continue;
+      if (!w.is(j, Role::causative_end) || w.ends_clause(j - 1)) continue;
       end = j + 1;
-    } else if (*r != Role::verb && !warn_only) {
-      continue;
+    } else if (i + 1 < w.size() &&
+               (w[i + 1] == "par" || (w[i + 1] == "a" && i + 2 < w.size() && w[i + 2] == "ete"))) {
+      continue;  // a participle: "le document partagé a été mis à jour", "diffusé par"
     }
-    // The verb's object is the message itself ("this", "it", "ce message", "cette prière",
-    // "it on") or nothing; then its audience: after "to" / "à" / "with", or right there
-    // ("tell everyone", "prévenez vos proches", "partagez autour de vous"). "Share your
-    // creation with friends", "send a dozen pics to a dozen people" pass on something else.
+    // The verb's object is the message itself ("this", "it", "ce message", "it on") or
+    // nothing; then its audience, after "to" / "à" / "with" or right there.
     std::size_t j = end;
-    bool particle = *r == Role::causative;
-    while (j < n && j < end + 4) {
-      const Role* o = role_of(hashes[j]);
-      if (!o || *o != Role::object) break;
-      if (words[j] == "on" || words[j] == "along") particle = true;
+    bool particle = false;  // "it on", "this along"
+    while (j < w.size() && j < end + 4 && !w.ends_clause(j - 1) && w.is(j, Role::object)) {
+      if ((w[j] == "on" || w[j] == "along") && j > end) particle = true;
       ++j;
     }
-    const Role* next = j < n ? role_of(hashes[j]) : nullptr;
+    const bool clause_over = w.ends_clause(j - 1);
     // "à" is "a" once normalised: after an English verb it is the article ("send a mass
     // e-mail to my contacts").
-    bool addressed = next && *next == Role::to && !(words[j] == "a" && english_verb(words[i]));
-    std::size_t from = addressed ? j + 1 : j;
-    bool audience_here = addressed || starts_audience(words, hashes, from);
-    if (audience_here && mass_audience(words, hashes, from, std::min(n, from + kWindow))) {
+    const bool addressed = !clause_over && w.is(j, Role::to) &&
+                           !(w[j] == "a" && english_verb(w[i])) && !w.ends_clause(j);
+    const bool here = !clause_over && !addressed && audience_starts(w, j, warning || particle);
+    if ((addressed && mass_audience(w, j + 1)) || (here && mass_audience(w, j))) {
       ++found.mass;
-      i = from;  // one plea, however many audience words it names
+      i = j;  // one plea, however many audience words it names
       continue;
     }
-    if (warn_only) continue;
-    // No audience of everybody: "pass it on" / "faites circuler" with nobody named is still a
-    // plea; "pass this on to Grandma", "à vos équipes" is an ordinary forward.
-    bool french_verb = !words[i].empty() && (words[i].back() == 'z' || words[i].back() == 'r');
-    if (!particle && !(french_verb && *r == Role::verb)) continue;
-    if (addressed || (j < n && !role_of(hashes[j]) && !particle)) continue;
-    ++found.open;
+    // No audience of everybody: "pass it on!", "faites tourner.", "fais passer, ..." naming
+    // nobody, the clause ending there, is still a plea; "pass this on to Grandma", "share it
+    // on Facebook", "partagez vos photos", "à vos équipes" are not.
+    if (warning || !clause_over) continue;
+    const bool french = *r == Role::causative || !english_verb(w[i]);
+    if (particle || french) ++found.open;
   }
   return found;
 }

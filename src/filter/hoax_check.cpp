@@ -179,8 +179,7 @@ const PhraseMatcher& hoax_phrases() {
                "vous arrivera",
                "t arrivera",
                "a tout perdu",
-               "l ont regrette",
-               "miracle"},
+               "l ont regrette"},
               kChain);
     p.add_all({"for every forward",
                "each time you forward",
@@ -249,8 +248,8 @@ const PhraseMatcher& hoax_phrases() {
                "save a life",
                "save lives",
                "save one of",
-               "could save",
-               "may save",
+               "could save a life",
+               "may save a life",
                "sauver une vie",
                "sauver des vies",
                "en sauver",
@@ -260,7 +259,7 @@ const PhraseMatcher& hoax_phrases() {
                "prevent a tragedy",
                "eviter un drame"},
               kAppeal);
-    // Pressure not to keep it: guilt, "it only takes a second", "do the same".
+    // Pressure not to keep it: guilt, "it only takes a second", "faites pareil".
     p.add_all({"don t just delete",
                "don t delete",
                "do not delete",
@@ -277,7 +276,6 @@ const PhraseMatcher& hoax_phrases() {
                "if you don t pass",
                "only takes a second",
                "only takes a minute",
-               "do the same",
                "ne gardez pas",
                "ne le gardez pas",
                "ne la gardez pas",
@@ -295,7 +293,6 @@ const PhraseMatcher& hoax_phrases() {
                "faites de meme",
                "ne prend qu",
                "honte",
-               "it only takes",
                "only takes * seconds",
                "ca prend * secondes",
                "ca ne prend que"},
@@ -312,41 +309,22 @@ const PhraseMatcher& hoax_phrases() {
               kHearsay);
     // The service that will close or charge unless the message is passed on.
     p.add_all(
-        {"will be deleted",    "will be closed",      "will be shut down", "will be cancelled",
-         "will be canceled",   "will start charging", "monthly fee",       "inactive accounts",
-         "prove that you are", "your account will",   "sera supprime",     "seront supprimes",
-         "sera ferme",         "va fermer",           "vont fermer",       "deviendra payant",
-         "devenir payant",     "comptes inactifs",    "prouver que vous",  "votre compte sera",
-         "stay free",          "rester gratuit",      "restes gratuit",    "restez gratuit",
-         "deviendra payante"},
+        {"will be deleted",   "will be closed",     "will be shut down", "will start charging",
+         "inactive accounts", "prove that you are", "your account will", "sera supprime",
+         "seront supprimes",  "sera ferme",         "va fermer",         "vont fermer",
+         "deviendra payant",  "devenir payant",     "comptes inactifs",  "prouver que vous",
+         "votre compte sera", "stay free",          "rester gratuit",    "restes gratuit",
+         "restez gratuit",    "deviendra payante"},
         kThreat);
     p.add_all({"original message", "forwarded message", "begin forwarded message",
                "message original", "message transfere", "message d origine"},
               kForwardMarks);
-    p.add_all({"warning",
-               "alert",
-               "danger",
-               "dangerous",
-               "attention",
-               "please read",
-               "alerte",
-               "prevenez",
-               "warn them",
-               "be careful",
-               "soyez prudents",
-               "important",
-               "urgent",
-               "please read",
-               "a lire",
-               "lisez",
-               "take it seriously",
-               "this is serious",
-               "tres serieux",
-               "extreme caution",
-               "faites attention",
-               "mefiez vous",
-               "soyez vigilants",
-               "soyez vigilantes"},
+    p.add_all({"warning",         "alert",           "danger",          "dangerous",
+               "attention",       "please read",     "alerte",          "prevenez",
+               "warn them",       "be careful",      "soyez prudents",  "important",
+               "urgent",          "a lire",          "lisez",           "take it seriously",
+               "this is serious", "tres serieux",    "extreme caution", "faites attention",
+               "mefiez vous",     "soyez vigilants", "soyez vigilantes"},
               kAlarm);
     p.add_all({"radiation",     "microwave",   "micro ondes",
                "mobile phones", "cell phones", "telephones portables",
@@ -362,7 +340,6 @@ const PhraseMatcher& hoax_phrases() {
     p.add_all({"needle",
                "needles",
                "hiv",
-               "aids",
                "vih",
                "sida",
                "seringue",
@@ -453,8 +430,8 @@ class HoaxCheck final : public Check {
       if (!why.empty()) why += ", ";
       why += what;
     };
-    auto pleas = find_chain_pleas(m.body.words, m.body.hashes);
-    auto subject_pleas = find_chain_pleas(m.subject_words.words, m.subject_words.hashes);
+    auto pleas = find_chain_pleas(m.body);
+    auto subject_pleas = find_chain_pleas(m.subject_words);
     const int mass = std::max(n(kForwardAll), pleas.mass + subject_pleas.mass);
     const bool forward_all = mass > 0;
     const bool pass_on = !forward_all && pleas.open + subject_pleas.open > 0;
@@ -467,8 +444,8 @@ class HoaxCheck final : public Check {
     if (n(kReward) > 0) note(n(kReward) >= 2 ? 2.0 : 1.0, "reward for forwarding");
     if (n(kAppeal) > 0) note(1.0, "emotional appeal");
     if (n(kPressure) > 0) note(1.0, "pressure not to keep it");
-    if (n(kThreat) > 0) note(n(kThreat) >= 2 ? 1.5 : 1.0, "threatens to close the account");
-    if (n(kMarvel) >= 4) note(1.5, "scare story");
+    if (n(kThreat) > 0) note(1.0, "threatens to close the account");
+    if (n(kMarvel) >= 4) note(1.0, "scare story");
     // Traits ordinary forwarded mail has as well (a mark of forwarding, "important", a name
     // of authority, "a friend of mine", one chain word) count 1.5 at most together: a forward
     // asking friends to see a film is not a hoax for having them all.

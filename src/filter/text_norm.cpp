@@ -182,6 +182,12 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
     word_start = std::string::npos;
     if (spans.size() >= limits.max_words) r.truncated = true;
   };
+  std::vector<std::size_t> clause_ends;  // indexes into spans
+  auto end_clause = [&] {
+    end_word();
+    if (!spans.empty() && (clause_ends.empty() || clause_ends.back() != spans.size() - 1))
+      clause_ends.push_back(spans.size() - 1);
+  };
   auto begin_word = [&] {
     if (word_start == std::string::npos) word_start = r.text.size();
   };
@@ -215,8 +221,13 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
         r.text += static_cast<char>(c);  // "25,000,000.00" stays one word
       } else if (c == '$') {
         add_word("usd");
-      } else {
+      } else if (c == '.' &&
+                 ((i + 1 < s.size() && s[i + 1] == '.') || (i > 0 && s[i - 1] == '.'))) {
+        end_word();  // "...": the sentence trails on ("pass this on... 7 people")
+      } else if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?') {
         if (c == '!') ++r.exclamations;
+        end_clause();
+      } else {
         end_word();
       }
       ++i;
@@ -255,6 +266,9 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
     r.words.emplace_back(r.text.data() + off, len);
     r.hashes.push_back(token_hash(r.words.back()));
   }
+  r.clause_end.assign(spans.size(), 0);
+  for (auto k : clause_ends)
+    if (k < spans.size()) r.clause_end[k] = 1;
   return r;
 }
 

@@ -29,10 +29,14 @@ struct NormalizedText {
   std::string text;                     // the words separated by single spaces
   std::vector<std::string_view> words;  // views into `text`
   std::vector<std::uint64_t> hashes;    // token_hash of each word (hash.hpp), computed once
-  std::size_t letters = 0;              // ASCII letters seen (for the capitals ratio)
-  std::size_t upper = 0;                // of which upper case
-  std::size_t exclamations = 0;         // '!' seen
-  bool truncated = false;               // max_words was reached
+  // 1 where the word ends a clause (followed by . , ; : ! or ?, not by an ellipsis, which
+  // trails on): punctuation is otherwise dropped, and the chain-letter plea needs to know
+  // where a sentence stops.
+  std::vector<std::uint8_t> clause_end;
+  std::size_t letters = 0;       // ASCII letters seen (for the capitals ratio)
+  std::size_t upper = 0;         // of which upper case
+  std::size_t exclamations = 0;  // '!' seen
+  bool truncated = false;        // max_words was reached
 };
 
 NormalizedText normalize_text(std::string_view utf8, const NormalizeLimits& limits = {});

@@ -89,5 +89,17 @@ TEST(TextNorm, ViewsSurviveAMove) {
   EXPECT_EQ(b.words[0], "x");
 }
 
+TEST(TextNorm, ClauseEnds) {
+  // Marks the last word of each clause; numbers keep their separators; an ellipsis trails on.
+  auto t = normalize_text("Faites tourner. Merci, 25,000.00 euros! Pass it on... 7 people?");
+  ASSERT_EQ(t.words.size(), t.clause_end.size());
+  std::string marked;
+  for (std::size_t i = 0; i < t.words.size(); ++i) {
+    marked += t.words[i];
+    marked += t.clause_end[i] ? "| " : " ";
+  }
+  EXPECT_EQ(marked, "faites tourner| merci| 25,000.00 euros| pass it on 7 people| ");
+}
+
 }  // namespace
 }  // namespace facteur::filter
