@@ -69,8 +69,13 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
          "trois",  "quatre", "cinq",    "sept",   "huit",      "neuf",  "dix",     "onze",
          "douze",  "quinze", "vingt",   "trente", "cinquante", "cent"},
         Role::number_word);
-    add({"the", "of", "least", "moins", "de", "des", "du", "d", "un", "une", "grand", "possible",
-         "ceux", "celles", "que", "qui", "you"},
+    // Words an audience of everybody may list besides its mass word: "your family, friends
+    // and co-workers", "famille, amis et collègues".
+    add({"the",       "of",         "least",     "moins",      "de",        "des",  "du",
+         "d",         "un",         "une",       "grand",      "possible",  "ceux", "celles",
+         "que",       "qui",        "you",       "and",        "or",        "et",   "ou",
+         "family",    "famille",    "relatives", "colleagues", "collegues", "co",   "workers",
+         "coworkers", "neighbours", "neighbors", "voisins"},
         Role::connector);
     return r;
   }();
@@ -101,9 +106,12 @@ class Words {
     const Role* x = role(i);
     return x && *x == r;
   }
-  // Whether a clause ends after word i (true after the last word).
+  // Whether a clause (a comma too) or a sentence ends after word i; both after the last word.
   bool ends_clause(std::size_t i) const {
     return i + 1 >= n_ || (i < clause_end_.size() && clause_end_[i] != 0);
+  }
+  bool ends_sentence(std::size_t i) const {
+    return i + 1 >= n_ || (i < clause_end_.size() && clause_end_[i] >= 2);
   }
 
  private:
@@ -126,8 +134,8 @@ bool is_quantity(const Words& w, std::size_t i) {
 // Whether the audience starting at `from` is everybody: a mass word ("everyone", "vos
 // contacts"), "anyone you know", "tous" ending the clause ("à tous"), or a crowd word after a
 // quantity ("seven people", "all the women", "as many of the people", "toutes les
-// personnes"). It stops at the end of the clause and at the first word that cannot be part of
-// an audience: "forward this to Paul? Thanks everyone!" names Paul.
+// personnes"). It stops at the end of the sentence and at the first word that cannot be part
+// of an audience: "forward this to Paul? Thanks everyone!" names Paul.
 bool mass_audience(const Words& w, std::size_t from) {
   bool quantified = false;
   for (std::size_t i = from; i < w.size() && i < from + kWindow; ++i) {
@@ -144,7 +152,7 @@ bool mass_audience(const Words& w, std::size_t from) {
       quantified = true;
       if ((w[i] == "tous" || w[i] == "toutes") && w.ends_clause(i)) return true;
     }
-    if (w.ends_clause(i)) return false;
+    if (w.ends_sentence(i)) return false;  // commas may list the audience
   }
   return false;
 }

@@ -17,7 +17,8 @@ TEST(ChainPlea, ToEverybodyInEnglish) {
                     "Please send this to as many of the people you care about as possible.",
                     "Share this with all the women in your life.",
                     "Please share this with anyone you know who travels.",
-                    "Forward it to at least 12 friends before midnight."}) {
+                    "Forward it to at least 12 friends before midnight.",
+                    "Please share this with your family, friends and co-workers."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }

@@ -182,11 +182,14 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
     word_start = std::string::npos;
     if (spans.size() >= limits.max_words) r.truncated = true;
   };
-  std::vector<std::size_t> clause_ends;  // indexes into spans
-  auto end_clause = [&] {
+  std::vector<std::pair<std::size_t, std::uint8_t>> clause_ends;  // span index, 1 or 2
+  auto end_clause = [&](std::uint8_t strength) {
     end_word();
-    if (!spans.empty() && (clause_ends.empty() || clause_ends.back() != spans.size() - 1))
-      clause_ends.push_back(spans.size() - 1);
+    if (spans.empty()) return;
+    if (!clause_ends.empty() && clause_ends.back().first == spans.size() - 1)
+      clause_ends.back().second = std::max(clause_ends.back().second, strength);
+    else
+      clause_ends.emplace_back(spans.size() - 1, strength);
   };
   auto begin_word = [&] {
     if (word_start == std::string::npos) word_start = r.text.size();
@@ -226,7 +229,7 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
         end_word();  // "...": the sentence trails on ("pass this on... 7 people")
       } else if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?') {
         if (c == '!') ++r.exclamations;
-        end_clause();
+        end_clause(c == ',' ? 1 : 2);
       } else {
         end_word();
       }
@@ -267,8 +270,8 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
     r.hashes.push_back(token_hash(r.words.back()));
   }
   r.clause_end.assign(spans.size(), 0);
-  for (auto k : clause_ends)
-    if (k < spans.size()) r.clause_end[k] = 1;
+  for (auto [k, strength] : clause_ends)
+    if (k < spans.size()) r.clause_end[k] = strength;
   return r;
 }
 

@@ -29,8 +29,8 @@ struct NormalizedText {
   std::string text;                     // the words separated by single spaces
   std::vector<std::string_view> words;  // views into `text`
   std::vector<std::uint64_t> hashes;    // token_hash of each word (hash.hpp), computed once
-  // 1 where the word ends a clause (followed by . , ; : ! or ?, not by an ellipsis, which
-  // trails on): punctuation is otherwise dropped, and the chain-letter plea needs to know
+  // Where a word ends a clause: 1 before a comma, 2 before . ; : ! or ? (an ellipsis trails
+  // on), else 0. Punctuation is otherwise dropped, and the chain-letter plea needs to know
   // where a sentence stops.
   std::vector<std::uint8_t> clause_end;
   std::size_t letters = 0;       // ASCII letters seen (for the capitals ratio)

@@ -96,9 +96,9 @@ TEST(TextNorm, ClauseEnds) {
   std::string marked;
   for (std::size_t i = 0; i < t.words.size(); ++i) {
     marked += t.words[i];
-    marked += t.clause_end[i] ? "| " : " ";
+    marked += t.clause_end[i] == 2 ? "| " : t.clause_end[i] == 1 ? ", " : " ";
   }
-  EXPECT_EQ(marked, "faites tourner| merci| 25,000.00 euros| pass it on 7 people| ");
+  EXPECT_EQ(marked, "faites tourner| merci, 25,000.00 euros| pass it on 7 people| ");
 }
 
 }  // namespace
