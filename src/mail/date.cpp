@@ -1,8 +1,8 @@
 #include "mail/date.hpp"
 
 #include <array>
-#include <ctime>
 #include <cstdint>
+#include <ctime>
 
 #include <fmt/format.h>
 
