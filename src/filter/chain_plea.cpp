@@ -49,7 +49,8 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
     add({"this",   "it",     "these",   "them",     "message", "email",       "e",    "mail",
          "letter", "prayer", "warning", "note",     "info",    "information", "ce",   "cet",
          "cette",  "le",     "la",      "les",      "l",       "lui",         "leur", "ca",
-         "priere", "lettre", "alerte",  "courriel", "on",      "along",       "en"},
+         "priere", "lettre", "alerte",  "courriel", "on",      "along",       "en",   "around",
+         "the",    "word",   "please",  "svp",      "stp"},
         Role::object);
     add({"to", "with", "a", "aux", "avec"}, Role::to);
     add({"everyone", "everybody", "everyones", "monde", "entourage", "carnet", "correspondants",
@@ -59,7 +60,8 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
     add({"autour", "largement", "maximum", "max"}, Role::adverb);
     add({"people",   "persons",  "personnes", "gens",    "women", "femmes", "ladies",
          "girls",    "men",      "hommes",    "names",   "noms",  "others", "autres",
-         "families", "familles", "parents",   "mothers", "meres", "kids"},
+         "families", "familles", "parents",   "mothers", "meres", "kids",   "woman",
+         "person",   "girl",     "mother",    "friend"},
         Role::crowd);
     add({"all", "many", "every", "plus", "as", "at", "au", "tous", "toutes", "tout"},
         Role::quantifier);
@@ -131,6 +133,14 @@ bool is_quantity(const Words& w, std::size_t i) {
   return w.is(i, Role::quantifier) || w.is(i, Role::number_word) || is_count(w[i]);
 }
 
+// "largement", "max", "maximum" ending the clause ("diffusez largement", "un max !"), or
+// "autour de vous / toi": not "send max 5 files", "autour de midi".
+bool adverb_of_everybody(const Words& w, std::size_t i) {
+  if (w[i] == "autour")
+    return i + 2 < w.size() && w[i + 1] == "de" && (w[i + 2] == "vous" || w[i + 2] == "toi");
+  return w.ends_clause(i);
+}
+
 // Whether the audience starting at `from` is everybody: a mass word ("everyone", "vos
 // contacts"), "anyone you know", "tous" ending the clause ("à tous"), or a crowd word after a
 // quantity ("seven people", "all the women", "as many of the people", "toutes les
@@ -141,11 +151,14 @@ bool mass_audience(const Words& w, std::size_t from) {
   for (std::size_t i = from; i < w.size() && i < from + kWindow; ++i) {
     const Role* r = w.role(i);
     if (w[i] == "anyone") {
-      if (i + 1 < w.size() && w[i + 1] == "you") return true;
+      if (i + 1 < w.size() && w[i + 1] == "you" && !w.ends_clause(i)) return true;
     } else if (!r && !is_count(w[i])) {
       return false;
-    } else if (r && (*r == Role::mass || *r == Role::adverb)) {
+    } else if (r && *r == Role::mass) {
       return true;
+    } else if (r && *r == Role::adverb) {
+      if (adverb_of_everybody(w, i)) return true;
+      quantified = true;  // "à un maximum de personnes"
     } else if (r && *r == Role::crowd) {
       if (quantified) return true;
     } else if (is_quantity(w, i)) {
@@ -163,20 +176,26 @@ bool mass_audience(const Words& w, std::size_t from) {
 // "envoyez le nombre de participants" pass those on, they do not address them.
 bool audience_starts(const Words& w, std::size_t i, bool warning) {
   if (i >= w.size()) return false;
-  if (is_quantity(w, i) || w.is(i, Role::adverb)) return true;
+  if (w.is(i, Role::number_word) || is_count(w[i])) return true;
+  if (w[i] == "au" && i + 1 < w.size() && w[i + 1] == "plus") return true;  // au plus grand nombre
+  // "diffusez largement", "partagez un max", "au maximum", "autour de vous".
+  std::size_t a = (w[i] == "au" || w[i] == "un") && !w.ends_clause(i) ? i + 1 : i;
+  if (w.is(a, Role::adverb)) return adverb_of_everybody(w, a);
   if (!warning) return false;
+  if (is_quantity(w, i)) return true;
   if (w.is(i, Role::mass) || w[i] == "anyone") return true;
   return w.is(i, Role::possessive) && (w.is(i + 1, Role::mass) || w.is(i + 1, Role::crowd));
 }
 
 // A plea is an imperative: "je te fais suivre", "I'll pass it on", "don't tell everyone",
-// "we look forward to" report or refuse a forward.
+// "could you pass it on?", "we look forward to", "moving forward with" are not.
 bool not_a_request(std::string_view previous) {
   static constexpr std::string_view kBefore[] = {
-      "je",   "te", "tu",      "nous", "on",      "il",    "elle",  "ils", "elles",
-      "vous", "ne", "n",       "le",   "la",      "lui",   "m",     "i",   "ll",
-      "we",   "he", "she",     "they", "will",    "would", "d",     "ve",  "t",
-      "not",  "to", "already", "look", "looking", "looks", "looked"};
+      "je",     "te",    "tu",    "nous", "on",      "il",   "elle",    "ils",   "elles",  "vous",
+      "ne",     "n",     "le",    "la",   "l",       "les",  "leur",    "lui",   "me",     "m",
+      "se",     "i",     "ll",    "we",   "he",      "she",  "they",    "you",   "will",   "would",
+      "d",      "ve",    "t",     "not",  "already", "look", "looking", "looks", "looked", "move",
+      "moving", "moved", "going", "step", "bring",   "come"};
   return std::find(std::begin(kBefore), std::end(kBefore), previous) != std::end(kBefore);
 }
 
@@ -197,7 +216,7 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
   for (std::size_t i = 0; i < w.size(); ++i) {
     const Role* r = w.role(i);
     if (!r || (*r != Role::verb && *r != Role::warn_verb && *r != Role::causative)) continue;
-    if (i > 0 && not_a_request(w[i - 1])) continue;
+    if (i > 0 && !w.ends_clause(i - 1) && not_a_request(w[i - 1])) continue;
     const bool warning = *r == Role::warn_verb;
     std::size_t end = i + 1;  // first word after the verb
     if (*r == Role::causative) {
@@ -216,7 +235,7 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     std::size_t j = end;
     bool particle = false;  // "it on", "this along"
     while (j < w.size() && j < end + 4 && !w.ends_clause(j - 1) && w.is(j, Role::object)) {
-      if ((w[j] == "on" || w[j] == "along") && j > end) particle = true;
+      if ((w[j] == "on" || w[j] == "along" || w[j] == "around") && j > end) particle = true;
       ++j;
     }
     const bool clause_over = w.ends_clause(j - 1);
@@ -224,7 +243,10 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     // e-mail to my contacts").
     const bool addressed = !clause_over && w.is(j, Role::to) &&
                            !(w[j] == "a" && english_verb(w[i])) && !w.ends_clause(j);
-    const bool here = !clause_over && !addressed && audience_starts(w, j, warning || particle);
+    // "Mettez en copie toutes les personnes": copying someone in addresses them.
+    const bool cc = *r == Role::causative && w[end - 1] == "copie";
+    const bool here =
+        !clause_over && !addressed && audience_starts(w, j, warning || particle || cc);
     if ((addressed && mass_audience(w, j + 1)) || (here && mass_audience(w, j))) {
       ++found.mass;
       i = j;  // one plea, however many audience words it names
@@ -234,7 +256,9 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     // nobody, the clause ending there, is still a plea; "pass this on to Grandma", "share it
     // on Facebook", "partagez vos photos", "à vos équipes" are not.
     if (warning || !clause_over) continue;
-    const bool french = *r == Role::causative || !english_verb(w[i]);
+    // French: an imperative ("relayez", "diffusez", "faites tourner", "merci de faire
+    // suivre"), not an infinitive or a participle ("planning à transmettre", "agenda partagé").
+    const bool french = *r == Role::causative || (!english_verb(w[i]) && w[i].ends_with("ez"));
     if (particle || french) ++found.open;
   }
   return found;

@@ -18,19 +18,24 @@ TEST(ChainPlea, ToEverybodyInEnglish) {
                     "Share this with all the women in your life.",
                     "Please share this with anyone you know who travels.",
                     "Forward it to at least 12 friends before midnight.",
-                    "Please share this with your family, friends and co-workers."}) {
+                    "Please share this with your family, friends and co-workers.",
+                    "Make sure to forward this to everyone you know.",
+                    "Send this to every woman you know.", "Spread the word to all your friends!"}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
 
 TEST(ChainPlea, ToEverybodyInFrench) {
-  for (auto text : {"PRÉVENEZ TOUS VOS CONTACTS !!!", "Envoyez cette prière à neuf personnes.",
-                    "Partagez autour de vous, les gens doivent savoir.",
-                    "Renvoyez ce mail à au moins 18 de vos contacts.",
-                    "Faites suivre à tout votre carnet d’adresses.",
-                    "Mettez en copie toutes les personnes que vous aimez.",
-                    "Transmets ce message à 10 de tes contacts.", "Prévenez vos proches.",
-                    "Diffusez ce message au plus grand nombre.", "Envoie-le à tous !"}) {
+  for (auto text :
+       {"PRÉVENEZ TOUS VOS CONTACTS !!!", "Envoyez cette prière à neuf personnes.",
+        "Partagez autour de vous, les gens doivent savoir.",
+        "Renvoyez ce mail à au moins 18 de vos contacts.",
+        "Faites suivre à tout votre carnet d’adresses.",
+        "Mettez en copie toutes les personnes que vous aimez.",
+        "Transmets ce message à 10 de tes contacts.", "Prévenez vos proches.",
+        "Diffusez ce message au plus grand nombre.", "Envoie-le à tous !",
+        "Ne le gardez pas pour vous. Envoyez-le à tous vos contacts.", "Diffusez largement.",
+        "Partagez autour de vous.", "Transmettez à un maximum de personnes."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -38,7 +43,8 @@ TEST(ChainPlea, ToEverybodyInFrench) {
 TEST(ChainPlea, PassItOnToNobodyInParticular) {
   for (auto text : {"Please everyone, look at this. Send it on!!!", "Faites tourner.",
                     "Fais passer, ça peut sauver une vie.", "Please read this and pass it on.",
-                    "Relayez ce message !", "Merci de faire suivre."}) {
+                    "Relayez ce message !", "Merci de faire suivre.", "Pass this around!",
+                    "Pass it on please!", "Faites tourner svp !", "Partagez un max !"}) {
     auto p = pleas(text);
     EXPECT_EQ(p.open + p.mass, 1) << text;
   }
@@ -65,7 +71,18 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "Je vous fais suivre le message de Paul.", "Don't tell everyone.",
         "We look forward to seeing everyone.", "Le document partagé a été mis à jour pour tous.",
         "Transmettez à tous les adhérents la date de l'assemblée.",
-        "Pour faire passer le temps, on a joué aux cartes.", "Je te fais suivre aussi le devis."}) {
+        "Pour faire passer le temps, on a joué aux cartes.", "Je te fais suivre aussi le devis.",
+        // From a second review: pronouns, adverbs and quantifiers that are no audience,
+        // infinitives and participles, polite questions.
+        "Je vous les envoie.", "Pouvez-vous me l'envoyer ?", "Send it to anyone. You know why.",
+        "Send max 5 files.", "Envoyez max 3 photos par personne.", "Envoie-le autour de midi.",
+        "Please send all the parents a reminder about Friday.",
+        "Forward all the kids' permission slips to the office.",
+        "Transférez tous vos contacts vers votre nouvelle boîte.",
+        "Envoie tout le monde au lit à 21h !", "Faites passer tout le monde par l'entrée B.",
+        "We're moving forward with everyone's feedback.", "Photos à partager", "Agenda partagé",
+        "Voici le planning à transmettre.", "Merci du partage !",
+        "Can you forward this to everyone on your team?", "Could you pass it on?"}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }
