@@ -217,6 +217,11 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     const Role* r = w.role(i);
     if (!r || (*r != Role::verb && *r != Role::warn_verb && *r != Role::causative)) continue;
     if (i > 0 && !w.ends_clause(i - 1) && not_a_request(w[i - 1])) continue;
+    // "I wanted to tell everyone", "we'd like to share with all": an infinitive reports an
+    // intention; "make sure to / remember to / don't forget to forward this" asks.
+    if (i > 1 && w[i - 1] == "to" && !w.ends_clause(i - 2) && w[i - 2] != "sure" &&
+        w[i - 2] != "remember" && w[i - 2] != "forget")
+      continue;
     const bool warning = *r == Role::warn_verb;
     std::size_t end = i + 1;  // first word after the verb
     if (*r == Role::causative) {

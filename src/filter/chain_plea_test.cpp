@@ -82,7 +82,9 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "Envoie tout le monde au lit à 21h !", "Faites passer tout le monde par l'entrée B.",
         "We're moving forward with everyone's feedback.", "Photos à partager", "Agenda partagé",
         "Voici le planning à transmettre.", "Merci du partage !",
-        "Can you forward this to everyone on your team?", "Could you pass it on?"}) {
+        "Can you forward this to everyone on your team?", "Could you pass it on?",
+        "I just wanted to tell everyone that the build is green.",
+        "We would like to share this news with all our friends."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }
