@@ -7,6 +7,13 @@
 #include "filter/hash.hpp"
 
 namespace facteur::filter {
+namespace {
+
+// Points of advertising (the content check's spam evidence, not the classifiers') from which
+// a message above the junk threshold is spam rather than a hoax.
+constexpr double kAdvertisingOverHoax = 1.5;
+
+}  // namespace
 
 Filter::Filter(FilterConfig config)
     : config_(std::move(config)),
@@ -79,7 +86,12 @@ void Filter::decide(Verdict& v, const Context& context) const {
     const std::pair<Label, double> specific[] = {{Label::phishing, config_.phishing_evidence},
                                                  {Label::scam, config_.scam_evidence},
                                                  {Label::hoax, config_.hoax_evidence}};
+    // A chain letter that is also a sales pitch ("Make Money Fast, forward this") is
+    // advertising: hoaxes are delivered with a warning, advertising goes to Junk.
+    const double advertising =
+        ev(Label::spam) - v.statistical[static_cast<std::size_t>(Label::spam)];
     for (auto [label, needed] : specific) {
+      if (label == Label::hoax && advertising >= kAdvertisingOverHoax) continue;
       double weight = ev(label) - 0.5 * v.statistical[static_cast<std::size_t>(label)];
       if (ev(label) >= needed && weight > best) {
         best = weight;

@@ -21,7 +21,7 @@ class FixedCheck final : public Check {
   std::string_view name() const noexcept override { return "fixed"; }
   void run(const MessageView&, const Context&, Verdict& v) const override {
     for (const auto& r : reasons_)
-      v.add(r.check, r.points, r.label, r.text);
+      v.add(r.check, r.points, r.label, r.text, r.statistical);
   }
 
  private:
@@ -80,9 +80,19 @@ TEST(FilterDecision, HoaxesAreLabelledBelowTheJunkScoreAndNeverRefused) {
   auto low = fixed({{"h", "", 5.5, Label::hoax}, {"b", "", -2.5, Label::ham}}).scan(kMessage, ctx);
   EXPECT_EQ(low.label, Label::hoax);
   EXPECT_EQ(low.action, Action::deliver);
-  auto high = fixed({{"h", "", 9.0, Label::hoax}, {"b", "", 7.0, Label::spam}}).scan(kMessage, ctx);
+  // The classifiers calling it spam (statistical points) do not make a hoax spam...
+  auto high =
+      fixed({{"h", "", 9.0, Label::hoax}, {"b", "", 7.0, Label::spam, true}}).scan(kMessage, ctx);
   EXPECT_EQ(high.label, Label::hoax);
   EXPECT_NE(high.action, Action::reject);
+  // ...but a chain letter that is also a sales pitch ("Make Money Fast, forward this") is
+  // advertising, filed in Junk as spam.
+  auto pyramid = fixed({{"h", "", 6.0, Label::hoax},
+                        {"b", "", 7.0, Label::spam, true},
+                        {"spam.content", "", 2.0, Label::spam}})
+                     .scan(kMessage, ctx);
+  EXPECT_EQ(pyramid.label, Label::spam);
+  EXPECT_EQ(pyramid.action, Action::reject);  // 15 points
   FilterConfig fc;
   fc.hoax_action = Action::junk;
   EXPECT_EQ(fixed({{"h", "", 6.0, Label::hoax}}, fc).scan(kMessage, ctx).action, Action::junk);
