@@ -18,8 +18,8 @@ constexpr std::array kEnglish = {"the"sv, "and"sv,  "of"sv,  "to"sv,   "is"sv,  
 constexpr std::array kFrench = {"les"sv,  "des"sv,  "est"sv,   "une"sv,  "pour"sv,  "pas"sv,
                                 "vous"sv, "nous"sv, "dans"sv,  "avec"sv, "sur"sv,   "qui"sv,
                                 "mais"sv, "sont"sv, "cette"sv, "du"sv,   "je"sv,    "et"sv,
-                                "tu"sv,   "il"sv,   "elle"sv,  "ce"sv,   "moi"sv,   "toi"sv,
-                                "ses"sv,  "mes"sv,  "tres"sv,  "bien"sv, "aussi"sv, "etre"sv};
+                                "tu"sv,   "il"sv,   "elle"sv,  "ce"sv,   "moi"sv,   "te"sv,
+                                "ses"sv,  "mes"sv,  "tres"sv,  "bien"sv, "aussi"sv, "en"sv};
 constexpr std::array kGerman = {"der"sv, "die"sv,  "und"sv, "das"sv, "ist"sv,  "nicht"sv,
                                 "ich"sv, "sie"sv,  "mit"sv, "den"sv, "von"sv,  "zu"sv,
                                 "ein"sv, "eine"sv, "auf"sv, "fur"sv, "auch"sv, "sich"sv};
@@ -33,9 +33,10 @@ constexpr std::array kItalian = {"il"sv,   "che"sv, "di"sv,    "della"sv, "per"s
 constexpr std::array kPortuguese = {
     "nao"sv,    "voce"sv, "uma"sv,  "dos"sv,  "das"sv, "ao"sv,       "seu"sv,  "sua"sv,  "muito"sv,
     "tambem"sv, "isso"sv, "pelo"sv, "pela"sv, "ela"sv, "obrigado"sv, "aqui"sv, "esse"sv, "voces"sv};
-constexpr std::array kDutch = {"het"sv,  "een"sv,  "en"sv, "van"sv,  "ik"sv,   "te"sv,
-                               "dat"sv,  "niet"sv, "op"sv, "zijn"sv, "met"sv,  "voor"sv,
-                               "maar"sv, "ook"sv,  "je"sv, "wij"sv,  "naar"sv, "heeft"sv};
+// Not "je", "te", "en": French uses them at least as much ("je te retrouve en ville").
+constexpr std::array kDutch = {"het"sv, "een"sv,  "van"sv,   "ik"sv,   "dat"sv,   "niet"sv,
+                               "op"sv,  "zijn"sv, "met"sv,   "voor"sv, "maar"sv,  "ook"sv,
+                               "wij"sv, "naar"sv, "heeft"sv, "geen"sv, "wordt"sv, "hij"sv};
 
 constexpr std::array kLanguages = {Language::english, Language::french,  Language::german,
                                    Language::spanish, Language::italian, Language::portuguese,

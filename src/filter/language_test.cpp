@@ -43,6 +43,9 @@ TEST(Language, FunctionWordsTellTheLanguage) {
   EXPECT_EQ(language_of("Hallo, ik heb het verslag van de vergadering en ook de agenda voor "
                         "maandag, maar niet de cijfers."),
             Language::dutch);
+  // Short French with "je", "te", "en" (Dutch words too) is French.
+  EXPECT_EQ(language_of("Coucou, je te retrouve en ville à midi, je serai en avance."),
+            Language::french);
   // Too few function words: no guess.
   EXPECT_EQ(language_of("Invoice 4711 attached"), Language::unknown);
   EXPECT_EQ(language_of(""), Language::unknown);
