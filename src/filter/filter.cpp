@@ -9,8 +9,9 @@
 namespace facteur::filter {
 namespace {
 
-// Points of advertising (the content check's spam evidence, not the classifiers') from which
-// a message above the junk threshold is spam rather than a hoax.
+// Points of advertising (spam_check.cpp's) from which a message above the junk threshold is
+// spam rather than a hoax.
+constexpr std::string_view kAdvertisingCheck = "spam.content";
 constexpr double kAdvertisingOverHoax = 1.5;
 
 }  // namespace
@@ -87,9 +88,11 @@ void Filter::decide(Verdict& v, const Context& context) const {
                                                  {Label::scam, config_.scam_evidence},
                                                  {Label::hoax, config_.hoax_evidence}};
     // A chain letter that is also a sales pitch ("Make Money Fast, forward this") is
-    // advertising: hoaxes are delivered with a warning, advertising goes to Junk.
-    const double advertising =
-        ev(Label::spam) - v.statistical[static_cast<std::size_t>(Label::spam)];
+    // advertising: hoaxes are delivered with a warning, advertising goes to Junk. (Only the
+    // content check's points: an SPF failure says nothing about what the message sells.)
+    double advertising = 0;
+    for (const auto& r : v.reasons)
+      if (r.check == kAdvertisingCheck && r.points > 0) advertising += r.points;
     for (auto [label, needed] : specific) {
       if (label == Label::hoax && advertising >= kAdvertisingOverHoax) continue;
       double weight = ev(label) - 0.5 * v.statistical[static_cast<std::size_t>(label)];

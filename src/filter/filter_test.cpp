@@ -93,6 +93,10 @@ TEST(FilterDecision, HoaxesAreLabelledBelowTheJunkScoreAndNeverRefused) {
                      .scan(kMessage, ctx);
   EXPECT_EQ(pyramid.label, Label::spam);
   EXPECT_EQ(pyramid.action, Action::reject);  // 15 points
+  // Other spam evidence (an SPF failure) does not make a hoax advertising.
+  auto forged = fixed({{"h", "", 6.0, Label::hoax}, {"auth.spf-fail", "", 2.0, Label::spam}})
+                    .scan(kMessage, ctx);
+  EXPECT_EQ(forged.label, Label::hoax);
   FilterConfig fc;
   fc.hoax_action = Action::junk;
   EXPECT_EQ(fixed({{"h", "", 6.0, Label::hoax}}, fc).scan(kMessage, ctx).action, Action::junk);
