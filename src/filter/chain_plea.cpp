@@ -199,6 +199,17 @@ bool not_a_request(std::string_view previous) {
   return std::find(std::begin(kBefore), std::end(kBefore), previous) != std::end(kBefore);
 }
 
+bool is_infinitive(std::string_view w) {
+  return w.ends_with("er") || w.ends_with("ir") || w.ends_with("re");
+}
+
+// "merci de", "n'oubliez pas de", "pensez bien de", "je vous prie de": a request with "de".
+bool asks_with_de(std::string_view previous) {
+  static constexpr std::string_view kAsking[] = {"merci", "oubliez", "oublie", "prie",
+                                                 "pas",   "svp",     "stp",    "plait"};
+  return std::find(std::begin(kAsking), std::end(kAsking), previous) != std::end(kAsking);
+}
+
 bool english_verb(std::string_view w) {
   static constexpr std::string_view kEnglish[] = {
       "forward", "forwards", "fwd",    "send",      "sends",  "resend", "pass", "passes",
@@ -221,6 +232,12 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     // intention; "make sure to / remember to / don't forget to forward this" asks.
     if (i > 1 && w[i - 1] == "to" && !w.ends_clause(i - 2) && w[i - 2] != "sure" &&
         w[i - 2] != "remember" && w[i - 2] != "forget")
+      continue;
+    // "Une alerte vous demandant de prévenir tous vos contacts", "la demande de diffuser le
+    // message": a French infinitive after "de" reports a plea, except after "merci de",
+    // "pensez à"-style requests ("merci de faire suivre", "n'oubliez pas de transférer").
+    if (i > 1 && (w[i - 1] == "de" || w[i - 1] == "d") && is_infinitive(w[i]) &&
+        !w.ends_clause(i - 2) && !asks_with_de(w[i - 2]))
       continue;
     const bool warning = *r == Role::warn_verb;
     std::size_t end = i + 1;  // first word after the verb

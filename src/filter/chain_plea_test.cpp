@@ -44,7 +44,8 @@ TEST(ChainPlea, PassItOnToNobodyInParticular) {
   for (auto text : {"Please everyone, look at this. Send it on!!!", "Faites tourner.",
                     "Fais passer, ça peut sauver une vie.", "Please read this and pass it on.",
                     "Relayez ce message !", "Merci de faire suivre.", "Pass this around!",
-                    "Pass it on please!", "Faites tourner svp !", "Partagez un max !"}) {
+                    "N'oubliez pas de transférer à tous vos contacts !", "Pass it on please!",
+                    "Faites tourner svp !", "Partagez un max !"}) {
     auto p = pleas(text);
     EXPECT_EQ(p.open + p.mass, 1) << text;
   }
@@ -84,7 +85,10 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "Voici le planning à transmettre.", "Merci du partage !",
         "Can you forward this to everyone on your team?", "Could you pass it on?",
         "I just wanted to tell everyone that the build is green.",
-        "We would like to share this news with all our friends."}) {
+        "We would like to share this news with all our friends.",
+        // A plea reported, in a mail about hoaxes.
+        "Une « alerte virus » vous demandant de prévenir tous vos contacts est un canular.",
+        "Le signe : la demande de diffuser le message au plus grand nombre."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }
