@@ -26,24 +26,41 @@ enum class Role : std::uint8_t {
   connector,      // may sit inside an audience: "the", "of", "de", "least", "moins"
 };
 
+// Verbs of passing on and of warning, by language (the English ones also tell "à" from the
+// article "a").
+constexpr std::string_view kEnglishVerbs[] = {"forward", "forwards",  "fwd",    "send",  "sends",
+                                              "resend",  "pass",      "passes", "share", "shares",
+                                              "repost",  "circulate", "spread"};
+constexpr std::string_view kFrenchVerbs[] = {
+    "envoie",      "envoies",   "envoyez",    "envoyer",    "renvoie",   "renvoyez",
+    "renvoyer",    "transfere", "transferez", "transferer", "transmets", "transmettez",
+    "transmettre", "partage",   "partagez",   "partager",   "diffuse",   "diffusez",
+    "diffuser",    "relaie",    "relayez",    "relayer",    "copiez",    "recopiez"};
+constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert"};
+constexpr std::string_view kFrenchWarnings[] = {"prevenez", "previens", "prevenir", "avertissez",
+                                                "avertis",  "informez", "alertez"};
+
+bool english_verb(std::string_view w) {
+  auto in = [w](std::span<const std::string_view> list) {
+    return std::find(list.begin(), list.end(), w) != list.end();
+  };
+  return in(kEnglishVerbs) || in(kEnglishWarnings);
+}
+
 const std::unordered_map<std::uint64_t, Role>& roles() {
   static const std::unordered_map<std::uint64_t, Role> m = [] {
     std::unordered_map<std::uint64_t, Role> r;
-    auto add = [&](std::initializer_list<std::string_view> words, Role role) {
+    auto add_list = [&](std::span<const std::string_view> words, Role role) {
       for (auto w : words)
         r.emplace(token_hash(w), role);
     };
-    add({"forward",     "forwards",    "fwd",       "send",       "sends",      "resend",
-         "pass",        "passes",      "share",     "shares",     "repost",     "circulate",
-         "spread",      "envoie",      "envoies",   "envoyez",    "envoyer",    "renvoie",
-         "renvoyez",    "renvoyer",    "transfere", "transferez", "transferer", "transmets",
-         "transmettez", "transmettre", "partage",   "partagez",   "partager",   "diffuse",
-         "diffusez",    "diffuser",    "relaie",    "relayez",    "relayer",    "copiez",
-         "recopiez"},
-        Role::verb);
-    add({"tell", "warn", "alert", "prevenez", "previens", "prevenir", "avertissez", "avertis",
-         "informez", "alertez"},
-        Role::warn_verb);
+    auto add = [&](std::initializer_list<std::string_view> words, Role role) {
+      add_list({words.begin(), words.size()}, role);
+    };
+    add_list(kEnglishVerbs, Role::verb);
+    add_list(kFrenchVerbs, Role::verb);
+    add_list(kEnglishWarnings, Role::warn_verb);
+    add_list(kFrenchWarnings, Role::warn_verb);
     add({"faites", "fais", "faire", "mettez", "mets"}, Role::causative);
     add({"suivre", "passer", "circuler", "tourner", "copie"}, Role::causative_end);
     add({"this",   "it",     "these",   "them",     "message", "email",       "e",    "mail",
@@ -208,13 +225,6 @@ bool asks_with_de(std::string_view previous) {
   static constexpr std::string_view kAsking[] = {"merci", "oubliez", "oublie", "prie",
                                                  "pas",   "svp",     "stp",    "plait"};
   return std::find(std::begin(kAsking), std::end(kAsking), previous) != std::end(kAsking);
-}
-
-bool english_verb(std::string_view w) {
-  static constexpr std::string_view kEnglish[] = {
-      "forward", "forwards", "fwd",    "send",      "sends",  "resend", "pass", "passes",
-      "share",   "shares",   "repost", "circulate", "spread", "tell",   "warn", "alert"};
-  return std::find(std::begin(kEnglish), std::end(kEnglish), w) != std::end(kEnglish);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 
 #include "filter/bayes.hpp"
 #include "filter/brands.hpp"
@@ -26,6 +27,9 @@ std::unique_ptr<Check> make_scam_check();
 std::unique_ptr<Check> make_hoax_check();
 std::unique_ptr<Check> make_session_check();
 std::unique_ptr<Check> make_spam_heuristics_check();
+// The name of the spam heuristics' reason (bulk advertising): the decision reads its points
+// to tell a sales pitch from a hoax.
+inline constexpr std::string_view kAdvertisingReason = "spam.content";
 
 // Free-mail providers (anyone can get an address there): the scam and phishing checks weigh a
 // Reply-To at one of them differently.

@@ -9,9 +9,8 @@
 namespace facteur::filter {
 namespace {
 
-// Points of advertising (spam_check.cpp's) from which a message above the junk threshold is
-// spam rather than a hoax.
-constexpr std::string_view kAdvertisingCheck = "spam.content";
+// Points of advertising (kAdvertisingReason's) from which a message above the junk threshold
+// is spam rather than a hoax.
 constexpr double kAdvertisingOverHoax = 1.5;
 
 }  // namespace
@@ -92,7 +91,7 @@ void Filter::decide(Verdict& v, const Context& context) const {
     // content check's points: an SPF failure says nothing about what the message sells.)
     double advertising = 0;
     for (const auto& r : v.reasons)
-      if (r.check == kAdvertisingCheck && r.points > 0) advertising += r.points;
+      if (r.check == kAdvertisingReason && r.points > 0) advertising += r.points;
     for (auto [label, needed] : specific) {
       if (label == Label::hoax && advertising >= kAdvertisingOverHoax) continue;
       double weight = ev(label) - 0.5 * v.statistical[static_cast<std::size_t>(label)];

@@ -401,7 +401,7 @@ int forward_prefixes(std::string_view subject) {
     std::string_view p = v.substr(0, colon);
     while (!p.empty() && p.back() == ' ')  // French typography: "TR : ", "Fwd : "
       p.remove_suffix(1);
-    if (p == "fw" || p == "fwd" || p == "tr" || p == "fwd" || p == "wg") {
+    if (p == "fw" || p == "fwd" || p == "tr" || p == "wg") {
       ++n;
     } else if (p != "re" && p != "aw") {
       break;

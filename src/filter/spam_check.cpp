@@ -110,7 +110,8 @@ class SpamHeuristicsCheck final : public Check {
     if (m.subject_words.letters > 10 && m.subject_words.upper * 10 >= m.subject_words.letters * 9)
       note(0.5, "subject in capitals");
     if (pts <= 0) return;
-    v.add("spam.content", std::min(pts, 3.0), Label::spam, "bulk advertising: " + why);
+    v.add(std::string(kAdvertisingReason), std::min(pts, 3.0), Label::spam,
+          "bulk advertising: " + why);
   }
 };
 

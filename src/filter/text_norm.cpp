@@ -178,18 +178,14 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
       r.text.resize(cut);
     }
     spans.emplace_back(word_start, r.text.size() - word_start);
+    r.clause_end.push_back(0);
     r.text += ' ';
     word_start = std::string::npos;
     if (spans.size() >= limits.max_words) r.truncated = true;
   };
-  std::vector<std::pair<std::size_t, std::uint8_t>> clause_ends;  // span index, 1 or 2
-  auto end_clause = [&](std::uint8_t strength) {
+  auto end_clause = [&](std::uint8_t strength) {  // 1: a comma, 2: a sentence end
     end_word();
-    if (spans.empty()) return;
-    if (!clause_ends.empty() && clause_ends.back().first == spans.size() - 1)
-      clause_ends.back().second = std::max(clause_ends.back().second, strength);
-    else
-      clause_ends.emplace_back(spans.size() - 1, strength);
+    if (!r.clause_end.empty()) r.clause_end.back() = std::max(r.clause_end.back(), strength);
   };
   auto begin_word = [&] {
     if (word_start == std::string::npos) word_start = r.text.size();
@@ -269,9 +265,6 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
     r.words.emplace_back(r.text.data() + off, len);
     r.hashes.push_back(token_hash(r.words.back()));
   }
-  r.clause_end.assign(spans.size(), 0);
-  for (auto [k, strength] : clause_ends)
-    if (k < spans.size()) r.clause_end[k] = strength;
   return r;
 }
 
