@@ -173,6 +173,24 @@ bool is_internationalized(std::string_view host) noexcept {
   return false;
 }
 
+bool mixes_scripts(std::string_view host) {
+  bool latin = false, other = false;
+  std::size_t i = 0;
+  while (i < host.size()) {
+    char32_t cp = next_code_point(host, i);
+    if (cp == '.') {
+      latin = other = false;
+      continue;
+    }
+    if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0x24F))
+      latin = true;
+    else if ((cp >= 0x370 && cp <= 0x3FF) || (cp >= 0x400 && cp <= 0x52F))
+      other = true;
+    if (latin && other) return true;
+  }
+  return false;
+}
+
 std::string decode_idna_host(std::string_view host) {
   std::string out;
   std::size_t i = 0;

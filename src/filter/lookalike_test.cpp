@@ -42,5 +42,15 @@ TEST(Lookalike, Internationalized) {
   EXPECT_FALSE(is_internationalized("www.example.com"));
 }
 
+TEST(Lookalike, MixedScripts) {
+  EXPECT_TRUE(mixes_scripts("ex\u0430mple-bank.test"));  // Cyrillic a among Latin
+  EXPECT_TRUE(mixes_scripts("www.p\u03bfypal.test"));    // Greek omicron
+  EXPECT_FALSE(mixes_scripts("b\u00fccher.example"));    // Latin with an umlaut
+  EXPECT_FALSE(
+      mixes_scripts("\u043f\u0440\u0438\u043c\u0435\u0440.example"));  // one script a label
+  EXPECT_FALSE(mixes_scripts("www.example.com"));
+  EXPECT_TRUE(mixes_scripts(decode_idna_host("xn--exmple-bank-zij.test")));
+}
+
 }  // namespace
 }  // namespace facteur::filter

@@ -5,7 +5,10 @@
 // passwords or card numbers, and a brand named next to account-verification wording with links
 // that leave the brand's domains.
 #include <algorithm>
+#include <cctype>
+#include <optional>
 #include <set>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -82,6 +85,40 @@ const PhraseMatcher& credential_phrases() {
                "internet banking account",
                "online banking account",
                "verification process",
+               "password expires",
+               "password will expire",
+               "password has expired",
+               "mailbox is full",
+               "mailbox is almost full",
+               "storage is full",
+               "storage is almost full",
+               "exceeded its storage",
+               "exceeded your storage",
+               "messages are on hold",
+               "messages have been held",
+               "pending messages",
+               "incoming messages",
+               "sign in attempt",
+               "expires today",
+               "locked out",
+               "reactivate the",
+               "reactiver le service",
+               "reactivez votre",
+               "unusual sign in activity",
+               "keep your account",
+               "recovery phrase",
+               "seed phrase",
+               "payment was declined",
+               "payment has been declined",
+               "update your payment method",
+               "mot de passe expire",
+               "votre boite mail est pleine",
+               "votre messagerie est pleine",
+               "messages en attente",
+               "votre compte sera desactive",
+               "votre compte a ete desactive",
+               "votre paiement a ete refuse",
+               "mettre a jour vos coordonnees",
                "verifier votre compte",
                "verifiez votre compte",
                "confirmer votre identite",
@@ -108,6 +145,158 @@ const PhraseMatcher& credential_phrases() {
     return p;
   }();
   return m;
+}
+
+// Free web hosting, cloud storage buckets, IPFS gateways and link shorteners: places where
+// anybody can put a page in minutes, and where no bank or mail provider keeps its sign-in page.
+bool on_free_hosting(std::string_view host) {
+  static constexpr std::string_view kHosts[] = {"web.app",
+                                                "firebaseapp.com",
+                                                "firebasestorage.googleapis.com",
+                                                "storage.googleapis.com",
+                                                "sites.google.com",
+                                                "forms.gle",
+                                                "weebly.com",
+                                                "weeblysite.com",
+                                                "wixsite.com",
+                                                "000webhostapp.com",
+                                                "pages.dev",
+                                                "workers.dev",
+                                                "r2.dev",
+                                                "glitch.me",
+                                                "vercel.app",
+                                                "netlify.app",
+                                                "github.io",
+                                                "herokuapp.com",
+                                                "ipfs.io",
+                                                "dweb.link",
+                                                "cloudflare-ipfs.com",
+                                                "ipfs.w3s.link",
+                                                "blogspot.com",
+                                                "godaddysites.com",
+                                                "square.site",
+                                                "webflow.io",
+                                                "framer.app",
+                                                "repl.co",
+                                                "surge.sh",
+                                                "bit.ly",
+                                                "tinyurl.com",
+                                                "is.gd",
+                                                "t.ly",
+                                                "cutt.ly",
+                                                "rebrand.ly",
+                                                "ow.ly",
+                                                "shorturl.at",
+                                                "rb.gy",
+                                                "tiny.cc",
+                                                "s.id",
+                                                "v.gd",
+                                                "qrco.de"};
+  for (auto h : kHosts)
+    if (host_in_domain(host, h)) return true;
+  return false;
+}
+
+// True when `text` (lower case) shows the domain `domain` as a whole name, not inside a longer
+// one ("webmail example.org", not "myexample.org").
+bool names_domain(std::string_view text, std::string_view domain) {
+  auto part_of_name = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+  };
+  for (std::size_t at = text.find(domain); at != std::string_view::npos;
+       at = text.find(domain, at + 1)) {
+    std::size_t end = at + domain.size();
+    bool starts = at == 0 || !part_of_name(text[at - 1]);
+    bool ends = end == text.size() || !part_of_name(text[end]) ||
+                (text[end] == '.' && (end + 1 == text.size() || !part_of_name(text[end + 1])));
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+// What a credential thief asks to be sent back, by kind: two kinds or more make the request.
+const PhraseMatcher& credential_data() {
+  static const PhraseMatcher m = [] {
+    PhraseMatcher p;
+    p.add_all({"password", "passcode", "mot de passe", "mdp"}, 0);
+    p.add_all({"pin", "pin code", "code pin", "code secret", "code confidentiel"}, 1);
+    p.add_all({"card number", "numero de carte", "numero de votre carte"}, 2);
+    p.add_all({"cvv", "cvc", "cvv2", "card security code", "cryptogramme"}, 3);
+    p.add_all({"expiry date", "expiration date", "date d expiration", "date de validite"}, 4);
+    p.add_all({"social security number", "ssn", "date of birth", "date de naissance",
+               "numero de securite sociale"},
+              5);
+    p.add_all({"routing number", "account number", "iban", "numero de compte"}, 6);
+    p.add_all({"username", "user name", "login id", "identifiant", "identifiants", "code d acces",
+               "access code"},
+              7);
+    p.add_all({"recovery phrase", "seed phrase", "phrase secrete", "phrase de recuperation"}, 8);
+    return p;
+  }();
+  return m;
+}
+
+// Verbs of replying, and verbs of sending that ask for a reply only with "us"/"back"/"nous"
+// beside them ("send us your", "veuillez nous communiquer"; "we will send you your user name"
+// is not a request). Before them, words that make the sentence a warning or a report ("we
+// will never ask you to reply", "the mail asks you to reply with").
+constexpr std::string_view kReplyVerbs[] = {"reply",    "respond",  "repondez",
+                                            "repondre", "renvoyez", "retournez"};
+constexpr std::string_view kSendVerbs[] = {
+    "send",     "provide",     "submit",      "email",       "envoyez",
+    "envoyer",  "communiquez", "communiquer", "transmettez", "transmettre",
+    "indiquez", "indiquer",    "fournissez",  "fournir"};
+constexpr std::string_view kToUs[] = {"us", "back", "me", "nous", "moi"};
+constexpr std::string_view kNotARequest[] = {
+    "never", "not",   "t",    "no",     "nor",   "jamais",  "ne",        "n",
+    "pas",   "aucun", "asks", "asking", "asked", "demande", "demandant", "demandent"};
+
+template <std::size_t N>
+bool one_of(std::string_view w, const std::string_view (&list)[N]) {
+  return std::find(std::begin(list), std::end(list), w) != std::end(list);
+}
+
+// The kinds of credentials the text asks to be sent by reply ("reply with your user name and
+// password"), or nullopt: a verb of replying followed within 15 words by credential data, with
+// no negation or report before it, and two kinds of data or more in the whole text.
+std::optional<std::string> asks_for_credentials(const NormalizedText& t) {
+  const auto& w = t.words;
+  std::vector<int> hits;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    bool asks = one_of(w[i], kReplyVerbs);
+    if (!asks && one_of(w[i], kSendVerbs))
+      asks = (i + 1 < w.size() && one_of(w[i + 1], kToUs)) || (i > 0 && w[i - 1] == "nous");
+    if (!asks) continue;
+    // Up to 6 words back in the sentence, 15 forward.
+    bool refused = false;
+    for (std::size_t k = i; k > 0 && i - k < 6; --k) {
+      if (t.clause_end[k - 1] == 2) break;
+      if (one_of(w[k - 1], kNotARequest)) {
+        refused = true;
+        break;
+      }
+    }
+    if (refused) continue;
+    // A list may follow a colon ("reply to this e-mail with: 1. ..."): no sentence stop here.
+    std::size_t end = std::min(w.size(), i + 16);
+    credential_data().match(std::span(w).subspan(i + 1, end - (i + 1)), hits);
+    if (std::none_of(hits.begin(), hits.end(), [](int h) { return h > 0; })) continue;
+    credential_data().match(t, hits);
+    static constexpr std::string_view kKinds[] = {
+        "a password",           "a PIN",          "a card number",
+        "a card security code", "an expiry date", "identity numbers",
+        "account numbers",      "a user name",    "a wallet's recovery phrase"};
+    std::string what;
+    int kinds = 0;
+    for (std::size_t g = 0; g < hits.size(); ++g) {
+      if (hits[g] == 0) continue;
+      if (kinds++ > 0) what += ", ";
+      what += kKinds[g];
+    }
+    if (kinds >= 2) return what;
+    return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 // Paths of sign-in and account pages.
@@ -169,16 +358,51 @@ class PhishingCheck final : public Check {
       return false;
     };
 
+    // --- Mail a brand really sent: its From domain passes DMARC with an aligned DKIM signature,
+    // which a phisher cannot make for paypal.com. Receipts and security alerts look like what
+    // classifiers trained on other mail call spam (SpamAssassin's def_welcomelist_auth does the
+    // same). Not for mailbox providers' domains: anybody has a gmail.com address.
+    if (ctx.auth && ctx.auth->dmarc == AuthOutcome::pass && ctx.auth->dkim == AuthOutcome::pass) {
+      const std::string& dom =
+          ctx.auth->dmarc_domain.empty() ? m.from_domain : ctx.auth->dmarc_domain;
+      if (!dom.empty() && !is_freemail_domain(dom)) {
+        for (std::size_t b = 0; b < brands_->brands().size(); ++b) {
+          if (!brands_->owns(b, dom)) continue;
+          v.add("auth.brand-verified", -5.0, Label::ham,
+                fmt::format("From domain {} passes DMARC with its own DKIM signature: mail of {}",
+                            dom, brands_->brands()[b].name));
+          break;
+        }
+      }
+    }
+
     // --- From: display name spoofing and lookalike sender domain.
+    std::vector<std::size_t> spoofed;  // brands the From name claims, for the brand bait test
+    bool impersonates = false;         // the sender pretends to be a brand or us
     if (m.from) {
       const std::string& dom = m.from_domain;
       auto name = normalize_text(m.from->display_name, NormalizeLimits{32, 48});
       for (std::size_t b : brands_->named_in(name.words)) {
         if (dom.empty() || brands_->owns(b, dom)) continue;
-        v.add("phishing.display-name", 3.0, Label::phishing,
-              fmt::format("From name says {} but the address is at {}", brands_->brands()[b].name,
-                          dom));
-        break;
+        if (spoofed.empty())
+          v.add("phishing.display-name", 3.0, Label::phishing,
+                fmt::format("From name says {} but the address is at {}", brands_->brands()[b].name,
+                            dom));
+        spoofed.push_back(b);
+      }
+      // "Webmail example.org" from elsewhere: our own name borrowed (an address in the name is
+      // the display-address test's).
+      if (spoofed.empty() && !dom.empty() && !is_local(dom) &&
+          m.from->display_name.find('@') == std::string::npos) {
+        std::string shown = to_lower(m.from->display_name);
+        for (const auto& d : ctx.local_domains) {
+          if (names_domain(shown, to_lower(d))) {
+            v.add("phishing.display-name", 3.0, Label::phishing,
+                  fmt::format("From name says {} but the address is at {}", d, dom));
+            impersonates = true;
+            break;
+          }
+        }
       }
       if (auto at = m.from->display_name.find('@'); at != std::string::npos) {
         std::string shown = to_lower(m.from->display_name.substr(at + 1));
@@ -200,6 +424,11 @@ class PhishingCheck final : public Check {
         if (auto why = lookalike(dom, locals)) {
           v.add("phishing.lookalike-sender", 4.0, Label::phishing,
                 fmt::format("sender domain {} {}", dom, *why));
+          impersonates = true;
+        } else if (is_internationalized(dom) && mixes_scripts(decode_idna_host(dom))) {
+          v.add("phishing.lookalike-sender", 4.0, Label::phishing,
+                fmt::format("sender domain {} mixes Latin with Cyrillic or Greek letters", dom));
+          impersonates = true;
         }
       }
     }
@@ -207,11 +436,11 @@ class PhishingCheck final : public Check {
     // --- Links.
     bool mismatch = false, ip = false, userinfo = false, look = false, brand_host = false,
          idn = false, brand_link = false;
-    std::set<std::string> foreign_hosts;  // link hosts, for the brand bait test
+    std::set<std::string> foreign_hosts;  // link hosts not ours, for the brand bait test
     for (const auto& l : m.links) {
       const Url& u = l.url;
       if (u.scheme == "mailto") continue;
-      foreign_hosts.insert(u.host);
+      if (!is_local(u.host)) foreign_hosts.insert(u.host);
       if (!mismatch && l.from_html && !l.text.empty()) {
         if (auto shown = host_in_text(l.text)) {
           std::string_view a = registrable_domain(*shown);
@@ -274,8 +503,13 @@ class PhishingCheck final : public Check {
       }
       if (!idn && is_internationalized(u.host)) {
         idn = true;
-        v.add("phishing.idn-link", 1.0, Label::phishing,
-              fmt::format("link to an internationalised host name ({})", u.host));
+        if (mixes_scripts(decode_idna_host(u.host)))
+          v.add("phishing.mixed-script-link", 4.0, Label::phishing,
+                fmt::format("link to {} mixes Latin with Cyrillic or Greek letters",
+                            u.host.substr(0, 64)));
+        else
+          v.add("phishing.idn-link", 1.0, Label::phishing,
+                fmt::format("link to an internationalised host name ({})", u.host.substr(0, 64)));
       }
     }
 
@@ -301,6 +535,8 @@ class PhishingCheck final : public Check {
       std::vector<std::size_t> named = brands_->named_in(m.subject_words);
       for (std::size_t b : brands_->named_in(m.body))
         if (std::find(named.begin(), named.end(), b) == named.end()) named.push_back(b);
+      for (std::size_t b : spoofed)
+        if (std::find(named.begin(), named.end(), b) == named.end()) named.push_back(b);
       std::string elsewhere;
       std::size_t brand = static_cast<std::size_t>(-1);
       for (std::size_t b : named) {
@@ -321,6 +557,25 @@ class PhishingCheck final : public Check {
         v.add("phishing.account-wording", cred > 1 ? 1.5 : 1.0, Label::phishing,
               "asks to verify or update an account through a link");
       }
+    }
+    // A page on free hosting or behind a shortener, from a sender who pretends to be a brand
+    // or us, or with account wording: a bank's or a carrier's pages are on their own hosts.
+    if (cred > 0 || impersonates || !spoofed.empty()) {
+      for (const auto& host : foreign_hosts) {
+        if (on_free_hosting(host)) {
+          v.add("phishing.hosted-page", 2.0, Label::phishing,
+                fmt::format("{} through a page at {}, where anybody can put one",
+                            cred > 0 ? "asks to sign in or verify" : "claims to be someone else",
+                            host.substr(0, 64)));
+          break;
+        }
+      }
+    }
+
+    // --- Credentials asked for by reply.
+    if (auto what = asks_for_credentials(m.body)) {
+      v.add("phishing.asks-credentials", 3.0, Label::phishing,
+            fmt::format("asks to send {} by return", *what));
     }
   }
 

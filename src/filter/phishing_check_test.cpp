@@ -158,5 +158,90 @@ TEST_F(PhishingCheckTest, ConfiguredBrands) {
   EXPECT_TRUE(has_reason(look, "phishing.lookalike-sender"));
 }
 
+TEST_F(PhishingCheckTest, LinkToAHostMixingScripts) {
+  // "exаmple-bank" with a Cyrillic "а" (xn--exmple-bank-zij): strong; a name in one script
+  // with an accent ("bücher", xn--bcher-kva): only internationalised.
+  auto mixed = run_check(*check, message("From: a@shop.example\n",
+                                         "Sign in: https://xn--exmple-bank-zij.test/login\n"));
+  EXPECT_TRUE(has_reason(mixed, "phishing.mixed-script-link"));
+  auto accented =
+      run_check(*check, message("From: a@shop.example\n", "See https://xn--bcher-kva.test/\n"));
+  EXPECT_FALSE(has_reason(accented, "phishing.mixed-script-link"));
+  EXPECT_TRUE(has_reason(accented, "phishing.idn-link"));
+  auto sender =
+      run_check(*check, message("From: Bank <alerts@xn--exmple-bank-zij.test>\n", "Hello.\n"));
+  EXPECT_TRUE(has_reason(sender, "phishing.lookalike-sender"));
+}
+
+TEST_F(PhishingCheckTest, DisplayNameNamingOurDomainFromElsewhere) {
+  Context ours;
+  ours.local_domains = {"example.org"};
+  auto v = run_check(
+      *check, message("From: \"Webmail example.org\" <notify@mailer.test>\n", "Hello.\n"), ours);
+  EXPECT_TRUE(has_reason(v, "phishing.display-name"));
+  // A longer name that contains ours, or our own sender: no.
+  EXPECT_FALSE(has_reason(
+      run_check(*check, message("From: \"myexample.org team\" <a@mailer.test>\n", "Hi.\n"), ours),
+      "phishing.display-name"));
+  EXPECT_FALSE(has_reason(
+      run_check(*check, message("From: \"Webmail example.org\" <it@example.org>\n", "Hi.\n"), ours),
+      "phishing.display-name"));
+}
+
+TEST_F(PhishingCheckTest, FreeHostingFromAnImpersonatorOrWithAccountWording) {
+  auto impersonator =
+      run_check(*check, message("From: DHL Express <noreply@parcel-notify.test>\n",
+                                "A duty of EUR 2.99 is due: https://bit.ly/3abc\n"));
+  EXPECT_TRUE(has_reason(impersonator, "phishing.hosted-page"));
+  auto wording = run_check(*check, message("From: Help <help@mailer.test>\n",
+                                           "Your password expires today. Keep it here: "
+                                           "https://keep-pass.web.app/\n"));
+  EXPECT_TRUE(has_reason(wording, "phishing.hosted-page"));
+  // A newsletter with a shortened link, pretending to be nobody: no.
+  auto newsletter = run_check(
+      *check, message("From: Club <news@club.test>\n", "Our summer photos: https://bit.ly/3abc\n"));
+  EXPECT_FALSE(has_reason(newsletter, "phishing.hosted-page"));
+}
+
+TEST_F(PhishingCheckTest, CredentialsAskedForByReply) {
+  auto ask = [&](std::string_view body) {
+    return has_reason(
+        run_check(*check, message("From: Service <svc@mailer.test>\n", std::string(body) + "\n")),
+        "phishing.asks-credentials");
+  };
+  EXPECT_TRUE(ask("Please reply to this e-mail with:\n1. your user name\n2. your password\n"));
+  EXPECT_TRUE(
+      ask("Merci de repondre a ce message en indiquant votre identifiant et votre mot "
+          "de passe."));
+  EXPECT_TRUE(ask("Send us your card number and its expiry date today."));
+  // Warnings, reports, our own sending, one kind of data: no.
+  EXPECT_FALSE(ask("We will never ask you to reply with your password or card number."));
+  EXPECT_FALSE(
+      ask("Nous ne vous demanderons jamais de nous communiquer votre identifiant ou "
+          "votre mot de passe."));
+  EXPECT_FALSE(ask("The fake mail asks you to reply with your password and PIN."));
+  EXPECT_FALSE(ask("We will send you your username and a link to reset your password."));
+  EXPECT_FALSE(ask("Please reply with your account number so that we find your order."));
+}
+
+TEST_F(PhishingCheckTest, BrandMailVerifiedByDmarcAndDkim) {
+  Context signed_ctx;
+  AuthSignals a;
+  a.dmarc = AuthOutcome::pass;
+  a.dkim = AuthOutcome::pass;
+  signed_ctx.auth = a;
+  auto receipt = message("From: PayPal <service@paypal.com>\n", "Your receipt.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, receipt, signed_ctx), "auth.brand-verified"));
+  EXPECT_LT(run_check(*check, receipt, signed_ctx).score, 0);
+  // Anybody's address at a mailbox provider, no aligned DKIM signature, or no DMARC: no.
+  EXPECT_FALSE(has_reason(
+      run_check(*check, message("From: Google <someone@gmail.com>\n", "Hi.\n"), signed_ctx),
+      "auth.brand-verified"));
+  Context spf_only = signed_ctx;
+  spf_only.auth->dkim = AuthOutcome::none;
+  EXPECT_FALSE(has_reason(run_check(*check, receipt, spf_only), "auth.brand-verified"));
+  EXPECT_FALSE(has_reason(run_check(*check, receipt), "auth.brand-verified"));
+}
+
 }  // namespace
 }  // namespace facteur::filter

@@ -393,22 +393,23 @@ std::unique_ptr<Check> make_scam_check() {
 
 bool is_freemail_domain(std::string_view domain) noexcept {
   static constexpr std::string_view kFree[] = {
-      "gmail.com",     "googlemail.com", "yahoo.com",       "yahoo.co.uk",    "yahoo.fr",
-      "yahoo.ca",      "yahoo.co.in",    "ymail.com",       "rocketmail.com", "hotmail.com",
-      "hotmail.fr",    "hotmail.co.uk",  "outlook.com",     "outlook.fr",     "live.com",
-      "live.fr",       "msn.com",        "aol.com",         "aim.com",        "mail.com",
-      "email.com",     "gmx.com",        "gmx.net",         "gmx.de",         "gmx.fr",
-      "web.de",        "yandex.com",     "yandex.ru",       "mail.ru",        "inbox.ru",
-      "list.ru",       "bk.ru",          "rediffmail.com",  "lycos.com",      "excite.com",
-      "netscape.net",  "juno.com",       "zoho.com",        "protonmail.com", "proton.me",
-      "icloud.com",    "me.com",         "laposte.net",     "orange.fr",      "wanadoo.fr",
-      "free.fr",       "sfr.fr",         "netcourrier.com", "caramail.com",   "maktoob.com",
-      "myway.com",     "usa.net",        "post.com",        "consultant.com", "africamail.com",
-      "walla.com",     "arabia.com",     "indiatimes.com",  "sify.com",       "tiscali.co.uk",
-      "virgilio.it",   "libero.it",      "terra.com",       "superposta.com", "onebox.com",
-      "latinmail.com", "ny.com",         "blumail.org",     "zwallet.com",    "fastmail.fm",
-      "123.com",       "163.com",        "126.com",         "sina.com",       "qq.com",
-      "naver.com",     "excite.co.jp",   "tutanota.com",    "hushmail.com",   "mail2world.com"};
+      "gmail.com",      "googlemail.com", "yahoo.com",      "yahoo.co.uk",     "yahoo.fr",
+      "yahoo.ca",       "yahoo.co.in",    "ymail.com",      "rocketmail.com",  "hotmail.com",
+      "hotmail.fr",     "hotmail.co.uk",  "outlook.com",    "outlook.fr",      "live.com",
+      "live.fr",        "msn.com",        "aol.com",        "aim.com",         "mail.com",
+      "email.com",      "gmx.com",        "gmx.net",        "gmx.de",          "gmx.fr",
+      "web.de",         "yandex.com",     "yandex.ru",      "mail.ru",         "inbox.ru",
+      "list.ru",        "bk.ru",          "rediffmail.com", "lycos.com",       "excite.com",
+      "netscape.net",   "juno.com",       "zoho.com",       "protonmail.com",  "proton.me",
+      "icloud.com",     "me.com",         "mac.com",        "laposte.net",     "orange.fr",
+      "wanadoo.fr",     "free.fr",        "sfr.fr",         "netcourrier.com", "caramail.com",
+      "maktoob.com",    "myway.com",      "usa.net",        "post.com",        "consultant.com",
+      "africamail.com", "walla.com",      "arabia.com",     "indiatimes.com",  "sify.com",
+      "tiscali.co.uk",  "virgilio.it",    "libero.it",      "terra.com",       "superposta.com",
+      "onebox.com",     "latinmail.com",  "ny.com",         "blumail.org",     "zwallet.com",
+      "fastmail.fm",    "123.com",        "163.com",        "126.com",         "sina.com",
+      "qq.com",         "naver.com",      "excite.co.jp",   "tutanota.com",    "hushmail.com",
+      "mail2world.com"};
   std::string lower = to_lower(domain);
   std::string_view reg = registrable_domain(lower);
   for (auto f : kFree)
