@@ -105,9 +105,9 @@ std::vector<Brand> builtin_brands() {
       {"Coinbase", {"coinbase"}, {"coinbase.com"}},
       {"MetaMask", {"metamask"}, {"metamask.io"}},
       {"Spotify", {"spotify"}, {"spotify.com", "scdn.co"}},
-      {"WeTransfer", {"wetransfer"}, {"wetransfer.com", "we.tl"}},
-      {"HMRC", {"hmrc", "hm revenue"}, {"hmrc.gov.uk", "tax.service.gov.uk"}},
-      {"ANTAI", {"antai", "amendes gouv"}, {"antai.gouv.fr", "amendes.gouv.fr"}},
+      // Not WeTransfer or ANTAI: their labels are one or two typos away from ordinary host
+      // names ("transfer", "antal"); HMRC's label is too short to be imitated by typo.
+      {"HMRC", {"hmrc", "hm revenue"}, {"hmrc.gov.uk"}},
       {"Binance", {"binance"}, {"binance.com"}},
   };
 }

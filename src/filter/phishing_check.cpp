@@ -96,16 +96,10 @@ const PhraseMatcher& credential_phrases() {
                "exceeded your storage",
                "messages are on hold",
                "messages have been held",
-               "pending messages",
-               "incoming messages",
                "sign in attempt",
-               "expires today",
-               "locked out",
-               "reactivate the",
                "reactiver le service",
                "reactivez votre",
                "unusual sign in activity",
-               "keep your account",
                "recovery phrase",
                "seed phrase",
                "payment was declined",
@@ -114,11 +108,9 @@ const PhraseMatcher& credential_phrases() {
                "mot de passe expire",
                "votre boite mail est pleine",
                "votre messagerie est pleine",
-               "messages en attente",
                "votre compte sera desactive",
                "votre compte a ete desactive",
                "votre paiement a ete refuse",
-               "mettre a jour vos coordonnees",
                "verifier votre compte",
                "verifiez votre compte",
                "confirmer votre identite",
@@ -155,7 +147,7 @@ bool on_free_hosting(std::string_view host) {
                                                 "firebasestorage.googleapis.com",
                                                 "storage.googleapis.com",
                                                 "sites.google.com",
-                                                "forms.gle",
+
                                                 "weebly.com",
                                                 "weeblysite.com",
                                                 "wixsite.com",
@@ -166,13 +158,13 @@ bool on_free_hosting(std::string_view host) {
                                                 "glitch.me",
                                                 "vercel.app",
                                                 "netlify.app",
-                                                "github.io",
+
                                                 "herokuapp.com",
                                                 "ipfs.io",
                                                 "dweb.link",
                                                 "cloudflare-ipfs.com",
                                                 "ipfs.w3s.link",
-                                                "blogspot.com",
+
                                                 "godaddysites.com",
                                                 "square.site",
                                                 "webflow.io",
@@ -258,10 +250,30 @@ bool one_of(std::string_view w, const std::string_view (&list)[N]) {
 
 // The kinds of credentials the text asks to be sent by reply ("reply with your user name and
 // password"), or nullopt: a verb of replying followed within 15 words by credential data, with
-// no negation or report before it, and two kinds of data or more in the whole text.
-std::optional<std::string> asks_for_credentials(const NormalizedText& t) {
-  const auto& w = t.words;
+// no negation or report around it, and two kinds of data or more in the whole text, one of
+// them a secret when `need_secret`.
+std::optional<std::string> asks_for_credentials(const NormalizedText& t, bool need_secret) {
+  // The kinds of data in the whole text first: most mail names none, and skips the verb scan.
   std::vector<int> hits;
+  credential_data().match(t, hits);
+  static constexpr std::string_view kKinds[] = {
+      "a password",           "a PIN",          "a card number",
+      "a card security code", "an expiry date", "identity numbers",
+      "account numbers",      "a user name",    "a wallet's recovery phrase"};
+  std::string what;
+  int kinds = 0;
+  for (std::size_t g = 0; g < hits.size(); ++g) {
+    if (hits[g] == 0) continue;
+    if (kinds++ > 0) what += ", ";
+    what += kKinds[g];
+  }
+  // Identity and bank numbers alone are what an employer or an accountant asks for; a thief
+  // wants a secret too (a password, a PIN, a card and its code, a recovery phrase).
+  bool secret = hits[0] > 0 || hits[1] > 0 || hits[2] > 0 || hits[3] > 0 || hits[8] > 0;
+  if (kinds < 2 || (need_secret && !secret)) return std::nullopt;
+
+  const auto& w = t.words;
+  std::vector<int> near;
   for (std::size_t i = 0; i < w.size(); ++i) {
     bool asks = one_of(w[i], kReplyVerbs);
     if (!asks && one_of(w[i], kSendVerbs))
@@ -269,34 +281,32 @@ std::optional<std::string> asks_for_credentials(const NormalizedText& t) {
     if (!asks) continue;
     // Up to 6 words back in the sentence, 15 forward.
     bool refused = false;
-    for (std::size_t k = i; k > 0 && i - k < 6; --k) {
-      if (t.clause_end[k - 1] == 2) break;
-      if (one_of(w[k - 1], kNotARequest)) {
-        refused = true;
-        break;
-      }
+    for (std::size_t k = i; k > 0 && i - k < 6 && !refused; --k) {
+      if (k - 1 < t.clause_end.size() && t.clause_end[k - 1] == 2) break;
+      refused = one_of(w[k - 1], kNotARequest);
     }
-    if (refused) continue;
-    // A list may follow a colon ("reply to this e-mail with: 1. ..."): no sentence stop here.
+    // A list may follow a colon ("reply to this e-mail with: 1. ..."): no sentence stop
+    // forward. "Reply to this e-mail with any question. We will never ask for your password":
+    // the negation may follow the verb too.
     std::size_t end = std::min(w.size(), i + 16);
-    credential_data().match(std::span(w).subspan(i + 1, end - (i + 1)), hits);
-    if (std::none_of(hits.begin(), hits.end(), [](int h) { return h > 0; })) continue;
-    credential_data().match(t, hits);
-    static constexpr std::string_view kKinds[] = {
-        "a password",           "a PIN",          "a card number",
-        "a card security code", "an expiry date", "identity numbers",
-        "account numbers",      "a user name",    "a wallet's recovery phrase"};
-    std::string what;
-    int kinds = 0;
-    for (std::size_t g = 0; g < hits.size(); ++g) {
-      if (hits[g] == 0) continue;
-      if (kinds++ > 0) what += ", ";
-      what += kKinds[g];
-    }
-    if (kinds >= 2) return what;
-    return std::nullopt;
+    for (std::size_t k = i + 1; k < end && !refused; ++k)
+      refused = one_of(w[k], kNotARequest);
+    if (refused) continue;
+    credential_data().match(std::span(w).subspan(i + 1, end - (i + 1)), near);
+    if (std::any_of(near.begin(), near.end(), [](int h) { return h > 0; })) return what;
   }
   return std::nullopt;
+}
+
+// Hosts of governments and public administrations, as much imitated as brands: ".gov",
+// ".gouv.fr", ".gov.uk", ".gc.ca", ".admin.ch", ".europa.eu"...
+bool is_government_host(std::string_view host) {
+  static constexpr std::string_view kSuffixes[] = {
+      "gov",    "gouv.fr", "gov.uk", "gc.ca",  "gouv.qc.ca", "admin.ch", "europa.eu",
+      "gov.au", "govt.nz", "gov.ie", "gov.in", "belgium.be", "gouv.ci",  "gouv.sn"};
+  for (auto s : kSuffixes)
+    if (host_in_domain(host, s)) return true;
+  return false;
 }
 
 // Paths of sign-in and account pages.
@@ -358,24 +368,6 @@ class PhishingCheck final : public Check {
       return false;
     };
 
-    // --- Mail a brand really sent: its From domain passes DMARC with an aligned DKIM signature,
-    // which a phisher cannot make for paypal.com. Receipts and security alerts look like what
-    // classifiers trained on other mail call spam (SpamAssassin's def_welcomelist_auth does the
-    // same). Not for mailbox providers' domains: anybody has a gmail.com address.
-    if (ctx.auth && ctx.auth->dmarc == AuthOutcome::pass && ctx.auth->dkim == AuthOutcome::pass) {
-      const std::string& dom =
-          ctx.auth->dmarc_domain.empty() ? m.from_domain : ctx.auth->dmarc_domain;
-      if (!dom.empty() && !is_freemail_domain(dom)) {
-        for (std::size_t b = 0; b < brands_->brands().size(); ++b) {
-          if (!brands_->owns(b, dom)) continue;
-          v.add("auth.brand-verified", -5.0, Label::ham,
-                fmt::format("From domain {} passes DMARC with its own DKIM signature: mail of {}",
-                            dom, brands_->brands()[b].name));
-          break;
-        }
-      }
-    }
-
     // --- From: display name spoofing and lookalike sender domain.
     std::vector<std::size_t> spoofed;  // brands the From name claims, for the brand bait test
     bool impersonates = false;         // the sender pretends to be a brand or us
@@ -383,7 +375,7 @@ class PhishingCheck final : public Check {
       const std::string& dom = m.from_domain;
       auto name = normalize_text(m.from->display_name, NormalizeLimits{32, 48});
       for (std::size_t b : brands_->named_in(name.words)) {
-        if (dom.empty() || brands_->owns(b, dom)) continue;
+        if (dom.empty() || brands_->owns(b, dom) || is_local(dom)) continue;
         if (spoofed.empty())
           v.add("phishing.display-name", 3.0, Label::phishing,
                 fmt::format("From name says {} but the address is at {}", brands_->brands()[b].name,
@@ -395,7 +387,12 @@ class PhishingCheck final : public Check {
       if (spoofed.empty() && !dom.empty() && !is_local(dom) &&
           m.from->display_name.find('@') == std::string::npos) {
         std::string shown = to_lower(m.from->display_name);
+        // Mailing lists and alias services rewrite From as "alice at example.org via List".
+        bool rewritten = shown.find(" via ") != std::string::npos;
         for (const auto& d : ctx.local_domains) {
+          if (d.empty() || rewritten) continue;
+          std::string at = " at " + to_lower(d);
+          if (shown.find(at) != std::string::npos) continue;
           if (names_domain(shown, to_lower(d))) {
             v.add("phishing.display-name", 3.0, Label::phishing,
                   fmt::format("From name says {} but the address is at {}", d, dom));
@@ -435,7 +432,7 @@ class PhishingCheck final : public Check {
 
     // --- Links.
     bool mismatch = false, ip = false, userinfo = false, look = false, brand_host = false,
-         idn = false, brand_link = false;
+         idn = false, mixed = false, brand_link = false;
     std::set<std::string> foreign_hosts;  // link hosts not ours, for the brand bait test
     for (const auto& l : m.links) {
       const Url& u = l.url;
@@ -446,7 +443,8 @@ class PhishingCheck final : public Check {
           std::string_view a = registrable_domain(*shown);
           std::string_view b = registrable_domain(u.host);
           if (a != b && !host_in_domain(u.host, *shown)) {
-            bool shown_brand = brands_->owned_by_any(*shown) || is_local(*shown);
+            bool shown_brand =
+                brands_->owned_by_any(*shown) || is_local(*shown) || is_government_host(*shown);
             bool same_brand = false;
             for (std::size_t i = 0; i < brands_->brands().size(); ++i)
               if (brands_->owns(i, *shown) && brands_->owns(i, u.host)) same_brand = true;
@@ -501,15 +499,17 @@ class PhishingCheck final : public Check {
                 fmt::format("link to {} uses the name of {} without being theirs", u.host, *b));
         }
       }
-      if (!idn && is_internationalized(u.host)) {
-        idn = true;
-        if (mixes_scripts(decode_idna_host(u.host)))
+      if (!mixed && is_internationalized(u.host)) {
+        if (mixes_scripts(decode_idna_host(u.host))) {
+          mixed = true;
           v.add("phishing.mixed-script-link", 4.0, Label::phishing,
                 fmt::format("link to {} mixes Latin with Cyrillic or Greek letters",
                             u.host.substr(0, 64)));
-        else
+        } else if (!idn) {
+          idn = true;
           v.add("phishing.idn-link", 1.0, Label::phishing,
                 fmt::format("link to an internationalised host name ({})", u.host.substr(0, 64)));
+        }
       }
     }
 
@@ -572,10 +572,19 @@ class PhishingCheck final : public Check {
       }
     }
 
-    // --- Credentials asked for by reply.
-    if (auto what = asks_for_credentials(m.body)) {
-      v.add("phishing.asks-credentials", 3.0, Label::phishing,
-            fmt::format("asks to send {} by return", *what));
+    // --- Credentials asked for by reply (identity and bank numbers count without a secret
+    // when the sender impersonates someone: an employer does not), worse when the replies go
+    // to another domain than the sender's.
+    if (auto what = asks_for_credentials(m.body, !(impersonates || !spoofed.empty()))) {
+      std::string elsewhere;
+      if (m.from && !m.reply_to.empty()) {
+        std::string rdom = to_lower(m.reply_to.front().domain);
+        if (!rdom.empty() && registrable_domain(rdom) != registrable_domain(m.from_domain))
+          elsewhere = rdom;
+      }
+      v.add("phishing.asks-credentials", elsewhere.empty() ? 3.0 : 4.0, Label::phishing,
+            fmt::format("asks to send {} by return{}", *what,
+                        elsewhere.empty() ? "" : ", replies going to " + elsewhere.substr(0, 64)));
     }
   }
 
