@@ -29,8 +29,8 @@ std::vector<Brand> builtin_brands() {
        {"microsoft", "office 365", "office365", "outlook team", "hotmail team", "windows live",
         "microsoft account", "sharepoint", "onedrive"},
        {"microsoft.com", "live.com", "outlook.com", "hotmail.com", "office.com", "office365.com",
-        "microsoftonline.com", "msn.com", "windows.com", "live.fr", "hotmail.fr", "sharepoint.com",
-        "sharepointonline.com", "onedrive.com", "1drv.ms", "microsoft365.com"}},
+        "microsoftonline.com", "msn.com", "windows.com", "live.fr", "hotmail.fr",
+        "sharepointonline.com", "microsoft365.com"}},
       {"Google",
        {"google", "gmail team"},
        {"google.com", "gmail.com", "googlemail.com", "youtube.com", "google.fr", "google.co.uk"}},
@@ -106,8 +106,8 @@ std::vector<Brand> builtin_brands() {
       {"MetaMask", {"metamask"}, {"metamask.io"}},
       {"Spotify", {"spotify"}, {"spotify.com", "scdn.co"}},
       // Not WeTransfer or ANTAI: their labels are one or two typos away from ordinary host
-      // names ("transfer", "antal"); HMRC's label is too short to be imitated by typo.
-      {"HMRC", {"hmrc", "hm revenue"}, {"hmrc.gov.uk"}},
+      // names ("transfer", "antal"). Not sharepoint.com or 1drv.ms: anybody's files are there.
+      {"HMRC", {"hmrc", "hm revenue"}, {"hmrc.gov.uk", "tax.service.gov.uk"}},
       {"Binance", {"binance"}, {"binance.com"}},
   };
 }

@@ -184,7 +184,8 @@ bool mixes_scripts(std::string_view host) {
     }
     if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0x24F))
       latin = true;
-    else if ((cp >= 0x370 && cp <= 0x3FF) || (cp >= 0x400 && cp <= 0x52F))
+    else if ((cp >= 0x250 && cp <= 0x2AF) || (cp >= 0x370 && cp <= 0x3FF) ||
+             (cp >= 0x400 && cp <= 0x58F) || (cp >= 0x1F00 && cp <= 0x1FFF))
       other = true;
     if (latin && other) return true;
   }

@@ -27,9 +27,9 @@ std::string skeleton(std::string_view utf8);
 std::size_t bounded_edit_distance(std::string_view a, std::string_view b,
                                   std::size_t max_distance) noexcept;
 
-// True when one label of the host (decoded, UTF-8) mixes Latin letters with Cyrillic or Greek
-// ones: "pаypal" with a Cyrillic "а". Browsers show such labels as "xn--" for this reason;
-// real names are written in one script ("bücher", "пример").
+// True when one label of the host (decoded, UTF-8) mixes Latin letters with Cyrillic, Greek,
+// Armenian or IPA ones: "pаypal" with a Cyrillic "а", "pɑypal" with an IPA "ɑ". Browsers show such
+// labels as "xn--" for this reason; real names are written in one script ("bücher", "пример").
 bool mixes_scripts(std::string_view utf8_host);
 
 // True when the host contains a non-ASCII or "xn--" label.

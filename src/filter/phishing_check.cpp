@@ -22,7 +22,7 @@ namespace {
 
 // Labels too common as host names to mean a brand on their own.
 constexpr std::string_view kGenericLabels[] = {"office",     "windows", "outlook", "regions",
-                                               "nationwide", "netbank", "google"};
+                                               "nationwide", "netbank", "google",  "service"};
 
 const PhraseMatcher& credential_phrases() {
   static const PhraseMatcher m = [] {
@@ -99,12 +99,10 @@ const PhraseMatcher& credential_phrases() {
                "sign in attempt",
                "reactiver le service",
                "reactivez votre",
-               "unusual sign in activity",
                "recovery phrase",
                "seed phrase",
                "payment was declined",
                "payment has been declined",
-               "update your payment method",
                "mot de passe expire",
                "votre boite mail est pleine",
                "votre messagerie est pleine",
@@ -160,6 +158,21 @@ bool on_free_hosting(std::string_view host) {
                                                 "netlify.app",
 
                                                 "herokuapp.com",
+                                                "blob.core.windows.net",
+                                                "web.core.windows.net",
+                                                "azurewebsites.net",
+                                                "appspot.com",
+                                                "s3.amazonaws.com",
+                                                "notion.site",
+                                                "canva.site",
+                                                "trycloudflare.com",
+                                                "ngrok-free.app",
+                                                "ngrok.io",
+                                                "onrender.com",
+                                                "replit.app",
+                                                "urlz.fr",
+                                                "sharepoint.com",
+                                                "1drv.ms",
                                                 "ipfs.io",
                                                 "dweb.link",
                                                 "cloudflare-ipfs.com",
@@ -198,7 +211,8 @@ bool names_domain(std::string_view text, std::string_view domain) {
   for (std::size_t at = text.find(domain); at != std::string_view::npos;
        at = text.find(domain, at + 1)) {
     std::size_t end = at + domain.size();
-    bool starts = at == 0 || !part_of_name(text[at - 1]);
+    // "mail.example.org" shows ours too; "myexample.org" does not.
+    bool starts = at == 0 || text[at - 1] == '.' || !part_of_name(text[at - 1]);
     bool ends = end == text.size() || !part_of_name(text[end]) ||
                 (text[end] == '.' && (end + 1 == text.size() || !part_of_name(text[end + 1])));
     if (starts && ends) return true;
@@ -213,14 +227,15 @@ const PhraseMatcher& credential_data() {
     p.add_all({"password", "passcode", "mot de passe", "mdp"}, 0);
     p.add_all({"pin", "pin code", "code pin", "code secret", "code confidentiel"}, 1);
     p.add_all({"card number", "numero de carte", "numero de votre carte"}, 2);
-    p.add_all({"cvv", "cvc", "cvv2", "card security code", "cryptogramme"}, 3);
-    p.add_all({"expiry date", "expiration date", "date d expiration", "date de validite"}, 4);
+    p.add_all({"cvv", "cvv2", "card security code", "cryptogramme"}, 3);
+    p.add_all({"expiry date", "expiration date", "date d expiration"}, 4);
     p.add_all({"social security number", "ssn", "date of birth", "date de naissance",
                "numero de securite sociale"},
               5);
     p.add_all({"routing number", "account number", "iban", "numero de compte"}, 6);
-    p.add_all({"username", "user name", "login id", "identifiant", "identifiants", "code d acces",
-               "access code"},
+    p.add_all({"username", "user name", "user id", "userid", "login", "email address",
+               "e mail address", "identifiant", "identifiants", "nom d utilisateur", "adresse mail",
+               "adresse email", "adresse e mail"},
               7);
     p.add_all({"recovery phrase", "seed phrase", "phrase secrete", "phrase de recuperation"}, 8);
     return p;
@@ -235,65 +250,113 @@ const PhraseMatcher& credential_data() {
 constexpr std::string_view kReplyVerbs[] = {"reply",    "respond",  "repondez",
                                             "repondre", "renvoyez", "retournez"};
 constexpr std::string_view kSendVerbs[] = {
-    "send",     "provide",     "submit",      "email",       "envoyez",
-    "envoyer",  "communiquez", "communiquer", "transmettez", "transmettre",
-    "indiquez", "indiquer",    "fournissez",  "fournir"};
+    "send",        "provide",  "submit",      "email",       "mail",
+    "envoyez",     "envoyer",  "communiquez", "communiquer", "transmettez",
+    "transmettre", "indiquez", "indiquer",    "fournissez",  "fournir"};
 constexpr std::string_view kToUs[] = {"us", "back", "me", "nous", "moi"};
-constexpr std::string_view kNotARequest[] = {
-    "never", "not",   "t",    "no",     "nor",   "jamais",  "ne",        "n",
-    "pas",   "aucun", "asks", "asking", "asked", "demande", "demandant", "demandent"};
+constexpr std::string_view kPlease[] = {"please", "kindly", "veuillez"};
+constexpr std::string_view kNotARequest[] = {"never", "not",     "t",         "jamais",   "ne",
+                                             "n",     "pas",     "aucun",     "asks",     "asking",
+                                             "asked", "demande", "demandant", "demandent"};
 
 template <std::size_t N>
 bool one_of(std::string_view w, const std::string_view (&list)[N]) {
   return std::find(std::begin(list), std::end(list), w) != std::end(list);
 }
 
-// The kinds of credentials the text asks to be sent by reply ("reply with your user name and
-// password"), or nullopt: a verb of replying followed within 15 words by credential data, with
-// no negation or report around it, and two kinds of data or more in the whole text, one of
-// them a secret when `need_secret`.
-std::optional<std::string> asks_for_credentials(const NormalizedText& t, bool need_secret) {
-  // The kinds of data in the whole text first: most mail names none, and skips the verb scan.
-  std::vector<int> hits;
-  credential_data().match(t, hits);
+// A list number ("1." ends no sentence).
+bool list_number(std::string_view w) {
+  return !w.empty() && w.size() <= 2 &&
+         std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+struct CredentialKinds {
+  int kinds = 0;
+  bool secret = false;  // a password, a PIN, a card and its code, a recovery phrase
+  std::string what;
+};
+
+CredentialKinds credential_kinds(const std::vector<int>& hits) {
   static constexpr std::string_view kKinds[] = {
       "a password",           "a PIN",          "a card number",
       "a card security code", "an expiry date", "identity numbers",
       "account numbers",      "a user name",    "a wallet's recovery phrase"};
-  std::string what;
-  int kinds = 0;
+  CredentialKinds k;
   for (std::size_t g = 0; g < hits.size(); ++g) {
     if (hits[g] == 0) continue;
-    if (kinds++ > 0) what += ", ";
-    what += kKinds[g];
+    if (k.kinds++ > 0) k.what += ", ";
+    k.what += kKinds[g];
   }
-  // Identity and bank numbers alone are what an employer or an accountant asks for; a thief
-  // wants a secret too (a password, a PIN, a card and its code, a recovery phrase).
-  bool secret = hits[0] > 0 || hits[1] > 0 || hits[2] > 0 || hits[3] > 0 || hits[8] > 0;
-  if (kinds < 2 || (need_secret && !secret)) return std::nullopt;
+  k.secret =
+      hits.size() > 8 && (hits[0] > 0 || hits[1] > 0 || hits[2] > 0 || hits[3] > 0 || hits[8] > 0);
+  return k;
+}
+
+// The kinds of credentials the text asks to be sent by reply ("reply with your user name and
+// password"), or nullopt: a verb of replying, or of sending with "us"/"back"/"please" beside
+// it, followed in its sentence by two kinds of credential data or more within 15 words (30 in
+// a list opened by a colon), one of them a secret when `need_secret` (identity and bank numbers
+// alone are what an employer or an accountant asks for), with no negation or report before
+// the verb or between it and the data ("we will never ask you to reply with", "the mail asks
+// you to reply with", "reply to this e-mail. We will never ask for your password").
+std::optional<std::string> asks_for_credentials(const NormalizedText& t, bool need_secret) {
+  // The whole text first: most mail names fewer than two kinds and skips the verb scan.
+  std::vector<int> hits;
+  credential_data().match(t, hits);
+  CredentialKinds all = credential_kinds(hits);
+  if (all.kinds < 2 || (need_secret && !all.secret)) return std::nullopt;
 
   const auto& w = t.words;
-  std::vector<int> near;
+  const auto& ends = t.clause_end;
+  auto stop_at = [&](std::size_t k) { return k < ends.size() ? ends[k] : std::uint8_t{0}; };
   for (std::size_t i = 0; i < w.size(); ++i) {
     bool asks = one_of(w[i], kReplyVerbs);
     if (!asks && one_of(w[i], kSendVerbs))
-      asks = (i + 1 < w.size() && one_of(w[i + 1], kToUs)) || (i > 0 && w[i - 1] == "nous");
+      asks = (i + 1 < w.size() && one_of(w[i + 1], kToUs)) ||
+             (i > 0 && (w[i - 1] == "nous" || one_of(w[i - 1], kPlease)));
     if (!asks) continue;
-    // Up to 6 words back in the sentence, 15 forward.
     bool refused = false;
     for (std::size_t k = i; k > 0 && i - k < 6 && !refused; --k) {
-      if (k - 1 < t.clause_end.size() && t.clause_end[k - 1] == 2) break;
+      if (stop_at(k - 1) >= 2) break;
       refused = one_of(w[k - 1], kNotARequest);
     }
-    // A list may follow a colon ("reply to this e-mail with: 1. ..."): no sentence stop
-    // forward. "Reply to this e-mail with any question. We will never ask for your password":
-    // the negation may follow the verb too.
+    if (refused) continue;
+    // The window: up to 15 words, to the end of the sentence, unless a colon opened a list:
+    // then up to 30 words, whatever the items end with.
     std::size_t end = std::min(w.size(), i + 16);
-    for (std::size_t k = i + 1; k < end && !refused; ++k)
+    bool list = false;
+    auto open_list = [&] {
+      list = true;
+      end = std::min(w.size(), i + 31);
+    };
+    if (stop_at(i) == 3) open_list();
+    if (stop_at(i) == 2) continue;
+    for (std::size_t k = i + 1; k < end; ++k) {
+      if (stop_at(k) == 3 && !list) open_list();
+      if (stop_at(k) == 2 && !list && !list_number(w[k])) {
+        end = k + 1;
+        break;
+      }
+    }
+    // A negation between the verb and the first credential word refuses the request; one
+    // after it does not ("reply with your password so as not to lose your mail").
+    std::vector<int> near, rest;
+    auto data_starts_at = [&](std::size_t k) {  // patterns have at most 4 words
+      std::size_t n = std::min<std::size_t>(4, end - k);
+      credential_data().match(std::span(w).subspan(k, n), near);
+      credential_data().match(std::span(w).subspan(k + 1, n - 1), rest);
+      for (std::size_t g = 0; g < near.size(); ++g)
+        if (near[g] > (g < rest.size() ? rest[g] : 0)) return true;
+      return false;
+    };
+    for (std::size_t k = i + 1; k < end && !refused; ++k) {
       refused = one_of(w[k], kNotARequest);
+      if (!refused && data_starts_at(k)) break;
+    }
     if (refused) continue;
     credential_data().match(std::span(w).subspan(i + 1, end - (i + 1)), near);
-    if (std::any_of(near.begin(), near.end(), [](int h) { return h > 0; })) return what;
+    CredentialKinds asked = credential_kinds(near);
+    if (asked.kinds >= 2 && (asked.secret || !need_secret)) return asked.what;
   }
   return std::nullopt;
 }
@@ -373,9 +436,12 @@ class PhishingCheck final : public Check {
     bool impersonates = false;         // the sender pretends to be a brand or us
     if (m.from) {
       const std::string& dom = m.from_domain;
+      // Mail from our own domain on MX is ours only when DMARC says so ("SharePoint Support
+      // <sp@ourcompany.example>" names a brand without impersonating it).
+      const bool ours_verified = is_local(dom) && ctx.auth && ctx.auth->dmarc == AuthOutcome::pass;
       auto name = normalize_text(m.from->display_name, NormalizeLimits{32, 48});
       for (std::size_t b : brands_->named_in(name.words)) {
-        if (dom.empty() || brands_->owns(b, dom) || is_local(dom)) continue;
+        if (dom.empty() || brands_->owns(b, dom) || ours_verified) continue;
         if (spoofed.empty())
           v.add("phishing.display-name", 3.0, Label::phishing,
                 fmt::format("From name says {} but the address is at {}", brands_->brands()[b].name,
@@ -391,8 +457,6 @@ class PhishingCheck final : public Check {
         bool rewritten = shown.find(" via ") != std::string::npos;
         for (const auto& d : ctx.local_domains) {
           if (d.empty() || rewritten) continue;
-          std::string at = " at " + to_lower(d);
-          if (shown.find(at) != std::string::npos) continue;
           if (names_domain(shown, to_lower(d))) {
             v.add("phishing.display-name", 3.0, Label::phishing,
                   fmt::format("From name says {} but the address is at {}", d, dom));
@@ -443,8 +507,9 @@ class PhishingCheck final : public Check {
           std::string_view a = registrable_domain(*shown);
           std::string_view b = registrable_domain(u.host);
           if (a != b && !host_in_domain(u.host, *shown)) {
-            bool shown_brand =
-                brands_->owned_by_any(*shown) || is_local(*shown) || is_government_host(*shown);
+            // A government's host shown over another government's link is their own business.
+            bool shown_brand = brands_->owned_by_any(*shown) || is_local(*shown) ||
+                               (is_government_host(*shown) && !is_government_host(u.host));
             bool same_brand = false;
             for (std::size_t i = 0; i < brands_->brands().size(); ++i)
               if (brands_->owns(i, *shown) && brands_->owns(i, u.host)) same_brand = true;
@@ -535,12 +600,19 @@ class PhishingCheck final : public Check {
       std::vector<std::size_t> named = brands_->named_in(m.subject_words);
       for (std::size_t b : brands_->named_in(m.body))
         if (std::find(named.begin(), named.end(), b) == named.end()) named.push_back(b);
-      for (std::size_t b : spoofed)
-        if (std::find(named.begin(), named.end(), b) == named.end()) named.push_back(b);
       std::string elsewhere;
       std::size_t brand = static_cast<std::size_t>(-1);
-      for (std::size_t b : named) {
+      const std::size_t from_body = named.size();  // brands named in the text, then the From
+      for (std::size_t b : spoofed)
+        if (std::find(named.begin(), named.end(), b) == named.end()) named.push_back(b);
+      for (std::size_t n = 0; n < named.size(); ++n) {
+        std::size_t b = named[n];
         for (const auto& host : foreign_hosts) {
+          // A brand only in the From name, and links to the sender's own site: a regional
+          // office writing from its own domain, not bait.
+          if (n >= from_body && !m.from_domain.empty() &&
+              registrable_domain(host) == registrable_domain(m.from_domain))
+            continue;
           if (!brands_->owns(b, host)) {
             elsewhere = host;
             brand = b;

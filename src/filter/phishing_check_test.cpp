@@ -20,13 +20,16 @@ TEST_F(PhishingCheckTest, DisplayNameNamingABrandFromAnotherDomain) {
                                      "Subject: Notice\n",
                                      "Hello.\n"));
   EXPECT_TRUE(has_reason(v, "phishing.display-name"));
-  // A sender of our own naming a brand ("SharePoint Support") is not impersonating it.
+  // A sender of our own naming a brand ("SharePoint Support") is not impersonating it, when
+  // DMARC says the mail is ours (on MX, our domain in From proves nothing by itself).
   Context ours;
   ours.local_domains = {"ourcompany.example"};
-  EXPECT_FALSE(has_reason(
-      run_check(*check, message("From: SharePoint Support <sp@ourcompany.example>\n", "Hello.\n"),
-                ours),
-      "phishing.display-name"));
+  auto internal = message("From: SharePoint Support <sp@ourcompany.example>\n", "Hello.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, internal, ours), "phishing.display-name"));
+  AuthSignals pass;
+  pass.dmarc = AuthOutcome::pass;
+  ours.auth = pass;
+  EXPECT_FALSE(has_reason(run_check(*check, internal, ours), "phishing.display-name"));
   // The brand's own domain is fine.
   auto ok = run_check(
       *check, message("From: PayPal <service@paypal.com>\nSubject: Receipt\n", "Your receipt.\n"));
@@ -171,6 +174,11 @@ TEST_F(PhishingCheckTest, LinkTextShowingAGovernmentSite) {
                                 "<a href=\"https://pay-fine.test/x\">www.antai.gouv.fr</a>\n"));
   ASSERT_TRUE(has_reason(v, "phishing.link-text"));
   EXPECT_GE(test::points(v, Label::phishing), 4.0);
+  // One government's host over another's link: not a brand's weight.
+  auto gov =
+      run_check(*check, message("From: a@gov.test\nContent-Type: text/html\n",
+                                "<a href=\"https://www.tax.service.gov.uk/x\">www.gov.uk</a>\n"));
+  EXPECT_LT(test::points(gov, Label::phishing), 4.0);
 }
 
 TEST_F(PhishingCheckTest, LinkToAHostMixingScripts) {
@@ -199,6 +207,10 @@ TEST_F(PhishingCheckTest, DisplayNameNamingOurDomainFromElsewhere) {
   auto v = run_check(
       *check, message("From: \"Webmail example.org\" <notify@mailer.test>\n", "Hello.\n"), ours);
   EXPECT_TRUE(has_reason(v, "phishing.display-name"));
+  EXPECT_TRUE(has_reason(
+      run_check(*check, message("From: \"mail.example.org Webmail\" <n@mailer.test>\n", "Hi.\n"),
+                ours),
+      "phishing.display-name"));
   // A longer name that contains ours, our own sender, a list's rewrite: no.
   EXPECT_FALSE(has_reason(
       run_check(*check,
@@ -258,6 +270,30 @@ TEST_F(PhishingCheckTest, CredentialsAskedForByReply) {
       ask("To set up direct deposit, please reply with your routing number, account "
           "number and SSN."));
   EXPECT_FALSE(ask("Please reply with each traveller's date of birth and passport expiry date."));
+  // The request is its own sentence (a colon may open a list); the data are counted there.
+  EXPECT_FALSE(
+      ask("Please reply to confirm. Access code: 2734 182 5519. Meeting password: "
+          "Xq3mP."));
+  EXPECT_FALSE(
+      ask("For the refund, please reply with your IBAN and the name of the account "
+          "holder. Our opening hours are nine to five, Monday to Friday, and our "
+          "shop is closed on public holidays. We will never ask for your password."));
+  EXPECT_FALSE(
+      ask("Merci de nous transmettre votre offre pour le lot CVC avec sa date de "
+          "validite."));
+  // A negation after the data does not refuse the request; "e-mail us" asks too.
+  EXPECT_TRUE(
+      ask("Reply with your username and password now to avoid your mailbox being "
+          "deactivated. Do not ignore this notice."));
+  EXPECT_TRUE(
+      ask("Repondez avec votre identifiant et mot de passe afin de ne pas perdre vos "
+          "messages."));
+  EXPECT_TRUE(ask("To keep your mailbox, e-mail us your email address and password."));
+  // A list opened by a colon may run longer than a sentence.
+  EXPECT_TRUE(
+      ask("Merci de repondre a ce message en indiquant :\n- vos nom et prenom\n- votre "
+          "identifiant client (10 chiffres)\n- votre adresse postale complete\n- le "
+          "numero de votre carte bancaire et sa date d'expiration"));
   // ... unless the sender pretends to be the tax office; replies to another domain weigh more.
   auto irs = run_check(*check, message("From: IRS <refunds@taxpayer-help.test>\n"
                                        "Reply-To: irs.refund@freemail.test\n",

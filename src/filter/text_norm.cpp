@@ -183,7 +183,7 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
     word_start = std::string::npos;
     if (spans.size() >= limits.max_words) r.truncated = true;
   };
-  auto end_clause = [&](std::uint8_t strength) {  // 1: a comma, 2: a sentence end
+  auto end_clause = [&](std::uint8_t strength) {  // 1: a comma, 2: a sentence end, 3: a colon
     end_word();
     if (!r.clause_end.empty()) r.clause_end.back() = std::max(r.clause_end.back(), strength);
   };
@@ -225,7 +225,7 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
         end_word();  // "...": the sentence trails on ("pass this on... 7 people")
       } else if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?') {
         if (c == '!') ++r.exclamations;
-        end_clause(c == ',' ? 1 : 2);
+        end_clause(c == ',' ? 1 : c == ':' ? 3 : 2);
       } else {
         end_word();
       }

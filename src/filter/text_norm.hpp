@@ -29,9 +29,10 @@ struct NormalizedText {
   std::string text;                     // the words separated by single spaces
   std::vector<std::string_view> words;  // views into `text`
   std::vector<std::uint64_t> hashes;    // token_hash of each word (hash.hpp), computed once
-  // Where a word ends a clause: 1 before a comma, 2 before . ; : ! or ? (an ellipsis trails
-  // on), else 0. Punctuation is otherwise dropped, and the chain-letter plea needs to know
-  // where a sentence stops.
+  // Where a word ends a clause: 1 before a comma, 2 before . ; ! or ?, 3 before a colon (a
+  // sentence end that may announce a list: "reply with: 1. ..."; an ellipsis trails on), else
+  // 0. Punctuation is otherwise dropped; the chain-letter plea and the phishing check's
+  // request for credentials need to know where a sentence stops.
   std::vector<std::uint8_t> clause_end;
   std::size_t letters = 0;       // ASCII letters seen (for the capitals ratio)
   std::size_t upper = 0;         // of which upper case

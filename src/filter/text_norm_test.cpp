@@ -99,6 +99,11 @@ TEST(TextNorm, ClauseEnds) {
     marked += t.clause_end[i] == 2 ? "| " : t.clause_end[i] == 1 ? ", " : " ";
   }
   EXPECT_EQ(marked, "faites tourner| merci, 25,000.00 euros| pass it on 7 people| ");
+  // A colon ends the sentence too, as a mark of its own (it may announce a list).
+  auto colon = normalize_text("Reply with: 1. name");
+  ASSERT_EQ(colon.clause_end.size(), 4u);
+  EXPECT_EQ(colon.clause_end[1], 3);
+  EXPECT_EQ(colon.clause_end[2], 2);
 }
 
 }  // namespace
