@@ -196,6 +196,11 @@ TEST_F(PhishingCheckTest, LinkToAHostMixingScripts) {
                                         "https://xn--bcher-kva.test/ and "
                                         "https://xn--exmple-bank-zij.test/login\n"));
   EXPECT_TRUE(has_reason(both, "phishing.mixed-script-link"));
+  // Written out in plain text, not as punycode.
+  auto written =
+      run_check(*check, message("From: a@shop.example\nContent-Type: text/plain; charset=utf-8\n",
+                                "Sign in: https://ex\u0430mple-bank.test/login\n"));
+  EXPECT_TRUE(has_reason(written, "phishing.mixed-script-link"));
   auto sender =
       run_check(*check, message("From: Bank <alerts@xn--exmple-bank-zij.test>\n", "Hello.\n"));
   EXPECT_TRUE(has_reason(sender, "phishing.lookalike-sender"));

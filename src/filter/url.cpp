@@ -179,6 +179,18 @@ std::optional<Url> parse_url(std::string_view t) {
   return u;
 }
 
+// A non-breaking space, guillemet, general or CJK punctuation (typographic quotes, the
+// ellipsis, the ideographic space) starts at byte `i`: where a link written in text ends.
+bool unicode_punctuation_at(std::string_view s, std::size_t i) noexcept {
+  auto at = [&](std::size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
+  unsigned b0 = at(i), b1 = at(i + 1);
+  if (b0 == 0xC2) return b1 == 0xA0 || b1 == 0xAB || b1 == 0xBB;
+  if (b0 == 0xE2) return b1 == 0x80 || b1 == 0x81;
+  if (b0 == 0xE3) return b1 == 0x80;
+  if (b0 == 0xEF) return b1 == 0xBC || b1 == 0xBD;  // full-width punctuation and letters
+  return b0 < 0xC2;                                 // a stray continuation or invalid byte
+}
+
 std::vector<std::string> find_urls_in_text(std::string_view text, std::size_t max) {
   std::vector<std::string> out;
   std::size_t i = 0;
@@ -198,11 +210,26 @@ std::vector<std::string> find_urls_in_text(std::string_view text, std::size_t ma
       continue;
     }
     std::size_t end = start;
+    // Letters of other scripts are part of a written host name ("https://pаypal.com/" with a
+    // Cyrillic "а", as mail clients show and link it), not of its path, where a non-ASCII
+    // byte ends the link as before.
+    std::size_t host_from = text.find("//", start);
+    host_from =
+        host_from == std::string_view::npos || host_from > start + 8 ? start : host_from + 2;
+    bool in_host = true;
     while (end < text.size()) {
       auto c = static_cast<unsigned char>(text[end]);
       if (c <= ' ' || c == '"' || c == '<' || c == '>' || c == '\'' || c == ')' || c == ']' ||
-          c == '}' || c == '|' || c == '^' || c == '`' || c >= 0x80)
+          c == '}' || c == '|' || c == '^' || c == '`')
         break;
+      if (end >= host_from && (c == '/' || c == '?' || c == '#')) in_host = false;
+      if (c >= 0x80) {
+        if (!in_host || unicode_punctuation_at(text, end)) break;
+        ++end;  // the whole character: its continuation bytes
+        while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+          ++end;
+        continue;
+      }
       ++end;
     }
     std::string_view url = text.substr(start, end - start);

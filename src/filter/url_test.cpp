@@ -59,6 +59,17 @@ TEST(Url, FindsUrlsInText) {
   EXPECT_EQ(urls[0], "http://example.com/a");
   EXPECT_EQ(urls[1], "www.example.org");
   EXPECT_EQ(urls[2], "https://x.example/y");
+  // A host written with letters of another script is kept whole; typographic punctuation and
+  // non-ASCII bytes in the path still end the link.
+  auto utf8 = find_urls_in_text(
+      "Sign in: https://p\u0430ypal.example/login now, "
+      "voir https://exemple.example\u00a0ou www.caf\u00e9.example/\u00e9t\u00e9 "
+      "\u00abhttps://q.example\u00bb");
+  ASSERT_EQ(utf8.size(), 4u);
+  EXPECT_EQ(utf8[0], "https://p\u0430ypal.example/login");
+  EXPECT_EQ(utf8[1], "https://exemple.example");
+  EXPECT_EQ(utf8[2], "www.caf\u00e9.example/");
+  EXPECT_EQ(utf8[3], "https://q.example");
 }
 
 TEST(Url, HostInLinkText) {
