@@ -271,10 +271,22 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--json", required=True)
     ap.add_argument("--only", choices=["spamassassin", "rspamd"])
+    ap.add_argument("--test-dir", action="append", default=[], metavar="LABEL=DIR",
+                    help="classify the .eml files of DIR as LABEL instead of the test parts "
+                         "(repeatable: other mail than the corpora's)")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     train = write_set(a.corpora, a.work, "train")
-    test = write_set(a.corpora, a.work, "test")
+    if a.test_dir:
+        test = {}
+        for spec in a.test_dir:
+            label, _, d = spec.partition("=")
+            if label not in [p[0] for p in PARTS] or not os.path.isdir(d):
+                sys.exit(f"--test-dir {spec}: LABEL must be one of ham, spam, phishing, scam, "
+                         "hoax and DIR a directory")
+            test[label] = d
+    else:
+        test = write_set(a.corpora, a.work, "test")
     out = []
     for name, fn in (("spamassassin", run_spamassassin), ("rspamd", run_rspamd)):
         if a.only and a.only != name:
@@ -286,14 +298,17 @@ def main():
             continue
         out.append(r)
         c = r["classes"]
-        ham = c["ham"]
+        ham = c.get("ham")
         print(f"\n{r['tool']}: trained in {r['train_seconds']:.0f} s, "
               f"{r['msgs_per_s']:.1f} messages/s")
         print(f"| class | messages | flagged |\n|---|---:|---:|")
-        print(f"| ham | {ham['messages']} | {ham['flagged']} false positives "
-              f"({ham['flagged_pct']:.2f} %) |")
+        if ham:
+            print(f"| ham | {ham['messages']} | {ham['flagged']} false positives "
+                  f"({ham['flagged_pct']:.2f} %) |")
         for label in ("spam", "scam", "phishing", "hoax"):
-            print(f"| {label} | {c[label]['messages']} | {c[label]['flagged_pct']:.2f} % |")
+            if label in c:
+                print(f"| {label} | {c[label]['messages']} | {c[label]['flagged']} "
+                      f"({c[label]['flagged_pct']:.2f} %) |")
     with open(a.json, "w") as f:
         json.dump(out, f, indent=2)
 

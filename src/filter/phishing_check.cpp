@@ -22,7 +22,8 @@ namespace {
 
 // Labels too common as host names to mean a brand on their own.
 constexpr std::string_view kGenericLabels[] = {"office",     "windows", "outlook", "regions",
-                                               "nationwide", "netbank", "google",  "service"};
+                                               "nationwide", "netbank", "google",  "service",
+                                               "booking",    "norton",  "revolut"};
 
 const PhraseMatcher& credential_phrases() {
   static const PhraseMatcher m = [] {
@@ -361,6 +362,52 @@ std::optional<std::string> asks_for_credentials(const NormalizedText& t, bool ne
   return std::nullopt;
 }
 
+// A domain name written inside a host that is not it: "paypal.com.secure-login.example",
+// "booking.com-reservation.example", "ants.gouv.fr-demarches.example" (the reader sees the
+// brand's domain first). Returns the embedded name. "amazon.com.au" and "example.co.uk" are
+// registrations under country suffixes, not embeddings.
+std::optional<std::string> embedded_domain(std::string_view host) {
+  static constexpr std::string_view kTlds[] = {"com", "net", "org",  "fr", "de",
+                                               "gov", "edu", "info", "io", "uk"};
+  std::size_t best = 0;  // the end of the longest embedded name
+  // Before a dot, the name must end before the host's own registrable domain begins
+  // ("nl.com.com" is a host of com.com, not "nl.com" embedded).
+  const std::size_t own = host.size() - registrable_domain(host).size();
+  for (auto tld : kTlds) {
+    std::string needle = "." + std::string(tld);
+    for (std::size_t at = host.find(needle); at != std::string_view::npos;
+         at = host.find(needle, at + 1)) {
+      std::size_t end = at + needle.size();
+      if (end >= host.size() || (host[end] != '.' && host[end] != '-')) continue;
+      std::string_view after = host.substr(end + 1);
+      // "amazon.com.au", "www.gov.uk": a name under a country's suffix, no embedding.
+      if (host[end] == '.' && after.size() == 2 && after.find('.') == std::string_view::npos)
+        continue;
+      if (host[end] == '.' && end + 1 > own) continue;
+      if (end > best) best = end;
+    }
+  }
+  if (best == 0) return std::nullopt;
+  std::string_view name = registrable_domain(host.substr(0, best));
+  if (name.find('.') == std::string_view::npos || name.front() == '.' ||
+      name == registrable_domain(host))
+    return std::nullopt;
+  return std::string(name);
+}
+
+// Zero-width characters (U+200B-U+200D, U+2060, U+FEFF) in UTF-8 text: used to break a
+// brand's name or a word apart so that it is not recognised, and shown as nothing.
+bool has_invisible_characters(std::string_view s) {
+  for (std::size_t i = 0; i + 2 < s.size(); ++i) {
+    auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]),
+         b2 = static_cast<unsigned char>(s[i + 2]);
+    if (b0 == 0xE2 && b1 == 0x80 && b2 >= 0x8B && b2 <= 0x8D) return true;
+    if (b0 == 0xE2 && b1 == 0x81 && b2 == 0xA0) return true;
+    if (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF) return true;
+  }
+  return false;
+}
+
 // Hosts of governments and public administrations, as much imitated as brands: ".gov",
 // ".gouv.fr", ".gov.uk", ".gc.ca", ".admin.ch", ".europa.eu"...
 bool is_government_host(std::string_view host) {
@@ -386,6 +433,27 @@ bool looks_like_login_path(std::string_view path) {
 std::string_view first_label(std::string_view domain) {
   auto dot = domain.find('.');
   return dot == std::string_view::npos ? domain : domain.substr(0, dot);
+}
+
+// Whether a label or hyphen-separated part of `host` is one of the brand's one-word names or
+// the first label of one of its domains ("irs-taxpayer.example" for the IRS).
+bool host_names_brand(std::string_view host, const Brand& b) {
+  std::size_t i = 0;
+  while (i < host.size()) {
+    std::size_t end = host.find_first_of(".-", i);
+    if (end == std::string_view::npos) end = host.size();
+    std::string_view part = host.substr(i, end - i);
+    bool generic = std::find(std::begin(kGenericLabels), std::end(kGenericLabels), part) !=
+                   std::end(kGenericLabels);
+    if (part.size() >= 3 && !generic) {
+      for (const auto& k : b.keywords)
+        if (k.find(' ') == std::string::npos && part == k) return true;
+      for (const auto& d : b.domains)
+        if (part == first_label(registrable_domain(d))) return true;
+    }
+    i = end + 1;
+  }
+  return false;
 }
 
 struct Target {
@@ -441,7 +509,10 @@ class PhishingCheck final : public Check {
       const bool ours_verified = is_local(dom) && ctx.auth && ctx.auth->dmarc == AuthOutcome::pass;
       auto name = normalize_text(m.from->display_name, NormalizeLimits{32, 48});
       for (std::size_t b : brands_->named_in(name.words)) {
-        if (dom.empty() || brands_->owns(b, dom) || ours_verified) continue;
+        // (A government's own host may speak for any administration: GOV.UK Notify sends for
+        // HMRC, DVLA and the rest.)
+        if (dom.empty() || brands_->owns(b, dom) || ours_verified || is_government_host(dom))
+          continue;
         if (spoofed.empty())
           v.add("phishing.display-name", 3.0, Label::phishing,
                 fmt::format("From name says {} but the address is at {}", brands_->brands()[b].name,
@@ -490,7 +561,32 @@ class PhishingCheck final : public Check {
           v.add("phishing.lookalike-sender", 4.0, Label::phishing,
                 fmt::format("sender domain {} mixes Latin with Cyrillic or Greek letters", dom));
           impersonates = true;
+        } else if (auto shown = embedded_domain(dom)) {
+          v.add("phishing.lookalike-sender", 3.0, Label::phishing,
+                fmt::format("sender domain {} puts {} in front of another domain",
+                            dom.substr(0, 64), *shown));
+          impersonates = true;
         }
+      }
+      // The brand of the From name also dressed into the address ("IRS" <x@irs-taxpayer.example>).
+      if (!spoofed.empty() && !dom.empty()) {
+        if (host_names_brand(dom, brands_->brands()[spoofed.front()]))
+          v.add("phishing.brand-in-sender", 2.0, Label::phishing,
+                fmt::format("the address at {} borrows the name of {} as well", dom.substr(0, 64),
+                            brands_->brands()[spoofed.front()].name));
+      }
+      // Zero-width characters in the From name or the subject break a name apart unseen.
+      if (has_invisible_characters(m.from->display_name) || has_invisible_characters(m.subject))
+        v.add("phishing.invisible-characters", 2.0, Label::phishing,
+              "invisible characters inside the words of the From name or the subject");
+      // Our own domain in From, answers wanted elsewhere: the boss asking for a transfer from
+      // a private address ("CEO fraud"), unless DMARC vouches for the mail.
+      if (is_local(dom) && !ours_verified && !m.reply_to.empty()) {
+        std::string rdom = to_lower(m.reply_to.front().domain);
+        if (!rdom.empty() && !is_local(rdom) && registrable_domain(rdom) != registrable_domain(dom))
+          v.add("phishing.our-name-replies-elsewhere", 3.0, Label::phishing,
+                fmt::format("From is at our domain {} but replies go to {}", dom,
+                            rdom.substr(0, 64)));
       }
     }
 
@@ -513,7 +609,11 @@ class PhishingCheck final : public Check {
             bool same_brand = false;
             for (std::size_t i = 0; i < brands_->brands().size(); ++i)
               if (brands_->owns(i, *shown) && brands_->owns(i, u.host)) same_brand = true;
-            if (!same_brand) {
+            // A plain host shown over the sender's own tracking link ("signal-spam.fr" leading
+            // through e.bank.example from bank.example): a newsletter's habit, not a disguise.
+            bool own_tracker = !shown_brand && !m.from_domain.empty() &&
+                               registrable_domain(u.host) == registrable_domain(m.from_domain);
+            if (!same_brand && !own_tracker) {
               mismatch = true;
               v.add("phishing.link-text", shown_brand ? 4.0 : 2.0, Label::phishing,
                     fmt::format("link text shows {} but the link goes to {}", *shown, u.host));
@@ -562,6 +662,11 @@ class PhishingCheck final : public Check {
           brand_host = true;
           v.add("phishing.brand-in-host", 3.0, Label::phishing,
                 fmt::format("link to {} uses the name of {} without being theirs", u.host, *b));
+        } else if (auto name = embedded_domain(u.host)) {
+          brand_host = true;
+          v.add("phishing.brand-in-host", 4.0, Label::phishing,
+                fmt::format("link to {} puts {} in front of another domain", u.host.substr(0, 64),
+                            *name));
         }
       }
       if (!mixed && is_internationalized(u.host)) {

@@ -181,6 +181,66 @@ TEST_F(PhishingCheckTest, LinkTextShowingAGovernmentSite) {
   EXPECT_LT(test::points(gov, Label::phishing), 4.0);
 }
 
+TEST_F(PhishingCheckTest, DomainNameWrittenInFrontOfAnother) {
+  auto link = [&](std::string_view host) {
+    return run_check(*check, message("From: a@shop.example\n",
+                                     "Pay here: https://" + std::string(host) + "/x\n"));
+  };
+  EXPECT_TRUE(has_reason(link("booking.com-reservation-41.click"), "phishing.brand-in-host"));
+  EXPECT_TRUE(has_reason(link("www.shop.com.manager-renew.example"), "phishing.brand-in-host"));
+  EXPECT_TRUE(has_reason(link("ants.gouv.fr-demarches.example"), "phishing.brand-in-host"));
+  // Country suffixes and a host of com.com are no embedding.
+  EXPECT_FALSE(has_reason(link("www.shop.com.au"), "phishing.brand-in-host"));
+  EXPECT_FALSE(has_reason(link("www.tax.service.gov.uk"), "phishing.brand-in-host"));
+  EXPECT_FALSE(has_reason(link("nl.com.com"), "phishing.brand-in-host"));
+  auto sender =
+      run_check(*check, message("From: Docs <a@google.com.docs-share.example>\n", "Hi.\n"));
+  EXPECT_TRUE(has_reason(sender, "phishing.lookalike-sender"));
+}
+
+TEST_F(PhishingCheckTest, BrandOfTheFromNameInTheAddressToo) {
+  auto v = run_check(*check, message("From: IRS <refunds@irs-taxpayer.example>\n", "Hi.\n"));
+  EXPECT_TRUE(has_reason(v, "phishing.brand-in-sender"));
+  auto plain = run_check(*check, message("From: IRS <refunds@taxpayer.example>\n", "Hi.\n"));
+  EXPECT_FALSE(has_reason(plain, "phishing.brand-in-sender"));
+  // A government's host may speak for an administration (GOV.UK Notify sends for HMRC).
+  auto notify =
+      run_check(*check, message("From: HMRC <noreply@notifications.service.gov.uk>\n", "Hi.\n"));
+  EXPECT_FALSE(has_reason(notify, "phishing.display-name"));
+}
+
+TEST_F(PhishingCheckTest, InvisibleCharactersInTheFromName) {
+  auto v =
+      run_check(*check, message("From: \"Ne\u200btflix\" <billing@stream.example>\n", "Hi.\n"));
+  EXPECT_TRUE(has_reason(v, "phishing.invisible-characters"));
+  EXPECT_FALSE(has_reason(run_check(*check, message("From: Netflix <a@stream.example>\n", "Hi.\n")),
+                          "phishing.invisible-characters"));
+}
+
+TEST_F(PhishingCheckTest, OurNameWithRepliesElsewhere) {
+  Context ours;
+  ours.local_domains = {"example.com"};
+  auto ceo = message("From: The CEO <ceo@example.com>\nReply-To: ceo.private@mail.example\n",
+                     "I need a discreet transfer today.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, ceo, ours), "phishing.our-name-replies-elsewhere"));
+  AuthSignals pass;
+  pass.dmarc = AuthOutcome::pass;
+  ours.auth = pass;
+  EXPECT_FALSE(has_reason(run_check(*check, ceo, ours), "phishing.our-name-replies-elsewhere"));
+}
+
+TEST_F(PhishingCheckTest, PlainHostShownOverTheSendersOwnTracker) {
+  auto v =
+      run_check(*check, message("From: Bank <news@bank.example>\nContent-Type: text/html\n",
+                                "<a href=\"https://e.bank.example/t/1\">signal-spam.fr</a>\n"));
+  EXPECT_FALSE(has_reason(v, "phishing.link-text"));
+  // A brand's host shown over it still counts.
+  auto brand =
+      run_check(*check, message("From: Bank <news@bank.example>\nContent-Type: text/html\n",
+                                "<a href=\"https://e.bank.example/t/1\">www.paypal.com</a>\n"));
+  EXPECT_TRUE(has_reason(brand, "phishing.link-text"));
+}
+
 TEST_F(PhishingCheckTest, LinkToAHostMixingScripts) {
   // "exаmple-bank" with a Cyrillic "а" (xn--exmple-bank-zij): strong; a name in one script
   // with an accent ("bücher", xn--bcher-kva): only internationalised.
