@@ -362,39 +362,6 @@ std::optional<std::string> asks_for_credentials(const NormalizedText& t, bool ne
   return std::nullopt;
 }
 
-// A domain name written inside a host that is not it: "paypal.com.secure-login.example",
-// "booking.com-reservation.example", "ants.gouv.fr-demarches.example" (the reader sees the
-// brand's domain first). Returns the embedded name. "amazon.com.au" and "example.co.uk" are
-// registrations under country suffixes, not embeddings.
-std::optional<std::string> embedded_domain(std::string_view host) {
-  static constexpr std::string_view kTlds[] = {"com", "net", "org",  "fr", "de",
-                                               "gov", "edu", "info", "io", "uk"};
-  std::size_t best = 0;  // the end of the longest embedded name
-  // Before a dot, the name must end before the host's own registrable domain begins
-  // ("nl.com.com" is a host of com.com, not "nl.com" embedded).
-  const std::size_t own = host.size() - registrable_domain(host).size();
-  for (auto tld : kTlds) {
-    std::string needle = "." + std::string(tld);
-    for (std::size_t at = host.find(needle); at != std::string_view::npos;
-         at = host.find(needle, at + 1)) {
-      std::size_t end = at + needle.size();
-      if (end >= host.size() || (host[end] != '.' && host[end] != '-')) continue;
-      std::string_view after = host.substr(end + 1);
-      // "amazon.com.au", "www.gov.uk": a name under a country's suffix, no embedding.
-      if (host[end] == '.' && after.size() == 2 && after.find('.') == std::string_view::npos)
-        continue;
-      if (host[end] == '.' && end + 1 > own) continue;
-      if (end > best) best = end;
-    }
-  }
-  if (best == 0) return std::nullopt;
-  std::string_view name = registrable_domain(host.substr(0, best));
-  if (name.find('.') == std::string_view::npos || name.front() == '.' ||
-      name == registrable_domain(host))
-    return std::nullopt;
-  return std::string(name);
-}
-
 // Zero-width characters (U+200B-U+200D, U+2060, U+FEFF) in UTF-8 text: used to break a
 // brand's name or a word apart so that it is not recognised, and shown as nothing.
 bool has_invisible_characters(std::string_view s) {
@@ -433,6 +400,52 @@ bool looks_like_login_path(std::string_view path) {
 std::string_view first_label(std::string_view domain) {
   auto dot = domain.find('.');
   return dot == std::string_view::npos ? domain : domain.substr(0, dot);
+}
+
+// A domain name written inside a host that is not it: "paypal.com.secure-login.example",
+// "booking.com-reservation.example", "ants.gouv.fr-demarches.example" (the reader sees the
+// brand's domain first). Returns the embedded name. "amazon.com.au" and "example.co.uk" are
+// registrations under country suffixes, not embeddings.
+std::optional<std::string> embedded_domain(std::string_view host, const BrandList& brands) {
+  static constexpr std::string_view kTlds[] = {"com", "net", "org",  "fr", "de",
+                                               "gov", "edu", "info", "io", "uk"};
+  // Before a dot, the name must end before the host's own registrable domain begins
+  // ("nl.com.com" is a host of com.com, not "nl.com" embedded).
+  const std::size_t own = host.size() - registrable_domain(host).size();
+  for (std::size_t best = host.size(); best > 0;) {
+    // The longest embedded name first, then shorter ones.
+    std::size_t end_found = 0;
+    for (auto tld : kTlds) {
+      std::string needle = "." + std::string(tld);
+      for (std::size_t at = host.find(needle); at != std::string_view::npos;
+           at = host.find(needle, at + 1)) {
+        std::size_t end = at + needle.size();
+        if (end >= best || (host[end] != '.' && host[end] != '-')) continue;
+        std::string_view after = host.substr(end + 1);
+        // "amazon.com.au", "www.gov.uk": a name under a country's suffix, no embedding.
+        if (host[end] == '.' && after.size() == 2 && after.find('.') == std::string_view::npos)
+          continue;
+        if (host[end] == '.' && end + 1 > own) continue;
+        end_found = std::max(end_found, end);
+      }
+    }
+    if (end_found == 0) return std::nullopt;
+    best = end_found;
+    std::string_view name = registrable_domain(host.substr(0, end_found));
+    std::string_view label = first_label(name);
+    if (name.find('.') == std::string_view::npos || label.size() < 3 || label == "www" ||
+        name == registrable_domain(host))
+      continue;
+    // "fr", "de", "uk", "info", "io" are also locale and department labels ("news.fr.shop.com",
+    // "view.info.brand.com"): for them the embedded name must be a brand's; a name in .com,
+    // .net, .org, .gov or .edu written in front of another domain is a disguise whoever owns it.
+    std::string_view suffix = name.substr(name.rfind('.') + 1);
+    bool generic =
+        suffix == "com" || suffix == "net" || suffix == "org" || suffix == "gov" || suffix == "edu";
+    if (!generic && !brands.owned_by_any(name)) continue;
+    return std::string(name);
+  }
+  return std::nullopt;
 }
 
 // Whether a label or hyphen-separated part of `host` is one of the brand's one-word names or
@@ -561,7 +574,7 @@ class PhishingCheck final : public Check {
           v.add("phishing.lookalike-sender", 4.0, Label::phishing,
                 fmt::format("sender domain {} mixes Latin with Cyrillic or Greek letters", dom));
           impersonates = true;
-        } else if (auto shown = embedded_domain(dom)) {
+        } else if (auto shown = embedded_domain(dom, *brands_)) {
           v.add("phishing.lookalike-sender", 3.0, Label::phishing,
                 fmt::format("sender domain {} puts {} in front of another domain",
                             dom.substr(0, 64), *shown));
@@ -662,7 +675,7 @@ class PhishingCheck final : public Check {
           brand_host = true;
           v.add("phishing.brand-in-host", 3.0, Label::phishing,
                 fmt::format("link to {} uses the name of {} without being theirs", u.host, *b));
-        } else if (auto name = embedded_domain(u.host)) {
+        } else if (auto name = embedded_domain(u.host, *brands_)) {
           brand_host = true;
           v.add("phishing.brand-in-host", 4.0, Label::phishing,
                 fmt::format("link to {} puts {} in front of another domain", u.host.substr(0, 64),

@@ -193,6 +193,11 @@ TEST_F(PhishingCheckTest, DomainNameWrittenInFrontOfAnother) {
   EXPECT_FALSE(has_reason(link("www.shop.com.au"), "phishing.brand-in-host"));
   EXPECT_FALSE(has_reason(link("www.tax.service.gov.uk"), "phishing.brand-in-host"));
   EXPECT_FALSE(has_reason(link("nl.com.com"), "phishing.brand-in-host"));
+  // Locale and department labels: no embedding unless the name is a brand's.
+  EXPECT_FALSE(has_reason(link("view.info.sncf-connect.example"), "phishing.brand-in-host"));
+  EXPECT_FALSE(has_reason(link("news.fr.shop.example"), "phishing.brand-in-host"));
+  EXPECT_FALSE(has_reason(link("www.fr-shop.example"), "phishing.brand-in-host"));
+  EXPECT_TRUE(has_reason(link("vinted.fr.recevoir-paiement.example"), "phishing.brand-in-host"));
   auto sender =
       run_check(*check, message("From: Docs <a@google.com.docs-share.example>\n", "Hi.\n"));
   EXPECT_TRUE(has_reason(sender, "phishing.lookalike-sender"));
