@@ -362,15 +362,25 @@ std::optional<std::string> asks_for_credentials(const NormalizedText& t, bool ne
   return std::nullopt;
 }
 
-// Zero-width characters (U+200B-U+200D, U+2060, U+FEFF) in UTF-8 text: used to break a
-// brand's name or a word apart so that it is not recognised, and shown as nothing.
+// Invisible characters in UTF-8 text that break a brand's name or a word apart so that it is
+// not recognised: a zero-width space, word joiner or byte-order mark anywhere, and a
+// zero-width (non-)joiner or soft hyphen between two Latin letters (between others they have
+// work to do: Persian and Indic writing, emoji sequences such as a family).
 bool has_invisible_characters(std::string_view s) {
-  for (std::size_t i = 0; i + 2 < s.size(); ++i) {
-    auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]),
-         b2 = static_cast<unsigned char>(s[i + 2]);
-    if (b0 == 0xE2 && b1 == 0x80 && b2 >= 0x8B && b2 <= 0x8D) return true;
-    if (b0 == 0xE2 && b1 == 0x81 && b2 == 0xA0) return true;
-    if (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF) return true;
+  auto latin = [&](std::size_t k) {
+    return k < s.size() && std::isalpha(static_cast<unsigned char>(s[k]));
+  };
+  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+    auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]);
+    if (b0 == 0xC2 && b1 == 0xAD && i > 0 && latin(i - 1) && latin(i + 2)) return true;
+    if (i + 2 >= s.size()) continue;
+    auto b2 = static_cast<unsigned char>(s[i + 2]);
+    if ((b0 == 0xE2 && b1 == 0x80 && b2 == 0x8B) || (b0 == 0xE2 && b1 == 0x81 && b2 == 0xA0) ||
+        (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF))
+      return true;
+    if (b0 == 0xE2 && b1 == 0x80 && (b2 == 0x8C || b2 == 0x8D) && i > 0 && latin(i - 1) &&
+        latin(i + 3))
+      return true;
   }
   return false;
 }
@@ -383,6 +393,14 @@ bool is_government_host(std::string_view host) {
       "gov.au", "govt.nz", "gov.ie", "gov.in", "belgium.be", "gouv.ci",  "gouv.sn"};
   for (auto s : kSuffixes)
     if (host_in_domain(host, s)) return true;
+  return false;
+}
+
+// A brand whose domains include a government's host (the IRS, HMRC, the tax office): GOV.UK
+// Notify and the like may send for it.
+bool brand_is_administration(const Brand& b) {
+  for (const auto& d : b.domains)
+    if (is_government_host(d)) return true;
   return false;
 }
 
@@ -402,60 +420,50 @@ std::string_view first_label(std::string_view domain) {
   return dot == std::string_view::npos ? domain : domain.substr(0, dot);
 }
 
-// A domain name written inside a host that is not it: "paypal.com.secure-login.example",
-// "booking.com-reservation.example", "ants.gouv.fr-demarches.example" (the reader sees the
-// brand's domain first). Returns the embedded name. "amazon.com.au" and "example.co.uk" are
-// registrations under country suffixes, not embeddings.
-std::optional<std::string> embedded_domain(std::string_view host, const BrandList& brands) {
-  static constexpr std::string_view kTlds[] = {"com", "net", "org",  "fr", "de",
-                                               "gov", "edu", "info", "io", "uk"};
-  // Before a dot, the name must end before the host's own registrable domain begins
-  // ("nl.com.com" is a host of com.com, not "nl.com" embedded).
-  const std::size_t own = host.size() - registrable_domain(host).size();
-  for (std::size_t best = host.size(); best > 0;) {
-    // The longest embedded name first, then shorter ones.
-    std::size_t end_found = 0;
-    for (auto tld : kTlds) {
-      std::string needle = "." + std::string(tld);
-      for (std::size_t at = host.find(needle); at != std::string_view::npos;
-           at = host.find(needle, at + 1)) {
-        std::size_t end = at + needle.size();
-        if (end >= best || (host[end] != '.' && host[end] != '-')) continue;
-        std::string_view after = host.substr(end + 1);
-        // "amazon.com.au", "www.gov.uk": a name under a country's suffix, no embedding.
-        if (host[end] == '.' && after.size() == 2 && after.find('.') == std::string_view::npos)
-          continue;
-        if (host[end] == '.' && end + 1 > own) continue;
-        end_found = std::max(end_found, end);
-      }
-    }
-    if (end_found == 0) return std::nullopt;
-    best = end_found;
-    std::string_view name = registrable_domain(host.substr(0, end_found));
-    std::string_view label = first_label(name);
-    if (name.find('.') == std::string_view::npos || label.size() < 3 || label == "www" ||
-        name == registrable_domain(host))
-      continue;
-    // "fr", "de", "uk", "info", "io" are also locale and department labels ("news.fr.shop.com",
-    // "view.info.brand.com"): for them the embedded name must be a brand's; a name in .com,
-    // .net, .org, .gov or .edu written in front of another domain is a disguise whoever owns it.
-    std::string_view suffix = name.substr(name.rfind('.') + 1);
-    bool generic =
-        suffix == "com" || suffix == "net" || suffix == "org" || suffix == "gov" || suffix == "edu";
-    if (!generic && !brands.owned_by_any(name)) continue;
-    return std::string(name);
+// A brand's or a government's domain written inside a host that is not theirs:
+// "paypal.com.secure-login.example", "booking.com-reservation.example",
+// "ants.gouv.fr-demarches.example", "amazon.co.jp-verify.example" (the reader sees the real
+// domain first). Returns that domain. Only known names: hosts such as
+// "ieee.org.ezproxy.lib.example" (a library proxy), "downloads.app.com.s3.amazonaws.com" or
+// "portail.net-entreprises.fr" embed ordinary names for good reasons. Punycode is decoded
+// first ("booking.com-réservation"); at most 253 bytes are looked at.
+std::optional<std::string> embedded_domain(std::string_view raw_host, const BrandList& brands) {
+  if (raw_host.size() > 253) return std::nullopt;
+  const std::string host =
+      is_internationalized(raw_host) ? decode_idna_host(raw_host) : std::string(raw_host);
+  const std::string_view own_domain = registrable_domain(host);
+  const std::size_t own = host.size() - own_domain.size();
+  std::string found;
+  for (std::size_t p = 1; p < host.size(); ++p) {
+    if (host[p] != '.' && host[p] != '-') continue;
+    // Before a dot, the name must end before the host's own registrable domain begins
+    // ("nl.com.com" is a host of com.com); before a hyphen it runs into that domain's label.
+    if (host[p] == '.' && p + 1 > own) break;
+    std::string_view prefix = std::string_view(host).substr(0, p);
+    std::string_view name = registrable_domain(prefix);
+    if (name.find('.') == std::string_view::npos || name == own_domain) continue;
+    if (!brands.owned_by_any(name) && !is_government_host(name)) continue;
+    if (name.size() > found.size()) found = std::string(name);
   }
-  return std::nullopt;
+  if (found.empty()) return std::nullopt;
+  return found;
 }
 
 // Whether a label or hyphen-separated part of `host` is one of the brand's one-word names or
 // the first label of one of its domains ("irs-taxpayer.example" for the IRS).
 bool host_names_brand(std::string_view host, const Brand& b) {
+  // The brand's own name as the domain itself ("amazon.com.au", "santander.de") is the
+  // brand's country site, not a disguise.
+  std::string_view own = first_label(registrable_domain(host));
   std::size_t i = 0;
   while (i < host.size()) {
     std::size_t end = host.find_first_of(".-", i);
     if (end == std::string_view::npos) end = host.size();
     std::string_view part = host.substr(i, end - i);
+    if (part == own) {
+      i = end + 1;
+      continue;
+    }
     bool generic = std::find(std::begin(kGenericLabels), std::end(kGenericLabels), part) !=
                    std::end(kGenericLabels);
     if (part.size() >= 3 && !generic) {
@@ -524,7 +532,8 @@ class PhishingCheck final : public Check {
       for (std::size_t b : brands_->named_in(name.words)) {
         // (A government's own host may speak for any administration: GOV.UK Notify sends for
         // HMRC, DVLA and the rest.)
-        if (dom.empty() || brands_->owns(b, dom) || ours_verified || is_government_host(dom))
+        if (dom.empty() || brands_->owns(b, dom) || ours_verified ||
+            (is_government_host(dom) && brand_is_administration(brands_->brands()[b])))
           continue;
         if (spoofed.empty())
           v.add("phishing.display-name", 3.0, Label::phishing,
@@ -588,20 +597,30 @@ class PhishingCheck final : public Check {
                 fmt::format("the address at {} borrows the name of {} as well", dom.substr(0, 64),
                             brands_->brands()[spoofed.front()].name));
       }
-      // Zero-width characters in the From name or the subject break a name apart unseen.
-      if (has_invisible_characters(m.from->display_name) || has_invisible_characters(m.subject))
-        v.add("phishing.invisible-characters", 2.0, Label::phishing,
-              "invisible characters inside the words of the From name or the subject");
-      // Our own domain in From, answers wanted elsewhere: the boss asking for a transfer from
-      // a private address ("CEO fraud"), unless DMARC vouches for the mail.
-      if (is_local(dom) && !ours_verified && !m.reply_to.empty()) {
-        std::string rdom = to_lower(m.reply_to.front().domain);
-        if (!rdom.empty() && !is_local(rdom) && registrable_domain(rdom) != registrable_domain(dom))
+      // Our own domain in From failing DMARC, answers wanted elsewhere: the boss asking for a
+      // transfer from a private address ("CEO fraud"). Not a list's mail (lists set Reply-To),
+      // and silent without DMARC's word: a contact form sends as us with the visitor's
+      // Reply-To from a web host.
+      if (is_local(dom) && ctx.auth && ctx.auth->dmarc == AuthOutcome::fail &&
+          ctx.auth->dkim != AuthOutcome::pass && m.header_value("List-Id").empty() &&
+          m.header_value("List-Unsubscribe").empty()) {
+        for (const auto& r : m.reply_to) {
+          std::string rdom = to_lower(r.domain);
+          if (rdom.empty() || is_local(rdom) || registrable_domain(rdom) == registrable_domain(dom))
+            continue;
           v.add("phishing.our-name-replies-elsewhere", 3.0, Label::phishing,
                 fmt::format("From is at our domain {} but replies go to {}", dom,
                             rdom.substr(0, 64)));
+          break;
+        }
       }
     }
+
+    // Invisible characters in the From name or the subject break a name apart unseen.
+    if ((m.from && has_invisible_characters(m.from->display_name)) ||
+        has_invisible_characters(m.subject))
+      v.add("phishing.invisible-characters", 2.0, Label::phishing,
+            "invisible characters inside the words of the From name or the subject");
 
     // --- Links.
     bool mismatch = false, ip = false, userinfo = false, look = false, brand_host = false,
@@ -625,7 +644,8 @@ class PhishingCheck final : public Check {
             // A plain host shown over the sender's own tracking link ("signal-spam.fr" leading
             // through e.bank.example from bank.example): a newsletter's habit, not a disguise.
             bool own_tracker = !shown_brand && !m.from_domain.empty() &&
-                               registrable_domain(u.host) == registrable_domain(m.from_domain);
+                               registrable_domain(u.host) == registrable_domain(m.from_domain) &&
+                               u.host != registrable_domain(u.host);
             if (!same_brand && !own_tracker) {
               mismatch = true;
               v.add("phishing.link-text", shown_brand ? 4.0 : 2.0, Label::phishing,

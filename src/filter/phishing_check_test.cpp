@@ -187,13 +187,19 @@ TEST_F(PhishingCheckTest, DomainNameWrittenInFrontOfAnother) {
                                      "Pay here: https://" + std::string(host) + "/x\n"));
   };
   EXPECT_TRUE(has_reason(link("booking.com-reservation-41.click"), "phishing.brand-in-host"));
-  EXPECT_TRUE(has_reason(link("www.shop.com.manager-renew.example"), "phishing.brand-in-host"));
+  EXPECT_TRUE(has_reason(link("www.paypal.com.manager-renew.example"), "phishing.brand-in-host"));
+  EXPECT_TRUE(has_reason(link("amazon.co.uk-verify.example"), "phishing.brand-in-host"));
+  EXPECT_TRUE(has_reason(link("dvla.gov.uk.vehicle-tax.example"), "phishing.brand-in-host"));
+  // Ordinary names embedded for good reasons: a library proxy, a bucket, a portal.
+  EXPECT_FALSE(has_reason(link("ieee.org.ezproxy.lib.example"), "phishing.brand-in-host"));
+  EXPECT_FALSE(has_reason(link("downloads.app.com.s3.amazonaws.com"), "phishing.brand-in-host"));
+  EXPECT_FALSE(has_reason(link("portail.net-entreprises.fr"), "phishing.brand-in-host"));
   EXPECT_TRUE(has_reason(link("ants.gouv.fr-demarches.example"), "phishing.brand-in-host"));
   // Country suffixes and a host of com.com are no embedding.
   EXPECT_FALSE(has_reason(link("www.shop.com.au"), "phishing.brand-in-host"));
   EXPECT_FALSE(has_reason(link("www.tax.service.gov.uk"), "phishing.brand-in-host"));
   EXPECT_FALSE(has_reason(link("nl.com.com"), "phishing.brand-in-host"));
-  // Locale and department labels: no embedding unless the name is a brand's.
+  // Locale and department labels: no embedding.
   EXPECT_FALSE(has_reason(link("view.info.sncf-connect.example"), "phishing.brand-in-host"));
   EXPECT_FALSE(has_reason(link("news.fr.shop.example"), "phishing.brand-in-host"));
   EXPECT_FALSE(has_reason(link("www.fr-shop.example"), "phishing.brand-in-host"));
@@ -208,6 +214,13 @@ TEST_F(PhishingCheckTest, BrandOfTheFromNameInTheAddressToo) {
   EXPECT_TRUE(has_reason(v, "phishing.brand-in-sender"));
   auto plain = run_check(*check, message("From: IRS <refunds@taxpayer.example>\n", "Hi.\n"));
   EXPECT_FALSE(has_reason(plain, "phishing.brand-in-sender"));
+  // The brand's own country site is not a disguise.
+  auto country =
+      run_check(*check, message("From: \"Amazon.com.au\" <auto-confirm@amazon.com.au>\n", "Hi.\n"));
+  EXPECT_FALSE(has_reason(country, "phishing.brand-in-sender"));
+  // A government's host speaks for administrations only, not for brands.
+  auto gov = run_check(*check, message("From: PayPal <it@health.gov.example.gov>\n", "Hi.\n"));
+  EXPECT_TRUE(has_reason(gov, "phishing.display-name"));
   // A government's host may speak for an administration (GOV.UK Notify sends for HMRC).
   auto notify =
       run_check(*check, message("From: HMRC <noreply@notifications.service.gov.uk>\n", "Hi.\n"));
@@ -218,6 +231,17 @@ TEST_F(PhishingCheckTest, InvisibleCharactersInTheFromName) {
   auto v =
       run_check(*check, message("From: \"Ne\u200btflix\" <billing@stream.example>\n", "Hi.\n"));
   EXPECT_TRUE(has_reason(v, "phishing.invisible-characters"));
+  // A joiner in an emoji sequence (a family) or in Persian writing is not hiding anything.
+  EXPECT_FALSE(
+      has_reason(run_check(*check, message("From: Shop <a@shop.example>\nSubject: For the "
+                                           "\U0001F468\u200d\U0001F469\u200d\U0001F467 family\n",
+                                           "Hi.\n")),
+                 "phishing.invisible-characters"));
+  EXPECT_FALSE(has_reason(
+      run_check(*check, message("From: \"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645\" "
+                                "<a@shop.example>\n",
+                                "Hi.\n")),
+      "phishing.invisible-characters"));
   EXPECT_FALSE(has_reason(run_check(*check, message("From: Netflix <a@stream.example>\n", "Hi.\n")),
                           "phishing.invisible-characters"));
 }
@@ -227,11 +251,18 @@ TEST_F(PhishingCheckTest, OurNameWithRepliesElsewhere) {
   ours.local_domains = {"example.com"};
   auto ceo = message("From: The CEO <ceo@example.com>\nReply-To: ceo.private@mail.example\n",
                      "I need a discreet transfer today.\n");
-  EXPECT_TRUE(has_reason(run_check(*check, ceo, ours), "phishing.our-name-replies-elsewhere"));
-  AuthSignals pass;
-  pass.dmarc = AuthOutcome::pass;
-  ours.auth = pass;
+  // Without DMARC's word (a contact form sends as us with the visitor's Reply-To): silent.
   EXPECT_FALSE(has_reason(run_check(*check, ceo, ours), "phishing.our-name-replies-elsewhere"));
+  AuthSignals fail;
+  fail.dmarc = AuthOutcome::fail;
+  ours.auth = fail;
+  EXPECT_TRUE(has_reason(run_check(*check, ceo, ours), "phishing.our-name-replies-elsewhere"));
+  // A list's mail sets Reply-To to the list.
+  auto list = message(
+      "From: Alice <alice@example.com>\nReply-To: team@lists.example\n"
+      "List-Id: <team.lists.example>\n",
+      "Minutes attached.\n");
+  EXPECT_FALSE(has_reason(run_check(*check, list, ours), "phishing.our-name-replies-elsewhere"));
 }
 
 TEST_F(PhishingCheckTest, PlainHostShownOverTheSendersOwnTracker) {

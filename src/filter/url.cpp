@@ -179,16 +179,17 @@ std::optional<Url> parse_url(std::string_view t) {
   return u;
 }
 
-// A non-breaking space, guillemet, general or CJK punctuation (typographic quotes, the
-// ellipsis, the ideographic space) starts at byte `i`: where a link written in text ends.
-bool unicode_punctuation_at(std::string_view s, std::size_t i) noexcept {
-  auto at = [&](std::size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
-  unsigned b0 = at(i), b1 = at(i + 1);
-  if (b0 == 0xC2) return b1 == 0xA0 || b1 == 0xAB || b1 == 0xBB;
-  if (b0 == 0xE2) return b1 == 0x80 || b1 == 0x81;
-  if (b0 == 0xE3) return b1 == 0x80;
-  if (b0 == 0xEF) return b1 == 0xBC || b1 == 0xBD;  // full-width punctuation and letters
-  return b0 < 0xC2;                                 // a stray continuation or invalid byte
+// The length of the letter at byte `i` when it is one a written host name may contain beside
+// ASCII: Latin with accents, IPA, Greek, Cyrillic, Armenian (two-byte UTF-8, U+00C0-U+058F but
+// × and ÷), which is what look-alike hosts are made of; else 0. Spaces, punctuation and the
+// scripts written without spaces (a Chinese or Japanese word right after a link) end it.
+std::size_t host_letter_at(std::string_view s, std::size_t i) noexcept {
+  if (i + 1 >= s.size()) return 0;
+  auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]);
+  if (b0 < 0xC3 || b0 > 0xD6 || (b1 & 0xC0) != 0x80) return 0;
+  char32_t cp = (char32_t(b0 & 0x1F) << 6) | (b1 & 0x3F);
+  if (cp < 0xC0 || cp > 0x58F || cp == 0xD7 || cp == 0xF7) return 0;
+  return 2;
 }
 
 std::vector<std::string> find_urls_in_text(std::string_view text, std::size_t max) {
@@ -213,9 +214,8 @@ std::vector<std::string> find_urls_in_text(std::string_view text, std::size_t ma
     // Letters of other scripts are part of a written host name ("https://pаypal.com/" with a
     // Cyrillic "а", as mail clients show and link it), not of its path, where a non-ASCII
     // byte ends the link as before.
-    std::size_t host_from = text.find("//", start);
-    host_from =
-        host_from == std::string_view::npos || host_from > start + 8 ? start : host_from + 2;
+    std::size_t host_from = text.substr(start, 10).find("//");
+    host_from = host_from == std::string_view::npos ? start : start + host_from + 2;
     bool in_host = true;
     while (end < text.size()) {
       auto c = static_cast<unsigned char>(text[end]);
@@ -224,10 +224,9 @@ std::vector<std::string> find_urls_in_text(std::string_view text, std::size_t ma
         break;
       if (end >= host_from && (c == '/' || c == '?' || c == '#')) in_host = false;
       if (c >= 0x80) {
-        if (!in_host || unicode_punctuation_at(text, end)) break;
-        ++end;  // the whole character: its continuation bytes
-        while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
-          ++end;
+        std::size_t letter = in_host ? host_letter_at(text, end) : 0;
+        if (letter == 0) break;
+        end += letter;
         continue;
       }
       ++end;

@@ -66,6 +66,10 @@ TEST(Url, FindsUrlsInText) {
       "voir https://exemple.example\u00a0ou www.caf\u00e9.example/\u00e9t\u00e9 "
       "\u00abhttps://q.example\u00bb");
   ASSERT_EQ(utf8.size(), 4u);
+  // A word of a script written without spaces right after the link ends it.
+  auto cjk = find_urls_in_text("\u8bf7\u767b\u5f55www.paypal.com\u67e5\u770b");
+  ASSERT_EQ(cjk.size(), 1u);
+  EXPECT_EQ(cjk[0], "www.paypal.com");
   EXPECT_EQ(utf8[0], "https://p\u0430ypal.example/login");
   EXPECT_EQ(utf8[1], "https://exemple.example");
   EXPECT_EQ(utf8[2], "www.caf\u00e9.example/");
