@@ -1,9 +1,12 @@
 // Phishing: a message that impersonates a brand or our own domains to get credentials.
-// Signals: display-name brand spoofing, lookalike domains (IDN homoglyphs, small edit distance,
-// a brand's name inside someone else's host name), link text naming one host while the link
-// goes to another, links to raw IP addresses or with a "user@" disguise, HTML forms asking for
-// passwords or card numbers, and a brand named next to account-verification wording with links
-// that leave the brand's domains.
+// Signals: display-name brand spoofing (and the brand dressed into the address), lookalike
+// domains (IDN homoglyphs, mixed scripts, small edit distance, a brand's name or domain inside
+// someone else's host name), link text naming one host while the link goes to another, links
+// to raw IP addresses, with a "user@" disguise or to free hosting, HTML forms asking for
+// passwords or card numbers, a brand named next to account wording with links that leave the
+// brand's domains, credentials asked for by reply (credential_request.hpp), invisible
+// characters, our domain in From failing DMARC with replies elsewhere. Host and name traits:
+// phishing_traits.hpp. docs/filter.md, "Phishing".
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -14,16 +17,13 @@
 
 #include "base/strings.hpp"
 #include "filter/checks.hpp"
+#include "filter/credential_request.hpp"
 #include "filter/lookalike.hpp"
+#include "filter/phishing_traits.hpp"
 #include "filter/phrases.hpp"
 
 namespace facteur::filter {
 namespace {
-
-// Labels too common as host names to mean a brand on their own.
-constexpr std::string_view kGenericLabels[] = {"office",     "windows", "outlook", "regions",
-                                               "nationwide", "netbank", "google",  "service",
-                                               "booking",    "norton",  "revolut"};
 
 const PhraseMatcher& credential_phrases() {
   static const PhraseMatcher m = [] {
@@ -138,272 +138,6 @@ const PhraseMatcher& credential_phrases() {
   return m;
 }
 
-// Free web hosting, cloud storage buckets, IPFS gateways and link shorteners: places where
-// anybody can put a page in minutes, and where no bank or mail provider keeps its sign-in page.
-bool on_free_hosting(std::string_view host) {
-  static constexpr std::string_view kHosts[] = {"web.app",
-                                                "firebaseapp.com",
-                                                "firebasestorage.googleapis.com",
-                                                "storage.googleapis.com",
-                                                "sites.google.com",
-
-                                                "weebly.com",
-                                                "weeblysite.com",
-                                                "wixsite.com",
-                                                "000webhostapp.com",
-                                                "pages.dev",
-                                                "workers.dev",
-                                                "r2.dev",
-                                                "glitch.me",
-                                                "vercel.app",
-                                                "netlify.app",
-
-                                                "herokuapp.com",
-                                                "blob.core.windows.net",
-                                                "web.core.windows.net",
-                                                "azurewebsites.net",
-                                                "appspot.com",
-                                                "s3.amazonaws.com",
-                                                "notion.site",
-                                                "canva.site",
-                                                "trycloudflare.com",
-                                                "ngrok-free.app",
-                                                "ngrok.io",
-                                                "onrender.com",
-                                                "replit.app",
-                                                "urlz.fr",
-                                                "sharepoint.com",
-                                                "1drv.ms",
-                                                "ipfs.io",
-                                                "dweb.link",
-                                                "cloudflare-ipfs.com",
-                                                "ipfs.w3s.link",
-
-                                                "godaddysites.com",
-                                                "square.site",
-                                                "webflow.io",
-                                                "framer.app",
-                                                "repl.co",
-                                                "surge.sh",
-                                                "bit.ly",
-                                                "tinyurl.com",
-                                                "is.gd",
-                                                "t.ly",
-                                                "cutt.ly",
-                                                "rebrand.ly",
-                                                "ow.ly",
-                                                "shorturl.at",
-                                                "rb.gy",
-                                                "tiny.cc",
-                                                "s.id",
-                                                "v.gd",
-                                                "qrco.de"};
-  for (auto h : kHosts)
-    if (host_in_domain(host, h)) return true;
-  return false;
-}
-
-// True when `text` (lower case) shows the domain `domain` as a whole name, not inside a longer
-// one ("webmail example.org", not "myexample.org").
-bool names_domain(std::string_view text, std::string_view domain) {
-  auto part_of_name = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-  };
-  for (std::size_t at = text.find(domain); at != std::string_view::npos;
-       at = text.find(domain, at + 1)) {
-    std::size_t end = at + domain.size();
-    // "mail.example.org" shows ours too; "myexample.org" does not.
-    bool starts = at == 0 || text[at - 1] == '.' || !part_of_name(text[at - 1]);
-    bool ends = end == text.size() || !part_of_name(text[end]) ||
-                (text[end] == '.' && (end + 1 == text.size() || !part_of_name(text[end + 1])));
-    if (starts && ends) return true;
-  }
-  return false;
-}
-
-// What a credential thief asks to be sent back, by kind: two kinds or more make the request.
-const PhraseMatcher& credential_data() {
-  static const PhraseMatcher m = [] {
-    PhraseMatcher p;
-    p.add_all({"password", "passcode", "mot de passe", "mdp"}, 0);
-    p.add_all({"pin", "pin code", "code pin", "code secret", "code confidentiel"}, 1);
-    p.add_all({"card number", "numero de carte", "numero de votre carte"}, 2);
-    p.add_all({"cvv", "cvv2", "card security code", "cryptogramme"}, 3);
-    p.add_all({"expiry date", "expiration date", "date d expiration"}, 4);
-    p.add_all({"social security number", "ssn", "date of birth", "date de naissance",
-               "numero de securite sociale"},
-              5);
-    p.add_all({"routing number", "account number", "iban", "numero de compte"}, 6);
-    p.add_all({"username", "user name", "user id", "userid", "login", "email address",
-               "e mail address", "identifiant", "identifiants", "nom d utilisateur", "adresse mail",
-               "adresse email", "adresse e mail"},
-              7);
-    p.add_all({"recovery phrase", "seed phrase", "phrase secrete", "phrase de recuperation"}, 8);
-    return p;
-  }();
-  return m;
-}
-
-// Verbs of replying, and verbs of sending that ask for a reply only with "us"/"back"/"nous"
-// beside them ("send us your", "veuillez nous communiquer"; "we will send you your user name"
-// is not a request). Before them, words that make the sentence a warning or a report ("we
-// will never ask you to reply", "the mail asks you to reply with").
-constexpr std::string_view kReplyVerbs[] = {"reply",    "respond",  "repondez",
-                                            "repondre", "renvoyez", "retournez"};
-constexpr std::string_view kSendVerbs[] = {
-    "send",        "provide",  "submit",      "email",       "mail",
-    "envoyez",     "envoyer",  "communiquez", "communiquer", "transmettez",
-    "transmettre", "indiquez", "indiquer",    "fournissez",  "fournir"};
-constexpr std::string_view kToUs[] = {"us", "back", "me", "nous", "moi"};
-constexpr std::string_view kPlease[] = {"please", "kindly", "veuillez"};
-constexpr std::string_view kNotARequest[] = {"never", "not",     "t",         "jamais",   "ne",
-                                             "n",     "pas",     "aucun",     "asks",     "asking",
-                                             "asked", "demande", "demandant", "demandent"};
-
-template <std::size_t N>
-bool one_of(std::string_view w, const std::string_view (&list)[N]) {
-  return std::find(std::begin(list), std::end(list), w) != std::end(list);
-}
-
-// A list number ("1." ends no sentence).
-bool list_number(std::string_view w) {
-  return !w.empty() && w.size() <= 2 &&
-         std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-struct CredentialKinds {
-  int kinds = 0;
-  bool secret = false;  // a password, a PIN, a card and its code, a recovery phrase
-  std::string what;
-};
-
-CredentialKinds credential_kinds(const std::vector<int>& hits) {
-  static constexpr std::string_view kKinds[] = {
-      "a password",           "a PIN",          "a card number",
-      "a card security code", "an expiry date", "identity numbers",
-      "account numbers",      "a user name",    "a wallet's recovery phrase"};
-  CredentialKinds k;
-  for (std::size_t g = 0; g < hits.size(); ++g) {
-    if (hits[g] == 0) continue;
-    if (k.kinds++ > 0) k.what += ", ";
-    k.what += kKinds[g];
-  }
-  k.secret =
-      hits.size() > 8 && (hits[0] > 0 || hits[1] > 0 || hits[2] > 0 || hits[3] > 0 || hits[8] > 0);
-  return k;
-}
-
-// The kinds of credentials the text asks to be sent by reply ("reply with your user name and
-// password"), or nullopt: a verb of replying, or of sending with "us"/"back"/"please" beside
-// it, followed in its sentence by two kinds of credential data or more within 15 words (30 in
-// a list opened by a colon), one of them a secret when `need_secret` (identity and bank numbers
-// alone are what an employer or an accountant asks for), with no negation or report before
-// the verb or between it and the data ("we will never ask you to reply with", "the mail asks
-// you to reply with", "reply to this e-mail. We will never ask for your password").
-std::optional<std::string> asks_for_credentials(const NormalizedText& t, bool need_secret) {
-  // The whole text first: most mail names fewer than two kinds and skips the verb scan.
-  std::vector<int> hits;
-  credential_data().match(t, hits);
-  CredentialKinds all = credential_kinds(hits);
-  if (all.kinds < 2 || (need_secret && !all.secret)) return std::nullopt;
-
-  const auto& w = t.words;
-  const auto& ends = t.clause_end;
-  auto stop_at = [&](std::size_t k) { return k < ends.size() ? ends[k] : std::uint8_t{0}; };
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    bool asks = one_of(w[i], kReplyVerbs);
-    if (!asks && one_of(w[i], kSendVerbs))
-      asks = (i + 1 < w.size() && one_of(w[i + 1], kToUs)) ||
-             (i > 0 && (w[i - 1] == "nous" || one_of(w[i - 1], kPlease)));
-    if (!asks) continue;
-    bool refused = false;
-    for (std::size_t k = i; k > 0 && i - k < 6 && !refused; --k) {
-      if (stop_at(k - 1) >= 2) break;
-      refused = one_of(w[k - 1], kNotARequest);
-    }
-    if (refused) continue;
-    // The window: up to 15 words, to the end of the sentence, unless a colon opened a list:
-    // then up to 30 words, whatever the items end with.
-    std::size_t end = std::min(w.size(), i + 16);
-    bool list = false;
-    auto open_list = [&] {
-      list = true;
-      end = std::min(w.size(), i + 31);
-    };
-    if (stop_at(i) == 3) open_list();
-    if (stop_at(i) == 2) continue;
-    for (std::size_t k = i + 1; k < end; ++k) {
-      if (stop_at(k) == 3 && !list) open_list();
-      if (stop_at(k) == 2 && !list && !list_number(w[k])) {
-        end = k + 1;
-        break;
-      }
-    }
-    // A negation between the verb and the first credential word refuses the request; one
-    // after it does not ("reply with your password so as not to lose your mail").
-    std::vector<int> near, rest;
-    auto data_starts_at = [&](std::size_t k) {  // patterns have at most 4 words
-      std::size_t n = std::min<std::size_t>(4, end - k);
-      credential_data().match(std::span(w).subspan(k, n), near);
-      credential_data().match(std::span(w).subspan(k + 1, n - 1), rest);
-      for (std::size_t g = 0; g < near.size(); ++g)
-        if (near[g] > (g < rest.size() ? rest[g] : 0)) return true;
-      return false;
-    };
-    for (std::size_t k = i + 1; k < end && !refused; ++k) {
-      refused = one_of(w[k], kNotARequest);
-      if (!refused && data_starts_at(k)) break;
-    }
-    if (refused) continue;
-    credential_data().match(std::span(w).subspan(i + 1, end - (i + 1)), near);
-    CredentialKinds asked = credential_kinds(near);
-    if (asked.kinds >= 2 && (asked.secret || !need_secret)) return asked.what;
-  }
-  return std::nullopt;
-}
-
-// Invisible characters in UTF-8 text that break a brand's name or a word apart so that it is
-// not recognised: a zero-width space, word joiner or byte-order mark anywhere, and a
-// zero-width (non-)joiner or soft hyphen between two Latin letters (between others they have
-// work to do: Persian and Indic writing, emoji sequences such as a family).
-bool has_invisible_characters(std::string_view s) {
-  auto latin = [&](std::size_t k) {
-    return k < s.size() && std::isalpha(static_cast<unsigned char>(s[k]));
-  };
-  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
-    auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b0 == 0xC2 && b1 == 0xAD && i > 0 && latin(i - 1) && latin(i + 2)) return true;
-    if (i + 2 >= s.size()) continue;
-    auto b2 = static_cast<unsigned char>(s[i + 2]);
-    if ((b0 == 0xE2 && b1 == 0x80 && b2 == 0x8B) || (b0 == 0xE2 && b1 == 0x81 && b2 == 0xA0) ||
-        (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF))
-      return true;
-    if (b0 == 0xE2 && b1 == 0x80 && (b2 == 0x8C || b2 == 0x8D) && i > 0 && latin(i - 1) &&
-        latin(i + 3))
-      return true;
-  }
-  return false;
-}
-
-// Hosts of governments and public administrations, as much imitated as brands: ".gov",
-// ".gouv.fr", ".gov.uk", ".gc.ca", ".admin.ch", ".europa.eu"...
-bool is_government_host(std::string_view host) {
-  static constexpr std::string_view kSuffixes[] = {
-      "gov",    "gouv.fr", "gov.uk", "gc.ca",  "gouv.qc.ca", "admin.ch", "europa.eu",
-      "gov.au", "govt.nz", "gov.ie", "gov.in", "belgium.be", "gouv.ci",  "gouv.sn"};
-  for (auto s : kSuffixes)
-    if (host_in_domain(host, s)) return true;
-  return false;
-}
-
-// A brand whose domains include a government's host (the IRS, HMRC, the tax office): GOV.UK
-// Notify and the like may send for it.
-bool brand_is_administration(const Brand& b) {
-  for (const auto& d : b.domains)
-    if (is_government_host(d)) return true;
-  return false;
-}
-
 // Paths of sign-in and account pages.
 bool looks_like_login_path(std::string_view path) {
   static constexpr std::string_view kWords[] = {
@@ -418,63 +152,6 @@ bool looks_like_login_path(std::string_view path) {
 std::string_view first_label(std::string_view domain) {
   auto dot = domain.find('.');
   return dot == std::string_view::npos ? domain : domain.substr(0, dot);
-}
-
-// A brand's or a government's domain written inside a host that is not theirs:
-// "paypal.com.secure-login.example", "booking.com-reservation.example",
-// "ants.gouv.fr-demarches.example", "amazon.co.jp-verify.example" (the reader sees the real
-// domain first). Returns that domain. Only known names: hosts such as
-// "ieee.org.ezproxy.lib.example" (a library proxy), "downloads.app.com.s3.amazonaws.com" or
-// "portail.net-entreprises.fr" embed ordinary names for good reasons. Punycode is decoded
-// first ("booking.com-réservation"); at most 253 bytes are looked at.
-std::optional<std::string> embedded_domain(std::string_view raw_host, const BrandList& brands) {
-  if (raw_host.size() > 253) return std::nullopt;
-  const std::string host =
-      is_internationalized(raw_host) ? decode_idna_host(raw_host) : std::string(raw_host);
-  const std::string_view own_domain = registrable_domain(host);
-  const std::size_t own = host.size() - own_domain.size();
-  std::string found;
-  for (std::size_t p = 1; p < host.size(); ++p) {
-    if (host[p] != '.' && host[p] != '-') continue;
-    // Before a dot, the name must end before the host's own registrable domain begins
-    // ("nl.com.com" is a host of com.com); before a hyphen it runs into that domain's label.
-    if (host[p] == '.' && p + 1 > own) break;
-    std::string_view prefix = std::string_view(host).substr(0, p);
-    std::string_view name = registrable_domain(prefix);
-    if (name.find('.') == std::string_view::npos || name == own_domain) continue;
-    if (!brands.owned_by_any(name) && !is_government_host(name)) continue;
-    if (name.size() > found.size()) found = std::string(name);
-  }
-  if (found.empty()) return std::nullopt;
-  return found;
-}
-
-// Whether a label or hyphen-separated part of `host` is one of the brand's one-word names or
-// the first label of one of its domains ("irs-taxpayer.example" for the IRS).
-bool host_names_brand(std::string_view host, const Brand& b) {
-  // The brand's own name as the domain itself ("amazon.com.au", "santander.de") is the
-  // brand's country site, not a disguise.
-  std::string_view own = first_label(registrable_domain(host));
-  std::size_t i = 0;
-  while (i < host.size()) {
-    std::size_t end = host.find_first_of(".-", i);
-    if (end == std::string_view::npos) end = host.size();
-    std::string_view part = host.substr(i, end - i);
-    if (part == own) {
-      i = end + 1;
-      continue;
-    }
-    bool generic = std::find(std::begin(kGenericLabels), std::end(kGenericLabels), part) !=
-                   std::end(kGenericLabels);
-    if (part.size() >= 3 && !generic) {
-      for (const auto& k : b.keywords)
-        if (k.find(' ') == std::string::npos && part == k) return true;
-      for (const auto& d : b.domains)
-        if (part == first_label(registrable_domain(d))) return true;
-    }
-    i = end + 1;
-  }
-  return false;
 }
 
 struct Target {
@@ -495,9 +172,7 @@ class PhishingCheck final : public Check {
       for (const auto& d : b.domains) {
         std::string label(first_label(registrable_domain(d)));
         if (label.size() < 5) continue;
-        if (std::find(std::begin(kGenericLabels), std::end(kGenericLabels), label) !=
-            std::end(kGenericLabels))
-          continue;
+        if (is_generic_brand_label(label)) continue;
         if (!seen.insert(label).second) continue;
         targets_.push_back({label, skeleton(label), b.name, i, d});
       }

@@ -1,0 +1,198 @@
+#include "filter/phishing_traits.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "filter/lookalike.hpp"
+#include "filter/url.hpp"
+
+namespace facteur::filter {
+namespace {
+
+std::string_view first_label(std::string_view domain) {
+  auto dot = domain.find('.');
+  return dot == std::string_view::npos ? domain : domain.substr(0, dot);
+}
+
+}  // namespace
+
+bool is_generic_brand_label(std::string_view label) noexcept {
+  static constexpr std::string_view kGenericLabels[] = {
+      "office", "windows", "outlook", "regions", "nationwide", "netbank",
+      "google", "service", "booking", "norton",  "revolut"};
+  return std::find(std::begin(kGenericLabels), std::end(kGenericLabels), label) !=
+         std::end(kGenericLabels);
+}
+
+bool on_free_hosting(std::string_view host) {
+  static constexpr std::string_view kHosts[] = {"web.app",
+                                                "firebaseapp.com",
+                                                "firebasestorage.googleapis.com",
+                                                "storage.googleapis.com",
+                                                "sites.google.com",
+
+                                                "weebly.com",
+                                                "weeblysite.com",
+                                                "wixsite.com",
+                                                "000webhostapp.com",
+                                                "pages.dev",
+                                                "workers.dev",
+                                                "r2.dev",
+                                                "glitch.me",
+                                                "vercel.app",
+                                                "netlify.app",
+
+                                                "herokuapp.com",
+                                                "blob.core.windows.net",
+                                                "web.core.windows.net",
+                                                "azurewebsites.net",
+                                                "appspot.com",
+                                                "s3.amazonaws.com",
+                                                "notion.site",
+                                                "canva.site",
+                                                "trycloudflare.com",
+                                                "ngrok-free.app",
+                                                "ngrok.io",
+                                                "onrender.com",
+                                                "replit.app",
+                                                "urlz.fr",
+                                                "sharepoint.com",
+                                                "1drv.ms",
+                                                "ipfs.io",
+                                                "dweb.link",
+                                                "cloudflare-ipfs.com",
+                                                "ipfs.w3s.link",
+
+                                                "godaddysites.com",
+                                                "square.site",
+                                                "webflow.io",
+                                                "framer.app",
+                                                "repl.co",
+                                                "surge.sh",
+                                                "bit.ly",
+                                                "tinyurl.com",
+                                                "is.gd",
+                                                "t.ly",
+                                                "cutt.ly",
+                                                "rebrand.ly",
+                                                "ow.ly",
+                                                "shorturl.at",
+                                                "rb.gy",
+                                                "tiny.cc",
+                                                "s.id",
+                                                "v.gd",
+                                                "qrco.de"};
+  for (auto h : kHosts)
+    if (host_in_domain(host, h)) return true;
+  return false;
+}
+
+bool names_domain(std::string_view text, std::string_view domain) {
+  auto part_of_name = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+  };
+  for (std::size_t at = text.find(domain); at != std::string_view::npos;
+       at = text.find(domain, at + 1)) {
+    std::size_t end = at + domain.size();
+    // "mail.example.org" shows ours too; "myexample.org" does not.
+    bool starts = at == 0 || text[at - 1] == '.' || !part_of_name(text[at - 1]);
+    bool ends = end == text.size() || !part_of_name(text[end]) ||
+                (text[end] == '.' && (end + 1 == text.size() || !part_of_name(text[end + 1])));
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+// Invisible characters in UTF-8 text that break a brand's name or a word apart so that it is
+// not recognised: a zero-width space, word joiner or byte-order mark anywhere, and a
+// zero-width (non-)joiner or soft hyphen between two Latin letters (between others they have
+// work to do: Persian and Indic writing, emoji sequences such as a family).
+bool has_invisible_characters(std::string_view s) {
+  auto latin = [&](std::size_t k) {
+    return k < s.size() && std::isalpha(static_cast<unsigned char>(s[k]));
+  };
+  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+    auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]);
+    if (b0 == 0xC2 && b1 == 0xAD && i > 0 && latin(i - 1) && latin(i + 2)) return true;
+    if (i + 2 >= s.size()) continue;
+    auto b2 = static_cast<unsigned char>(s[i + 2]);
+    if ((b0 == 0xE2 && b1 == 0x80 && b2 == 0x8B) || (b0 == 0xE2 && b1 == 0x81 && b2 == 0xA0) ||
+        (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF))
+      return true;
+    if (b0 == 0xE2 && b1 == 0x80 && (b2 == 0x8C || b2 == 0x8D) && i > 0 && latin(i - 1) &&
+        latin(i + 3))
+      return true;
+  }
+  return false;
+}
+
+bool is_government_host(std::string_view host) {
+  static constexpr std::string_view kSuffixes[] = {
+      "gov",    "gouv.fr", "gov.uk", "gc.ca",  "gouv.qc.ca", "admin.ch", "europa.eu",
+      "gov.au", "govt.nz", "gov.ie", "gov.in", "belgium.be", "gouv.ci",  "gouv.sn"};
+  for (auto s : kSuffixes)
+    if (host_in_domain(host, s)) return true;
+  return false;
+}
+
+bool brand_is_administration(const Brand& b) {
+  for (const auto& d : b.domains)
+    if (is_government_host(d)) return true;
+  return false;
+}
+
+// A brand's or a government's domain written inside a host that is not theirs:
+// "paypal.com.secure-login.example", "booking.com-reservation.example",
+// "ants.gouv.fr-demarches.example", "amazon.co.jp-verify.example" (the reader sees the real
+// domain first). Returns that domain. Only known names: hosts such as
+// "ieee.org.ezproxy.lib.example" (a library proxy), "downloads.app.com.s3.amazonaws.com" or
+// "portail.net-entreprises.fr" embed ordinary names for good reasons. Punycode is decoded
+// first ("booking.com-réservation"); at most 253 bytes are looked at.
+std::optional<std::string> embedded_domain(std::string_view raw_host, const BrandList& brands) {
+  if (raw_host.size() > 253) return std::nullopt;
+  const std::string host =
+      is_internationalized(raw_host) ? decode_idna_host(raw_host) : std::string(raw_host);
+  const std::string_view own_domain = registrable_domain(host);
+  const std::size_t own = host.size() - own_domain.size();
+  std::string found;
+  for (std::size_t p = 1; p < host.size(); ++p) {
+    if (host[p] != '.' && host[p] != '-') continue;
+    // Before a dot, the name must end before the host's own registrable domain begins
+    // ("nl.com.com" is a host of com.com); before a hyphen it runs into that domain's label.
+    if (host[p] == '.' && p + 1 > own) break;
+    std::string_view prefix = std::string_view(host).substr(0, p);
+    std::string_view name = registrable_domain(prefix);
+    if (name.find('.') == std::string_view::npos || name == own_domain) continue;
+    if (!brands.owned_by_any(name) && !is_government_host(name)) continue;
+    if (name.size() > found.size()) found = std::string(name);
+  }
+  if (found.empty()) return std::nullopt;
+  return found;
+}
+
+bool host_names_brand(std::string_view host, const Brand& b) {
+  // The brand's own name as the domain itself ("amazon.com.au", "santander.de") is the
+  // brand's country site, not a disguise.
+  std::string_view own = first_label(registrable_domain(host));
+  std::size_t i = 0;
+  while (i < host.size()) {
+    std::size_t end = host.find_first_of(".-", i);
+    if (end == std::string_view::npos) end = host.size();
+    std::string_view part = host.substr(i, end - i);
+    if (part == own) {
+      i = end + 1;
+      continue;
+    }
+    bool generic = is_generic_brand_label(part);
+    if (part.size() >= 3 && !generic) {
+      for (const auto& k : b.keywords)
+        if (k.find(' ') == std::string::npos && part == k) return true;
+      for (const auto& d : b.domains)
+        if (part == first_label(registrable_domain(d))) return true;
+    }
+    i = end + 1;
+  }
+  return false;
+}
+
+}  // namespace facteur::filter
