@@ -256,7 +256,8 @@ class PhishingCheck final : public Check {
           impersonates = true;
         } else if (is_internationalized(dom) && mixes_scripts(decode_idna_host(dom))) {
           v.add("phishing.lookalike-sender", 4.0, Label::phishing,
-                fmt::format("sender domain {} mixes Latin with Cyrillic or Greek letters", dom));
+                fmt::format("sender domain {} mixes Latin letters with letters of another script",
+                            dom));
           impersonates = true;
         } else if (auto shown = embedded_domain(dom, *brands_)) {
           v.add("phishing.lookalike-sender", 3.0, Label::phishing,
@@ -381,7 +382,7 @@ class PhishingCheck final : public Check {
         if (mixes_scripts(decode_idna_host(u.host))) {
           mixed = true;
           v.add("phishing.mixed-script-link", 4.0, Label::phishing,
-                fmt::format("link to {} mixes Latin with Cyrillic or Greek letters",
+                fmt::format("link to {} mixes Latin letters with letters of another script",
                             u.host.substr(0, 64)));
         } else if (!idn) {
           idn = true;
