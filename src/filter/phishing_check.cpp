@@ -149,11 +149,6 @@ bool looks_like_login_path(std::string_view path) {
   return false;
 }
 
-std::string_view first_label(std::string_view domain) {
-  auto dot = domain.find('.');
-  return dot == std::string_view::npos ? domain : domain.substr(0, dot);
-}
-
 struct Target {
   std::string label;                                 // "paypal"
   std::string skeleton;                              // its confusables skeleton

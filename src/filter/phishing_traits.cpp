@@ -7,14 +7,11 @@
 #include "filter/url.hpp"
 
 namespace facteur::filter {
-namespace {
 
-std::string_view first_label(std::string_view domain) {
+std::string_view first_label(std::string_view domain) noexcept {
   auto dot = domain.find('.');
   return dot == std::string_view::npos ? domain : domain.substr(0, dot);
 }
-
-}  // namespace
 
 bool is_generic_brand_label(std::string_view label) noexcept {
   static constexpr std::string_view kGenericLabels[] = {

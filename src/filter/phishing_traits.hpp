@@ -13,6 +13,9 @@
 
 namespace facteur::filter {
 
+// The first label of a domain ("paypal" of "paypal.com").
+std::string_view first_label(std::string_view domain) noexcept;
+
 // Labels too common as host names to mean a brand on their own, or one typo away from
 // ordinary ones ("office", "google", "booking", "service"...).
 bool is_generic_brand_label(std::string_view label) noexcept;
