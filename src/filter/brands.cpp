@@ -1,5 +1,7 @@
 #include "filter/brands.hpp"
 
+#include <algorithm>
+
 #include "base/strings.hpp"
 #include "filter/text_norm.hpp"
 
@@ -166,6 +168,10 @@ void BrandList::add(Brand brand) {
 
 void BrandList::rebuild() {
   matcher_ = PhraseMatcher{};
+  domains_.clear();
+  for (const auto& b : brands_)
+    for (const auto& d : b.domains)
+      if (!d.empty()) domains_.insert(to_lower(d));
   for (std::size_t i = 0; i < brands_.size(); ++i) {
     for (const auto& k : brands_[i].keywords) {
       auto norm = normalize_text(k);
@@ -200,8 +206,19 @@ bool BrandList::owns(std::size_t brand, std::string_view host) const noexcept {
 }
 
 bool BrandList::owned_by_any(std::string_view host) const noexcept {
-  for (std::size_t i = 0; i < brands_.size(); ++i)
-    if (owns(i, host)) return true;
+  bool lower = std::none_of(host.begin(), host.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  if (!lower) {  // hosts come lower-cased; anything else the slow way
+    for (std::size_t i = 0; i < brands_.size(); ++i)
+      if (owns(i, host)) return true;
+    return false;
+  }
+  // The host itself, then each suffix after a dot: "a.b.paypal.com", "b.paypal.com", ...
+  for (std::size_t pos = 0; pos < host.size();) {
+    if (domains_.contains(host.substr(pos))) return true;
+    std::size_t dot = host.find('.', pos);
+    if (dot == std::string_view::npos) break;
+    pos = dot + 1;
+  }
   return false;
 }
 

@@ -4,6 +4,7 @@
 // Trust: configuration data; matching sees internet input (display names, text, hosts).
 #pragma once
 
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,6 +40,9 @@ class BrandList {
   void rebuild();
   std::vector<Brand> brands_;
   PhraseMatcher matcher_;
+  // Every brand's domains, lower case: owned_by_any looks up the host's label suffixes (it is
+  // asked for every link, and for every dot of a host by the embedded-domain test).
+  std::set<std::string, std::less<>> domains_;
 };
 
 // True when `host` equals `domain` or ends with "." + domain (ASCII case-insensitive).

@@ -13,6 +13,19 @@ using test::run_check;
 class PhishingCheckTest : public ::testing::Test {
  protected:
   std::unique_ptr<Check> check = make_phishing_check(std::make_shared<BrandList>());
+
+  // Mail for our domain, with the DMARC outcome the SMTP session found (none: no session).
+  static Context local_context(std::string domain,
+                               std::optional<AuthOutcome> dmarc = std::nullopt) {
+    Context ctx;
+    ctx.local_domains = {std::move(domain)};
+    if (dmarc) {
+      AuthSignals a;
+      a.dmarc = *dmarc;
+      ctx.auth = a;
+    }
+    return ctx;
+  }
 };
 
 TEST_F(PhishingCheckTest, DisplayNameNamingABrandFromAnotherDomain) {
@@ -22,14 +35,12 @@ TEST_F(PhishingCheckTest, DisplayNameNamingABrandFromAnotherDomain) {
   EXPECT_TRUE(has_reason(v, "phishing.display-name"));
   // A sender of our own naming a brand ("SharePoint Support") is not impersonating it, when
   // DMARC says the mail is ours (on MX, our domain in From proves nothing by itself).
-  Context ours;
-  ours.local_domains = {"ourcompany.example"};
   auto internal = message("From: SharePoint Support <sp@ourcompany.example>\n", "Hello.\n");
-  EXPECT_TRUE(has_reason(run_check(*check, internal, ours), "phishing.display-name"));
-  AuthSignals pass;
-  pass.dmarc = AuthOutcome::pass;
-  ours.auth = pass;
-  EXPECT_FALSE(has_reason(run_check(*check, internal, ours), "phishing.display-name"));
+  EXPECT_TRUE(has_reason(run_check(*check, internal, local_context("ourcompany.example")),
+                         "phishing.display-name"));
+  EXPECT_FALSE(has_reason(
+      run_check(*check, internal, local_context("ourcompany.example", AuthOutcome::pass)),
+      "phishing.display-name"));
   // The brand's own domain is fine.
   auto ok = run_check(
       *check, message("From: PayPal <service@paypal.com>\nSubject: Receipt\n", "Your receipt.\n"));
@@ -52,8 +63,7 @@ TEST_F(PhishingCheckTest, LinkNamedAfterABrandToAStrangersSignInPage) {
   EXPECT_FALSE(has_reason(run_check(*check, html("http://news.example/2005/rates.html")),
                           "phishing.brand-link"));
   // Our own domain's sign-in page is not a stranger's.
-  Context ours;
-  ours.local_domains = {"bank-mail.example"};
+  const Context ours = local_context("bank-mail.example");
   EXPECT_FALSE(has_reason(run_check(*check, html("https://login.bank-mail.example/logon/"), ours),
                           "phishing.brand-link"));
   // Text showing a brand's host name is the link-text test's alone: one anchor, one count.
@@ -247,22 +257,19 @@ TEST_F(PhishingCheckTest, InvisibleCharactersInTheFromName) {
 }
 
 TEST_F(PhishingCheckTest, OurNameWithRepliesElsewhere) {
-  Context ours;
-  ours.local_domains = {"example.com"};
   auto ceo = message("From: The CEO <ceo@example.com>\nReply-To: ceo.private@mail.example\n",
                      "I need a discreet transfer today.\n");
   // Without DMARC's word (a contact form sends as us with the visitor's Reply-To): silent.
-  EXPECT_FALSE(has_reason(run_check(*check, ceo, ours), "phishing.our-name-replies-elsewhere"));
-  AuthSignals fail;
-  fail.dmarc = AuthOutcome::fail;
-  ours.auth = fail;
-  EXPECT_TRUE(has_reason(run_check(*check, ceo, ours), "phishing.our-name-replies-elsewhere"));
+  EXPECT_FALSE(has_reason(run_check(*check, ceo, local_context("example.com")),
+                          "phishing.our-name-replies-elsewhere"));
+  const Context failed = local_context("example.com", AuthOutcome::fail);
+  EXPECT_TRUE(has_reason(run_check(*check, ceo, failed), "phishing.our-name-replies-elsewhere"));
   // A list's mail sets Reply-To to the list.
   auto list = message(
       "From: Alice <alice@example.com>\nReply-To: team@lists.example\n"
       "List-Id: <team.lists.example>\n",
       "Minutes attached.\n");
-  EXPECT_FALSE(has_reason(run_check(*check, list, ours), "phishing.our-name-replies-elsewhere"));
+  EXPECT_FALSE(has_reason(run_check(*check, list, failed), "phishing.our-name-replies-elsewhere"));
 }
 
 TEST_F(PhishingCheckTest, PlainHostShownOverTheSendersOwnTracker) {
@@ -303,8 +310,7 @@ TEST_F(PhishingCheckTest, LinkToAHostMixingScripts) {
 }
 
 TEST_F(PhishingCheckTest, DisplayNameNamingOurDomainFromElsewhere) {
-  Context ours;
-  ours.local_domains = {"example.org"};
+  const Context ours = local_context("example.org");
   auto v = run_check(
       *check, message("From: \"Webmail example.org\" <notify@mailer.test>\n", "Hello.\n"), ours);
   EXPECT_TRUE(has_reason(v, "phishing.display-name"));

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "base/strings.hpp"
+#include "filter/text_norm.hpp"
 
 namespace facteur::filter {
 namespace {
@@ -184,11 +185,10 @@ std::optional<Url> parse_url(std::string_view t) {
 // × and ÷), which is what look-alike hosts are made of; else 0. Spaces, punctuation and the
 // scripts written without spaces (a Chinese or Japanese word right after a link) end it.
 std::size_t host_letter_at(std::string_view s, std::size_t i) noexcept {
-  if (i + 1 >= s.size()) return 0;
-  auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]);
-  if (b0 < 0xC3 || b0 > 0xD6 || (b1 & 0xC0) != 0x80) return 0;
-  char32_t cp = (char32_t(b0 & 0x1F) << 6) | (b1 & 0x3F);
-  if (cp < 0xC0 || cp > 0x58F || cp == 0xD7 || cp == 0xF7) return 0;
+  std::size_t next = i;
+  char32_t cp = next_code_point(s, next);
+  // (Two bytes: an over-long encoding of the same letter is no letter.)
+  if (next - i != 2 || cp < 0xC0 || cp > 0x58F || cp == 0xD7 || cp == 0xF7) return 0;
   return 2;
 }
 
