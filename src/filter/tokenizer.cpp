@@ -80,6 +80,18 @@ std::string local_part_shape(std::string_view lp) {
   return s;
 }
 
+// Fields a mailing list adds to what it relays (RFC 2369 List-*, RFC 2919 List-Id, Mailman's
+// and ezmlm's own): they describe the list, not the author. Learnt as tokens they made a list
+// vouch for what it carries, and spam posted to a list passed as the list's ham (5-fold CV on
+// the train corpora: spam flagged 94.8 -> 95.8 %, 12 -> 11 false positives in 2,506 ham).
+bool list_side(std::string_view name) {
+  static const std::unordered_set<std::string> kNames = {
+      "sender",         "x-beenthere", "x-mailman-version", "x-original-date",  "mailing-list",
+      "x-mailing-list", "x-list",      "x-ml-name",         "x-original-sender"};
+  std::string lower = to_lower(name);
+  return lower.starts_with("list-") || kNames.contains(lower);
+}
+
 // Fields added by receiving systems (our MTA, the user's mail store, other filters) rather
 // than by the sender: they say nothing about the message and differ between mail stores.
 bool receiver_side(std::string_view name) {
@@ -255,7 +267,7 @@ void for_each_token(const MessageView& m, const TokenizerOptions& o, Emit emit) 
   std::size_t named = 0;
   for (const auto& f : m.header().fields()) {
     if (++named > 100) break;
-    if (f.name.size() > 40 || receiver_side(f.name)) continue;
+    if (f.name.size() > 40 || receiver_side(f.name) || list_side(f.name)) continue;
     emit("HN:", to_lower(f.name), {});
   }
   for (std::string_view field : {"Precedence", "X-Priority", "X-MSMail-Priority", "Importance"}) {

@@ -59,6 +59,26 @@ TEST(Tokenizer, LeavesOutReceiverSideFields) {
     EXPECT_FALSE(has(t, unwanted)) << unwanted;
 }
 
+// A list's fields describe the list: spam posted to a list must not pass as the list's ham.
+TEST(Tokenizer, LeavesOutFieldsAMailingListAdds) {
+  const std::string message = test::message(
+      "From: Kelly <kelly@personals.example>\nTo: social@lists.example.org\n"
+      "Subject: [Social] my webcam is on\nSender: social-admin@lists.example.org\n"
+      "List-Id: Social events <social.lists.example.org>\n"
+      "List-Unsubscribe: <mailto:social-request@lists.example.org>\n"
+      "X-BeenThere: social@lists.example.org\nX-Mailman-Version: 2.0.11\n"
+      "Errors-To: social-admin@lists.example.org\nPrecedence: bulk\n"
+      "X-Mailer: Microsoft Outlook IMO\n",
+      "Click and see me live.\n");
+  auto t = token_strings(MessageView::analyze(message));
+  for (const char* unwanted : {"HN:sender", "HN:list-id", "HN:list-unsubscribe", "HN:x-beenthere",
+                               "HN:x-mailman-version", "HN:errors-to"})
+    EXPECT_FALSE(has(t, unwanted)) << unwanted;
+  // What the sending, not the relaying, says stays.
+  EXPECT_TRUE(has(t, "HN:x-mailer"));
+  EXPECT_TRUE(has(t, "HV:precedence bulk"));
+}
+
 TEST(Tokenizer, HashesAreThoseOfTheTokenStrings) {
   auto view = MessageView::analyze(kHtml);
   auto strings = token_strings(view);
