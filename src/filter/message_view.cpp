@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "base/strings.hpp"
+#include "filter/redirect.hpp"
 #include "mail/charset.hpp"
 #include "mail/encoded_word.hpp"
 #include "mail/html_text.hpp"
@@ -132,6 +133,21 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
     l.from_html = html;
     l.is_form_action = form;
     v.links.push_back(std::move(l));
+    // Where an open redirector sends the reader is a link of the message too (one level:
+    // a redirect to a redirect is looked through once more by nobody but the browser).
+    if (auto inner = redirect_target(target); inner && !seen.contains(*inner)) {
+      if (v.links.size() >= limits.max_urls) return;
+      if (auto inner_url = parse_url(*inner)) {
+        seen.insert(*inner);
+        Link r;
+        r.target = std::move(*inner);
+        r.url = std::move(*inner_url);
+        r.text = std::string(text);
+        r.from_html = html;
+        r.is_form_action = form;
+        v.links.push_back(std::move(r));
+      }
+    }
   };
   for (const auto& a : v.html.anchors)
     add(a.href, a.text, true, false);

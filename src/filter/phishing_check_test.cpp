@@ -191,6 +191,21 @@ TEST_F(PhishingCheckTest, LinkTextShowingAGovernmentSite) {
   EXPECT_LT(test::points(gov, Label::phishing), 4.0);
 }
 
+// Behind an open redirector (a trusted host in the link) the page is judged as if linked.
+TEST_F(PhishingCheckTest, PageBehindAnOpenRedirector) {
+  auto behind = [&](std::string_view href) {
+    return run_check(*check, message("From: a@shop.example\nContent-Type: text/html\n",
+                                     "<a href=\"" + std::string(href) + "\">Sign in</a>\n"));
+  };
+  EXPECT_TRUE(has_reason(
+      behind("https://www.google.com/url?q=https%3A%2F%2Fwww.paypal.com.manager-renew.example%2F"),
+      "phishing.brand-in-host"));
+  EXPECT_TRUE(has_reason(behind("https://www.google.de/amp/s/paypal.com.manager-renew.example/x"),
+                         "phishing.brand-in-host"));
+  EXPECT_FALSE(has_reason(behind("https://www.google.com/url?q=https%3A%2F%2Fwww.shop.example%2F"),
+                          "phishing.brand-in-host"));
+}
+
 TEST_F(PhishingCheckTest, DomainNameWrittenInFrontOfAnother) {
   auto link = [&](std::string_view host) {
     return run_check(*check, message("From: a@shop.example\n",
@@ -254,6 +269,22 @@ TEST_F(PhishingCheckTest, InvisibleCharactersInTheFromName) {
       "phishing.invisible-characters"));
   EXPECT_FALSE(has_reason(run_check(*check, message("From: Netflix <a@stream.example>\n", "Hi.\n")),
                           "phishing.invisible-characters"));
+  // An invisible operator, a direction override that turns text round, a Hangul filler for a
+  // blank-looking name, a direction mark between Latin letters: hiding something.
+  for (const char* from :
+       {"From: \"Pay\u2062Pal\" <a@pay.example>\n",
+        "From: \"Support\" <a@pay.example>\nSubject: Invoice \u202Efdp.exe\n",
+        "From: \"\u3164\" <a@pay.example>\n", "From: \"Ama\u200Ezon\" <a@shop.example>\n"})
+    EXPECT_TRUE(
+        has_reason(run_check(*check, message(from, "Hi.\n")), "phishing.invisible-characters"))
+        << from;
+  // Direction marks in Hebrew or Arabic names, or around a Latin word inside them, do work.
+  for (const char* from :
+       {"From: \"\u05D3\u05E0\u05D4\u200F \u05DB\u05D4\u05DF\" <a@shop.example>\n",
+        "From: \"\u05D3\u05E0\u05D4 \u200EIBM\u200E\" <a@shop.example>\n"})
+    EXPECT_FALSE(
+        has_reason(run_check(*check, message(from, "Hi.\n")), "phishing.invisible-characters"))
+        << from;
 }
 
 TEST_F(PhishingCheckTest, OurNameWithRepliesElsewhere) {

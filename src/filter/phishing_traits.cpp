@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "filter/lookalike.hpp"
+#include "filter/text_norm.hpp"
 #include "filter/url.hpp"
 
 namespace facteur::filter {
@@ -101,24 +102,31 @@ bool names_domain(std::string_view text, std::string_view domain) {
 }
 
 // Invisible characters in UTF-8 text that break a brand's name or a word apart so that it is
-// not recognised: a zero-width space, word joiner or byte-order mark anywhere, and a
-// zero-width (non-)joiner or soft hyphen between two Latin letters (between others they have
-// work to do: Persian and Indic writing, emoji sequences such as a family).
+// not recognised, or reorder what is shown: a zero-width space, word joiner, byte-order mark,
+// invisible operator (U+2061-2064), Hangul filler or a direction override (U+202D/202E, which
+// turns "moc.lapyap" round) anywhere; a zero-width (non-)joiner, soft hyphen, direction mark,
+// embedding or isolate only between two Latin letters (elsewhere they have work to do:
+// Persian, Indic, Arabic and Hebrew writing, emoji sequences such as a family).
 bool has_invisible_characters(std::string_view s) {
-  auto latin = [&](std::size_t k) {
-    return k < s.size() && std::isalpha(static_cast<unsigned char>(s[k]));
+  auto latin = [](char32_t cp) {
+    return (cp < 0x80 && std::isalpha(static_cast<int>(cp))) || (cp >= 0xC0 && cp <= 0x24F);
   };
-  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
-    auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b0 == 0xC2 && b1 == 0xAD && i > 0 && latin(i - 1) && latin(i + 2)) return true;
-    if (i + 2 >= s.size()) continue;
-    auto b2 = static_cast<unsigned char>(s[i + 2]);
-    if ((b0 == 0xE2 && b1 == 0x80 && b2 == 0x8B) || (b0 == 0xE2 && b1 == 0x81 && b2 == 0xA0) ||
-        (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF))
+  char32_t before = 0;   // the visible code point before the current run of invisible ones
+  bool pending = false;  // an invisible character that only counts between Latin letters
+  for (std::size_t i = 0; i < s.size();) {
+    char32_t cp = next_code_point(s, i);
+    if (cp == 0x200B || cp == 0x2060 || cp == 0xFEFF || (cp >= 0x2061 && cp <= 0x2064) ||
+        cp == 0x202D || cp == 0x202E || cp == 0x3164 || cp == 0x115F || cp == 0x1160 ||
+        cp == 0xFFA0)
       return true;
-    if (b0 == 0xE2 && b1 == 0x80 && (b2 == 0x8C || b2 == 0x8D) && i > 0 && latin(i - 1) &&
-        latin(i + 3))
-      return true;
+    if (cp == 0x200C || cp == 0x200D || cp == 0xAD || cp == 0x200E || cp == 0x200F ||
+        (cp >= 0x202A && cp <= 0x202C) || (cp >= 0x2066 && cp <= 0x2069)) {
+      pending = pending || latin(before);
+      continue;
+    }
+    if (pending && latin(cp)) return true;
+    pending = false;
+    before = cp;
   }
   return false;
 }

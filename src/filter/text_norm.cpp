@@ -14,9 +14,14 @@ constexpr std::string_view kLatinExtA =
 // U+00C0..U+00DF (the lower-case half U+00E0..U+00FF has the same bases).
 constexpr std::string_view kLatin1 = "aaaaaa*ceeeeiiiidnooooo.ouuuuy**";
 
+// Invisible format characters: they join or break nothing a reader sees, so a word written
+// with one inside ("pay\u2061pal", "Ne\u200Etflix") is the word without it.
 bool is_zero_width(char32_t cp) noexcept {
   return cp == 0x200B || cp == 0x200C || cp == 0x200D || cp == 0x2060 || cp == 0xFEFF ||
-         cp == 0xAD || (cp >= 0xFE00 && cp <= 0xFE0F);
+         cp == 0xAD || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0x2061 && cp <= 0x2064) ||
+         cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x034F || cp == 0x180E ||
+         (cp >= 0xE0000 && cp <= 0xE007F);
 }
 
 // Code points we treat as separators although they are not ASCII.

@@ -34,6 +34,9 @@ TEST(TextNorm, KeepsNumbersWithSeparatorsAndNamesCurrencies) {
 
 TEST(TextNorm, DropsZeroWidthCharactersInsideWords) {
   EXPECT_EQ(words("Pay\u200bPal ve\u00adrify"), (std::vector<std::string>{"paypal", "verify"}));
+  // Invisible operators, direction marks and overrides, tag characters: no break either.
+  EXPECT_EQ(words("Pay\u2061Pal Ama\u200ezon Net\u202eflix Ban\U000E0041k"),
+            (std::vector<std::string>{"paypal", "amazon", "netflix", "bank"}));
 }
 
 TEST(TextNorm, KeepsOtherScriptsAndFoldsFullWidth) {

@@ -1,0 +1,126 @@
+#include "filter/redirect.hpp"
+
+#include "base/strings.hpp"
+#include "filter/url.hpp"
+
+namespace facteur::filter {
+namespace {
+
+struct Redirector {
+  std::string_view host;    // the host, or its registrable domain when `any_sub`
+  bool any_sub;             // any host under it ("eur01.safelinks.protection.outlook.com")
+  std::string_view path;    // lower-case path prefix, "" for any
+  std::string_view params;  // the parameters naming the target, '|'-separated
+};
+
+// Hosts of the big services whose redirect endpoints forward anywhere (Google's under any
+// country domain, see google_host()).
+constexpr Redirector kRedirectors[] = {
+    {"youtube.com", false, "/redirect", "q"},
+    {"www.youtube.com", false, "/redirect", "q"},
+    {"l.facebook.com", false, "/l.php", "u"},
+    {"lm.facebook.com", false, "/l.php", "u"},
+    {"www.linkedin.com", false, "/redir/redirect", "url"},
+    {"linkedin.com", false, "/redir/redirect", "url"},
+    {"safelinks.protection.outlook.com", true, "", "url"},
+    {"l.instagram.com", false, "", "u"},
+    {"away.vk.com", false, "/away.php", "to"},
+};
+
+bool google_host(std::string_view host) {
+  // google.com, www.google.fr, google.co.uk: the registrable domain's first label is "google".
+  std::string_view reg = registrable_domain(host);
+  if (!reg.starts_with("google.")) return false;
+  return host == reg || host == "www." + std::string(reg);
+}
+
+int hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = ascii_lower(c);
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else if (s[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::size_t ifind(std::string_view text, std::string_view needle) {
+  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i)
+    if (istarts_with(text.substr(i), needle)) return i;
+  return std::string_view::npos;
+}
+
+// The value of the first of `names` ('|'-separated) in the query of `target`, still encoded.
+std::optional<std::string_view> query_param(std::string_view target, std::string_view names) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view query = target.substr(q + 1);
+  if (auto hash = query.find('#'); hash != std::string_view::npos) query = query.substr(0, hash);
+  for (std::string_view name : split(names, '|')) {
+    std::size_t at = 0;
+    while (at < query.size()) {
+      std::size_t amp = query.find('&', at);
+      std::string_view pair =
+          query.substr(at, amp == std::string_view::npos ? query.npos : amp - at);
+      auto eq = pair.find('=');
+      if (eq != std::string_view::npos && iequals(pair.substr(0, eq), name))
+        return pair.substr(eq + 1);
+      if (amp == std::string_view::npos) break;
+      at = amp + 1;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> absolute_http(std::string url) {
+  std::string_view t = trim(url);
+  if (!istarts_with(t, "http://") && !istarts_with(t, "https://")) return std::nullopt;
+  if (!parse_url(t)) return std::nullopt;
+  return std::string(t);
+}
+
+}  // namespace
+
+std::optional<std::string> redirect_target(std::string_view target) {
+  auto url = parse_url(target);
+  if (!url || (url->scheme != "http" && url->scheme != "https") || url->host_is_ip)
+    return std::nullopt;
+  const std::string& host = url->host;
+  if (google_host(host)) {
+    // google.com/amp/s/evil.example/page: the AMP viewer shows the page at https://evil...
+    if (url->path.starts_with("/amp/s/")) {
+      auto at = ifind(target, "/amp/s/");
+      if (at == std::string_view::npos) return std::nullopt;
+      return absolute_http("https://" + std::string(target.substr(at + 7)));
+    }
+    if (url->path.starts_with("/url?")) {
+      auto p = query_param(target, "q|url");
+      if (p) return absolute_http(percent_decode(*p));
+    }
+    return std::nullopt;
+  }
+  for (const auto& r : kRedirectors) {
+    bool host_matches =
+        r.any_sub ? (host == r.host || host.ends_with("." + std::string(r.host))) : host == r.host;
+    if (!host_matches || !url->path.starts_with(r.path)) continue;
+    auto p = query_param(target, r.params);
+    if (p) return absolute_http(percent_decode(*p));
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace facteur::filter

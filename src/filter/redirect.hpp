@@ -1,0 +1,19 @@
+// Open redirectors that phishing hides its pages behind: a link to google.com/url?q=...,
+// youtube.com/redirect?q=..., l.facebook.com/l.php?u=..., linkedin.com/redir/redirect?url=...,
+// an Outlook "safe link" or google.com/amp/s/<host> shows a trusted host, and the browser ends
+// up at the page in the parameter. The message view adds that page as a link of its own, so
+// every link check judges where the reader really goes.
+// Trust: reads link targets of internet mail; linear in the target, output no longer than it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace facteur::filter {
+
+// The absolute http(s) URL a known open redirector at `target` sends to, percent-decoded
+// once; nullopt when `target` is no such link or its parameter is no http(s) URL.
+std::optional<std::string> redirect_target(std::string_view target);
+
+}  // namespace facteur::filter
