@@ -132,21 +132,37 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
     l.text = std::string(text);
     l.from_html = html;
     l.is_form_action = form;
+    // Where an open redirector sends the reader is a link of the message too, carrying the
+    // anchor's text (the redirector's link no longer does); a redirect to a redirect is
+    // looked through up to kRedirectDepth times, each target shorter than the last.
+    constexpr int kRedirectDepth = 4;
+    std::string outer = l.target;
+    std::string via = l.url.host;
+    std::size_t at = v.links.size();
     v.links.push_back(std::move(l));
-    // Where an open redirector sends the reader is a link of the message too (one level:
-    // a redirect to a redirect is looked through once more by nobody but the browser).
-    if (auto inner = redirect_target(target); inner && !seen.contains(*inner)) {
-      if (v.links.size() >= limits.max_urls) return;
-      if (auto inner_url = parse_url(*inner)) {
-        seen.insert(*inner);
-        Link r;
-        r.target = std::move(*inner);
-        r.url = std::move(*inner_url);
-        r.text = std::string(text);
-        r.from_html = html;
-        r.is_form_action = form;
-        v.links.push_back(std::move(r));
-      }
+    for (int depth = 0; depth < kRedirectDepth; ++depth) {
+      auto inner = redirect_target(outer);
+      if (!inner || v.links.size() >= limits.max_urls) break;
+      auto inner_url = parse_url(*inner);
+      if (!inner_url) break;
+      v.links[at].redirects = true;
+      // Already a link with this text: that one speaks for it.
+      std::string inner_key = *inner;
+      if (!text.empty()) inner_key += '\x01' + std::string(text);
+      if (!seen.insert(std::move(inner_key)).second) break;
+      seen.insert(*inner);
+      Link r;
+      r.target = *inner;
+      r.url = std::move(*inner_url);
+      r.text = std::string(text);
+      r.from_html = html;
+      r.is_form_action = form;
+      r.via = via;
+      std::string next_via = r.url.host;
+      at = v.links.size();
+      v.links.push_back(std::move(r));
+      outer = std::move(*inner);
+      via = std::move(next_via);
     }
   };
   for (const auto& a : v.html.anchors)

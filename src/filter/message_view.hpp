@@ -34,6 +34,8 @@ struct Link {
   std::string text;    // visible text of an HTML anchor, "" otherwise
   bool from_html = false;
   bool is_form_action = false;
+  bool redirects = false;  // an open redirector's link: its target is the next link (redirect.hpp)
+  std::string via;         // for that target: the redirector's host; "" for a link as written
 };
 
 struct PartShape {

@@ -9,6 +9,7 @@
 // phishing_traits.hpp. docs/filter.md, "Phishing".
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
 #include <set>
 #include <span>
@@ -296,12 +297,15 @@ class PhishingCheck final : public Check {
     // --- Links.
     bool mismatch = false, ip = false, userinfo = false, look = false, brand_host = false,
          idn = false, mixed = false, brand_link = false;
-    std::set<std::string> foreign_hosts;  // link hosts not ours, for the brand bait test
+    // Link hosts not ours, for the brand bait test, with the open redirector that led there
+    // ("" when linked as such).
+    std::map<std::string, std::string> foreign_hosts;
     for (const auto& l : m.links) {
       const Url& u = l.url;
       if (u.scheme == "mailto") continue;
-      if (!is_local(u.host)) foreign_hosts.insert(u.host);
-      if (!mismatch && l.from_html && !l.text.empty()) {
+      if (!is_local(u.host)) foreign_hosts.emplace(u.host, l.via);
+      // A redirector's link shows what its target (the next link, with the same text) shows.
+      if (!mismatch && l.from_html && !l.text.empty() && !l.redirects) {
         if (auto shown = host_in_text(l.text)) {
           std::string_view a = registrable_domain(*shown);
           std::string_view b = registrable_domain(u.host);
@@ -416,11 +420,16 @@ class PhishingCheck final : public Check {
         if (std::find(named.begin(), named.end(), b) == named.end()) named.push_back(b);
       for (std::size_t n = 0; n < named.size(); ++n) {
         std::size_t b = named[n];
-        for (const auto& host : foreign_hosts) {
+        for (const auto& [host, via] : foreign_hosts) {
           // A brand only in the From name, and links to the sender's own site: a regional
           // office writing from its own domain, not bait.
           if (n >= from_body && !m.from_domain.empty() &&
               registrable_domain(host) == registrable_domain(m.from_domain))
+            continue;
+          // The brand's own mail sending the reader on through the brand's own redirector
+          // (a LinkedIn notice through linkedin.com/redir, a Microsoft 365 safe link).
+          if (!via.empty() && brands_->owns(b, via) && !m.from_domain.empty() &&
+              brands_->owns(b, m.from_domain))
             continue;
           if (!brands_->owns(b, host)) {
             elsewhere = host;
@@ -442,7 +451,7 @@ class PhishingCheck final : public Check {
     // A page on free hosting or behind a shortener, from a sender who pretends to be a brand
     // or us, or with account wording: a bank's or a carrier's pages are on their own hosts.
     if (cred > 0 || impersonates || !spoofed.empty()) {
-      for (const auto& host : foreign_hosts) {
+      for (const auto& [host, redirector] : foreign_hosts) {
         if (on_free_hosting(host)) {
           v.add("phishing.hosted-page", 2.0, Label::phishing,
                 fmt::format("{} through a page at {}, where anybody can put one",

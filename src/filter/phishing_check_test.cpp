@@ -191,6 +191,38 @@ TEST_F(PhishingCheckTest, LinkTextShowingAGovernmentSite) {
   EXPECT_LT(test::points(gov, Label::phishing), 4.0);
 }
 
+// A link rewritten by the recipient's or the sender's security product shows the host of the
+// page it leads to: not a disguise. The page behind it is judged with that text.
+TEST_F(PhishingCheckTest, RewrittenLinksShowTheirTarget) {
+  auto safe = run_check(
+      *check, message("From: Bob <bob@partner.example>\nContent-Type: text/html\n",
+                      "<a href=\"https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2F"
+                      "www.partner.example%2Fdoc&data=05\">www.partner.example</a>\n"));
+  EXPECT_FALSE(has_reason(safe, "phishing.link-text"));
+  auto disguised = run_check(
+      *check, message("From: Bob <bob@partner.example>\nContent-Type: text/html\n",
+                      "<a href=\"https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2F"
+                      "login.evil.example%2F&data=05\">www.paypal.com</a>\n"));
+  EXPECT_TRUE(has_reason(disguised, "phishing.link-text"));
+}
+
+// A brand's own notice sending the reader on through the brand's own redirector is not bait;
+// the same redirector in someone else's mail naming the brand is.
+TEST_F(PhishingCheckTest, TheBrandsOwnRedirector) {
+  const std::string body =
+      "<p>Sign in to your LinkedIn account to verify your account and see who read "
+      "<a href=\"https://www.linkedin.com/redir/redirect?url=https%3A%2F%2Fblog.alice.example%2F"
+      "post\">Alice's post</a>.</p>\n";
+  auto own = run_check(*check, message("From: LinkedIn <messages-noreply@linkedin.com>\n"
+                                       "Content-Type: text/html\n",
+                                       body));
+  EXPECT_FALSE(has_reason(own, "phishing.brand-bait"));
+  auto other = run_check(*check, message("From: LinkedIn Team <team@mailer.example>\n"
+                                         "Content-Type: text/html\n",
+                                         body));
+  EXPECT_TRUE(has_reason(other, "phishing.brand-bait"));
+}
+
 // Behind an open redirector (a trusted host in the link) the page is judged as if linked.
 TEST_F(PhishingCheckTest, PageBehindAnOpenRedirector) {
   auto behind = [&](std::string_view href) {
@@ -274,13 +306,18 @@ TEST_F(PhishingCheckTest, InvisibleCharactersInTheFromName) {
   for (const char* from :
        {"From: \"Pay\u2062Pal\" <a@pay.example>\n",
         "From: \"Support\" <a@pay.example>\nSubject: Invoice \u202Efdp.exe\n",
-        "From: \"\u3164\" <a@pay.example>\n", "From: \"Ama\u200Ezon\" <a@shop.example>\n"})
+        "From: \"\u3164\" <a@pay.example>\n", "From: \"Ama\u200Ezon\" <a@shop.example>\n",
+        "From: \"Pay\U000E0041Pal\" <a@pay.example>\n", "From: \"Pay\u034FPal\" <a@pay.example>\n",
+        "From: \"Ama\u200C\uFE0Fzon\" <a@shop.example>\n",
+        "From: \"Nguy\u1EC5\u200Dn Bank\" <a@pay.example>\n", "From: \"\u2800\" <a@pay.example>\n"})
     EXPECT_TRUE(
         has_reason(run_check(*check, message(from, "Hi.\n")), "phishing.invisible-characters"))
         << from;
   // Direction marks in Hebrew or Arabic names, or around a Latin word inside them, do work.
   for (const char* from :
-       {"From: \"\u05D3\u05E0\u05D4\u200F \u05DB\u05D4\u05DF\" <a@shop.example>\n",
+       {"From: \"Team \U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067"
+        "\U000E007F\" <a@shop.example>\n",
+        "From: \"\u05D3\u05E0\u05D4\u200F \u05DB\u05D4\u05DF\" <a@shop.example>\n",
         "From: \"\u05D3\u05E0\u05D4 \u200EIBM\u200E\" <a@shop.example>\n"})
     EXPECT_FALSE(
         has_reason(run_check(*check, message(from, "Hi.\n")), "phishing.invisible-characters"))

@@ -103,30 +103,42 @@ bool names_domain(std::string_view text, std::string_view domain) {
 
 // Invisible characters in UTF-8 text that break a brand's name or a word apart so that it is
 // not recognised, or reorder what is shown: a zero-width space, word joiner, byte-order mark,
-// invisible operator (U+2061-2064), Hangul filler or a direction override (U+202D/202E, which
-// turns "moc.lapyap" round) anywhere; a zero-width (non-)joiner, soft hyphen, direction mark,
-// embedding or isolate only between two Latin letters (elsewhere they have work to do:
-// Persian, Indic, Arabic and Hebrew writing, emoji sequences such as a family).
+// invisible operator (U+2061-2064), combining grapheme joiner, Mongolian vowel separator, tag
+// character (but in an emoji flag: U+1F3F4 and its tags), a Hangul filler or a braille blank
+// for a blank-looking name, or a direction override (U+202D/202E, which turns "moc.lapyap"
+// round) anywhere; a zero-width (non-)joiner, soft hyphen, direction mark, embedding or
+// isolate only between two Latin letters (elsewhere they have work to do: Persian, Indic,
+// Arabic and Hebrew writing, emoji sequences such as a family). Variation selectors are
+// looked through.
 bool has_invisible_characters(std::string_view s) {
   auto latin = [](char32_t cp) {
-    return (cp < 0x80 && std::isalpha(static_cast<int>(cp))) || (cp >= 0xC0 && cp <= 0x24F);
+    return (cp < 0x80 && std::isalpha(static_cast<int>(cp))) || (cp >= 0xC0 && cp <= 0x24F) ||
+           (cp >= 0x1E00 && cp <= 0x1EFF);
   };
   char32_t before = 0;   // the visible code point before the current run of invisible ones
   bool pending = false;  // an invisible character that only counts between Latin letters
+  bool flag = false;     // inside an emoji flag's tag sequence
   for (std::size_t i = 0; i < s.size();) {
     char32_t cp = next_code_point(s, i);
+    if (cp >= 0xE0000 && cp <= 0xE007F) {
+      if (!flag) return true;
+      continue;
+    }
+    flag = false;
     if (cp == 0x200B || cp == 0x2060 || cp == 0xFEFF || (cp >= 0x2061 && cp <= 0x2064) ||
-        cp == 0x202D || cp == 0x202E || cp == 0x3164 || cp == 0x115F || cp == 0x1160 ||
-        cp == 0xFFA0)
+        cp == 0x202D || cp == 0x202E || cp == 0x034F || cp == 0x180E || cp == 0x3164 ||
+        cp == 0x115F || cp == 0x1160 || cp == 0xFFA0 || cp == 0x2800)
       return true;
+    if (cp >= 0xFE00 && cp <= 0xFE0F) continue;
     if (cp == 0x200C || cp == 0x200D || cp == 0xAD || cp == 0x200E || cp == 0x200F ||
-        (cp >= 0x202A && cp <= 0x202C) || (cp >= 0x2066 && cp <= 0x2069)) {
+        cp == 0x061C || (cp >= 0x202A && cp <= 0x202C) || (cp >= 0x2066 && cp <= 0x2069)) {
       pending = pending || latin(before);
       continue;
     }
     if (pending && latin(cp)) return true;
     pending = false;
     before = cp;
+    flag = cp == 0x1F3F4;
   }
   return false;
 }

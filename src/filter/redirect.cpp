@@ -2,6 +2,7 @@
 
 #include "base/strings.hpp"
 #include "filter/url.hpp"
+#include "mail/transfer_encoding.hpp"
 
 namespace facteur::filter {
 namespace {
@@ -18,20 +19,25 @@ struct Redirector {
 constexpr Redirector kRedirectors[] = {
     {"youtube.com", false, "/redirect", "q"},
     {"www.youtube.com", false, "/redirect", "q"},
+    {"m.youtube.com", false, "/redirect", "q"},
     {"l.facebook.com", false, "/l.php", "u"},
     {"lm.facebook.com", false, "/l.php", "u"},
+    {"www.facebook.com", false, "/l.php", "u"},
+    {"m.facebook.com", false, "/l.php", "u"},
+    {"l.messenger.com", false, "/l.php", "u"},
     {"www.linkedin.com", false, "/redir/redirect", "url"},
     {"linkedin.com", false, "/redir/redirect", "url"},
     {"safelinks.protection.outlook.com", true, "", "url"},
     {"l.instagram.com", false, "", "u"},
+    {"vk.com", false, "/away.php", "to"},
+    {"m.vk.com", false, "/away.php", "to"},
     {"away.vk.com", false, "/away.php", "to"},
 };
 
+// www.google.fr, maps.google.com, google.co.uk: a host under a registrable domain whose first
+// label is "google".
 bool google_host(std::string_view host) {
-  // google.com, www.google.fr, google.co.uk: the registrable domain's first label is "google".
-  std::string_view reg = registrable_domain(host);
-  if (!reg.starts_with("google.")) return false;
-  return host == reg || host == "www." + std::string(reg);
+  return registrable_domain(host).starts_with("google.");
 }
 
 int hex(char c) {
@@ -101,16 +107,46 @@ std::optional<std::string> redirect_target(std::string_view target) {
   const std::string& host = url->host;
   if (google_host(host)) {
     // google.com/amp/s/evil.example/page: the AMP viewer shows the page at https://evil...
-    if (url->path.starts_with("/amp/s/")) {
-      auto at = ifind(target, "/amp/s/");
+    // (without the "s/", at http://).
+    if (url->path.starts_with("/amp/")) {
+      auto at = ifind(target, "/amp/");
       if (at == std::string_view::npos) return std::nullopt;
-      return absolute_http("https://" + std::string(target.substr(at + 7)));
+      std::string_view rest = target.substr(at + 5);
+      if (istarts_with(rest, "s/")) return absolute_http("https://" + std::string(rest.substr(2)));
+      return absolute_http("http://" + std::string(rest));
     }
     if (url->path.starts_with("/url?")) {
       auto p = query_param(target, "q|url");
       if (p) return absolute_http(percent_decode(*p));
     }
     return std::nullopt;
+  }
+  // Bing's click tracker: u=a1 and the target in base64url.
+  if ((host == "www.bing.com" || host == "bing.com") && url->path.starts_with("/ck/a?")) {
+    auto p = query_param(target, "u");
+    if (!p || p->size() < 3 || !istarts_with(*p, "a1")) return std::nullopt;
+    std::string b64(p->substr(2));
+    for (char& c : b64)
+      c = c == '-' ? '+' : c == '_' ? '/' : c;
+    return absolute_http(mail::decode_base64(b64));
+  }
+  // Proofpoint's URL Defense rewrites every link of a protected organisation's mail.
+  if (host == "urldefense.proofpoint.com" && url->path.starts_with("/v2/url?")) {
+    auto p = query_param(target, "u");
+    if (!p) return std::nullopt;
+    std::string encoded;  // "-3A" for "%3A", "_" for "/"
+    for (char c : *p)
+      encoded.push_back(c == '-' ? '%' : c == '_' ? '/' : c);
+    return absolute_http(percent_decode(encoded));
+  }
+  if ((host == "urldefense.com" || host == "urldefense.proofpoint.com") &&
+      url->path.starts_with("/v3/__")) {
+    auto begin = ifind(target, "/v3/__");
+    if (begin == std::string_view::npos) return std::nullopt;
+    std::string_view rest = target.substr(begin + 6);
+    auto end = rest.find("__;");
+    if (end == std::string_view::npos) return std::nullopt;
+    return absolute_http(std::string(rest.substr(0, end)));
   }
   for (const auto& r : kRedirectors) {
     bool host_matches =

@@ -1,8 +1,9 @@
-// Open redirectors that phishing hides its pages behind: a link to google.com/url?q=...,
-// youtube.com/redirect?q=..., l.facebook.com/l.php?u=..., linkedin.com/redir/redirect?url=...,
-// an Outlook "safe link" or google.com/amp/s/<host> shows a trusted host, and the browser ends
-// up at the page in the parameter. The message view adds that page as a link of its own, so
-// every link check judges where the reader really goes.
+// Open redirectors that phishing hides its pages behind, and link rewriters of mail security
+// products: a link to google.*/url?q=..., google.*/amp/s/<host>, youtube.com/redirect?q=...,
+// facebook.com/l.php?u=..., linkedin.com/redir/redirect?url=..., vk.com/away.php?to=...,
+// bing.com/ck/a?u=a1<base64>, an Outlook "safe link" or a Proofpoint URL Defense link shows a
+// trusted host, and the browser ends up at the page in the parameter. The message view adds
+// that page as a link of its own, so every link check judges where the reader really goes.
 // Trust: reads link targets of internet mail; linear in the target, output no longer than it.
 #pragma once
 

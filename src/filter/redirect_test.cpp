@@ -27,6 +27,41 @@ TEST(Redirect, FindsWhereOpenRedirectorsSend) {
   EXPECT_EQ(redirect_target("https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2F"
                             "www.example.org%2Fdoc&data=05"),
             "https://www.example.org/doc");
+  EXPECT_EQ(redirect_target("https://maps.google.com/url?q=https://evil.example/m"),
+            "https://evil.example/m");
+  EXPECT_EQ(redirect_target("https://www.google.com/amp/evil.example/page"),
+            "http://evil.example/page");
+  EXPECT_EQ(redirect_target("https://m.youtube.com/redirect?q=https://evil.example"),
+            "https://evil.example");
+  EXPECT_EQ(redirect_target("https://www.facebook.com/l.php?u=https%3A%2F%2Fevil.example"),
+            "https://evil.example");
+  EXPECT_EQ(redirect_target("https://vk.com/away.php?to=https%3A%2F%2Fevil.example"),
+            "https://evil.example");
+  // "https://evil.example/x" in base64url after "a1".
+  EXPECT_EQ(
+      redirect_target("https://www.bing.com/ck/a?!&&p=1f&u=a1aHR0cHM6Ly9ldmlsLmV4YW1wbGUveA&ntb=1"),
+      "https://evil.example/x");
+  EXPECT_EQ(redirect_target("https://urldefense.proofpoint.com/v2/url?u=https-3A__www.example.org_"
+                            "doc-3Fid-3D1&d=DwM&c=x"),
+            "https://www.example.org/doc?id=1");
+  EXPECT_EQ(redirect_target("https://urldefense.com/v3/__https://www.example.org/doc__;!!abc$"),
+            "https://www.example.org/doc");
+}
+
+// Redirectors in a chain: the message view follows them to the page.
+TEST(Redirect, TheMessageViewFollowsAChain) {
+  const std::string message = test::message(
+      "From: a@shop.example\nContent-Type: text/html\n",
+      "<a href=\"https://www.google.com/url?q=https%3A%2F%2Fwww.google.com%2Furl%3Fq%3Dhttps%253A%"
+      "252F%252Fpaypal.login.example%252F\">Sign in</a>\n");
+  auto view = MessageView::analyze(message);
+  ASSERT_EQ(view.links.size(), 3u);
+  EXPECT_TRUE(view.links[0].redirects);
+  EXPECT_TRUE(view.links[1].redirects);
+  EXPECT_EQ(view.links[2].url.host, "paypal.login.example");
+  EXPECT_EQ(view.links[2].via, "www.google.com");
+  EXPECT_EQ(view.links[2].text, "Sign in");
+  EXPECT_FALSE(view.links[2].redirects);
 }
 
 TEST(Redirect, LeavesOtherLinksAlone) {

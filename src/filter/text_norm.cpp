@@ -19,9 +19,20 @@ constexpr std::string_view kLatin1 = "aaaaaa*ceeeeiiiidnooooo.ouuuuy**";
 bool is_zero_width(char32_t cp) noexcept {
   return cp == 0x200B || cp == 0x200C || cp == 0x200D || cp == 0x2060 || cp == 0xFEFF ||
          cp == 0xAD || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0x2061 && cp <= 0x2064) ||
-         cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x034F || cp == 0x180E ||
-         (cp >= 0xE0000 && cp <= 0xE007F);
+         cp == 0x034F || cp == 0x180E || cp == 0x3164 || cp == 0x115F || cp == 0x1160 ||
+         cp == 0xFFA0 || (cp >= 0xE0000 && cp <= 0xE007F);
+}
+
+// Direction marks, embeddings and isolates: between two Latin letters they only hide a word's
+// break-up ("Ama\u200Ezon"); next to Arabic or Hebrew they separate words as a space would.
+bool is_direction_control(char32_t cp) noexcept {
+  return cp == 0x200E || cp == 0x200F || cp == 0x061C || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+bool is_latin_letter(char32_t cp) noexcept {
+  return (cp < 0x80 && ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')) ||
+         (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) || (cp >= 0x1E00 && cp <= 0x1EFF);
 }
 
 // Code points we treat as separators although they are not ASCII.
@@ -239,6 +250,12 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
     }
     char32_t cp = next_code_point(s, i);
     if (is_zero_width(cp)) continue;  // used to break words apart: ignore
+    if (is_direction_control(cp)) {
+      std::size_t j = i;
+      bool after_latin = !r.text.empty() && r.text.back() >= 'a' && r.text.back() <= 'z';
+      if (!(after_latin && j < s.size() && is_latin_letter(next_code_point(s, j)))) end_word();
+      continue;
+    }
     if (cp == 0x20AC) {
       add_word("eur");
       continue;

@@ -34,9 +34,13 @@ TEST(TextNorm, KeepsNumbersWithSeparatorsAndNamesCurrencies) {
 
 TEST(TextNorm, DropsZeroWidthCharactersInsideWords) {
   EXPECT_EQ(words("Pay\u200bPal ve\u00adrify"), (std::vector<std::string>{"paypal", "verify"}));
-  // Invisible operators, direction marks and overrides, tag characters: no break either.
+  // Invisible operators, tag characters: no break either; direction marks and overrides only
+  // between Latin letters (next to Hebrew or Arabic they part words as a space would).
   EXPECT_EQ(words("Pay\u2061Pal Ama\u200ezon Net\u202eflix Ban\U000E0041k"),
             (std::vector<std::string>{"paypal", "amazon", "netflix", "bank"}));
+  EXPECT_EQ(words("\u05E9\u05DC\u05D5\u05DD\u200EOffice IBM\u200F\u05D1\u05E2\u05DE"),
+            (std::vector<std::string>{"\u05E9\u05DC\u05D5\u05DD", "office", "ibm",
+                                      "\u05D1\u05E2\u05DE"}));
 }
 
 TEST(TextNorm, KeepsOtherScriptsAndFoldsFullWidth) {
