@@ -139,6 +139,8 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
     std::string outer = l.target;
     std::string via = l.url.host;
     std::size_t at = v.links.size();
+    const std::size_t first = at;
+    std::string lands;  // the host the chain ends at
     v.links.push_back(std::move(l));
     for (int depth = 0; depth < kRedirectDepth; ++depth) {
       auto inner = redirect_target(outer);
@@ -146,6 +148,7 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
       auto inner_url = parse_url(*inner);
       if (!inner_url) break;
       v.links[at].redirects = true;
+      lands = inner_url->host;
       // Already a link with this text: that one speaks for it.
       std::string inner_key = *inner;
       if (!text.empty()) inner_key += '\x01' + std::string(text);
@@ -164,6 +167,8 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
       outer = std::move(*inner);
       via = std::move(next_via);
     }
+    for (std::size_t k = first; k < v.links.size(); ++k)
+      if (v.links[k].redirects) v.links[k].lands_on = lands;
   };
   for (const auto& a : v.html.anchors)
     add(a.href, a.text, true, false);

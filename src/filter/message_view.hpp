@@ -34,8 +34,11 @@ struct Link {
   std::string text;    // visible text of an HTML anchor, "" otherwise
   bool from_html = false;
   bool is_form_action = false;
-  bool redirects = false;  // an open redirector's link: its target is the next link (redirect.hpp)
-  std::string via;         // for that target: the redirector's host; "" for a link as written
+  // An open redirector's link (redirect.hpp): its target is the next link, and the host the
+  // chain ends at is `lands_on`.
+  bool redirects = false;
+  std::string lands_on;
+  std::string via;  // for a redirector's target: the redirector's host; "" for a link as written
 };
 
 struct PartShape {

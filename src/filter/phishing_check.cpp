@@ -303,10 +303,20 @@ class PhishingCheck final : public Check {
     for (const auto& l : m.links) {
       const Url& u = l.url;
       if (u.scheme == "mailto") continue;
-      if (!is_local(u.host)) foreign_hosts.emplace(u.host, l.via);
-      // A redirector's link shows what its target (the next link, with the same text) shows.
-      if (!mismatch && l.from_html && !l.text.empty() && !l.redirects) {
-        if (auto shown = host_in_text(l.text)) {
+      // A redirector's own link is judged through its target (the next link, with the same
+      // text), except by the link-text test when its text shows another host than the one the
+      // chain lands on.
+      if (!is_local(u.host) && !l.redirects) {
+        auto [it, added] = foreign_hosts.emplace(u.host, l.via);
+        if (!added && l.via.empty()) it->second.clear();  // also linked as such
+      }
+      if (!mismatch && l.from_html && !l.text.empty()) {
+        auto shown = host_in_text(l.text);
+        if (shown && l.redirects &&
+            (registrable_domain(*shown) == registrable_domain(l.lands_on) ||
+             host_in_domain(l.lands_on, *shown)))
+          shown.reset();  // a rewritten link showing where it goes (a safe link)
+        if (shown) {
           std::string_view a = registrable_domain(*shown);
           std::string_view b = registrable_domain(u.host);
           if (a != b && !host_in_domain(u.host, *shown)) {
@@ -329,8 +339,8 @@ class PhishingCheck final : public Check {
           }
         }
       }
-      if (!brand_link && l.from_html && !l.text.empty() && !u.host_is_ip && !is_local(u.host) &&
-          looks_like_login_path(u.path) && !host_in_text(l.text)) {
+      if (!brand_link && !l.redirects && l.from_html && !l.text.empty() && !u.host_is_ip &&
+          !is_local(u.host) && looks_like_login_path(u.path) && !host_in_text(l.text)) {
         // "Washington Mutual Online Banking" leading to a sign-in page on someone else's host
         // (text showing a host name is the link-text test's: not counted twice).
         auto words = normalize_text(l.text, NormalizeLimits{32, 48});
@@ -429,7 +439,7 @@ class PhishingCheck final : public Check {
           // The brand's own mail sending the reader on through the brand's own redirector
           // (a LinkedIn notice through linkedin.com/redir, a Microsoft 365 safe link).
           if (!via.empty() && brands_->owns(b, via) && !m.from_domain.empty() &&
-              brands_->owns(b, m.from_domain))
+              brands_->owns(b, m.from_domain) && ctx.auth && ctx.auth->dmarc == AuthOutcome::pass)
             continue;
           if (!brands_->owns(b, host)) {
             elsewhere = host;

@@ -213,14 +213,50 @@ TEST_F(PhishingCheckTest, TheBrandsOwnRedirector) {
       "<p>Sign in to your LinkedIn account to verify your account and see who read "
       "<a href=\"https://www.linkedin.com/redir/redirect?url=https%3A%2F%2Fblog.alice.example%2F"
       "post\">Alice's post</a>.</p>\n";
-  auto own = run_check(*check, message("From: LinkedIn <messages-noreply@linkedin.com>\n"
-                                       "Content-Type: text/html\n",
-                                       body));
-  EXPECT_FALSE(has_reason(own, "phishing.brand-bait"));
+  const std::string own =
+      message("From: LinkedIn <messages-noreply@linkedin.com>\nContent-Type: text/html\n", body);
+  // Only when DMARC vouches for the From address: anybody can write linkedin.com there.
+  EXPECT_FALSE(has_reason(run_check(*check, own, local_context("example.org", AuthOutcome::pass)),
+                          "phishing.brand-bait"));
+  EXPECT_TRUE(has_reason(run_check(*check, own, local_context("example.org", AuthOutcome::fail)),
+                         "phishing.brand-bait"));
   auto other = run_check(*check, message("From: LinkedIn Team <team@mailer.example>\n"
                                          "Content-Type: text/html\n",
                                          body));
   EXPECT_TRUE(has_reason(other, "phishing.brand-bait"));
+  // The same host linked as such too is judged as such.
+  const std::string also =
+      message("From: LinkedIn <messages-noreply@linkedin.com>\nContent-Type: text/html\n",
+              body + "<a href=\"https://blog.alice.example/login\">here</a>\n");
+  EXPECT_TRUE(has_reason(run_check(*check, also, local_context("example.org", AuthOutcome::pass)),
+                         "phishing.brand-bait"));
+  // A brand's notice rewritten by the recipient's security product is not bait for the
+  // rewriter's host.
+  const std::string wrapped = message(
+      "From: LinkedIn <messages-noreply@linkedin.com>\nContent-Type: text/html\n",
+      "<p>Sign in to your LinkedIn account to verify your account: <a href=\"https://eur01."
+      "safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.linkedin.com%2Fcheckpoint&data=5\">"
+      "LinkedIn</a>.</p>\n");
+  EXPECT_FALSE(has_reason(run_check(*check, wrapped), "phishing.brand-bait"));
+  EXPECT_FALSE(has_reason(run_check(*check, wrapped), "phishing.brand-link"));
+}
+
+// What a browser does with a link decides: tabs and line breaks in it are deleted, and a
+// redirector's parameter written twice or in another case is not trusted to mean ours.
+TEST_F(PhishingCheckTest, LinksReadAsTheBrowserReadsThem) {
+  auto anchor = [&](std::string_view href) {
+    return run_check(*check, message("From: a@shop.example\nContent-Type: text/html\n",
+                                     "<a href=\"" + std::string(href) + "\">www.paypal.com</a>\n"));
+  };
+  EXPECT_TRUE(has_reason(anchor("https://www.paypal.com\t.evil.example/"), "phishing.link-text"));
+  EXPECT_TRUE(has_reason(
+      anchor("https://www.google.com/url?Q=https://www.paypal.com/&q=https://login.evil.example/"),
+      "phishing.link-text"));
+  EXPECT_TRUE(has_reason(
+      anchor("https://www.google.com/url?q=https://www.paypal.com/&q=https://login.evil.example/"),
+      "phishing.link-text"));
+  EXPECT_TRUE(has_reason(anchor("https://google.evil.example/url?q=https://www.paypal.com/"),
+                         "phishing.link-text"));
 }
 
 // Behind an open redirector (a trusted host in the link) the page is judged as if linked.

@@ -129,7 +129,7 @@ bool has_invisible_characters(std::string_view s) {
         cp == 0x202D || cp == 0x202E || cp == 0x034F || cp == 0x180E || cp == 0x3164 ||
         cp == 0x115F || cp == 0x1160 || cp == 0xFFA0 || cp == 0x2800)
       return true;
-    if (cp >= 0xFE00 && cp <= 0xFE0F) continue;
+    if ((cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF)) continue;
     if (cp == 0x200C || cp == 0x200D || cp == 0xAD || cp == 0x200E || cp == 0x200F ||
         cp == 0x061C || (cp >= 0x202A && cp <= 0x202C) || (cp >= 0x2066 && cp <= 0x2069)) {
       pending = pending || latin(before);

@@ -1,5 +1,7 @@
 #include "filter/redirect.hpp"
 
+#include <cctype>
+
 #include "base/strings.hpp"
 #include "filter/url.hpp"
 #include "mail/transfer_encoding.hpp"
@@ -34,10 +36,26 @@ constexpr Redirector kRedirectors[] = {
     {"away.vk.com", false, "/away.php", "to"},
 };
 
-// www.google.fr, maps.google.com, google.co.uk: a host under a registrable domain whose first
-// label is "google".
+bool two_letters(std::string_view s) {
+  return s.size() == 2 && std::isalpha(static_cast<unsigned char>(s[0])) &&
+         std::isalpha(static_cast<unsigned char>(s[1]));
+}
+
+// Google's own hosts: google.com, google.<country>, google.co.<country>, google.com.<country>,
+// bare or under www., maps., images. or news. — not any host whose registrable domain starts
+// with "google." (our list of suffixes is short, and such a name may be anybody's).
 bool google_host(std::string_view host) {
-  return registrable_domain(host).starts_with("google.");
+  for (std::string_view sub : {"www.", "maps.", "images.", "news."})
+    if (host.starts_with(sub)) {
+      host.remove_prefix(sub.size());
+      break;
+    }
+  if (!host.starts_with("google.")) return false;
+  std::string_view suffix = host.substr(7);
+  if (suffix == "com" || two_letters(suffix)) return true;
+  for (std::string_view second : {"co.", "com."})
+    if (suffix.starts_with(second) && two_letters(suffix.substr(second.size()))) return true;
+  return false;
 }
 
 int hex(char c) {
@@ -69,26 +87,34 @@ std::size_t ifind(std::string_view text, std::string_view needle) {
   return std::string_view::npos;
 }
 
-// The value of the first of `names` ('|'-separated) in the query of `target`, still encoded.
+// The value of the parameter of `names` ('|'-separated) in the query of `target`, still
+// encoded. Ambiguity gives nothing: such a name twice, or written otherwise (another case,
+// percent-encoded), which the site may read otherwise than we would.
 std::optional<std::string_view> query_param(std::string_view target, std::string_view names) {
   auto q = target.find('?');
   if (q == std::string_view::npos) return std::nullopt;
   std::string_view query = target.substr(q + 1);
   if (auto hash = query.find('#'); hash != std::string_view::npos) query = query.substr(0, hash);
-  for (std::string_view name : split(names, '|')) {
-    std::size_t at = 0;
-    while (at < query.size()) {
-      std::size_t amp = query.find('&', at);
-      std::string_view pair =
-          query.substr(at, amp == std::string_view::npos ? query.npos : amp - at);
-      auto eq = pair.find('=');
-      if (eq != std::string_view::npos && iequals(pair.substr(0, eq), name))
-        return pair.substr(eq + 1);
-      if (amp == std::string_view::npos) break;
-      at = amp + 1;
+  auto wanted = split(names, '|');
+  std::optional<std::string_view> value;
+  std::size_t at = 0;
+  while (at < query.size()) {
+    std::size_t amp = query.find('&', at);
+    std::string_view pair = query.substr(at, amp == std::string_view::npos ? query.npos : amp - at);
+    auto eq = pair.find('=');
+    std::string_view name = pair.substr(0, eq);
+    if (name.size() <= 16) {
+      std::string decoded = to_lower(percent_decode(name));
+      for (std::string_view w : wanted) {
+        if (decoded != w) continue;
+        if (value || name != w || eq == std::string_view::npos) return std::nullopt;
+        value = pair.substr(eq + 1);
+      }
     }
+    if (amp == std::string_view::npos) break;
+    at = amp + 1;
   }
-  return std::nullopt;
+  return value;
 }
 
 std::optional<std::string> absolute_http(std::string url) {
@@ -125,7 +151,7 @@ std::optional<std::string> redirect_target(std::string_view target) {
   if ((host == "www.bing.com" || host == "bing.com") && url->path.starts_with("/ck/a?")) {
     auto p = query_param(target, "u");
     if (!p || p->size() < 3 || !istarts_with(*p, "a1")) return std::nullopt;
-    std::string b64(p->substr(2));
+    std::string b64 = percent_decode(p->substr(2));
     for (char& c : b64)
       c = c == '-' ? '+' : c == '_' ? '/' : c;
     return absolute_http(mail::decode_base64(b64));

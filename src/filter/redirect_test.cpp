@@ -74,7 +74,15 @@ TEST(Redirect, LeavesOtherLinksAlone) {
         "https://www.youtube.com/watch?v=x&q=https://evil.example",
         "https://safelinks.protection.outlook.com.evil.example/?url=https://a.example",
         "https://www.example.org/?url=https://evil.example", "mailto:a@example.org",
-        "https://www.google.com/url?q=", "https://www.google.com/url?q=%zz%"})
+        "https://www.google.com/url?q=", "https://www.google.com/url?q=%zz%",
+        // Ambiguous: the site may read another parameter than we would.
+        "https://www.google.com/url?Q=https://a.example/&q=https://b.example/",
+        "https://www.google.com/url?q=https://a.example/&q=https://b.example/",
+        "https://www.google.com/url?%71=https://a.example/&q=https://b.example/",
+        "https://www.google.com/url?q=https://a.example/&url=https://b.example/",
+        // Not Google's.
+        "https://google.evil.example/url?q=https://a.example/",
+        "https://sites.google.com/url?q=https://a.example/"})
     EXPECT_FALSE(redirect_target(t).has_value()) << t;
 }
 

@@ -20,7 +20,7 @@ bool is_zero_width(char32_t cp) noexcept {
   return cp == 0x200B || cp == 0x200C || cp == 0x200D || cp == 0x2060 || cp == 0xFEFF ||
          cp == 0xAD || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0x2061 && cp <= 0x2064) ||
          cp == 0x034F || cp == 0x180E || cp == 0x3164 || cp == 0x115F || cp == 0x1160 ||
-         cp == 0xFFA0 || (cp >= 0xE0000 && cp <= 0xE007F);
+         cp == 0xFFA0 || (cp >= 0xE0000 && cp <= 0xE007F) || (cp >= 0xE0100 && cp <= 0xE01EF);
 }
 
 // Direction marks, embeddings and isolates: between two Latin letters they only hide a word's
@@ -215,8 +215,10 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
   };
 
   std::size_t i = 0;
+  char32_t visible = 0;  // the last code point that is not invisible
   while (i < s.size() && !r.truncated) {
     auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) visible = c;
     if (c < 0x80) {
       if (c >= 'A' && c <= 'Z') {
         ++r.letters;
@@ -251,11 +253,17 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
     char32_t cp = next_code_point(s, i);
     if (is_zero_width(cp)) continue;  // used to break words apart: ignore
     if (is_direction_control(cp)) {
-      std::size_t j = i;
-      bool after_latin = !r.text.empty() && r.text.back() >= 'a' && r.text.back() <= 'z';
-      if (!(after_latin && j < s.size() && is_latin_letter(next_code_point(s, j)))) end_word();
+      // Between two Latin letters, past any other invisible characters: ignored.
+      char32_t next = 0;
+      for (std::size_t j = i; j < s.size();) {
+        next = next_code_point(s, j);
+        if (!is_zero_width(next) && !is_direction_control(next)) break;
+        next = 0;
+      }
+      if (!(is_latin_letter(visible) && is_latin_letter(next))) end_word();
       continue;
     }
+    visible = cp;
     if (cp == 0x20AC) {
       add_word("eur");
       continue;

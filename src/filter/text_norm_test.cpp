@@ -41,6 +41,10 @@ TEST(TextNorm, DropsZeroWidthCharactersInsideWords) {
   EXPECT_EQ(words("\u05E9\u05DC\u05D5\u05DD\u200EOffice IBM\u200F\u05D1\u05E2\u05DE"),
             (std::vector<std::string>{"\u05E9\u05DC\u05D5\u05DD", "office", "ibm",
                                       "\u05D1\u05E2\u05DE"}));
+  // Several in a row, and letters the normaliser does not fold, are still inside the word.
+  EXPECT_EQ(words("Pay\u200E\u200EPal Pay\u200E\u200BPal Pay\u200E\u00ADPal Nguy\u1EC5\u200En "
+                  "Pay\U000E0100Pal"),
+            (std::vector<std::string>{"paypal", "paypal", "paypal", "nguy\u1EC5n", "paypal"}));
 }
 
 TEST(TextNorm, KeepsOtherScriptsAndFoldsFullWidth) {

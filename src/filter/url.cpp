@@ -96,6 +96,14 @@ std::string_view registrable_domain(std::string_view host) noexcept {
 }
 
 std::optional<Url> parse_url(std::string_view t) {
+  // Browsers delete tabs and line breaks anywhere in a URL (WHATWG URL, "basic URL parser"):
+  // "https://www.paypal.com&#9;.evil.example/" goes to www.paypal.com.evil.example.
+  std::string without;
+  if (t.find_first_of("\t\r\n") != std::string_view::npos) {
+    for (char c : t)
+      if (c != '\t' && c != '\r' && c != '\n') without.push_back(c);
+    t = without;
+  }
   t = trim(t);
   // Strip surrounding quotes/brackets as found in text.
   while (!t.empty() && (t.front() == '<' || t.front() == '"' || t.front() == '\''))
