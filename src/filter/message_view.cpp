@@ -118,55 +118,69 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
   // Links: anchors first (they carry their text), then other HTML links, form actions and
   // URLs written in the text.
   std::unordered_set<std::string> seen;
-  auto add = [&](std::string_view target, std::string_view text, bool html, bool form) {
+  auto add = [&](std::string_view written, std::string_view text, bool html, bool form) {
     if (v.links.size() >= limits.max_urls) return;
+    // Browsers delete tabs and line breaks anywhere in a URL (WHATWG URL): so do we, once,
+    // before anything reads it.
+    std::string target;
+    target.reserve(written.size());
+    for (char c : written)
+      if (c != '\t' && c != '\r' && c != '\n') target.push_back(c);
     auto url = parse_url(target);
     if (!url) return;
-    std::string key(target);
+    std::string key = target;
     if (!text.empty()) key += '\x01' + std::string(text);
     if (!seen.insert(std::move(key)).second) return;
-    seen.insert(std::string(target));
+    seen.insert(target);
     Link l;
-    l.target = std::string(target);
+    l.target = target;
     l.url = std::move(*url);
     l.text = std::string(text);
     l.from_html = html;
     l.is_form_action = form;
     // Where an open redirector sends the reader is a link of the message too, carrying the
-    // anchor's text (the redirector's link no longer does); a redirect to a redirect is
-    // looked through up to kRedirectDepth times, each target shorter than the last.
+    // anchor's text; a redirect to a redirect is followed up to kRedirectDepth times, each
+    // target shorter than the last. `lands_on` is where the chain ends ("" when it goes on
+    // further than we look).
     constexpr int kRedirectDepth = 4;
     std::string outer = l.target;
     std::string via = l.url.host;
     std::size_t at = v.links.size();
     const std::size_t first = at;
-    std::string lands;  // the host the chain ends at
     v.links.push_back(std::move(l));
-    for (int depth = 0; depth < kRedirectDepth; ++depth) {
+    std::string lands;
+    bool adding = true;  // false once a target is already a link (or there is no room)
+    int depth = 0;
+    for (; depth < kRedirectDepth; ++depth) {
       auto inner = redirect_target(outer);
-      if (!inner || v.links.size() >= limits.max_urls) break;
+      if (!inner) break;
       auto inner_url = parse_url(*inner);
       if (!inner_url) break;
-      v.links[at].redirects = true;
+      if (adding && v.links.size() >= limits.max_urls) adding = false;  // judged as written
+      if (adding) {
+        v.links[at].redirects = true;
+        // Already a link with this text: that one speaks for it (we still follow the chain).
+        std::string inner_key = *inner;
+        if (!text.empty()) inner_key += '\x01' + std::string(text);
+        if (!seen.insert(std::move(inner_key)).second) adding = false;
+      }
       lands = inner_url->host;
-      // Already a link with this text: that one speaks for it.
-      std::string inner_key = *inner;
-      if (!text.empty()) inner_key += '\x01' + std::string(text);
-      if (!seen.insert(std::move(inner_key)).second) break;
-      seen.insert(*inner);
-      Link r;
-      r.target = *inner;
-      r.url = std::move(*inner_url);
-      r.text = std::string(text);
-      r.from_html = html;
-      r.is_form_action = form;
-      r.via = via;
-      std::string next_via = r.url.host;
-      at = v.links.size();
-      v.links.push_back(std::move(r));
+      if (adding) {
+        seen.insert(*inner);
+        Link r;
+        r.target = *inner;
+        r.url = std::move(*inner_url);
+        r.text = std::string(text);
+        r.from_html = html;
+        r.is_form_action = form;
+        r.via = via;
+        via = r.url.host;
+        at = v.links.size();
+        v.links.push_back(std::move(r));
+      }
       outer = std::move(*inner);
-      via = std::move(next_via);
     }
+    if (depth == kRedirectDepth && redirect_target(outer)) lands.clear();
     for (std::size_t k = first; k < v.links.size(); ++k)
       if (v.links[k].redirects) v.links[k].lands_on = lands;
   };

@@ -436,10 +436,14 @@ class PhishingCheck final : public Check {
           if (n >= from_body && !m.from_domain.empty() &&
               registrable_domain(host) == registrable_domain(m.from_domain))
             continue;
-          // The brand's own mail sending the reader on through the brand's own redirector
-          // (a LinkedIn notice through linkedin.com/redir, a Microsoft 365 safe link).
+          // The brand's own mail sending the reader on through the brand's own redirector on
+          // the sender's own domain (a LinkedIn notice through linkedin.com/redir), DMARC
+          // vouching for the From address; not from free mail (anybody's gmail.com address
+          // passes DMARC, and Google's redirector is google.com).
           if (!via.empty() && brands_->owns(b, via) && !m.from_domain.empty() &&
-              brands_->owns(b, m.from_domain) && ctx.auth && ctx.auth->dmarc == AuthOutcome::pass)
+              registrable_domain(via) == registrable_domain(m.from_domain) &&
+              !is_freemail_domain(m.from_domain) && ctx.auth &&
+              ctx.auth->dmarc == AuthOutcome::pass)
             continue;
           if (!brands_->owns(b, host)) {
             elsewhere = host;

@@ -215,6 +215,15 @@ TEST_F(PhishingCheckTest, TheBrandsOwnRedirector) {
       "post\">Alice's post</a>.</p>\n";
   const std::string own =
       message("From: LinkedIn <messages-noreply@linkedin.com>\nContent-Type: text/html\n", body);
+  // Free mail passes DMARC for anybody: a gmail.com sender through Google's redirector is not
+  // Google's own notice.
+  const std::string freemail = message(
+      "From: Google <someone@gmail.com>\nContent-Type: text/html\n",
+      "<p>Google: sign in to verify your account <a href=\"https://www.google.com/url?q=https%3A%2F"
+      "%2Flogin.evil.example%2F\">here</a>.</p>\n");
+  EXPECT_TRUE(
+      has_reason(run_check(*check, freemail, local_context("example.org", AuthOutcome::pass)),
+                 "phishing.brand-bait"));
   // Only when DMARC vouches for the From address: anybody can write linkedin.com there.
   EXPECT_FALSE(has_reason(run_check(*check, own, local_context("example.org", AuthOutcome::pass)),
                           "phishing.brand-bait"));
@@ -257,6 +266,21 @@ TEST_F(PhishingCheckTest, LinksReadAsTheBrowserReadsThem) {
       "phishing.link-text"));
   EXPECT_TRUE(has_reason(anchor("https://google.evil.example/url?q=https://www.paypal.com/"),
                          "phishing.link-text"));
+  // A tab inside a parameter's name is deleted by the browser before Google reads two q's; a
+  // name with a space may be read as the name by the site.
+  EXPECT_TRUE(has_reason(anchor("https://www.google.com/url?q\t=https://login.evil.example/"
+                                "&q=https://www.paypal.com/"),
+                         "phishing.link-text"));
+  EXPECT_TRUE(has_reason(
+      anchor(
+          "https://vk.com/away.php?to=https://www.paypal.com/&%20to=https://login.evil.example/"),
+      "phishing.link-text"));
+  // A tab inside the target's scheme: still followed to the embedded brand domain.
+  EXPECT_TRUE(
+      has_reason(run_check(*check, message("From: a@shop.example\nContent-Type: text/html\n",
+                                           "<a href=\"https://www.google.com/url?q=ht\ttps://"
+                                           "paypal.com.secure-login.example/\">Sign in</a>\n")),
+                 "phishing.brand-in-host"));
 }
 
 // Behind an open redirector (a trusted host in the link) the page is judged as if linked.

@@ -89,7 +89,7 @@ std::size_t ifind(std::string_view text, std::string_view needle) {
 
 // The value of the parameter of `names` ('|'-separated) in the query of `target`, still
 // encoded. Ambiguity gives nothing: such a name twice, or written otherwise (another case,
-// percent-encoded), which the site may read otherwise than we would.
+// percent-encoded, with spaces or punctuation), which the site may read otherwise than we do.
 std::optional<std::string_view> query_param(std::string_view target, std::string_view names) {
   auto q = target.find('?');
   if (q == std::string_view::npos) return std::nullopt;
@@ -103,13 +103,14 @@ std::optional<std::string_view> query_param(std::string_view target, std::string
     std::string_view pair = query.substr(at, amp == std::string_view::npos ? query.npos : amp - at);
     auto eq = pair.find('=');
     std::string_view name = pair.substr(0, eq);
-    if (name.size() <= 16) {
-      std::string decoded = to_lower(percent_decode(name));
-      for (std::string_view w : wanted) {
-        if (decoded != w) continue;
-        if (value || name != w || eq == std::string_view::npos) return std::nullopt;
-        value = pair.substr(eq + 1);
-      }
+    // The name as a lenient server may read it: decoded, its letters and digits only.
+    std::string reduced;
+    for (char c : percent_decode(name))
+      if (std::isalnum(static_cast<unsigned char>(c))) reduced.push_back(ascii_lower(c));
+    for (std::string_view w : wanted) {
+      if (reduced != w) continue;
+      if (value || name != w || eq == std::string_view::npos) return std::nullopt;
+      value = pair.substr(eq + 1);
     }
     if (amp == std::string_view::npos) break;
     at = amp + 1;

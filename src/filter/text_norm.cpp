@@ -253,17 +253,24 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
     char32_t cp = next_code_point(s, i);
     if (is_zero_width(cp)) continue;  // used to break words apart: ignore
     if (is_direction_control(cp)) {
-      // Between two Latin letters, past any other invisible characters: ignored.
+      // The whole run of invisible characters is read once: between two Latin letters it is
+      // ignored, elsewhere it parts words.
       char32_t next = 0;
+      std::size_t after_run = s.size();
       for (std::size_t j = i; j < s.size();) {
-        next = next_code_point(s, j);
-        if (!is_zero_width(next) && !is_direction_control(next)) break;
-        next = 0;
+        std::size_t here = j;
+        char32_t c2 = next_code_point(s, j);
+        if (!is_zero_width(c2) && !is_direction_control(c2)) {
+          next = c2;
+          after_run = here;
+          break;
+        }
       }
       if (!(is_latin_letter(visible) && is_latin_letter(next))) end_word();
+      i = after_run;
       continue;
     }
-    visible = cp;
+    if (cp < 0x300 || cp > 0x36F) visible = cp;  // a combining accent keeps its letter's place
     if (cp == 0x20AC) {
       add_word("eur");
       continue;

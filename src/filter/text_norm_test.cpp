@@ -85,6 +85,16 @@ TEST(TextNorm, LimitsWordsAndWordLength) {
             (std::vector<std::string>{"alph", "beta", "gamm"}));
 }
 
+// A megabyte of direction marks is read once (each mark used to look ahead over the whole
+// run: quadratic, minutes for one message).
+TEST(TextNorm, LongRunsOfInvisibleCharactersAreReadOnce) {
+  std::string marks;
+  for (int k = 0; k < 300'000; ++k)
+    marks += "\u200E";
+  EXPECT_EQ(words("pay" + marks + "pal " + marks + "\u05D0" + marks),
+            (std::vector<std::string>{"paypal", "\u05D0"}));
+}
+
 TEST(TextNorm, InvalidUtf8NeverBreaksIt) {
   std::string bad = "ok \xC3 \xFF\xFE caf\xC3\xA9 \xE2\x82";
   auto n = normalize_text(bad);
