@@ -1,5 +1,6 @@
 #include "filter/message_view.hpp"
 
+#include <unordered_map>
 #include <unordered_set>
 
 #include "base/strings.hpp"
@@ -118,6 +119,8 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
   // Links: anchors first (they carry their text), then other HTML links, form actions and
   // URLs written in the text.
   std::unordered_set<std::string> seen;
+  // Where a redirector's target was found to land (its chain followed once per message).
+  std::unordered_map<std::string, std::string> lands_of;
   auto add = [&](std::string_view written, std::string_view text, bool html, bool form) {
     if (v.links.size() >= limits.max_urls) return;
     // Browsers delete tabs and line breaks anywhere in a URL (WHATWG URL): so do we, once,
@@ -150,8 +153,17 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
     v.links.push_back(std::move(l));
     std::string lands;
     bool adding = true;  // false once a target is already a link (or there is no room)
+    bool known = false;  // `lands` came from an earlier chain
+    std::vector<std::string> followed;  // the targets whose landing this chain tells
     int depth = 0;
     for (; depth < kRedirectDepth; ++depth) {
+      if (!adding) {
+        if (auto it = lands_of.find(outer); it != lands_of.end()) {
+          lands = it->second;
+          known = true;
+          break;
+        }
+      }
       auto inner = redirect_target(outer);
       if (!inner) break;
       auto inner_url = parse_url(*inner);
@@ -178,9 +190,12 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
         at = v.links.size();
         v.links.push_back(std::move(r));
       }
+      followed.push_back(std::move(outer));
       outer = std::move(*inner);
     }
-    if (depth == kRedirectDepth && redirect_target(outer)) lands.clear();
+    if (!known && depth == kRedirectDepth && redirect_target(outer)) lands.clear();
+    for (auto& t : followed)
+      lands_of.emplace(std::move(t), lands);
     for (std::size_t k = first; k < v.links.size(); ++k)
       if (v.links[k].redirects) v.links[k].lands_on = lands;
   };

@@ -9,6 +9,8 @@
 namespace facteur::filter {
 namespace {
 
+constexpr std::size_t kMaxTarget = 8192;
+
 struct Redirector {
   std::string_view host;    // the host, or its registrable domain when `any_sub`
   bool any_sub;             // any host under it ("eur01.safelinks.protection.outlook.com")
@@ -107,9 +109,11 @@ std::optional<std::string_view> query_param(std::string_view target, std::string
     std::string reduced;
     for (char c : percent_decode(name))
       if (std::isalnum(static_cast<unsigned char>(c))) reduced.push_back(ascii_lower(c));
+    // An empty value is no target (Google's result links carry "q=" beside "url=...").
+    bool empty = eq == std::string_view::npos || eq + 1 == pair.size();
     for (std::string_view w : wanted) {
-      if (reduced != w) continue;
-      if (value || name != w || eq == std::string_view::npos) return std::nullopt;
+      if (reduced != w || (empty && name == w)) continue;
+      if (value || name != w) return std::nullopt;
       value = pair.substr(eq + 1);
     }
     if (amp == std::string_view::npos) break;
@@ -118,16 +122,38 @@ std::optional<std::string_view> query_param(std::string_view target, std::string
   return value;
 }
 
-std::optional<std::string> absolute_http(std::string url) {
+// Tabs and line breaks deleted, as browsers do (WHATWG URL).
+std::string without_tabs(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s)
+    if (c != '\t' && c != '\r' && c != '\n') out.push_back(c);
+  return out;
+}
+
+// An http(s) URL whose host is a plain DNS name (letters, digits, '-', '.', or non-ASCII for
+// an IDN): a '*' or ';' left in it means we did not decode it as the redirector will.
+std::optional<std::string> absolute_http(std::string_view written) {
+  std::string url = without_tabs(written);
   std::string_view t = trim(url);
   if (!istarts_with(t, "http://") && !istarts_with(t, "https://")) return std::nullopt;
-  if (!parse_url(t)) return std::nullopt;
+  auto parsed = parse_url(t);
+  if (!parsed || parsed->host.empty()) return std::nullopt;
+  for (char c : parsed->host) {
+    auto u = static_cast<unsigned char>(c);
+    if (!(std::isalnum(u) || c == '-' || c == '.' || u >= 0x80 || c == '[' || c == ']' || c == ':'))
+      return std::nullopt;
+  }
   return std::string(t);
 }
 
 }  // namespace
 
-std::optional<std::string> redirect_target(std::string_view target) {
+std::optional<std::string> redirect_target(std::string_view written) {
+  // No ordinary redirect is this long; a longer one is judged as written.
+  if (written.size() > kMaxTarget) return std::nullopt;
+  const std::string cleaned = without_tabs(written);
+  const std::string_view target = cleaned;
   auto url = parse_url(target);
   if (!url || (url->scheme != "http" && url->scheme != "https") || url->host_is_ip)
     return std::nullopt;

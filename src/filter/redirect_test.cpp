@@ -48,6 +48,28 @@ TEST(Redirect, FindsWhereOpenRedirectorsSend) {
             "https://www.example.org/doc");
 }
 
+// Read as the redirector and the browser read it, or not at all.
+TEST(Redirect, ReadAsTheBrowserReadsIt) {
+  // Google's result links: an empty q beside url.
+  EXPECT_EQ(redirect_target("https://www.google.com/url?sa=t&q=&esrc=s&url=https%3A%2F%2F"
+                            "www.example.org%2F&usg=x"),
+            "https://www.example.org/");
+  // A Proofpoint '*' marker left in the host: not decoded as Proofpoint will, not followed.
+  EXPECT_FALSE(redirect_target(
+                   "https://urldefense.com/v3/__https://evil.example*.paypal.com/signin__;Lw!!A$")
+                   .has_value());
+  // A tab (%09 once decoded) is deleted before the next level is read.
+  auto level = redirect_target(
+      "https://www.google.com/url?q=https://urldefense.com/v3/__https://"
+      "evil.example_%09_;.paypal.com/__;!!x");
+  ASSERT_TRUE(level.has_value());
+  EXPECT_EQ(redirect_target(*level), "https://evil.example");
+  // No ordinary redirect is longer than 8 KiB.
+  EXPECT_FALSE(
+      redirect_target("https://www.google.com/url?q=https://evil.example/" + std::string(9000, 'a'))
+          .has_value());
+}
+
 // Redirectors in a chain: the message view follows them to the page.
 TEST(Redirect, TheMessageViewFollowsAChain) {
   const std::string message = test::message(
