@@ -258,6 +258,12 @@ TEST_F(PhishingCheckTest, LinksReadAsTheBrowserReadsThem) {
                                      "<a href=\"" + std::string(href) + "\">www.paypal.com</a>\n"));
   };
   EXPECT_TRUE(has_reason(anchor("https://www.paypal.com\t.evil.example/"), "phishing.link-text"));
+  // A quote or a space before an '@': the browser goes to the host after it.
+  EXPECT_TRUE(
+      has_reason(anchor("https://www.paypal.com&quot;@evil.example/signin"), "phishing.link-text"));
+  EXPECT_TRUE(has_reason(anchor("https://www.google.com/url?q=https%3A%2F%2Fwww.paypal.com%22%40"
+                                "evil.example%2F"),
+                         "phishing.link-text"));
   EXPECT_TRUE(has_reason(
       anchor("https://www.google.com/url?Q=https://www.paypal.com/&q=https://login.evil.example/"),
       "phishing.link-text"));

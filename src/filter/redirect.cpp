@@ -139,6 +139,13 @@ std::optional<std::string> absolute_http(std::string_view written) {
   if (!istarts_with(t, "http://") && !istarts_with(t, "https://")) return std::nullopt;
   auto parsed = parse_url(t);
   if (!parsed || parsed->host.empty()) return std::nullopt;
+  // A '*' (a Proofpoint marker) anywhere in the authority: not decoded as it will be.
+  std::string_view rest = t.substr(t.find(':') + 1);
+  std::size_t start = rest.find_first_not_of("/\\");
+  if (start == std::string_view::npos) return std::nullopt;
+  std::string_view authority = rest.substr(start);
+  authority = authority.substr(0, authority.find_first_of("/\\?#"));
+  if (authority.find('*') != std::string_view::npos) return std::nullopt;
   for (char c : parsed->host) {
     auto u = static_cast<unsigned char>(c);
     if (!(std::isalnum(u) || c == '-' || c == '.' || u >= 0x80 || c == '[' || c == ']' || c == ':'))
@@ -165,6 +172,15 @@ std::optional<std::string> redirect_target(std::string_view written) {
       auto at = ifind(target, "/amp/");
       if (at == std::string_view::npos) return std::nullopt;
       std::string_view rest = target.substr(at + 5);
+      // Dot segments are resolved by the browser before the viewer sees the path, and an
+      // escaped or '@'-split host may be read otherwise: such paths are not followed.
+      std::string_view host_part = rest.substr(istarts_with(rest, "s/") ? 2 : 0);
+      host_part = host_part.substr(0, host_part.find_first_of("/?#"));
+      if (host_part.find_first_of("%@\\") != std::string_view::npos ||
+          rest.find("/.") != std::string_view::npos ||
+          ifind(rest, "%2e") != std::string_view::npos ||
+          rest.find('\\') != std::string_view::npos || rest.starts_with("."))
+        return std::nullopt;
       if (istarts_with(rest, "s/")) return absolute_http("https://" + std::string(rest.substr(2)));
       return absolute_http("http://" + std::string(rest));
     }

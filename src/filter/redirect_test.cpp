@@ -64,6 +64,15 @@ TEST(Redirect, ReadAsTheBrowserReadsIt) {
       "evil.example_%09_;.paypal.com/__;!!x");
   ASSERT_TRUE(level.has_value());
   EXPECT_EQ(redirect_target(*level), "https://evil.example");
+  // Dot segments the browser resolves, escapes or an '@' in an AMP host, a '*' marker in a
+  // Proofpoint authority: not read the way the redirector reads them, not followed.
+  for (const char* t :
+       {"https://www.google.com/amp/s/www.paypal.com/../evil.example/",
+        "https://www.google.com/amp/s/www.paypal.com/%2e%2e/evil.example/",
+        "https://www.google.com/amp/s/evil%2Eexample%2F@www.paypal.com",
+        "https://www.google.com/amp/s/www.paypal.com\\..\\evil.example/",
+        "https://urldefense.com/v3/__https://evil.example*@www.paypal.com/__;Lw!!A$"})
+    EXPECT_FALSE(redirect_target(t).has_value()) << t;
   // No ordinary redirect is longer than 8 KiB.
   EXPECT_FALSE(
       redirect_target("https://www.google.com/url?q=https://evil.example/" + std::string(9000, 'a'))

@@ -104,7 +104,11 @@ std::optional<Url> parse_url(std::string_view t) {
       if (c != '\t' && c != '\r' && c != '\n') without.push_back(c);
     t = without;
   }
-  t = trim(t);
+  // Browsers also strip control characters and spaces at both ends ("&#1;https://...").
+  while (!t.empty() && static_cast<unsigned char>(t.front()) <= 0x20)
+    t.remove_prefix(1);
+  while (!t.empty() && static_cast<unsigned char>(t.back()) <= 0x20)
+    t.remove_suffix(1);
   // Strip surrounding quotes/brackets as found in text.
   while (!t.empty() && (t.front() == '<' || t.front() == '"' || t.front() == '\''))
     t.remove_prefix(1);
@@ -148,9 +152,10 @@ std::optional<Url> parse_url(std::string_view t) {
     return std::nullopt;
   }
   if (u.host.empty()) {
+    // The authority ends only where a browser ends it (WHATWG URL): at / \\ ? or #; the host
+    // is after its last '@' ("www.paypal.com&quot;@evil.example" goes to evil.example).
     std::size_t end = i;
-    while (end < t.size() && t[end] != '/' && t[end] != '\\' && t[end] != '?' && t[end] != '#' &&
-           t[end] != ' ' && t[end] != '"' && t[end] != '>' && t[end] != '\t')
+    while (end < t.size() && t[end] != '/' && t[end] != '\\' && t[end] != '?' && t[end] != '#')
       ++end;
     std::string_view authority = t.substr(i, end - i);
     std::size_t at = authority.rfind('@');
@@ -159,6 +164,9 @@ std::optional<Url> parse_url(std::string_view t) {
       u.userinfo = to_lower(authority.substr(0, at));
       authority.remove_prefix(at + 1);
     }
+    // What text puts after a host without '@' ("<http://x.example>", a quote) is not in it.
+    if (auto stop = authority.find_first_of(" \"'<>"); stop != std::string_view::npos)
+      authority = authority.substr(0, stop);
     std::string host;
     if (!authority.empty() && authority.front() == '[') {
       std::size_t close = authority.find(']');

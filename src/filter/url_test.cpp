@@ -35,6 +35,24 @@ TEST(Url, ParsesHostsOfLinkTargets) {
   }
 }
 
+// The host a browser goes to (WHATWG URL): the authority ends only at / \\ ? #, the host is
+// after its last '@', control characters and spaces at the ends are stripped.
+TEST(Url, TheHostABrowserGoesTo) {
+  auto quoted = parse_url("https://www.paypal.com\"@evil.example/signin");
+  ASSERT_TRUE(quoted.has_value());
+  EXPECT_EQ(quoted->host, "evil.example");
+  EXPECT_TRUE(quoted->has_userinfo);
+  auto spaced = parse_url("https://www.paypal.com @evil.example/");
+  ASSERT_TRUE(spaced.has_value());
+  EXPECT_EQ(spaced->host, "evil.example");
+  auto control = parse_url("\x01https://evil.example/x\x0b");
+  ASSERT_TRUE(control.has_value());
+  EXPECT_EQ(control->host, "evil.example");
+  auto bracketed = parse_url("<http://x.example>");
+  ASSERT_TRUE(bracketed.has_value());
+  EXPECT_EQ(bracketed->host, "x.example");
+}
+
 TEST(Url, RejectsTargetsWithoutHost) {
   for (const char* t : {"#top", "/relative/path", "javascript:alert(1)", "cid:part1@x", "",
                         "tel:+331234", "mailto:nobody"})
