@@ -361,7 +361,11 @@ class PhishingCheck final : public Check {
               fmt::format("link to {}a raw IP address ({})", login ? "a sign-in page on " : "",
                           u.host.substr(0, 64)));
       }
-      if (!userinfo && u.has_userinfo && u.userinfo.find('.') != std::string::npos) {
+      // A user part that looks like another site's name ("www.paypal.com@evil.example"); not
+      // the words of broken HTML swallowed into an unclosed href.
+      if (!userinfo && u.has_userinfo && u.userinfo.find('.') != std::string::npos &&
+          u.userinfo.find_first_of(" <>") == std::string::npos &&
+          registrable_domain(u.userinfo) != registrable_domain(u.host)) {
         userinfo = true;
         v.add("phishing.userinfo-link", 3.0, Label::phishing,
               fmt::format("link disguised as {} goes to {}", u.userinfo.substr(0, 64), u.host));

@@ -114,6 +114,11 @@ TEST_F(PhishingCheckTest, RawIpAndUserinfoLinks) {
   auto v = run_check(*check, m);
   EXPECT_TRUE(has_reason(v, "phishing.ip-link"));
   EXPECT_TRUE(has_reason(v, "phishing.userinfo-link"));
+  // Broken HTML: an unclosed href swallows the text up to an address in it. No disguise.
+  auto broken = run_check(*check, message("From: a@shop.example\nContent-Type: text/html\n",
+                                          "<a href=\"https://shop.example>Shop now<br>Contact: "
+                                          "info@shop.example<br>\">x</a>\n"));
+  EXPECT_FALSE(has_reason(broken, "phishing.userinfo-link"));
 }
 
 TEST_F(PhishingCheckTest, LookalikeDomains) {
@@ -258,6 +263,7 @@ TEST_F(PhishingCheckTest, LinksReadAsTheBrowserReadsThem) {
                                      "<a href=\"" + std::string(href) + "\">www.paypal.com</a>\n"));
   };
   EXPECT_TRUE(has_reason(anchor("https://www.paypal.com\t.evil.example/"), "phishing.link-text"));
+  EXPECT_TRUE(has_reason(anchor("http://www.paypal.com&#39;.evil.example/"), "phishing.link-text"));
   // A quote or a space before an '@': the browser goes to the host after it.
   EXPECT_TRUE(
       has_reason(anchor("https://www.paypal.com&quot;@evil.example/signin"), "phishing.link-text"));

@@ -164,8 +164,9 @@ std::optional<Url> parse_url(std::string_view t) {
       u.userinfo = to_lower(authority.substr(0, at));
       authority.remove_prefix(at + 1);
     }
-    // What text puts after a host without '@' ("<http://x.example>", a quote) is not in it.
-    if (auto stop = authority.find_first_of(" \"'<>"); stop != std::string_view::npos)
+    // What text puts after a host without '@' ("<http://x.example>") is not in it; quotes
+    // are (a browser keeps them in the host: "www.paypal.com'.evil.example" is evil's).
+    if (auto stop = authority.find_first_of(" <>"); stop != std::string_view::npos)
       authority = authority.substr(0, stop);
     std::string host;
     if (!authority.empty() && authority.front() == '[') {

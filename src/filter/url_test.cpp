@@ -48,6 +48,9 @@ TEST(Url, TheHostABrowserGoesTo) {
   auto control = parse_url("\x01https://evil.example/x\x0b");
   ASSERT_TRUE(control.has_value());
   EXPECT_EQ(control->host, "evil.example");
+  auto apostrophe = parse_url("http://www.paypal.com'.evil.example/");
+  ASSERT_TRUE(apostrophe.has_value());
+  EXPECT_EQ(registrable_domain(apostrophe->host), "evil.example");
   auto bracketed = parse_url("<http://x.example>");
   ASSERT_TRUE(bracketed.has_value());
   EXPECT_EQ(bracketed->host, "x.example");
