@@ -156,7 +156,7 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
     bool known = false;  // `lands` came from an earlier chain
     std::vector<std::string> followed;  // the targets whose landing this chain tells
     int depth = 0;
-    for (; depth < kRedirectDepth; ++depth) {
+    for (; depth < kRedirectDepth && (depth > 0 || is_redirector_host(via)); ++depth) {
       if (!adding) {
         if (auto it = lands_of.find(outer); it != lands_of.end()) {
           lands = it->second;

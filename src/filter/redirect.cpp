@@ -156,6 +156,17 @@ std::optional<std::string> absolute_http(std::string_view written) {
 
 }  // namespace
 
+bool is_redirector_host(std::string_view host) {
+  if (google_host(host) || host == "www.bing.com" || host == "bing.com" ||
+      host == "urldefense.com" || host == "urldefense.proofpoint.com")
+    return true;
+  for (const auto& r : kRedirectors)
+    if (host == r.host || (r.any_sub && host.ends_with(r.host) && host.size() > r.host.size() &&
+                           host[host.size() - r.host.size() - 1] == '.'))
+      return true;
+  return false;
+}
+
 std::optional<std::string> redirect_target(std::string_view written) {
   // No ordinary redirect is this long; a longer one is judged as written.
   if (written.size() > kMaxTarget) return std::nullopt;

@@ -17,4 +17,8 @@ namespace facteur::filter {
 // once; nullopt when `target` is no such link or its parameter is no http(s) URL.
 std::optional<std::string> redirect_target(std::string_view target);
 
+// Whether `host` (lower case) is one whose links redirect_target() may unwrap: a cheap test
+// before it, for the links of ordinary hosts.
+bool is_redirector_host(std::string_view host);
+
 }  // namespace facteur::filter

@@ -48,6 +48,16 @@ TEST(Redirect, FindsWhereOpenRedirectorsSend) {
             "https://www.example.org/doc");
 }
 
+TEST(Redirect, KnowsItsHosts) {
+  for (const char* h : {"www.google.com", "maps.google.co.uk", "l.facebook.com", "vk.com",
+                        "eur01.safelinks.protection.outlook.com", "urldefense.com", "www.bing.com"})
+    EXPECT_TRUE(is_redirector_host(h)) << h;
+  for (const char* h :
+       {"www.example.org", "google.evil.example", "xsafelinks.protection.outlook.com",
+        "facebook.com.evil.example", "sites.google.com"})
+    EXPECT_FALSE(is_redirector_host(h)) << h;
+}
+
 // Read as the redirector and the browser read it, or not at all.
 TEST(Redirect, ReadAsTheBrowserReadsIt) {
   // Google's result links: an empty q beside url.
