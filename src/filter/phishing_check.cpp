@@ -296,7 +296,7 @@ class PhishingCheck final : public Check {
 
     // --- Links.
     bool mismatch = false, ip = false, userinfo = false, look = false, brand_host = false,
-         idn = false, mixed = false, brand_link = false;
+         idn = false, mixed = false, brand_link = false, deep = false;
     // Link hosts not ours, for the brand bait test, with the open redirector that led there
     // ("" when linked as such).
     std::map<std::string, std::string> foreign_hosts;
@@ -359,6 +359,15 @@ class PhishingCheck final : public Check {
         bool login = looks_like_login_path(u.path);
         v.add("phishing.ip-link", login ? 4.0 : 2.5, Label::phishing,
               fmt::format("link to {}a raw IP address ({})", login ? "a sign-in page on " : "",
+                          u.host.substr(0, 64)));
+      }
+      // Redirects nested deeper than the message view follows them (it gave the chain no
+      // landing host): ordinary mail never nests more than two, and the page at the end is
+      // hidden from every other test.
+      if (!deep && l.redirects && l.lands_on.empty()) {
+        deep = true;
+        v.add("phishing.redirect-chain", 2.0, Label::phishing,
+              fmt::format("link hidden behind more than four redirects, from {}",
                           u.host.substr(0, 64)));
       }
       // A user part that looks like another site's name ("www.paypal.com@evil.example"); not

@@ -1,3 +1,6 @@
+#include <cctype>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "filter/checks.hpp"
@@ -194,6 +197,32 @@ TEST_F(PhishingCheckTest, LinkTextShowingAGovernmentSite) {
       run_check(*check, message("From: a@gov.test\nContent-Type: text/html\n",
                                 "<a href=\"https://www.tax.service.gov.uk/x\">www.gov.uk</a>\n"));
   EXPECT_LT(test::points(gov, Label::phishing), 4.0);
+}
+
+// Five redirects deep: the page at the end is hidden from the other tests; that is a sign in
+// itself. Two deep (a safe link around a Google link) is ordinary.
+TEST_F(PhishingCheckTest, RedirectsNestedTooDeep) {
+  auto nest = [](std::string url, int times) {
+    for (int k = 0; k < times; ++k) {
+      std::string escaped;
+      for (char c : url) {
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-')
+          escaped += c;
+        else
+          escaped += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+      }
+      url = "https://www.google.com/url?q=" + escaped;
+    }
+    return url;
+  };
+  auto anchor = [&](const std::string& href) {
+    return run_check(*check, message("From: a@shop.example\nContent-Type: text/html\n",
+                                     "<a href=\"" + href + "\">www.google.com</a>\n"));
+  };
+  EXPECT_TRUE(
+      has_reason(anchor(nest("https://login.evil.example/", 5)), "phishing.redirect-chain"));
+  EXPECT_FALSE(
+      has_reason(anchor(nest("https://login.evil.example/", 2)), "phishing.redirect-chain"));
 }
 
 // A link rewritten by the recipient's or the sender's security product shows the host of the

@@ -95,6 +95,20 @@ std::string_view registrable_domain(std::string_view host) noexcept {
   return host.substr(third + 1);
 }
 
+std::string decode_percent(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
+      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(plus_is_space && s[i] == '+' ? ' ' : s[i]);
+    }
+  }
+  return out;
+}
+
 std::optional<Url> parse_url(std::string_view t) {
   // Browsers delete tabs and line breaks anywhere in a URL (WHATWG URL, "basic URL parser"):
   // "https://www.paypal.com&#9;.evil.example/" goes to www.paypal.com.evil.example.
@@ -176,16 +190,7 @@ std::optional<Url> parse_url(std::string_view t) {
     } else {
       std::size_t port = authority.find(':');
       if (port != std::string_view::npos) authority = authority.substr(0, port);
-      host.reserve(authority.size());
-      for (std::size_t k = 0; k < authority.size(); ++k) {
-        char c = authority[k];
-        if (c == '%' && k + 2 < authority.size() && is_hex(authority[k + 1]) &&
-            is_hex(authority[k + 2])) {
-          c = static_cast<char>(hex_value(authority[k + 1]) * 16 + hex_value(authority[k + 2]));
-          k += 2;
-        }
-        host += ascii_lower(c);
-      }
+      host = to_lower(decode_percent(authority));
     }
     while (!host.empty() && host.back() == '.')
       host.pop_back();

@@ -26,6 +26,9 @@ struct Url {
 // targets without a host (fragments, relative paths, "javascript:", "cid:").
 std::optional<Url> parse_url(std::string_view target);
 
+// %XX escapes decoded once (invalid ones kept as written); '+' read as a space in a query.
+std::string decode_percent(std::string_view s, bool plus_is_space = false);
+
 // URLs written in plain text: "http://", "https://" and bare "www." forms. At most `max`.
 std::vector<std::string> find_urls_in_text(std::string_view text, std::size_t max = 200);
 
