@@ -125,10 +125,7 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
     if (v.links.size() >= limits.max_urls) return;
     // Browsers delete tabs and line breaks anywhere in a URL (WHATWG URL): so do we, once,
     // before anything reads it.
-    std::string target;
-    target.reserve(written.size());
-    for (char c : written)
-      if (c != '\t' && c != '\r' && c != '\n') target.push_back(c);
+    const std::string target = without_tabs(written);
     auto url = parse_url(target);
     if (!url) return;
     std::string key = target;

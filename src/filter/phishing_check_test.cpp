@@ -29,6 +29,13 @@ class PhishingCheckTest : public ::testing::Test {
     }
     return ctx;
   }
+
+  // An HTML message from an ordinary sender with one link: `href` shown as `text`.
+  Verdict anchor_to(std::string_view href, std::string_view text) {
+    return run_check(
+        *check, message("From: a@shop.example\nContent-Type: text/html\n",
+                        "<a href=\"" + std::string(href) + "\">" + std::string(text) + "</a>\n"));
+  }
 };
 
 TEST_F(PhishingCheckTest, DisplayNameNamingABrandFromAnotherDomain) {
@@ -215,10 +222,7 @@ TEST_F(PhishingCheckTest, RedirectsNestedTooDeep) {
     }
     return url;
   };
-  auto anchor = [&](const std::string& href) {
-    return run_check(*check, message("From: a@shop.example\nContent-Type: text/html\n",
-                                     "<a href=\"" + href + "\">www.google.com</a>\n"));
-  };
+  auto anchor = [&](const std::string& href) { return anchor_to(href, "www.google.com"); };
   EXPECT_TRUE(
       has_reason(anchor(nest("https://login.evil.example/", 5)), "phishing.redirect-chain"));
   EXPECT_FALSE(
@@ -287,10 +291,7 @@ TEST_F(PhishingCheckTest, TheBrandsOwnRedirector) {
 // What a browser does with a link decides: tabs and line breaks in it are deleted, and a
 // redirector's parameter written twice or in another case is not trusted to mean ours.
 TEST_F(PhishingCheckTest, LinksReadAsTheBrowserReadsThem) {
-  auto anchor = [&](std::string_view href) {
-    return run_check(*check, message("From: a@shop.example\nContent-Type: text/html\n",
-                                     "<a href=\"" + std::string(href) + "\">www.paypal.com</a>\n"));
-  };
+  auto anchor = [&](std::string_view href) { return anchor_to(href, "www.paypal.com"); };
   EXPECT_TRUE(has_reason(anchor("https://www.paypal.com\t.evil.example/"), "phishing.link-text"));
   EXPECT_TRUE(has_reason(anchor("http://www.paypal.com&#39;.evil.example/"), "phishing.link-text"));
   // A quote or a space before an '@': the browser goes to the host after it.
@@ -326,10 +327,7 @@ TEST_F(PhishingCheckTest, LinksReadAsTheBrowserReadsThem) {
 
 // Behind an open redirector (a trusted host in the link) the page is judged as if linked.
 TEST_F(PhishingCheckTest, PageBehindAnOpenRedirector) {
-  auto behind = [&](std::string_view href) {
-    return run_check(*check, message("From: a@shop.example\nContent-Type: text/html\n",
-                                     "<a href=\"" + std::string(href) + "\">Sign in</a>\n"));
-  };
+  auto behind = [&](std::string_view href) { return anchor_to(href, "Sign in"); };
   EXPECT_TRUE(has_reason(
       behind("https://www.google.com/url?q=https%3A%2F%2Fwww.paypal.com.manager-renew.example%2F"),
       "phishing.brand-in-host"));

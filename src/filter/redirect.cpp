@@ -103,15 +103,6 @@ std::optional<std::string_view> query_param(std::string_view target, std::string
   return value;
 }
 
-// Tabs and line breaks deleted, as browsers do (WHATWG URL).
-std::string without_tabs(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s)
-    if (c != '\t' && c != '\r' && c != '\n') out.push_back(c);
-  return out;
-}
-
 // An http(s) URL whose host is a plain DNS name (letters, digits, '-', '.', or non-ASCII for
 // an IDN): a '*' or ';' left in it means we did not decode it as the redirector will.
 std::optional<std::string> absolute_http(std::string_view written) {

@@ -8,6 +8,12 @@
 namespace facteur::filter {
 namespace {
 
+// An HTML message with one link: `href` shown as `text`.
+std::string html_with_link(std::string_view href, std::string_view text) {
+  return test::message("From: a@shop.example\nContent-Type: text/html\n",
+                       "<a href=\"" + std::string(href) + "\">" + std::string(text) + "</a>\n");
+}
+
 TEST(Redirect, FindsWhereOpenRedirectorsSend) {
   EXPECT_EQ(redirect_target("https://www.google.com/url?sa=t&q=https%3A%2F%2Fpaypa1.example%2Flogin"
                             "&usg=AOv"),
@@ -91,10 +97,10 @@ TEST(Redirect, ReadAsTheBrowserReadsIt) {
 
 // Redirectors in a chain: the message view follows them to the page.
 TEST(Redirect, TheMessageViewFollowsAChain) {
-  const std::string message = test::message(
-      "From: a@shop.example\nContent-Type: text/html\n",
-      "<a href=\"https://www.google.com/url?q=https%3A%2F%2Fwww.google.com%2Furl%3Fq%3Dhttps%253A%"
-      "252F%252Fpaypal.login.example%252F\">Sign in</a>\n");
+  const std::string message = html_with_link(
+      "https://www.google.com/url?q=https%3A%2F%2Fwww.google.com%2Furl%3Fq%3Dhttps%253A%252F%252F"
+      "paypal.login.example%252F",
+      "Sign in");
   auto view = MessageView::analyze(message);
   ASSERT_EQ(view.links.size(), 3u);
   EXPECT_TRUE(view.links[0].redirects);
@@ -130,10 +136,8 @@ TEST(Redirect, LeavesOtherLinksAlone) {
 // The page behind the redirector is a link of the message, with the anchor's text, so the
 // link checks see where the reader goes.
 TEST(Redirect, TheMessageViewAddsTheTarget) {
-  const std::string message = test::message(
-      "From: PayPal <service@pay.example>\nContent-Type: text/html\n",
-      "<a href=\"https://www.google.com/url?q=https%3A%2F%2Fpaypal.login.example%2F\">"
-      "www.paypal.com</a>\n");
+  const std::string message = html_with_link(
+      "https://www.google.com/url?q=https%3A%2F%2Fpaypal.login.example%2F", "www.paypal.com");
   auto view = MessageView::analyze(message);
   bool found = false;
   for (const auto& l : view.links)

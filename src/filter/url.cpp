@@ -95,6 +95,14 @@ std::string_view registrable_domain(std::string_view host) noexcept {
   return host.substr(third + 1);
 }
 
+std::string without_tabs(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s)
+    if (c != '\t' && c != '\r' && c != '\n') out.push_back(c);
+  return out;
+}
+
 std::string decode_percent(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
@@ -114,8 +122,7 @@ std::optional<Url> parse_url(std::string_view t) {
   // "https://www.paypal.com&#9;.evil.example/" goes to www.paypal.com.evil.example.
   std::string without;
   if (t.find_first_of("\t\r\n") != std::string_view::npos) {
-    for (char c : t)
-      if (c != '\t' && c != '\r' && c != '\n') without.push_back(c);
+    without = without_tabs(t);
     t = without;
   }
   // Browsers also strip control characters and spaces at both ends ("&#1;https://...").

@@ -26,6 +26,9 @@ struct Url {
 // targets without a host (fragments, relative paths, "javascript:", "cid:").
 std::optional<Url> parse_url(std::string_view target);
 
+// Tabs and line breaks deleted, as browsers do anywhere in a URL (WHATWG URL).
+std::string without_tabs(std::string_view s);
+
 // %XX escapes decoded once (invalid ones kept as written); '+' read as a space in a query.
 std::string decode_percent(std::string_view s, bool plus_is_space = false);
 
