@@ -11,6 +11,9 @@ namespace {
 std::vector<Brand> builtin_brands() {
   // Keywords are chosen so that a plain word of everyday text does not name a brand ("chase
   // bank", not "chase").
+  // A domain of one label is the brand's own top-level domain (a "dot-brand" TLD only its owner
+  // registers under, per the public suffix list): every host under it is theirs, such as
+  // Microsoft 365's outlook.cloud.microsoft.
   return {
       {"PayPal",
        {"paypal"},
@@ -23,28 +26,30 @@ std::vector<Brand> builtin_brands() {
       {"Amazon",
        {"amazon com", "amazon prime", "amazon account", "amazon payments", "amazon fr"},
        {"amazon.com", "amazon.fr", "amazon.co.uk", "amazon.de", "amazon.ca", "amazon.it",
-        "amazon.es", "amazonses.com", "amazon.jobs"}},
+        "amazon.es", "amazonses.com", "amazon.jobs", "amazon"}},
       {"Apple",
        {"apple id", "apple support", "itunes", "icloud", "apple store", "app store"},
-       {"apple.com", "icloud.com", "me.com", "itunes.com", "mac.com"}},
+       {"apple.com", "icloud.com", "me.com", "itunes.com", "mac.com", "apple"}},
       {"Microsoft",
        {"microsoft", "office 365", "office365", "outlook team", "hotmail team", "windows live",
         "microsoft account", "sharepoint", "onedrive"},
        {"microsoft.com", "live.com", "outlook.com", "hotmail.com", "office.com", "office365.com",
         "microsoftonline.com", "msn.com", "windows.com", "live.fr", "hotmail.fr",
-        "sharepointonline.com", "microsoft365.com"}},
+        "sharepointonline.com", "microsoft365.com", "microsoft", "office", "windows", "hotmail",
+        "xbox", "bing"}},
       {"Google",
        {"google", "gmail team"},
-       {"google.com", "gmail.com", "googlemail.com", "youtube.com", "google.fr", "google.co.uk"}},
+       {"google.com", "gmail.com", "googlemail.com", "youtube.com", "google.fr", "google.co.uk",
+        "google", "youtube"}},
       {"Facebook",
        {"facebook", "instagram"},
        {"facebook.com", "facebookmail.com", "instagram.com", "meta.com", "fb.com"}},
-      {"Netflix", {"netflix"}, {"netflix.com"}},
-      {"DHL", {"dhl"}, {"dhl.com", "dhl.de", "dhl.fr", "dhl.co.uk"}},
-      {"FedEx", {"fedex"}, {"fedex.com"}},
+      {"Netflix", {"netflix"}, {"netflix.com", "netflix"}},
+      {"DHL", {"dhl"}, {"dhl.com", "dhl.de", "dhl.fr", "dhl.co.uk", "dhl"}},
+      {"FedEx", {"fedex"}, {"fedex.com", "fedex"}},
       {"UPS",
        {"ups delivery", "ups shipment", "ups tracking", "united parcel service"},
-       {"ups.com"}},
+       {"ups.com", "ups"}},
       {"La Poste",
        {"la poste", "colissimo", "chronopost"},
        {"laposte.fr", "laposte.net", "colissimo.fr", "chronopost.fr"}},
@@ -52,12 +57,14 @@ std::vector<Brand> builtin_brands() {
       {"Wells Fargo", {"wells fargo"}, {"wellsfargo.com", "wf.com"}},
       {"Chase",
        {"chase bank", "jpmorgan chase", "chase online", "chase manhattan"},
-       {"chase.com", "jpmorganchase.com", "jpmorgan.com"}},
+       {"chase.com", "jpmorganchase.com", "jpmorgan.com", "chase"}},
       {"Citibank",
        {"citibank", "citigroup", "citi cards", "citicards"},
-       {"citibank.com", "citi.com", "citigroup.com", "citicards.com", "citibank.co.uk"}},
-      {"Barclays", {"barclays"}, {"barclays.co.uk", "barclays.com", "barclaycard.co.uk"}},
-      {"HSBC", {"hsbc"}, {"hsbc.com", "hsbc.co.uk", "hsbc.fr"}},
+       {"citibank.com", "citi.com", "citigroup.com", "citicards.com", "citibank.co.uk", "citi"}},
+      {"Barclays",
+       {"barclays"},
+       {"barclays.co.uk", "barclays.com", "barclaycard.co.uk", "barclays", "barclaycard"}},
+      {"HSBC", {"hsbc"}, {"hsbc.com", "hsbc.co.uk", "hsbc.fr", "hsbc"}},
       {"Lloyds",
        {"lloyds tsb", "lloyds bank"},
        {"lloydstsb.com", "lloydsbank.com", "lloydstsb.co.uk", "lloydsbank.co.uk"}},
@@ -84,11 +91,11 @@ std::vector<Brand> builtin_brands() {
       {"Caisse d'Epargne", {"caisse d epargne", "caisse epargne"}, {"caisse-epargne.fr"}},
       {"Credit Mutuel", {"credit mutuel"}, {"creditmutuel.fr", "cmut.fr"}},
       {"LCL", {"lcl"}, {"lcl.fr"}},
-      {"Visa", {"verified by visa", "visa card", "carte visa"}, {"visa.com", "visa.fr"}},
+      {"Visa", {"verified by visa", "visa card", "carte visa"}, {"visa.com", "visa.fr", "visa"}},
       {"MasterCard", {"mastercard"}, {"mastercard.com", "mastercard.fr"}},
       {"American Express",
        {"american express", "amex"},
-       {"americanexpress.com", "aexp.com", "amex.fr"}},
+       {"americanexpress.com", "aexp.com", "amex.fr", "amex", "americanexpress"}},
       {"Western Union", {"western union"}, {"westernunion.com"}},
       {"IRS", {"internal revenue service", "irs"}, {"irs.gov"}},
       {"Impots",
@@ -177,6 +184,12 @@ void BrandList::rebuild() {
       auto norm = normalize_text(k);
       matcher_.add(norm.text, static_cast<int>(i));
     }
+    // A name showing one of the brand's domains ("Amazon.co.uk", "Apple.com") names it too.
+    for (const auto& d : brands_[i].domains) {
+      if (d.find('.') == std::string::npos) continue;
+      auto norm = normalize_text(d);
+      matcher_.add(norm.text, static_cast<int>(i));
+    }
   }
 }
 
@@ -203,6 +216,10 @@ bool BrandList::owns(std::size_t brand, std::string_view host) const noexcept {
   for (const auto& d : brands_[brand].domains)
     if (host_in_domain(host, d)) return true;
   return false;
+}
+
+bool BrandList::is_brand_domain(std::string_view domain) const noexcept {
+  return domains_.contains(domain);
 }
 
 bool BrandList::owned_by_any(std::string_view host) const noexcept {

@@ -35,6 +35,8 @@ class BrandList {
   bool owns(std::size_t brand, std::string_view host) const noexcept;
   // True when `host` belongs to any protected brand.
   bool owned_by_any(std::string_view host) const noexcept;
+  // True when `domain` (lower case) is itself one of the brands' domains.
+  bool is_brand_domain(std::string_view domain) const noexcept;
 
  private:
   void rebuild();

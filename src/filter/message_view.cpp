@@ -74,6 +74,11 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
     for (const auto* m : list.mailboxes())
       if (v.reply_to.size() < 20) v.reply_to.push_back(*m);
   }
+  if (v.from && !v.reply_to.empty()) {
+    std::string rdom = to_lower(v.reply_to.front().domain);
+    if (!rdom.empty() && registrable_domain(rdom) != registrable_domain(v.from_domain))
+      v.reply_elsewhere = std::move(rdom);
+  }
   if (const auto* f = h.find(mail::FieldId::sender)) {
     if (auto m = mail::parse_mailbox(f->raw_value)) v.sender = std::move(*m);
   }

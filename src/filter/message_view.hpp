@@ -75,7 +75,10 @@ class MessageView {
   std::optional<mail::Mailbox> sender;
   std::size_t recipients = 0;  // To + Cc mailboxes
   std::string from_domain;     // lower case, "" when absent
-  std::string x_mailer;        // X-Mailer or User-Agent
+  // The first Reply-To's domain (lower case) when it is not From's registrable domain: the
+  // answers go to someone else. "" when there is no From or no other domain.
+  std::string reply_elsewhere;
+  std::string x_mailer;  // X-Mailer or User-Agent
 
   std::vector<Link> links;  // deduplicated by target
   HtmlScan html;

@@ -260,6 +260,11 @@ class PhishingCheck final : public Check {
                 fmt::format("sender domain {} puts {} in front of another domain",
                             dom.substr(0, 64), *shown));
           impersonates = true;
+        } else if (auto spelled = hyphen_spelled_domain(dom, *brands_, ctx.local_domains)) {
+          v.add(
+              "phishing.lookalike-sender", 3.0, Label::phishing,
+              fmt::format("sender domain {} spells {} with hyphens", dom.substr(0, 64), *spelled));
+          impersonates = true;
         }
       }
       // The brand of the From name also dressed into the address ("IRS" <x@irs-taxpayer.example>).
@@ -269,6 +274,16 @@ class PhishingCheck final : public Check {
                 fmt::format("the address at {} borrows the name of {} as well", dom.substr(0, 64),
                             brands_->brands()[spoofed.front()].name));
       }
+      // A brand or our own staff, as the From claims, writing from a free-mail address or
+      // wanting the answers at one: neither writes or is answered at gmail.com.
+      if ((impersonates || !spoofed.empty()) && is_freemail_domain(dom))
+        v.add("phishing.free-mail-sender", 2.0, Label::phishing,
+              fmt::format("claims to be someone else from a free-mail address at {}",
+                          dom.substr(0, 64)));
+      else if ((impersonates || !spoofed.empty()) && is_freemail_domain(m.reply_elsewhere))
+        v.add("phishing.replies-to-free-mail", 2.0, Label::phishing,
+              fmt::format("claims to be someone else and wants the replies at {}",
+                          m.reply_elsewhere.substr(0, 64)));
       // Our own domain in From failing DMARC, answers wanted elsewhere: the boss asking for a
       // transfer from a private address ("CEO fraud"). Not a list's mail (lists set Reply-To),
       // and silent without DMARC's word: a contact form sends as us with the visitor's
@@ -398,6 +413,10 @@ class PhishingCheck final : public Check {
           v.add("phishing.brand-in-host", 4.0, Label::phishing,
                 fmt::format("link to {} puts {} in front of another domain", u.host.substr(0, 64),
                             *name));
+        } else if (auto spelled = hyphen_spelled_domain(u.host, *brands_, ctx.local_domains)) {
+          brand_host = true;
+          v.add("phishing.brand-in-host", 4.0, Label::phishing,
+                fmt::format("link to {} spells {} with hyphens", u.host.substr(0, 64), *spelled));
         }
       }
       if (!mixed && is_internationalized(u.host)) {
@@ -416,8 +435,10 @@ class PhishingCheck final : public Check {
 
     // --- Forms.
     const HtmlScan& h = m.html;
+    // No bank, shop or mail provider asks for a password or a card number in a form inside a
+    // message (mail readers do not even send forms): enough on its own for Junk.
     if (h.forms > 0 && (h.password_inputs > 0 || h.card_inputs > 0)) {
-      v.add("phishing.credential-form", 3.5, Label::phishing,
+      v.add("phishing.credential-form", 5.0, Label::phishing,
             fmt::format("form asking for {}",
                         h.password_inputs > 0 ? "a password or PIN" : "card or account numbers"));
     } else if (h.forms > 0 && h.inputs > 0) {
@@ -493,12 +514,7 @@ class PhishingCheck final : public Check {
     // when the sender impersonates someone: an employer does not), worse when the replies go
     // to another domain than the sender's.
     if (auto what = asks_for_credentials(m.body, !(impersonates || !spoofed.empty()))) {
-      std::string elsewhere;
-      if (m.from && !m.reply_to.empty()) {
-        std::string rdom = to_lower(m.reply_to.front().domain);
-        if (!rdom.empty() && registrable_domain(rdom) != registrable_domain(m.from_domain))
-          elsewhere = rdom;
-      }
+      const std::string& elsewhere = m.reply_elsewhere;
       v.add("phishing.asks-credentials", elsewhere.empty() ? 3.0 : 4.0, Label::phishing,
             fmt::format("asks to send {} by return{}", *what,
                         elsewhere.empty() ? "" : ", replies going to " + elsewhere.substr(0, 64)));
@@ -509,6 +525,8 @@ class PhishingCheck final : public Check {
   // Why `host` imitates a protected brand or local domain, or nullopt.
   std::optional<std::string> lookalike(std::string_view host,
                                        const std::vector<Target>& locals) const {
+    // On free hosting the name is the hosting company's, not the page owner's choice.
+    if (on_free_hosting(host)) return std::nullopt;
     std::string_view reg = registrable_domain(host);
     std::string_view label = first_label(reg);
     if (label.size() < 4) return std::nullopt;
@@ -520,8 +538,11 @@ class PhishingCheck final : public Check {
         return std::nullopt;
       if (decoded == t.label) return std::nullopt;  // same name, other TLD: brand_in_host's job
       if (sk == t.skeleton) return fmt::format("looks like {} ({})", t.domain, t.name);
+      // A typo keeps the first letter, the one a reader sees first; changing it makes words
+      // of their own ("email" for gmail, "finance" for binance, "cloud" for icloud).
       std::size_t max = t.label.size() >= 9 ? 2 : 1;
-      if (decoded.size() >= 5 && bounded_edit_distance(decoded, t.label, max) <= max)
+      if (decoded.size() >= 5 && decoded.front() == t.label.front() &&
+          bounded_edit_distance(decoded, t.label, max) <= max)
         return fmt::format("is one typo away from {} ({})", t.domain, t.name);
       return std::nullopt;
     };

@@ -146,6 +146,18 @@ TEST_F(PhishingCheckTest, LookalikeDomains) {
   // Unrelated names are not lookalikes.
   auto ok = run_check(*check, message("From: a@paperclip.example\n", "Hello\n"));
   EXPECT_FALSE(has_reason(ok, "phishing.lookalike-sender"));
+  // A typo keeps the first letter: another first letter makes a word of its own (email.cz is a
+  // mail provider, not a typo of gmail.com; finance is no binance).
+  EXPECT_TRUE(has_reason(run_check(*check, message("From: a@paypel.example\n", "Hi\n")),
+                         "phishing.lookalike-sender"));
+  for (const char* from :
+       {"From: a@email.example\n", "From: a@finance.example\n", "From: a@minted.example\n"})
+    EXPECT_FALSE(has_reason(run_check(*check, message(from, "Hi\n")), "phishing.lookalike-sender"))
+        << from;
+  // A host on free hosting is named by the hosting company (S3's amazonaws.com is no typo of
+  // amazonses.com).
+  EXPECT_FALSE(has_reason(anchor_to("https://s3.eu-west-2.amazonaws.com/b/x.html", "Open"),
+                          "phishing.lookalike-link"));
 }
 
 TEST_F(PhishingCheckTest, BrandNameInsideAnotherHost) {
@@ -363,6 +375,80 @@ TEST_F(PhishingCheckTest, DomainNameWrittenInFrontOfAnother) {
   auto sender =
       run_check(*check, message("From: Docs <a@google.com.docs-share.example>\n", "Hi.\n"));
   EXPECT_TRUE(has_reason(sender, "phishing.lookalike-sender"));
+}
+
+TEST_F(PhishingCheckTest, DomainSpelledWithHyphens) {
+  auto link = [&](std::string_view host, const Context& ctx = {}) {
+    return run_check(
+        *check,
+        message("From: a@shop.example\n", "Pay here: https://" + std::string(host) + "/x\n"), ctx);
+  };
+  EXPECT_TRUE(has_reason(link("gov-uk-dartcharge.example"), "phishing.brand-in-host"));
+  EXPECT_TRUE(has_reason(link("irs-gov-refund.example"), "phishing.brand-in-host"));
+  EXPECT_TRUE(has_reason(link("www.impots-gouv-fr.example"), "phishing.brand-in-host"));
+  EXPECT_TRUE(has_reason(link("my-amazon-co-uk.example"), "phishing.brand-in-host"));
+  const Context ours = local_context("example.net");
+  EXPECT_TRUE(has_reason(link("sso.example-net.support", ours), "phishing.brand-in-host"));
+  auto sender = run_check(*check, message("From: IT <it@example-net.support>\n", "Hi.\n"), ours);
+  EXPECT_TRUE(has_reason(sender, "phishing.lookalike-sender"));
+  EXPECT_TRUE(has_reason(run_check(*check, message("From: a@paypal-com.example\n", "Hi.\n")),
+                         "phishing.lookalike-sender"));
+  // Proxies and mail hosts spell their customers' domains in subdomains; parts that spell no
+  // protected domain, a one-letter name and a doubled hyphen are no spelling.
+  EXPECT_FALSE(has_reason(link("www-gov-uk.cdn.ampproject.org"), "phishing.brand-in-host"));
+  EXPECT_FALSE(has_reason(link("mail-com.mr.outblaze.example"), "phishing.brand-in-host"));
+  EXPECT_FALSE(has_reason(link("www.so-net.example"), "phishing.brand-in-host"));
+  EXPECT_FALSE(has_reason(link("e-gov-solutions.example"), "phishing.brand-in-host"));
+  EXPECT_FALSE(has_reason(link("gov--uk-tax.example"), "phishing.brand-in-host"));
+  EXPECT_FALSE(has_reason(link("sso.example-net.support"), "phishing.brand-in-host"));
+  // A government's own hyphenated host is its own.
+  EXPECT_FALSE(has_reason(link("gov-uk-notify.service.gov.uk"), "phishing.brand-in-host"));
+}
+
+TEST_F(PhishingCheckTest, ImpersonatorAtAFreeMailProvider) {
+  // A brand named in the From name, the address or the replies at a free-mail provider.
+  auto from = run_check(*check, message("From: PayPal Service <service.pp@gmail.com>\n", "Hi.\n"));
+  EXPECT_TRUE(has_reason(from, "phishing.free-mail-sender"));
+  auto replies = run_check(*check, message("From: IRS <refunds@irs-taxpayer.example>\n"
+                                           "Reply-To: irs.refunds@outlook.com\n",
+                                           "Hi.\n"));
+  EXPECT_TRUE(has_reason(replies, "phishing.replies-to-free-mail"));
+  // Our own name from gmail.com.
+  auto ours = run_check(*check, message("From: \"IT example.net\" <it.desk@gmail.com>\n", "Hi.\n"),
+                        local_context("example.net"));
+  EXPECT_TRUE(has_reason(ours, "phishing.free-mail-sender"));
+  // Nobody claimed: a person writing from gmail.com with replies to yahoo.com.
+  auto person = run_check(*check, message("From: Alice <alice@gmail.com>\n"
+                                          "Reply-To: alice@yahoo.com\n",
+                                          "Hi.\n"));
+  EXPECT_FALSE(has_reason(person, "phishing.free-mail-sender"));
+  EXPECT_FALSE(has_reason(person, "phishing.replies-to-free-mail"));
+  // The brand's own address with replies to a person's: the brand's business.
+  auto own = run_check(*check, message("From: PayPal <service@paypal.com>\n"
+                                       "Reply-To: seller@gmail.com\n",
+                                       "Hi.\n"));
+  EXPECT_FALSE(has_reason(own, "phishing.replies-to-free-mail"));
+}
+
+TEST_F(PhishingCheckTest, HostsUnderABrandsOwnTopLevelDomain) {
+  // Only Microsoft registers under .microsoft: Microsoft 365's cloud.microsoft is no typo of
+  // icloud.com.
+  for (const char* host : {"sway.cloud.microsoft", "outlook.cloud.microsoft", "www.google"}) {
+    auto v = anchor_to(fmt::format("https://{}/x", host), "Open");
+    EXPECT_TRUE(v.reasons.empty()) << host << ": " << v.reasons.front().text;
+  }
+  auto own = run_check(
+      *check, message("From: Microsoft <no-reply@email.cloud.microsoft>\n", "Your account.\n"));
+  EXPECT_FALSE(has_reason(own, "phishing.display-name"));
+}
+
+TEST_F(PhishingCheckTest, FromNameShowingABrandsDomain) {
+  auto v = run_check(*check, message("From: \"Amazon.co.uk\" <orders.uk@gmail.example>\n",
+                                     "Call us about your order.\n"));
+  EXPECT_TRUE(has_reason(v, "phishing.display-name"));
+  auto own = run_check(
+      *check, message("From: \"Amazon.co.uk\" <auto-confirm@amazon.co.uk>\n", "Your order.\n"));
+  EXPECT_FALSE(has_reason(own, "phishing.display-name"));
 }
 
 TEST_F(PhishingCheckTest, BrandOfTheFromNameInTheAddressToo) {

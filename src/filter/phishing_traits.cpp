@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/strings.hpp"
 #include "filter/lookalike.hpp"
 #include "filter/text_norm.hpp"
 #include "filter/url.hpp"
@@ -17,7 +18,7 @@ std::string_view first_label(std::string_view domain) noexcept {
 bool is_generic_brand_label(std::string_view label) noexcept {
   static constexpr std::string_view kGenericLabels[] = {
       "office", "windows", "outlook", "regions", "nationwide", "netbank",
-      "google", "service", "booking", "norton",  "revolut"};
+      "google", "service", "booking", "norton",  "revolut",    "finances"};
   return std::find(std::begin(kGenericLabels), std::end(kGenericLabels), label) !=
          std::end(kGenericLabels);
 }
@@ -45,7 +46,7 @@ bool on_free_hosting(std::string_view host) {
                                                 "web.core.windows.net",
                                                 "azurewebsites.net",
                                                 "appspot.com",
-                                                "s3.amazonaws.com",
+                                                "amazonaws.com",
                                                 "notion.site",
                                                 "canva.site",
                                                 "trycloudflare.com",
@@ -185,6 +186,42 @@ std::optional<std::string> embedded_domain(std::string_view raw_host, const Bran
   }
   if (found.empty()) return std::nullopt;
   return found;
+}
+
+// Only the label a registrant chose is read: proxies and mail hosts spell their customers'
+// domains with hyphens in subdomains for good reasons ("www-example-com.cdn.ampproject.org",
+// "mail-com.mr.outblaze.com"). A run of two to four parts is tried at each part; a name part of
+// one letter ("e-gov") is no domain.
+std::optional<std::string> hyphen_spelled_domain(std::string_view host, const BrandList& brands,
+                                                 std::span<const std::string> local_domains) {
+  if (host.size() > 253 || is_government_host(host) || brands.owned_by_any(host))
+    return std::nullopt;
+  for (const auto& d : local_domains)
+    if (host_in_domain(host, d)) return std::nullopt;
+  const std::string label = to_lower(first_label(registrable_domain(host)));
+  std::vector<std::string_view> parts;
+  for (std::size_t i = 0; i <= label.size();) {
+    std::size_t end = std::min(label.find('-', i), label.size());
+    parts.push_back(std::string_view(label).substr(i, end - i));
+    i = end + 1;
+  }
+  if (parts.size() < 2) return std::nullopt;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (parts[i].size() < 2) continue;
+    std::string name(parts[i]), found;  // the longest spelling from here ("hmrc.gov.uk")
+    for (std::size_t j = i + 1; j < parts.size() && j < i + 4; ++j) {
+      if (parts[j].empty()) break;  // "a--b" is no dot
+      name += '.';
+      name += parts[j];
+      std::string_view reg = registrable_domain(name);
+      if (first_label(reg).size() < 2) continue;
+      if (brands.is_brand_domain(reg) || is_government_host(name)) found = reg;
+      for (const auto& d : local_domains)
+        if (host_in_domain(name, d)) found = d;
+    }
+    if (!found.empty()) return found;
+  }
+  return std::nullopt;
 }
 
 bool host_names_brand(std::string_view host, const Brand& b) {

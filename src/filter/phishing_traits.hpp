@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,12 @@ bool brand_is_administration(const Brand& b);
 // A brand's or a government's domain written inside a host that is not theirs, or nullopt
 // (see phishing_traits.cpp).
 std::optional<std::string> embedded_domain(std::string_view host, const BrandList& brands);
+
+// A brand's domain, a government's or one of `local_domains` spelled with hyphens for its dots
+// in the name a host was registered under ("paypal-com.example", "gov-uk-dartcharge.example",
+// "example-net.support" for a site at example.net), or nullopt (see phishing_traits.cpp).
+std::optional<std::string> hyphen_spelled_domain(std::string_view host, const BrandList& brands,
+                                                 std::span<const std::string> local_domains);
 
 // Whether a label or hyphen-separated part of `host` is one of the brand's one-word names or
 // the first label of one of its domains ("irs-taxpayer.example" for the IRS), not counting the

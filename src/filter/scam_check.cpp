@@ -364,14 +364,11 @@ class ScamCheck final : public Check {
       why = fmt::format("large sums of money ({}){}{}", amounts, why.empty() ? "" : ", ", why);
     }
     // Replies wanted elsewhere than the sender, at a free-mail provider.
-    if (m.from && !m.reply_to.empty()) {
-      std::string rdom = to_lower(m.reply_to.front().domain);
-      if (!rdom.empty() && registrable_domain(rdom) != registrable_domain(m.from_domain) &&
-          is_freemail_domain(rdom)) {
-        evidence += 1.5;
-        why += why.empty() ? "" : ", ";
-        why += "replies go to a free-mail address (" + rdom + ") other than the sender's";
-      }
+    if (is_freemail_domain(m.reply_elsewhere)) {
+      evidence += 1.5;
+      why += why.empty() ? "" : ", ";
+      why +=
+          "replies go to a free-mail address (" + m.reply_elsewhere + ") other than the sender's";
     }
     if (m.body.letters > 400 && m.body.upper * 10 >= m.body.letters * 7) evidence += 0.5;
     // Several kinds of evidence are needed: one topic alone (a bank's real notice, a will

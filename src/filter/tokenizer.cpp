@@ -242,8 +242,7 @@ void for_each_token(const MessageView& m, const TokenizerOptions& o, Emit emit) 
     const auto& rt = m.reply_to.front();
     std::string rdom = to_lower(rt.domain);
     emit("RT:d:", registrable_domain(rdom), {});
-    if (m.from && registrable_domain(rdom) != registrable_domain(m.from_domain))
-      emit("RT:", "(other-domain)", {});
+    if (!m.reply_elsewhere.empty()) emit("RT:", "(other-domain)", {});
   }
   if (m.recipients == 0)
     emit("H:", "(no-recipients)", {});
