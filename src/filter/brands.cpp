@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/strings.hpp"
+#include "filter/checks.hpp"
 #include "filter/text_norm.hpp"
 
 namespace facteur::filter {
@@ -175,6 +176,7 @@ void BrandList::add(Brand brand) {
 
 void BrandList::rebuild() {
   matcher_ = PhraseMatcher{};
+  name_matcher_ = PhraseMatcher{};
   domains_.clear();
   for (const auto& b : brands_)
     for (const auto& d : b.domains)
@@ -183,12 +185,15 @@ void BrandList::rebuild() {
     for (const auto& k : brands_[i].keywords) {
       auto norm = normalize_text(k);
       matcher_.add(norm.text, static_cast<int>(i));
+      name_matcher_.add(norm.text, static_cast<int>(i));
     }
-    // A name showing one of the brand's domains ("Amazon.co.uk", "Apple.com") names it too.
+    // A From name showing one of the brand's domains ("Amazon.co.uk", "Apple.com") names it
+    // too; not a free-mail provider's, which shows a person's address ("alice at gmail.com via
+    // the list"), and not in text, where "follow us on x.com" names nobody.
     for (const auto& d : brands_[i].domains) {
-      if (d.find('.') == std::string::npos) continue;
+      if (d.find('.') == std::string::npos || is_freemail_domain(d)) continue;
       auto norm = normalize_text(d);
-      matcher_.add(norm.text, static_cast<int>(i));
+      name_matcher_.add(norm.text, static_cast<int>(i));
     }
   }
 }
@@ -196,6 +201,16 @@ void BrandList::rebuild() {
 std::vector<std::size_t> BrandList::named_in(std::span<const std::string_view> words) const {
   std::vector<int> hits;
   matcher_.match(words, hits);
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < hits.size(); ++i)
+    if (hits[i] > 0) out.push_back(i);
+  return out;
+}
+
+std::vector<std::size_t> BrandList::named_in_sender_name(
+    std::span<const std::string_view> words) const {
+  std::vector<int> hits;
+  name_matcher_.match(words, hits);
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < hits.size(); ++i)
     if (hits[i] > 0) out.push_back(i);

@@ -31,6 +31,8 @@ class BrandList {
   // Indexes of the brands named in `words` (normalised), each once.
   std::vector<std::size_t> named_in(std::span<const std::string_view> words) const;
   std::vector<std::size_t> named_in(const NormalizedText& text) const;
+  // The same for a From name, where one of the brand's domains names it too ("Amazon.co.uk").
+  std::vector<std::size_t> named_in_sender_name(std::span<const std::string_view> words) const;
   // True when `host` is one of the brand's domains or a subdomain of one.
   bool owns(std::size_t brand, std::string_view host) const noexcept;
   // True when `host` belongs to any protected brand.
@@ -42,6 +44,7 @@ class BrandList {
   void rebuild();
   std::vector<Brand> brands_;
   PhraseMatcher matcher_;
+  PhraseMatcher name_matcher_;  // matcher_'s phrases and the brands' domains
   // Every brand's domains, lower case: owned_by_any looks up the host's label suffixes (it is
   // asked for every link, and for every dot of a host by the embedded-domain test).
   std::set<std::string, std::less<>> domains_;

@@ -1,6 +1,7 @@
 #include "filter/html_scan.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "base/strings.hpp"
 #include "mail/html_text.hpp"
@@ -87,18 +88,34 @@ void append_collapsed(std::string& out, std::string_view text, std::size_t max) 
   }
 }
 
+// Whether a field name has `word` as one of its words: "pass", "user_pass" and "passCode"
+// have "pass"; "passengers" and "compass" do not.
+bool has_name_word(std::string_view n, std::string_view word) {
+  for (std::size_t i = 0; i + word.size() <= n.size(); ++i) {
+    if (!iequals(n.substr(i, word.size()), word)) continue;
+    auto letter = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
+    auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+    bool starts = i == 0 || !letter(n[i - 1]) || (lower(n[i - 1]) && !lower(n[i]));
+    std::size_t e = i + word.size();
+    bool ends = e == n.size() || !letter(n[e]) || (lower(n[e - 1]) && !lower(n[e]));
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
 bool names_password(std::string_view n) {
-  return contains_i(n, "pass") || contains_i(n, "pwd") || iequals(n, "pin") ||
-         contains_i(n, "_pin") || contains_i(n, "pin_") || contains_i(n, "motdepasse") ||
-         contains_i(n, "mdp");
+  return contains_i(n, "password") || contains_i(n, "passwd") || contains_i(n, "passcode") ||
+         contains_i(n, "pwd") || contains_i(n, "motdepasse") || has_name_word(n, "pass") ||
+         has_name_word(n, "passe") || has_name_word(n, "pin") || has_name_word(n, "mdp");
 }
 
 bool names_card(std::string_view n) {
-  return contains_i(n, "card") || contains_i(n, "ccnum") || contains_i(n, "cc_num") ||
-         contains_i(n, "cvv") || contains_i(n, "cvc") || contains_i(n, "cvv2") ||
-         contains_i(n, "expir") || contains_i(n, "exp_date") || contains_i(n, "ssn") ||
-         contains_i(n, "carte") || contains_i(n, "cryptogram") || iequals(n, "cc") ||
-         contains_i(n, "routing") || contains_i(n, "acctnum") || contains_i(n, "account_number");
+  return has_name_word(n, "card") || contains_i(n, "cardnum") || contains_i(n, "cardno") ||
+         contains_i(n, "creditcard") || contains_i(n, "ccnum") || contains_i(n, "cc_num") ||
+         contains_i(n, "cvv") || contains_i(n, "cvc") || contains_i(n, "expir") ||
+         contains_i(n, "exp_date") || has_name_word(n, "ssn") || has_name_word(n, "carte") ||
+         contains_i(n, "cryptogram") || iequals(n, "cc") || contains_i(n, "routing") ||
+         contains_i(n, "acctnum") || contains_i(n, "account_number");
 }
 
 }  // namespace

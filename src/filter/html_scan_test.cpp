@@ -34,6 +34,24 @@ TEST(HtmlScan, FormsAndSensitiveInputs) {
   EXPECT_EQ(s.card_inputs, 2u);
 }
 
+TEST(HtmlScan, SensitiveInputsNamedByWholeWords) {
+  // A password or a card by its field's name: a word of it ("user_pass", "passCode",
+  // "cardNumber", "numero_carte"), not letters inside another word ("passengers", "compass",
+  // "giftcard" aside, "postcard").
+  HtmlScan s;
+  scan_html(R"(<form action="/x"><input name=user_pass><input name=passCode>
+    <input name=cardNumber><input name=numero_carte><input name=PIN></form>)",
+            s);
+  EXPECT_EQ(s.password_inputs, 3u);
+  EXPECT_EQ(s.card_inputs, 2u);
+  HtmlScan travel;
+  scan_html(R"(<form action="/search"><input name=passengers><input name=compass>
+    <input name=postcard><input name=destination><input name=spinner></form>)",
+            travel);
+  EXPECT_EQ(travel.password_inputs, 0u);
+  EXPECT_EQ(travel.card_inputs, 0u);
+}
+
 TEST(HtmlScan, SkipsScriptStyleAndComments) {
   HtmlScan s;
   scan_html(R"(<script>var a = "<a href='http://no.example'>x</a>";</script>

@@ -140,6 +140,117 @@ const PhraseMatcher& credential_phrases() {
 }
 
 // Paths of sign-in and account pages.
+// Whether a From name is a brand's name with service words only ("PayPal Service",
+// "Amazon.co.uk", "Microsoft Account Team"): the brand itself speaking, not a person naming it
+// beside their own name ("Jane Doe | Microsoft MVP", "Marie - annonce Leboncoin").
+bool names_only_the_brand(std::span<const std::string_view> words, const Brand& b) {
+  static constexpr std::string_view kServiceWords[] = {"support",
+                                                       "security",
+                                                       "secure",
+                                                       "service",
+                                                       "services",
+                                                       "team",
+                                                       "account",
+                                                       "accounts",
+                                                       "customer",
+                                                       "customers",
+                                                       "care",
+                                                       "billing",
+                                                       "alert",
+                                                       "alerts",
+                                                       "notification",
+                                                       "notifications",
+                                                       "notice",
+                                                       "center",
+                                                       "centre",
+                                                       "help",
+                                                       "helpdesk",
+                                                       "desk",
+                                                       "online",
+                                                       "department",
+                                                       "official",
+                                                       "admin",
+                                                       "administrator",
+                                                       "no",
+                                                       "reply",
+                                                       "noreply",
+                                                       "info",
+                                                       "the",
+                                                       "of",
+                                                       "de",
+                                                       "du",
+                                                       "des",
+                                                       "la",
+                                                       "le",
+                                                       "client",
+                                                       "clients",
+                                                       "securite",
+                                                       "assistance",
+                                                       "equipe",
+                                                       "compte",
+                                                       "facturation",
+                                                       "fraud",
+                                                       "prevention",
+                                                       "verification",
+                                                       "update",
+                                                       "member",
+                                                       "members",
+                                                       "mail",
+                                                       "email",
+                                                       "e",
+                                                       "payments",
+                                                       "payment",
+                                                       "paiement",
+                                                       "banking",
+                                                       "bank",
+                                                       "banque",
+                                                       "en",
+                                                       "ligne",
+                                                       "inc",
+                                                       "ltd",
+                                                       "llc",
+                                                       "uk",
+                                                       "us",
+                                                       "fr",
+                                                       "usa",
+                                                       "system",
+                                                       "delivery",
+                                                       "livraison",
+                                                       "shipping",
+                                                       "tracking",
+                                                       "suivi",
+                                                       "colis",
+                                                       "express",
+                                                       "store",
+                                                       "id",
+                                                       "com",
+                                                       "co",
+                                                       "net",
+                                                       "org",
+                                                       "gouv",
+                                                       "gov"};
+  auto in_phrase = [](std::string_view phrase, std::string_view w) {
+    std::size_t i = 0;
+    while (i <= phrase.size()) {
+      std::size_t end = std::min(phrase.find_first_of(" .-", i), phrase.size());
+      if (phrase.substr(i, end - i) == w) return true;
+      i = end + 1;
+    }
+    return false;
+  };
+  for (std::string_view w : words) {
+    if (std::find(std::begin(kServiceWords), std::end(kServiceWords), w) != std::end(kServiceWords))
+      continue;
+    bool brand_word = false;
+    for (const auto& k : b.keywords)
+      brand_word = brand_word || in_phrase(k, w);
+    for (const auto& d : b.domains)
+      brand_word = brand_word || in_phrase(d, w);
+    if (!brand_word) return false;
+  }
+  return true;
+}
+
 bool looks_like_login_path(std::string_view path) {
   static constexpr std::string_view kWords[] = {
       "login",    "logon",   "signin",  "sign-in", "webscr",   "verify",
@@ -200,7 +311,7 @@ class PhishingCheck final : public Check {
       // <sp@ourcompany.example>" names a brand without impersonating it).
       const bool ours_verified = is_local(dom) && ctx.auth && ctx.auth->dmarc == AuthOutcome::pass;
       auto name = normalize_text(m.from->display_name, NormalizeLimits{32, 48});
-      for (std::size_t b : brands_->named_in(name.words)) {
+      for (std::size_t b : brands_->named_in_sender_name(name.words)) {
         // (A government's own host may speak for any administration: GOV.UK Notify sends for
         // HMRC, DVLA and the rest.)
         if (dom.empty() || brands_->owns(b, dom) || ours_verified ||
@@ -275,12 +386,16 @@ class PhishingCheck final : public Check {
                             brands_->brands()[spoofed.front()].name));
       }
       // A brand or our own staff, as the From claims, writing from a free-mail address or
-      // wanting the answers at one: neither writes or is answered at gmail.com.
-      if ((impersonates || !spoofed.empty()) && is_freemail_domain(dom))
+      // wanting the answers at one: neither writes or is answered at gmail.com. (A person
+      // naming a brand beside their own name is no claim: "Jane Doe | Microsoft MVP".)
+      bool posing = impersonates;
+      for (std::size_t b : spoofed)
+        posing = posing || names_only_the_brand(name.words, brands_->brands()[b]);
+      if (posing && is_freemail_domain(dom))
         v.add("phishing.free-mail-sender", 2.0, Label::phishing,
               fmt::format("claims to be someone else from a free-mail address at {}",
                           dom.substr(0, 64)));
-      else if ((impersonates || !spoofed.empty()) && is_freemail_domain(m.reply_elsewhere))
+      else if (posing && is_freemail_domain(m.reply_elsewhere))
         v.add("phishing.replies-to-free-mail", 2.0, Label::phishing,
               fmt::format("claims to be someone else and wants the replies at {}",
                           m.reply_elsewhere.substr(0, 64)));
@@ -538,11 +653,13 @@ class PhishingCheck final : public Check {
         return std::nullopt;
       if (decoded == t.label) return std::nullopt;  // same name, other TLD: brand_in_host's job
       if (sk == t.skeleton) return fmt::format("looks like {} ({})", t.domain, t.name);
-      // A typo keeps the first letter, the one a reader sees first; changing it makes words
-      // of their own ("email" for gmail, "finance" for binance, "cloud" for icloud).
+      // A typo keeps the first letter, the one a reader sees first; changing or dropping it
+      // makes words of their own ("email" for gmail, "finance" for binance, "cloud" for
+      // icloud). A letter put in front of the whole name is one ("apaypal").
       std::size_t max = t.label.size() >= 9 ? 2 : 1;
-      if (decoded.size() >= 5 && decoded.front() == t.label.front() &&
-          bounded_edit_distance(decoded, t.label, max) <= max)
+      if (decoded.size() >= 5 && ((decoded.front() == t.label.front() &&
+                                   bounded_edit_distance(decoded, t.label, max) <= max) ||
+                                  std::string_view(decoded).substr(1) == t.label))
         return fmt::format("is one typo away from {} ({})", t.domain, t.name);
       return std::nullopt;
     };

@@ -150,6 +150,9 @@ TEST_F(PhishingCheckTest, LookalikeDomains) {
   // mail provider, not a typo of gmail.com; finance is no binance).
   EXPECT_TRUE(has_reason(run_check(*check, message("From: a@paypel.example\n", "Hi\n")),
                          "phishing.lookalike-sender"));
+  // A letter put in front of the whole name is a typo.
+  EXPECT_TRUE(has_reason(run_check(*check, message("From: a@apaypal.example\n", "Hi\n")),
+                         "phishing.lookalike-sender"));
   for (const char* from :
        {"From: a@email.example\n", "From: a@finance.example\n", "From: a@minted.example\n"})
     EXPECT_FALSE(has_reason(run_check(*check, message(from, "Hi\n")), "phishing.lookalike-sender"))
@@ -171,6 +174,13 @@ TEST_F(PhishingCheckTest, CredentialForms) {
                           "<form action=\"http://collect.example/p\"><input name=email>"
                           "<input type=password name=pass><input type=submit></form>\n");
   EXPECT_TRUE(has_reason(run_check(*check, m), "phishing.credential-form"));
+  // Enough for Junk on its own (no sender asks for a password in a form inside a message).
+  EXPECT_GE(run_check(*check, m).score, 5.0);
+  // An airline's flight search is no credential form.
+  std::string search = message("From: a@airline.example\nContent-Type: text/html\n",
+                               "<form action=\"https://airline.example/s\"><input name=from>"
+                               "<select name=passengers></select><input type=submit></form>\n");
+  EXPECT_FALSE(has_reason(run_check(*check, search), "phishing.credential-form"));
 }
 
 TEST_F(PhishingCheckTest, BrandBaitInEnglishAndFrench) {
@@ -387,6 +397,9 @@ TEST_F(PhishingCheckTest, DomainSpelledWithHyphens) {
   EXPECT_TRUE(has_reason(link("irs-gov-refund.example"), "phishing.brand-in-host"));
   EXPECT_TRUE(has_reason(link("www.impots-gouv-fr.example"), "phishing.brand-in-host"));
   EXPECT_TRUE(has_reason(link("my-amazon-co-uk.example"), "phishing.brand-in-host"));
+  // In the subdomains a phisher names as it likes, too.
+  EXPECT_TRUE(has_reason(link("www-gov-uk.refund-portal.example"), "phishing.brand-in-host"));
+  EXPECT_TRUE(has_reason(link("irs-gov.refund-portal.example"), "phishing.brand-in-host"));
   const Context ours = local_context("example.net");
   EXPECT_TRUE(has_reason(link("sso.example-net.support", ours), "phishing.brand-in-host"));
   auto sender = run_check(*check, message("From: IT <it@example-net.support>\n", "Hi.\n"), ours);
@@ -399,6 +412,11 @@ TEST_F(PhishingCheckTest, DomainSpelledWithHyphens) {
   EXPECT_FALSE(has_reason(link("mail-com.mr.outblaze.example"), "phishing.brand-in-host"));
   EXPECT_FALSE(has_reason(link("www.so-net.example"), "phishing.brand-in-host"));
   EXPECT_FALSE(has_reason(link("e-gov-solutions.example"), "phishing.brand-in-host"));
+  // A government is spelt with its country: "open-gov" is a company's name.
+  EXPECT_FALSE(has_reason(link("open-gov-solutions.example"), "phishing.brand-in-host"));
+  EXPECT_FALSE(
+      has_reason(run_check(*check, message("From: news@open-gov-solutions.example\n", "Hi.\n")),
+                 "phishing.lookalike-sender"));
   EXPECT_FALSE(has_reason(link("gov--uk-tax.example"), "phishing.brand-in-host"));
   EXPECT_FALSE(has_reason(link("sso.example-net.support"), "phishing.brand-in-host"));
   // A government's own hyphenated host is its own.
@@ -407,8 +425,8 @@ TEST_F(PhishingCheckTest, DomainSpelledWithHyphens) {
 
 TEST_F(PhishingCheckTest, ImpersonatorAtAFreeMailProvider) {
   // A brand named in the From name, the address or the replies at a free-mail provider.
-  auto from = run_check(*check, message("From: PayPal Service <service.pp@gmail.com>\n", "Hi.\n"));
-  EXPECT_TRUE(has_reason(from, "phishing.free-mail-sender"));
+  auto brand = run_check(*check, message("From: PayPal Service <service.pp@gmail.com>\n", "Hi.\n"));
+  EXPECT_TRUE(has_reason(brand, "phishing.free-mail-sender"));
   auto replies = run_check(*check, message("From: IRS <refunds@irs-taxpayer.example>\n"
                                            "Reply-To: irs.refunds@outlook.com\n",
                                            "Hi.\n"));
@@ -417,6 +435,23 @@ TEST_F(PhishingCheckTest, ImpersonatorAtAFreeMailProvider) {
   auto ours = run_check(*check, message("From: \"IT example.net\" <it.desk@gmail.com>\n", "Hi.\n"),
                         local_context("example.net"));
   EXPECT_TRUE(has_reason(ours, "phishing.free-mail-sender"));
+  // A person naming a brand beside their own name, or a list rewriting a gmail.com user's
+  // From ("alice at gmail.com via the list"), is no brand writing from free mail.
+  for (const char* from : {"From: \"Jane Doe | Microsoft MVP\" <jane.doe@gmail.com>\n",
+                           "From: \"Marie - annonce Leboncoin\" <marie.d@gmail.com>\n"}) {
+    auto v = run_check(*check, message(from, "Hi.\n"));
+    EXPECT_FALSE(has_reason(v, "phishing.free-mail-sender")) << from;
+  }
+  for (const char* from :
+       {"From: alice at gmail.com via Python-dev <python-dev@python.example>\n"
+        "Reply-To: alice@gmail.com\n",
+        "From: \"'alice@yahoo.com' via Friends\" <friends@googlegroups.example>\n"
+        "Reply-To: alice@yahoo.com\n",
+        "From: \"Alice (alice@outlook.com)\" <alice@gmail.com>\n"}) {
+    auto v = run_check(*check, message(from, "Hi.\n"));
+    EXPECT_FALSE(has_reason(v, "phishing.display-name")) << from;
+    EXPECT_LT(v.score, 5.0) << from;
+  }
   // Nobody claimed: a person writing from gmail.com with replies to yahoo.com.
   auto person = run_check(*check, message("From: Alice <alice@gmail.com>\n"
                                           "Reply-To: alice@yahoo.com\n",
@@ -440,6 +475,12 @@ TEST_F(PhishingCheckTest, HostsUnderABrandsOwnTopLevelDomain) {
   auto own = run_check(
       *check, message("From: Microsoft <no-reply@email.cloud.microsoft>\n", "Your account.\n"));
   EXPECT_FALSE(has_reason(own, "phishing.display-name"));
+  // A brand's top-level domain is no name written in front of another: Google's analytics
+  // host, UPS's supply-chain site.
+  for (const char* host : {"www.google-analytics.com", "www.ups-scs.com"}) {
+    auto v = anchor_to(fmt::format("https://{}/x", host), "Open");
+    EXPECT_FALSE(has_reason(v, "phishing.brand-in-host")) << host;
+  }
 }
 
 TEST_F(PhishingCheckTest, FromNameShowingABrandsDomain) {
@@ -449,6 +490,11 @@ TEST_F(PhishingCheckTest, FromNameShowingABrandsDomain) {
   auto own = run_check(
       *check, message("From: \"Amazon.co.uk\" <auto-confirm@amazon.co.uk>\n", "Your order.\n"));
   EXPECT_FALSE(has_reason(own, "phishing.display-name"));
+  // In the text a domain names nobody: a shop's "follow us on x.com" beside account wording.
+  auto shop = run_check(*check, message("From: Shop <news@shop.example>\n",
+                                        "Please verify your account: https://shop.example/login\n"
+                                        "Follow us on x.com and me.com\n"));
+  EXPECT_FALSE(has_reason(shop, "phishing.brand-bait"));
 }
 
 TEST_F(PhishingCheckTest, BrandOfTheFromNameInTheAddressToo) {

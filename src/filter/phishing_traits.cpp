@@ -144,13 +144,22 @@ bool has_invisible_characters(std::string_view s) {
   return false;
 }
 
-bool is_government_host(std::string_view host) {
+namespace {
+
+// The government suffix `host` is under ("gov.uk"), or "".
+std::string_view government_suffix(std::string_view host) {
   static constexpr std::string_view kSuffixes[] = {
       "gov",    "gouv.fr", "gov.uk", "gc.ca",  "gouv.qc.ca", "admin.ch", "europa.eu",
       "gov.au", "govt.nz", "gov.ie", "gov.in", "belgium.be", "gouv.ci",  "gouv.sn"};
   for (auto s : kSuffixes)
-    if (host_in_domain(host, s)) return true;
-  return false;
+    if (host_in_domain(host, s)) return s;
+  return {};
+}
+
+}  // namespace
+
+bool is_government_host(std::string_view host) {
+  return !government_suffix(host).empty();
 }
 
 bool brand_is_administration(const Brand& b) {
@@ -181,45 +190,61 @@ std::optional<std::string> embedded_domain(std::string_view raw_host, const Bran
     std::string_view prefix = std::string_view(host).substr(0, p);
     std::string_view name = registrable_domain(prefix);
     if (name.find('.') == std::string_view::npos || name == own_domain) continue;
-    if (!brands.owned_by_any(name) && !is_government_host(name)) continue;
+    // (A brand's own top-level domain is no name written in front: www.google-analytics.com.)
+    if (!brands.is_brand_domain(name) && !is_government_host(name)) continue;
     if (name.size() > found.size()) found = std::string(name);
   }
   if (found.empty()) return std::nullopt;
   return found;
 }
 
-// Only the label a registrant chose is read: proxies and mail hosts spell their customers'
-// domains with hyphens in subdomains for good reasons ("www-example-com.cdn.ampproject.org",
-// "mail-com.mr.outblaze.com"). A run of two to four parts is tried at each part; a name part of
-// one letter ("e-gov") is no domain.
+// Every label of the host is read (a phisher names subdomains of its own domain as it likes:
+// "www-gov-uk.refund-portal.example"), except under proxies that spell their customers'
+// domains so ("www-example-com.cdn.ampproject.org"). A run of two to four parts is tried at
+// each part; a name part of one letter ("e-gov") is no domain, and a government is spelt only
+// with its country ("gov-uk", "gouv-fr"): "open-gov-solutions" is a company's name.
 std::optional<std::string> hyphen_spelled_domain(std::string_view host, const BrandList& brands,
                                                  std::span<const std::string> local_domains) {
+  static constexpr std::string_view kProxies[] = {"cdn.ampproject.org", "translate.goog"};
   if (host.size() > 253 || is_government_host(host) || brands.owned_by_any(host))
     return std::nullopt;
+  for (auto p : kProxies)
+    if (host_in_domain(host, p)) return std::nullopt;
   for (const auto& d : local_domains)
     if (host_in_domain(host, d)) return std::nullopt;
-  const std::string label = to_lower(first_label(registrable_domain(host)));
+  const std::string lower = to_lower(host);
+  const std::string_view reg = registrable_domain(lower);
+  // The labels up to the registered name's ("a-b.example" of "a-b.example.co.uk").
+  const std::string_view names =
+      std::string_view(lower).substr(0, lower.size() - reg.size() + first_label(reg).size());
   std::vector<std::string_view> parts;
-  for (std::size_t i = 0; i <= label.size();) {
-    std::size_t end = std::min(label.find('-', i), label.size());
-    parts.push_back(std::string_view(label).substr(i, end - i));
-    i = end + 1;
-  }
-  if (parts.size() < 2) return std::nullopt;
-  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-    if (parts[i].size() < 2) continue;
-    std::string name(parts[i]), found;  // the longest spelling from here ("hmrc.gov.uk")
-    for (std::size_t j = i + 1; j < parts.size() && j < i + 4; ++j) {
-      if (parts[j].empty()) break;  // "a--b" is no dot
-      name += '.';
-      name += parts[j];
-      std::string_view reg = registrable_domain(name);
-      if (first_label(reg).size() < 2) continue;
-      if (brands.is_brand_domain(reg) || is_government_host(name)) found = reg;
-      for (const auto& d : local_domains)
-        if (host_in_domain(name, d)) found = d;
+  for (std::size_t at = 0; at < names.size();) {
+    std::size_t dot = std::min(names.find('.', at), names.size());
+    std::string_view label = names.substr(at, dot - at);
+    at = dot + 1;
+    parts.clear();
+    for (std::size_t i = 0; i <= label.size();) {
+      std::size_t end = std::min(label.find('-', i), label.size());
+      parts.push_back(label.substr(i, end - i));
+      i = end + 1;
     }
-    if (!found.empty()) return found;
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+      if (parts[i].size() < 2) continue;
+      std::string name(parts[i]), found;  // the longest spelling from here ("hmrc.gov.uk")
+      for (std::size_t j = i + 1; j < parts.size() && j < i + 4; ++j) {
+        if (parts[j].empty()) break;  // "a--b" is no dot
+        name += '.';
+        name += parts[j];
+        std::string_view spelt = registrable_domain(name);
+        if (first_label(spelt).size() < 2) continue;
+        if (brands.is_brand_domain(spelt) ||
+            government_suffix(name).find('.') != std::string_view::npos)
+          found = spelt;
+        for (const auto& d : local_domains)
+          if (host_in_domain(name, d)) found = d;
+      }
+      if (!found.empty()) return found;
+    }
   }
   return std::nullopt;
 }
