@@ -106,12 +106,12 @@ def unfolded(msg, name):
 
 
 def phishing(marker, to, ip_links=False, extra_headers=""):
-    """An impersonation of PayPal: display name "PayPal" on an unrelated address, link text
-    showing www.paypal.com over a link elsewhere, a form asking for the password, "verify your
-    account" wording. With ip_links the links go to a raw IP address, which adds enough to
-    cross the reject threshold."""
+    """An impersonation of PayPal: link text showing www.paypal.com over a link elsewhere, a
+    form asking for the password, "verify your account" wording, from an unrelated address
+    (with the display name "PayPal" as well it would cross the reject threshold). With ip_links
+    the links go to a raw IP address, which adds enough to cross the reject threshold."""
     target = "http://198.51.100.23/paypal" if ip_links else "https://login.evil.example/session"
-    return (f"From: \"PayPal\" <service@evil.example>\r\n"
+    return (f"From: \"Account Service\" <service@evil.example>\r\n"
             f"To: {to}\r\n"
             f"Subject: Your account has been limited - action required {marker}\r\n"
             f"Date: Thu, 26 Nov 2026 10:00:00 +0000\r\n"
@@ -338,7 +338,7 @@ class OneSite(unittest.TestCase):
         forged = ("Authentication-Results: mx.example.test; dmarc=pass header.from=paypal.com\r\n"
                   "X-Facteur-Verdict: ham\r\nX-Spam-Status: No, score=0.0\r\n")
         body = phishing(marker, "bob@example.test", extra_headers=forged).replace(
-            b"\"PayPal\" <service@evil.example>", b"Alice <alice@example.test>")
+            b"\"Account Service\" <service@evil.example>", b"Alice <alice@example.test>")
         self.server.submit("alice@example.test", PW, "alice@example.test", ["bob@example.test"],
                            body)
         copy = header(wait_in(self.server, "bob@example.test", "INBOX", marker))
