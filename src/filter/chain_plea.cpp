@@ -38,7 +38,8 @@ constexpr std::string_view kFrenchVerbs[] = {
     "diffuser",    "relaie",    "relayez",    "relayer",    "copiez",    "recopiez"};
 constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert"};
 constexpr std::string_view kFrenchWarnings[] = {"prevenez", "previens", "prevenir", "avertissez",
-                                                "avertis",  "informez", "alertez"};
+                                                "avertis",  "informez", "alertez",  "parlez",
+                                                "parles",   "dites",    "dis"};
 
 bool english_verb(std::string_view w) {
   auto in = [w](std::span<const std::string_view> list) {
@@ -62,7 +63,7 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
     add_list(kEnglishWarnings, Role::warn_verb);
     add_list(kFrenchWarnings, Role::warn_verb);
     add({"faites", "fais", "faire", "mettez", "mets"}, Role::causative);
-    add({"suivre", "passer", "circuler", "tourner", "copie"}, Role::causative_end);
+    add({"suivre", "passer", "circuler", "tourner", "copie", "parvenir"}, Role::causative_end);
     add({"this",   "it",     "these",   "them",     "message", "email",       "e",    "mail",
          "letter", "prayer", "warning", "note",     "info",    "information", "ce",   "cet",
          "cette",  "le",     "la",      "les",      "l",       "lui",         "leur", "ca",
@@ -78,7 +79,7 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
     add({"people",   "persons",  "personnes", "gens",    "women", "femmes", "ladies",
          "girls",    "men",      "hommes",    "names",   "noms",  "others", "autres",
          "families", "familles", "parents",   "mothers", "meres", "kids",   "woman",
-         "person",   "girl",     "mother",    "friend"},
+         "person",   "girl",     "mother",    "friend",  "ceux",  "celles", "those"},
         Role::crowd);
     add({"all", "many", "every", "plus", "as", "at", "au", "tous", "toutes", "tout"},
         Role::quantifier);
@@ -90,11 +91,11 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
         Role::number_word);
     // Words an audience of everybody may list besides its mass word: "your family, friends
     // and co-workers", "famille, amis et collègues".
-    add({"the",       "of",         "least",     "moins",      "de",        "des",  "du",
-         "d",         "un",         "une",       "grand",      "possible",  "ceux", "celles",
-         "que",       "qui",        "you",       "and",        "or",        "et",   "ou",
-         "family",    "famille",    "relatives", "colleagues", "collegues", "co",   "workers",
-         "coworkers", "neighbours", "neighbors", "voisins"},
+    add({"the", "of",      "least",     "moins",      "de",         "des",
+         "du",  "d",       "un",        "une",        "grand",      "possible",
+         "que", "qui",     "you",       "and",        "or",         "et",
+         "ou",  "family",  "famille",   "relatives",  "colleagues", "collegues",
+         "co",  "workers", "coworkers", "neighbours", "neighbors",  "voisins"},
         Role::connector);
     return r;
   }();

@@ -12,15 +12,16 @@ ChainPleas pleas(std::string_view text) {
 }
 
 TEST(ChainPlea, ToEverybodyInEnglish) {
-  for (auto text : {"Tell everyone you know.", "Just send this to seven people you love.",
-                    "If you are not ashamed, pass this on... 7 people in 7 minutes!",
-                    "Please send this to as many of the people you care about as possible.",
-                    "Share this with all the women in your life.",
-                    "Please share this with anyone you know who travels.",
-                    "Forward it to at least 12 friends before midnight.",
-                    "Please share this with your family, friends and co-workers.",
-                    "Make sure to forward this to everyone you know.",
-                    "Send this to every woman you know.", "Spread the word to all your friends!"}) {
+  for (auto text :
+       {"Tell everyone you know.", "Just send this to seven people you love.",
+        "If you are not ashamed, pass this on... 7 people in 7 minutes!",
+        "Please send this to as many of the people you care about as possible.",
+        "Share this with all the women in your life.",
+        "Please share this with anyone you know who travels.",
+        "Forward it to at least 12 friends before midnight.",
+        "Please share this with your family, friends and co-workers.",
+        "Make sure to forward this to everyone you know.", "Send this to every woman you know.",
+        "Spread the word to all your friends!", "Send it to all those you love."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -35,7 +36,9 @@ TEST(ChainPlea, ToEverybodyInFrench) {
         "Transmets ce message à 10 de tes contacts.", "Prévenez vos proches.",
         "Diffusez ce message au plus grand nombre.", "Envoie-le à tous !",
         "Ne le gardez pas pour vous. Envoyez-le à tous vos contacts.", "Diffusez largement.",
-        "Partagez autour de vous.", "Transmettez à un maximum de personnes."}) {
+        "Partagez autour de vous.", "Transmettez à un maximum de personnes.",
+        "Transmettez à tous ceux que vous aimez.", "Faites-la parvenir à neuf personnes.",
+        "Parlez-en autour de vous.", "Dites-le à tout le monde !"}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }

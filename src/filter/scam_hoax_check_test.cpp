@@ -204,6 +204,38 @@ TEST(HoaxCheck, PleasWordedAnewAreFound) {
   EXPECT_TRUE(has_reason(run_check(*check, fr), "hoax.chain-letter"));
 }
 
+TEST(HoaxCheck, DebunkingsQuoteHoaxesWithoutBeingOne) {
+  // A list post quoting a virus hoax to say it is one, asking not to pass it on.
+  auto check = make_hoax_check();
+  auto en =
+      message("From: a@example.org\nSubject: Re: FW: VIRUS WARNING\n",
+              "> IF YOU RECEIVE AN EMAIL TITLED \"WIN A HOLIDAY\" DO NOT OPEN IT! IT WILL "
+              "ERASE YOUR HARD DRIVE. THIS IS NOT A JOKE, IT WAS ON CNN. FORWARD THIS TO "
+              "EVERYONE YOU KNOW!\n\nThis is a hoax, see snopes. Please do not forward it.\n");
+  EXPECT_FALSE(has_reason(run_check(*check, en), "hoax.chain-letter"));
+  auto fr = message("From: a@example.fr\nSubject: Re: TR: TR: ALERTE VIRUS\n",
+                    "> N'OUVREZ PAS LE MESSAGE \"CARTE VIRTUELLE\", CE VIRUS EFFACE LE DISQUE DUR, "
+                    "C'EST CONFIRME PAR MICROSOFT. FAITES SUIVRE A TOUS VOS CONTACTS !\n\n"
+                    "C'est un canular qui circule depuis 2001 : ne faites pas suivre.\n");
+  EXPECT_FALSE(has_reason(run_check(*check, fr), "hoax.chain-letter"));
+  // "If you don't forward it" is the hoax's own pressure, not a debunking.
+  auto hoax = message("From: a@example.org\nSubject: FW: virus\n",
+                      "If you receive an email titled \"Win a holiday\" do not open it, the virus "
+                      "erases your hard drive. Forward this to everyone you know. If you don't "
+                      "forward it, you are putting your friends at risk.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, hoax), "hoax.chain-letter"));
+}
+
+TEST(HoaxCheck, APleaToEverybodyNeedsLessBesideIt) {
+  // Rare outside chain letters: with it, a forward's ordinary traits count 2 together.
+  auto check = make_hoax_check();
+  auto fr = message("From: a@example.fr\nSubject: TR: TR: URGENT sang O negatif pour Noah\n",
+                    "----- Mail transféré -----\nURGENT URGENT. Le petit Noah a besoin de sang O "
+                    "négatif. Ne laissez pas dormir ce message, un simple transfert peut sauver "
+                    "la vie d'un enfant.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, fr), "hoax.chain-letter"));
+}
+
 TEST(HoaxCheck, OrdinaryForwardTraitsAloneAreCapped) {
   // A forwarded plea to friends with alarm words, a name of authority and a mark of
   // forwarding: the traits all forwarded mail has count 1.5 together, so no hoax.
