@@ -38,8 +38,7 @@ constexpr std::string_view kFrenchVerbs[] = {
     "diffuser",    "relaie",    "relayez",    "relayer",    "copiez",    "recopiez"};
 constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert"};
 constexpr std::string_view kFrenchWarnings[] = {"prevenez", "previens", "prevenir", "avertissez",
-                                                "avertis",  "informez", "alertez",  "parlez",
-                                                "parles",   "dites",    "dis"};
+                                                "avertis",  "informez", "alertez"};
 
 bool english_verb(std::string_view w) {
   auto in = [w](std::span<const std::string_view> list) {
@@ -79,7 +78,7 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
     add({"people",   "persons",  "personnes", "gens",    "women", "femmes", "ladies",
          "girls",    "men",      "hommes",    "names",   "noms",  "others", "autres",
          "families", "familles", "parents",   "mothers", "meres", "kids",   "woman",
-         "person",   "girl",     "mother",    "friend",  "ceux",  "celles", "those"},
+         "person",   "girl",     "mother",    "friend"},
         Role::crowd);
     add({"all", "many", "every", "plus", "as", "at", "au", "tous", "toutes", "tout"},
         Role::quantifier);
@@ -91,11 +90,11 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
         Role::number_word);
     // Words an audience of everybody may list besides its mass word: "your family, friends
     // and co-workers", "famille, amis et collègues".
-    add({"the", "of",      "least",     "moins",      "de",         "des",
-         "du",  "d",       "un",        "une",        "grand",      "possible",
-         "que", "qui",     "you",       "and",        "or",         "et",
-         "ou",  "family",  "famille",   "relatives",  "colleagues", "collegues",
-         "co",  "workers", "coworkers", "neighbours", "neighbors",  "voisins"},
+    add({"the",       "of",         "least",     "moins",      "de",        "des",  "du",
+         "d",         "un",         "une",       "grand",      "possible",  "ceux", "celles",
+         "que",       "qui",        "you",       "and",        "or",        "et",   "ou",
+         "family",    "famille",    "relatives", "colleagues", "collegues", "co",   "workers",
+         "coworkers", "neighbours", "neighbors", "voisins"},
         Role::connector);
     return r;
   }();

@@ -83,16 +83,9 @@ const PhraseMatcher& hoax_phrases() {
          "diffuser ce message", "diffusez ce message", "a au moins * contacts",
          "a au moins * personnes", "a au moins * amis", "tous ceux que vous connaissez",
          "tout votre carnet", "tous vos correspondants",
-         // Warning the people one loves ("let your family know"), a forward that saves a
-         // life, sharing before a censor deletes it, posting it as one's own status.
-         "let your family know", "let your friends know", "let your loved ones know",
-         "let all your friends know", "let all your contacts know", "a simple forward",
-         "a single forward", "one forward can", "just one forward", "un simple transfert",
-         "un transfert peut", "un simple partage", "share before it", "share it before it",
-         "share this before it", "before they delete it", "partagez avant", "diffusez avant",
-         "avant qu il soit supprime", "avant la censure", "as your status", "as a status",
-         "on your wall", "to your wall", "on your timeline", "sur votre mur", "sur ton mur",
-         "en statut", "sur votre profil", "sur ton profil"},
+         // A forward that saves a life: the plea said with a noun.
+         "a simple forward", "a single forward", "one forward can", "just one forward",
+         "un simple transfert", "un simple partage"},
         kForwardAll);
     p.add_all({"virus", "viruses", "worm", "trojan", "ver informatique", "cheval de troie"},
               kVirus);
@@ -270,37 +263,12 @@ const PhraseMatcher& hoax_phrases() {
                "prevent a tragedy",
                "eviter un drame"},
               kAppeal);
-    // Mail about a hoax rather than one: a debunking that quotes it, a warning not to pass it
-    // on (not "if you don't forward it", which is pressure; not "this is not a hoax").
-    p.add_all({"is a hoax",
-               "is just a hoax",
-               "it s a hoax",
-               "is an old hoax",
-               "known hoax",
-               "hoax alert",
-               "snopes",
-               "hoaxbuster",
-               "hoaxbusters",
-               "hoax slayer",
-               "is an urban legend",
-               "just an urban legend",
-               "est un canular",
-               "c est un canular",
-               "un vieux canular",
-               "encore un canular",
-               "please do not forward",
-               "please don t forward",
-               "stop forwarding",
-               "do not forward it to anyone",
-               "don t forward it to anyone",
-               "ne faites pas suivre",
-               "ne pas faire suivre",
-               "ne le faites pas suivre",
-               "ne la faites pas suivre",
-               "ne transferez pas",
-               "ne relayez pas",
-               "ne diffusez pas",
-               "ne partagez pas"},
+    // Mail about a hoax rather than one: a debunking that quotes it and asks not to pass it
+    // on (a debunking quotes the hoax's claims of truth too). Not with pressure to forward
+    // beside it ("if you don't forward this"), and not "some say it's a hoax, but...".
+    p.add_all({"this is a hoax", "is an old hoax", "c est un canular", "est un vieux canular",
+               "please do not forward", "please don t forward", "ne faites pas suivre",
+               "ne pas faire suivre"},
               kDebunk);
     // Pressure not to keep it: guilt, "it only takes a second", "faites pareil".
     p.add_all({"don t just delete",
@@ -478,7 +446,7 @@ class HoaxCheck final : public Check {
     const int mass = std::max(n(kForwardAll), pleas.mass + subject_pleas.mass);
     const bool forward_all = mass > 0;
     const bool pass_on = !forward_all && pleas.open + subject_pleas.open > 0;
-    const double plea = forward_all ? (mass >= 2 ? 4.0 : 3.5) : pass_on ? 2.5 : 0;
+    const double plea = forward_all ? (mass >= 2 ? 3.5 : 3.0) : pass_on ? 2.5 : 0;
     if (forward_all) note(plea, "asks to forward it to everyone");
     if (pass_on) note(plea, "asks to pass it on");
     if (n(kVirus) > 0 && n(kDestruction) > 0) note(2.0, "virus warning");
@@ -499,12 +467,11 @@ class HoaxCheck final : public Check {
     if (n(kAlarm) > 0) note(n(kAlarm) >= 3 ? 1.0 : 0.5, "alarm");
     if (n(kAuthority) > 0) note(0.5, "appeal to authority");
     if (n(kMarvel) >= 2 && n(kMarvel) < 4) note(0.5, "scare story");
-    // (With a plea to everybody 2 together: that plea is rare outside chain letters.)
-    evidence = std::min(evidence, before_weak + (forward_all ? 2.0 : 1.5));
+    evidence = std::min(evidence, before_weak + 1.5);
     // The plea to pass it on (or a luck chain, which demands copies) is what makes a hoax; a
     // debunking quotes both.
     if (!forward_all && !pass_on && !(n(kChain) >= 2 && (fw > 0 || n(kForwardMarks) > 0))) return;
-    if (n(kDebunk) > 0) return;
+    if (n(kDebunk) > 0 && n(kPressure) == 0) return;
     if (evidence < 5.0) {
       // A hint for the classifiers' language check only with a chain letter's trait besides
       // the plea (a mark of forwarding, a claim of truth, a reward...): "partagez" alone, in a

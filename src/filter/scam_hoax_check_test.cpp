@@ -218,7 +218,13 @@ TEST(HoaxCheck, DebunkingsQuoteHoaxesWithoutBeingOne) {
                     "C'EST CONFIRME PAR MICROSOFT. FAITES SUIVRE A TOUS VOS CONTACTS !\n\n"
                     "C'est un canular qui circule depuis 2001 : ne faites pas suivre.\n");
   EXPECT_FALSE(has_reason(run_check(*check, fr), "hoax.chain-letter"));
-  // "If you don't forward it" is the hoax's own pressure, not a debunking.
+  // A hoax that says others call it one, or that claims a check: still a hoax. "If you don't
+  // forward it" is the hoax's own pressure, not a debunking.
+  auto claimed = message("From: a@example.org\nSubject: FW: virus\n",
+                         "Some say it's a hoax but it's true, I checked on snopes. If you "
+                         "receive an email titled \"Win a holiday\" do not open it, the virus "
+                         "erases your hard drive. Forward this to everyone you know!\n");
+  EXPECT_TRUE(has_reason(run_check(*check, claimed), "hoax.chain-letter"));
   auto hoax = message("From: a@example.org\nSubject: FW: virus\n",
                       "If you receive an email titled \"Win a holiday\" do not open it, the virus "
                       "erases your hard drive. Forward this to everyone you know. If you don't "
@@ -226,14 +232,27 @@ TEST(HoaxCheck, DebunkingsQuoteHoaxesWithoutBeingOne) {
   EXPECT_TRUE(has_reason(run_check(*check, hoax), "hoax.chain-letter"));
 }
 
-TEST(HoaxCheck, APleaToEverybodyNeedsLessBesideIt) {
-  // Rare outside chain letters: with it, a forward's ordinary traits count 2 together.
+TEST(HoaxCheck, AForwardThatSavesALife) {
+  // The plea said with a noun: "un simple transfert peut sauver la vie d'un enfant".
   auto check = make_hoax_check();
   auto fr = message("From: a@example.fr\nSubject: TR: TR: URGENT sang O negatif pour Noah\n",
                     "----- Mail transféré -----\nURGENT URGENT. Le petit Noah a besoin de sang O "
-                    "négatif. Ne laissez pas dormir ce message, un simple transfert peut sauver "
-                    "la vie d'un enfant.\n");
+                    "négatif, c'est vrai. Ne laissez pas dormir ce message, un simple transfert "
+                    "peut sauver la vie d'un enfant.\n");
   EXPECT_TRUE(has_reason(run_check(*check, fr), "hoax.chain-letter"));
+}
+
+TEST(HoaxCheck, APleaWithOrdinaryForwardTraitsIsNoHoax) {
+  // A plea to everybody beside the traits every forward has (marks of forwarding, alarm
+  // words) is a school fête or a recipe passed round, not a chain letter.
+  auto check = make_hoax_check();
+  for (const auto& m :
+       {message("From: a@example.fr\nSubject: TR: TR: Kermesse de l'école samedi\n",
+                "Important : la kermesse a lieu samedi. N'hésitez pas à faire suivre.\n"),
+        message("From: a@example.org\nSubject: Fwd: Fwd: Grandma's apple pie recipe\n",
+                "---------- Forwarded message ----------\nImportant: use cold butter. Share it "
+                "with all your friends :)\n")})
+    EXPECT_FALSE(has_reason(run_check(*check, m), "hoax.chain-letter")) << m;
 }
 
 TEST(HoaxCheck, OrdinaryForwardTraitsAloneAreCapped) {
