@@ -87,8 +87,11 @@ const PhraseMatcher& hoax_phrases() {
          "a simple forward", "a single forward", "one forward can", "just one forward",
          "un simple transfert", "un simple partage"},
         kForwardAll);
-    p.add_all({"virus", "viruses", "worm", "trojan", "ver informatique", "cheval de troie"},
-              kVirus);
+    // (Today's warnings say a message or a video "hacks your phone" rather than "virus".)
+    p.add_all(
+        {"virus", "viruses", "worm", "trojan", "ver informatique", "cheval de troie", "hacks your",
+         "hack your", "hacks into", "pirate votre", "pirate ton", "pirater votre", "pirater ton"},
+        kVirus);
     p.add_all({"hard drive", "hard disk", "erase", "erases", "wipes out", "wipe out", "destroy",
                "destroys", "destructive", "disque dur", "efface", "detruit", "detruire",
                "destructeur", "do not open", "don t open", "never open", "n ouvrez pas",

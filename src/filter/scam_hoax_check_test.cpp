@@ -232,6 +232,19 @@ TEST(HoaxCheck, DebunkingsQuoteHoaxesWithoutBeingOne) {
   EXPECT_TRUE(has_reason(run_check(*check, hoax), "hoax.chain-letter"));
 }
 
+TEST(HoaxCheck, TodaysVirusWarningSaysHacks) {
+  // "It hacks your phone" is today's "virus"; an IT notice with no plea is no hoax.
+  auto check = make_hoax_check();
+  auto hoax = message("From: a@example.com\nSubject: pls read!!\n",
+                      "If a video called \"Dance of the Pope\" comes up on WhatsApp DON'T OPEN "
+                      "IT!! It hacks your phone in 10 secs.\nPass it on to all your contacts\n");
+  EXPECT_TRUE(has_reason(run_check(*check, hoax), "hoax.chain-letter"));
+  auto notice = message("From: it@example.com\nSubject: Phishing campaign\n",
+                        "Criminals may try to hack your account: do not open attachments from "
+                        "unknown senders and report them to the service desk.\n");
+  EXPECT_FALSE(has_reason(run_check(*check, notice), "hoax.chain-letter"));
+}
+
 TEST(HoaxCheck, AForwardThatSavesALife) {
   // The plea said with a noun: "un simple transfert peut sauver la vie d'un enfant".
   auto check = make_hoax_check();
