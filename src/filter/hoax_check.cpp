@@ -97,6 +97,9 @@ const PhraseMatcher& hoax_phrases() {
                "destructeur", "do not open", "don t open", "never open", "n ouvrez pas",
                "ne l ouvrez", "ne pas ouvrir", "no remedy", "no cure", "cannot detect",
                "can t detect", "aucun antivirus", "not detect", "delete it",
+               // Today's warnings are about links and videos: "don't click".
+               "do not click", "don t click", "never click", "ne cliquez pas", "ne clique pas",
+               "ne cliquez surtout pas",
                // Virus hoaxes name the message to fear: "if you receive an email titled".
                "if you receive an email", "if you receive an e mail", "if you receive a message",
                "if you get an email", "si vous recevez un message", "si vous recevez un mail",
@@ -165,29 +168,20 @@ const PhraseMatcher& hoax_phrases() {
                "tour du monde"},
               kChain);
     // Luck and prayer chains: the promise and the curse, the claim that it was never broken.
-    p.add_all({"never been broken",
-               "has never failed",
-               "never fails",
-               "don t break it",
-               "don t be the one",
-               "be the one to break",
-               "something good will happen",
-               "something wonderful will",
-               "will happen to you",
-               "within an hour",
-               "within * minutes",
-               "lost everything",
-               "jamais ete rompue",
-               "jamais echoue",
-               "ne brisez pas",
-               "ne brise pas",
-               "neuvaine",
-               "grande joie",
-               "vous arrivera",
-               "t arrivera",
-               "a tout perdu",
-               "l ont regrette"},
-              kChain);
+    p.add_all(
+        {"never been broken", "has never failed", "never fails", "don t break it",
+         "don t be the one", "be the one to break", "something good will happen",
+         "something wonderful will", "will happen to you", "within an hour", "within * minutes",
+         "lost everything", "jamais ete rompue", "jamais echoue", "ne brisez pas", "ne brise pas",
+         "neuvaine", "grande joie", "vous arrivera", "t arrivera", "a tout perdu", "l ont regrette",
+         // The chain not to be interrupted and the miracle promised at its end.
+         "n interrompez pas", "interrompre la chaine", "interrompre cette chaine",
+         "don t interrupt", "verrez un miracle", "see a miracle", "un miracle"},
+        kChain);
+    // (A company "giving away" its products to whoever shares is the reward too.)
+    p.add_all({"is giving away", "are giving away", "free tickets", "billets gratuits",
+               "offre un bon d achat", "offre des bons d achat"},
+              kReward);
     p.add_all({"for every forward",
                "each time you forward",
                "every time you forward",

@@ -245,6 +245,23 @@ TEST(HoaxCheck, TodaysVirusWarningSaysHacks) {
   EXPECT_FALSE(has_reason(run_check(*check, notice), "hoax.chain-letter"));
 }
 
+TEST(HoaxCheck, ClicksMiraclesAndGiveaways) {
+  // Today's virus warning says "ne cliquez pas"; a prayer chain promises a miracle and must not
+  // be interrupted; a company "is giving away" tickets to whoever shares.
+  auto check = make_hoax_check();
+  for (const auto& m :
+       {message("From: a@example.fr\nSubject: ATTENTION virus Messenger\n",
+                "Si vous recevez une vidéo avec votre photo, NE CLIQUEZ PAS ! C'est un virus. "
+                "Prévenez tous vos contacts.\n"),
+        message("From: a@example.fr\nSubject: Prière\n",
+                "Faites-la parvenir à neuf personnes. Le quatrième jour, vous verrez un miracle. "
+                "N'interrompez pas cette chaîne.\n"),
+        message("From: a@example.com\nSubject: FREE FLIGHTS\n",
+                "The airline is giving away 2 free tickets to everyone! Share this with 20 "
+                "friends to receive your tickets.\n")})
+    EXPECT_TRUE(has_reason(run_check(*check, m), "hoax.chain-letter")) << m;
+}
+
 TEST(HoaxCheck, AForwardThatSavesALife) {
   // The plea said with a noun: "un simple transfert peut sauver la vie d'un enfant".
   auto check = make_hoax_check();
