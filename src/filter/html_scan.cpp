@@ -103,14 +103,24 @@ bool has_name_word(std::string_view n, std::string_view word) {
   return false;
 }
 
+// "pass" alone is a ticket as often as a password ("skiPass", "passType"): only a user's,
+// a login's or a mailbox's pass ("userpass", "login_pass", "emailPass") or the bare name.
 bool names_password(std::string_view n) {
-  return contains_i(n, "password") || contains_i(n, "passwd") || contains_i(n, "passcode") ||
-         contains_i(n, "pwd") || contains_i(n, "motdepasse") || has_name_word(n, "pass") ||
-         has_name_word(n, "passe") || has_name_word(n, "pin") || has_name_word(n, "mdp");
+  if (contains_i(n, "password") || contains_i(n, "passwd") || contains_i(n, "passcode") ||
+      contains_i(n, "pwd") || contains_i(n, "motdepasse") || contains_i(n, "mot_de_passe") ||
+      contains_i(n, "mot-de-passe") || iequals(n, "pass") || has_name_word(n, "pin") ||
+      contains_i(n, "cardpin") || contains_i(n, "atmpin") || has_name_word(n, "mdp"))
+    return true;
+  for (std::string_view who : {"user", "login", "email", "mail", "account"})
+    for (std::string_view sep : {"", "_", "-", "."})
+      if (contains_i(n, std::string(who) + std::string(sep) + "pass")) return true;
+  return false;
 }
 
 bool names_card(std::string_view n) {
   return has_name_word(n, "card") || contains_i(n, "cardnum") || contains_i(n, "cardno") ||
+         contains_i(n, "cardholder") || contains_i(n, "nameoncard") ||
+         contains_i(n, "cartebancaire") || contains_i(n, "numerocarte") ||
          contains_i(n, "creditcard") || contains_i(n, "ccnum") || contains_i(n, "cc_num") ||
          contains_i(n, "cvv") || contains_i(n, "cvc") || contains_i(n, "expir") ||
          contains_i(n, "exp_date") || has_name_word(n, "ssn") || has_name_word(n, "carte") ||

@@ -40,13 +40,15 @@ TEST(HtmlScan, SensitiveInputsNamedByWholeWords) {
   // "giftcard" aside, "postcard").
   HtmlScan s;
   scan_html(R"(<form action="/x"><input name=user_pass><input name=passCode>
-    <input name=cardNumber><input name=numero_carte><input name=PIN></form>)",
+    <input name=cardNumber><input name=numero_carte><input name=PIN><input name=pass>
+    <input name=emailpass><input name=cardholder><input name=nameoncard></form>)",
             s);
-  EXPECT_EQ(s.password_inputs, 3u);
-  EXPECT_EQ(s.card_inputs, 2u);
+  EXPECT_EQ(s.password_inputs, 5u);
+  EXPECT_EQ(s.card_inputs, 4u);
   HtmlScan travel;
   scan_html(R"(<form action="/search"><input name=passengers><input name=compass>
-    <input name=postcard><input name=destination><input name=spinner></form>)",
+    <input name=postcard><input name=destination><input name=spinner><select name=passType>
+    <input name=skiPass><input name=opinion></form>)",
             travel);
   EXPECT_EQ(travel.password_inputs, 0u);
   EXPECT_EQ(travel.card_inputs, 0u);

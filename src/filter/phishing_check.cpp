@@ -238,7 +238,13 @@ bool names_only_the_brand(std::span<const std::string_view> words, const Brand& 
     }
     return false;
   };
+  // Other words: a person's name has two ("Jane Doe | Microsoft MVP"), or one before the
+  // brand's ("Carlos Santander"); one after it is the brand's department in any language
+  // ("PayPal Kundenservice", "DHL Paket"). Numbers and codes ("24/7") are nobody's name.
+  std::size_t others = 0;
+  bool other_first = false, brand_seen = false;
   for (std::string_view w : words) {
+    if (std::none_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; })) continue;
     if (std::find(std::begin(kServiceWords), std::end(kServiceWords), w) != std::end(kServiceWords))
       continue;
     bool brand_word = false;
@@ -246,9 +252,14 @@ bool names_only_the_brand(std::span<const std::string_view> words, const Brand& 
       brand_word = brand_word || in_phrase(k, w);
     for (const auto& d : b.domains)
       brand_word = brand_word || in_phrase(d, w);
-    if (!brand_word) return false;
+    if (brand_word) {
+      brand_seen = true;
+    } else {
+      ++others;
+      if (!brand_seen) other_first = true;
+    }
   }
-  return true;
+  return others == 0 || (others == 1 && !other_first);
 }
 
 bool looks_like_login_path(std::string_view path) {
@@ -311,7 +322,14 @@ class PhishingCheck final : public Check {
       // <sp@ourcompany.example>" names a brand without impersonating it).
       const bool ours_verified = is_local(dom) && ctx.auth && ctx.auth->dmarc == AuthOutcome::pass;
       auto name = normalize_text(m.from->display_name, NormalizeLimits{32, 48});
-      for (std::size_t b : brands_->named_in_sender_name(name.words)) {
+      // A name showing an address or a list's rewrite ("'jane@fb.com' via dev", "bob at
+      // apple.com via the list") shows a person's domain, not a brand claim: keywords only.
+      const bool shows_address =
+          m.from->display_name.find('@') != std::string::npos ||
+          std::any_of(name.words.begin(), name.words.end(),
+                      [](std::string_view w) { return w == "via" || w == "at"; });
+      for (std::size_t b : shows_address ? brands_->named_in(std::span(name.words))
+                                         : brands_->named_in_sender_name(name.words)) {
         // (A government's own host may speak for any administration: GOV.UK Notify sends for
         // HMRC, DVLA and the rest.)
         if (dom.empty() || brands_->owns(b, dom) || ours_verified ||
@@ -653,13 +671,12 @@ class PhishingCheck final : public Check {
         return std::nullopt;
       if (decoded == t.label) return std::nullopt;  // same name, other TLD: brand_in_host's job
       if (sk == t.skeleton) return fmt::format("looks like {} ({})", t.domain, t.name);
-      // A typo keeps the first letter, the one a reader sees first; changing or dropping it
-      // makes words of their own ("email" for gmail, "finance" for binance, "cloud" for
-      // icloud). A letter put in front of the whole name is one ("apaypal").
+      // A typo keeps the first letter, the one a reader sees first; changing, dropping or
+      // adding one there makes words of their own ("email" for gmail, "finance" for binance,
+      // "cloud" for icloud, "dapple", "atwitter", "aicloud").
       std::size_t max = t.label.size() >= 9 ? 2 : 1;
-      if (decoded.size() >= 5 && ((decoded.front() == t.label.front() &&
-                                   bounded_edit_distance(decoded, t.label, max) <= max) ||
-                                  std::string_view(decoded).substr(1) == t.label))
+      if (decoded.size() >= 5 && decoded.front() == t.label.front() &&
+          bounded_edit_distance(decoded, t.label, max) <= max)
         return fmt::format("is one typo away from {} ({})", t.domain, t.name);
       return std::nullopt;
     };

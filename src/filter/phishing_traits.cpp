@@ -198,53 +198,42 @@ std::optional<std::string> embedded_domain(std::string_view raw_host, const Bran
   return found;
 }
 
-// Every label of the host is read (a phisher names subdomains of its own domain as it likes:
-// "www-gov-uk.refund-portal.example"), except under proxies that spell their customers'
-// domains so ("www-example-com.cdn.ampproject.org"). A run of two to four parts is tried at
-// each part; a name part of one letter ("e-gov") is no domain, and a government is spelt only
-// with its country ("gov-uk", "gouv-fr"): "open-gov-solutions" is a company's name.
+// Only the label a registrant chose is read: services name their customers' tenants after
+// their domains in subdomains ("example-org.atlassian.net", "example-org.okta.com",
+// "www-gov-uk.map.fastly.net", "www-example-com.cdn.ampproject.org"). A run of two to four
+// parts is tried at each part; a name part of one letter ("e-gov") is no domain, and a
+// government is spelt with its country ("gov-uk", "gouv-fr") or, for ".gov", at the label's
+// end ("ssa-gov.example"): "open-gov-solutions" is a company's name.
 std::optional<std::string> hyphen_spelled_domain(std::string_view host, const BrandList& brands,
                                                  std::span<const std::string> local_domains) {
-  static constexpr std::string_view kProxies[] = {"cdn.ampproject.org", "translate.goog"};
   if (host.size() > 253 || is_government_host(host) || brands.owned_by_any(host))
     return std::nullopt;
-  for (auto p : kProxies)
-    if (host_in_domain(host, p)) return std::nullopt;
   for (const auto& d : local_domains)
     if (host_in_domain(host, d)) return std::nullopt;
-  const std::string lower = to_lower(host);
-  const std::string_view reg = registrable_domain(lower);
-  // The labels up to the registered name's ("a-b.example" of "a-b.example.co.uk").
-  const std::string_view names =
-      std::string_view(lower).substr(0, lower.size() - reg.size() + first_label(reg).size());
+  const std::string label = to_lower(first_label(registrable_domain(host)));
   std::vector<std::string_view> parts;
-  for (std::size_t at = 0; at < names.size();) {
-    std::size_t dot = std::min(names.find('.', at), names.size());
-    std::string_view label = names.substr(at, dot - at);
-    at = dot + 1;
-    parts.clear();
-    for (std::size_t i = 0; i <= label.size();) {
-      std::size_t end = std::min(label.find('-', i), label.size());
-      parts.push_back(label.substr(i, end - i));
-      i = end + 1;
+  for (std::size_t i = 0; i <= label.size();) {
+    std::size_t end = std::min(label.find('-', i), label.size());
+    parts.push_back(std::string_view(label).substr(i, end - i));
+    i = end + 1;
+  }
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (parts[i].size() < 2) continue;
+    std::string name(parts[i]), found;  // the longest spelling from here ("hmrc.gov.uk")
+    for (std::size_t j = i + 1; j < parts.size() && j < i + 4; ++j) {
+      if (parts[j].empty()) break;  // "a--b" is no dot
+      name += '.';
+      name += parts[j];
+      std::string_view spelt = registrable_domain(name);
+      if (first_label(spelt).size() < 2) continue;
+      std::string_view gov = government_suffix(name);
+      if (brands.is_brand_domain(spelt) || gov.find('.') != std::string_view::npos ||
+          (!gov.empty() && j + 1 == parts.size()))
+        found = spelt;
+      for (const auto& d : local_domains)
+        if (host_in_domain(name, d)) found = d;
     }
-    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-      if (parts[i].size() < 2) continue;
-      std::string name(parts[i]), found;  // the longest spelling from here ("hmrc.gov.uk")
-      for (std::size_t j = i + 1; j < parts.size() && j < i + 4; ++j) {
-        if (parts[j].empty()) break;  // "a--b" is no dot
-        name += '.';
-        name += parts[j];
-        std::string_view spelt = registrable_domain(name);
-        if (first_label(spelt).size() < 2) continue;
-        if (brands.is_brand_domain(spelt) ||
-            government_suffix(name).find('.') != std::string_view::npos)
-          found = spelt;
-        for (const auto& d : local_domains)
-          if (host_in_domain(name, d)) found = d;
-      }
-      if (!found.empty()) return found;
-    }
+    if (!found.empty()) return found;
   }
   return std::nullopt;
 }
