@@ -111,9 +111,17 @@ bool names_password(std::string_view n) {
       contains_i(n, "mot-de-passe") || iequals(n, "pass") || has_name_word(n, "pin") ||
       contains_i(n, "cardpin") || contains_i(n, "atmpin") || has_name_word(n, "mdp"))
     return true;
-  for (std::string_view who : {"user", "login", "email", "mail", "account"})
-    for (std::string_view sep : {"", "_", "-", "."})
-      if (contains_i(n, std::string(who) + std::string(sep) + "pass")) return true;
+  // The pass must end the name or a word of it ("user_pass", "emailPass"; not "userPassType").
+  for (std::string_view who : {"user", "login", "email", "mail", "account"}) {
+    for (std::string_view sep : {"", "_", "-", "."}) {
+      const std::string key = std::string(who) + std::string(sep) + "pass";
+      for (std::size_t i = 0; i + key.size() <= n.size(); ++i) {
+        if (!iequals(n.substr(i, key.size()), key)) continue;
+        std::size_t e = i + key.size();
+        if (e == n.size() || !std::isalpha(static_cast<unsigned char>(n[e]))) return true;
+      }
+    }
+  }
   return false;
 }
 

@@ -48,7 +48,7 @@ TEST(HtmlScan, SensitiveInputsNamedByWholeWords) {
   HtmlScan travel;
   scan_html(R"(<form action="/search"><input name=passengers><input name=compass>
     <input name=postcard><input name=destination><input name=spinner><select name=passType>
-    <input name=skiPass><input name=opinion></form>)",
+    <input name=skiPass><input name=opinion><select name=userPassType></select></form>)",
             travel);
   EXPECT_EQ(travel.password_inputs, 0u);
   EXPECT_EQ(travel.card_inputs, 0u);

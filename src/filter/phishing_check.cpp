@@ -156,6 +156,7 @@ bool names_only_the_brand(std::span<const std::string_view> words, const Brand& 
                                                        "customers",
                                                        "care",
                                                        "billing",
+                                                       "resolution",
                                                        "alert",
                                                        "alerts",
                                                        "notification",
@@ -238,11 +239,8 @@ bool names_only_the_brand(std::span<const std::string_view> words, const Brand& 
     }
     return false;
   };
-  // Other words: a person's name has two ("Jane Doe | Microsoft MVP"), or one before the
-  // brand's ("Carlos Santander"); one after it is the brand's department in any language
-  // ("PayPal Kundenservice", "DHL Paket"). Numbers and codes ("24/7") are nobody's name.
-  std::size_t others = 0;
-  bool other_first = false, brand_seen = false;
+  // Any other word may be a person's name, before or after the brand's ("Ameli Schmidt",
+  // "SANTANDER Carlos"); numbers and codes ("24/7") are nobody's name.
   for (std::string_view w : words) {
     if (std::none_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; })) continue;
     if (std::find(std::begin(kServiceWords), std::end(kServiceWords), w) != std::end(kServiceWords))
@@ -252,14 +250,9 @@ bool names_only_the_brand(std::span<const std::string_view> words, const Brand& 
       brand_word = brand_word || in_phrase(k, w);
     for (const auto& d : b.domains)
       brand_word = brand_word || in_phrase(d, w);
-    if (brand_word) {
-      brand_seen = true;
-    } else {
-      ++others;
-      if (!brand_seen) other_first = true;
-    }
+    if (!brand_word) return false;
   }
-  return others == 0 || (others == 1 && !other_first);
+  return true;
 }
 
 bool looks_like_login_path(std::string_view path) {

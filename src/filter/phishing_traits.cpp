@@ -202,8 +202,8 @@ std::optional<std::string> embedded_domain(std::string_view raw_host, const Bran
 // their domains in subdomains ("example-org.atlassian.net", "example-org.okta.com",
 // "www-gov-uk.map.fastly.net", "www-example-com.cdn.ampproject.org"). A run of two to four
 // parts is tried at each part; a name part of one letter ("e-gov") is no domain, and a
-// government is spelt with its country ("gov-uk", "gouv-fr") or, for ".gov", at the label's
-// end ("ssa-gov.example"): "open-gov-solutions" is a company's name.
+// government is spelt with its country ("gov-uk", "gouv-fr"): "acme-gov" and "open-gov" are
+// companies' names (a US agency's "ssa-gov" is too, for us: the IRS and USPS are brands).
 std::optional<std::string> hyphen_spelled_domain(std::string_view host, const BrandList& brands,
                                                  std::span<const std::string> local_domains) {
   if (host.size() > 253 || is_government_host(host) || brands.owned_by_any(host))
@@ -226,9 +226,8 @@ std::optional<std::string> hyphen_spelled_domain(std::string_view host, const Br
       name += parts[j];
       std::string_view spelt = registrable_domain(name);
       if (first_label(spelt).size() < 2) continue;
-      std::string_view gov = government_suffix(name);
-      if (brands.is_brand_domain(spelt) || gov.find('.') != std::string_view::npos ||
-          (!gov.empty() && j + 1 == parts.size()))
+      if (brands.is_brand_domain(spelt) ||
+          government_suffix(name).find('.') != std::string_view::npos)
         found = spelt;
       for (const auto& d : local_domains)
         if (host_in_domain(name, d)) found = d;
