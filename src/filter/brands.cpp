@@ -198,32 +198,35 @@ void BrandList::rebuild() {
   }
 }
 
-std::vector<std::size_t> BrandList::named_in(std::span<const std::string_view> words) const {
-  std::vector<int> hits;
-  matcher_.match(words, hits);
+namespace {
+
+// The brands a phrase match found (their groups are brand indexes), each once.
+std::vector<std::size_t> brands_hit(const std::vector<int>& hits) {
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < hits.size(); ++i)
     if (hits[i] > 0) out.push_back(i);
   return out;
+}
+
+}  // namespace
+
+std::vector<std::size_t> BrandList::named_in(std::span<const std::string_view> words) const {
+  std::vector<int> hits;
+  matcher_.match(words, hits);
+  return brands_hit(hits);
 }
 
 std::vector<std::size_t> BrandList::named_in_sender_name(
     std::span<const std::string_view> words) const {
   std::vector<int> hits;
   name_matcher_.match(words, hits);
-  std::vector<std::size_t> out;
-  for (std::size_t i = 0; i < hits.size(); ++i)
-    if (hits[i] > 0) out.push_back(i);
-  return out;
+  return brands_hit(hits);
 }
 
 std::vector<std::size_t> BrandList::named_in(const NormalizedText& text) const {
   std::vector<int> hits;
   matcher_.match(text, hits);
-  std::vector<std::size_t> out;
-  for (std::size_t i = 0; i < hits.size(); ++i)
-    if (hits[i] > 0) out.push_back(i);
-  return out;
+  return brands_hit(hits);
 }
 
 bool BrandList::owns(std::size_t brand, std::string_view host) const noexcept {

@@ -30,6 +30,11 @@ class PhishingCheckTest : public ::testing::Test {
     return ctx;
   }
 
+  // A one-line message ("Hi.") under the given header fields.
+  Verdict sent_by(std::string_view header, const Context& ctx = {}) {
+    return run_check(*check, message(header, "Hi.\n"), ctx);
+  }
+
   // An HTML message from an ordinary sender with one link: `href` shown as `text`.
   Verdict anchor_to(std::string_view href, std::string_view text) {
     return run_check(
@@ -381,8 +386,7 @@ TEST_F(PhishingCheckTest, DomainNameWrittenInFrontOfAnother) {
   EXPECT_FALSE(has_reason(link("news.fr.shop.example"), "phishing.brand-in-host"));
   EXPECT_FALSE(has_reason(link("www.fr-shop.example"), "phishing.brand-in-host"));
   EXPECT_TRUE(has_reason(link("vinted.fr.recevoir-paiement.example"), "phishing.brand-in-host"));
-  auto sender =
-      run_check(*check, message("From: Docs <a@google.com.docs-share.example>\n", "Hi.\n"));
+  auto sender = sent_by("From: Docs <a@google.com.docs-share.example>\n");
   EXPECT_TRUE(has_reason(sender, "phishing.lookalike-sender"));
 }
 
@@ -407,14 +411,11 @@ TEST_F(PhishingCheckTest, DomainSpelledWithHyphens) {
     EXPECT_FALSE(has_reason(link(host, ours), "phishing.brand-in-host")) << host;
   for (const char* host : {"sfa-gov-uk.visualstudio.example", "www-gov-uk.map.fastly.example"})
     EXPECT_FALSE(has_reason(link(host), "phishing.brand-in-host")) << host;
-  EXPECT_FALSE(has_reason(
-      run_check(*check, message("From: Jira <jira@example-net.atlassian.example>\n", "Hi.\n"),
-                ours),
-      "phishing.lookalike-sender"));
-  auto sender = run_check(*check, message("From: IT <it@example-net.support>\n", "Hi.\n"), ours);
+  EXPECT_FALSE(has_reason(sent_by("From: Jira <jira@example-net.atlassian.example>\n", ours),
+                          "phishing.lookalike-sender"));
+  auto sender = sent_by("From: IT <it@example-net.support>\n", ours);
   EXPECT_TRUE(has_reason(sender, "phishing.lookalike-sender"));
-  EXPECT_TRUE(has_reason(run_check(*check, message("From: a@paypal-com.example\n", "Hi.\n")),
-                         "phishing.lookalike-sender"));
+  EXPECT_TRUE(has_reason(sent_by("From: a@paypal-com.example\n"), "phishing.lookalike-sender"));
   // Proxies and mail hosts spell their customers' domains in subdomains; parts that spell no
   // protected domain, a one-letter name and a doubled hyphen are no spelling.
   EXPECT_FALSE(has_reason(link("www-gov-uk.cdn.ampproject.org"), "phishing.brand-in-host"));
@@ -424,8 +425,7 @@ TEST_F(PhishingCheckTest, DomainSpelledWithHyphens) {
   // A government is spelt with its country: "open-gov" is a company's name.
   EXPECT_FALSE(has_reason(link("open-gov-solutions.example"), "phishing.brand-in-host"));
   EXPECT_FALSE(
-      has_reason(run_check(*check, message("From: news@open-gov-solutions.example\n", "Hi.\n")),
-                 "phishing.lookalike-sender"));
+      has_reason(sent_by("From: news@open-gov-solutions.example\n"), "phishing.lookalike-sender"));
   EXPECT_FALSE(has_reason(link("gov--uk-tax.example"), "phishing.brand-in-host"));
   EXPECT_FALSE(has_reason(link("sso.example-net.support"), "phishing.brand-in-host"));
   // A government's own hyphenated host is its own.
@@ -434,15 +434,14 @@ TEST_F(PhishingCheckTest, DomainSpelledWithHyphens) {
 
 TEST_F(PhishingCheckTest, ImpersonatorAtAFreeMailProvider) {
   // A brand named in the From name, the address or the replies at a free-mail provider.
-  auto brand = run_check(*check, message("From: PayPal Service <service.pp@gmail.com>\n", "Hi.\n"));
+  auto brand = sent_by("From: PayPal Service <service.pp@gmail.com>\n");
   EXPECT_TRUE(has_reason(brand, "phishing.free-mail-sender"));
   // The brand's department, with a code, is still the brand speaking.
   for (const char* from : {"From: \"PayPal Resolution Center 24/7\" <pp@gmail.com>\n"})
-    EXPECT_TRUE(has_reason(run_check(*check, message(from, "Hi.\n")), "phishing.free-mail-sender"))
-        << from;
-  auto replies = run_check(*check, message("From: IRS <refunds@irs-taxpayer.example>\n"
-                                           "Reply-To: irs.refunds@outlook.com\n",
-                                           "Hi.\n"));
+    EXPECT_TRUE(has_reason(sent_by(from), "phishing.free-mail-sender")) << from;
+  auto replies = sent_by(
+      "From: IRS <refunds@irs-taxpayer.example>\n"
+      "Reply-To: irs.refunds@outlook.com\n");
   EXPECT_TRUE(has_reason(replies, "phishing.replies-to-free-mail"));
   // Our own name from gmail.com.
   auto ours = run_check(*check, message("From: \"IT example.net\" <it.desk@gmail.com>\n", "Hi.\n"),
@@ -455,7 +454,7 @@ TEST_F(PhishingCheckTest, ImpersonatorAtAFreeMailProvider) {
                            "From: \"Carlos Santander\" <carlos.s@gmail.com>\n",
                            "From: \"SANTANDER Carlos\" <c.santander@gmail.com>\n",
                            "From: \"Ameli Schmidt\" <ameli.schmidt@gmail.com>\n"}) {
-    auto v = run_check(*check, message(from, "Hi.\n"));
+    auto v = sent_by(from);
     EXPECT_FALSE(has_reason(v, "phishing.free-mail-sender")) << from;
   }
   for (const char* from :
@@ -466,20 +465,20 @@ TEST_F(PhishingCheckTest, ImpersonatorAtAFreeMailProvider) {
         "From: \"Alice (alice@outlook.com)\" <alice@gmail.com>\n",
         "From: \"'jane@fb.com' via dev\" <dev@googlegroups.example>\n",
         "From: bob at apple.com via Python-dev <python-dev@python.example>\n"}) {
-    auto v = run_check(*check, message(from, "Hi.\n"));
+    auto v = sent_by(from);
     EXPECT_FALSE(has_reason(v, "phishing.display-name")) << from;
     EXPECT_LT(v.score, 5.0) << from;
   }
   // Nobody claimed: a person writing from gmail.com with replies to yahoo.com.
-  auto person = run_check(*check, message("From: Alice <alice@gmail.com>\n"
-                                          "Reply-To: alice@yahoo.com\n",
-                                          "Hi.\n"));
+  auto person = sent_by(
+      "From: Alice <alice@gmail.com>\n"
+      "Reply-To: alice@yahoo.com\n");
   EXPECT_FALSE(has_reason(person, "phishing.free-mail-sender"));
   EXPECT_FALSE(has_reason(person, "phishing.replies-to-free-mail"));
   // The brand's own address with replies to a person's: the brand's business.
-  auto own = run_check(*check, message("From: PayPal <service@paypal.com>\n"
-                                       "Reply-To: seller@gmail.com\n",
-                                       "Hi.\n"));
+  auto own = sent_by(
+      "From: PayPal <service@paypal.com>\n"
+      "Reply-To: seller@gmail.com\n");
   EXPECT_FALSE(has_reason(own, "phishing.replies-to-free-mail"));
 }
 
@@ -516,40 +515,33 @@ TEST_F(PhishingCheckTest, FromNameShowingABrandsDomain) {
 }
 
 TEST_F(PhishingCheckTest, BrandOfTheFromNameInTheAddressToo) {
-  auto v = run_check(*check, message("From: IRS <refunds@irs-taxpayer.example>\n", "Hi.\n"));
+  auto v = sent_by("From: IRS <refunds@irs-taxpayer.example>\n");
   EXPECT_TRUE(has_reason(v, "phishing.brand-in-sender"));
-  auto plain = run_check(*check, message("From: IRS <refunds@taxpayer.example>\n", "Hi.\n"));
+  auto plain = sent_by("From: IRS <refunds@taxpayer.example>\n");
   EXPECT_FALSE(has_reason(plain, "phishing.brand-in-sender"));
   // The brand's own country site is not a disguise.
-  auto country =
-      run_check(*check, message("From: \"Amazon.com.au\" <auto-confirm@amazon.com.au>\n", "Hi.\n"));
+  auto country = sent_by("From: \"Amazon.com.au\" <auto-confirm@amazon.com.au>\n");
   EXPECT_FALSE(has_reason(country, "phishing.brand-in-sender"));
   // A government's host speaks for administrations only, not for brands.
-  auto gov = run_check(*check, message("From: PayPal <it@health.gov.example.gov>\n", "Hi.\n"));
+  auto gov = sent_by("From: PayPal <it@health.gov.example.gov>\n");
   EXPECT_TRUE(has_reason(gov, "phishing.display-name"));
   // A government's host may speak for an administration (GOV.UK Notify sends for HMRC).
-  auto notify =
-      run_check(*check, message("From: HMRC <noreply@notifications.service.gov.uk>\n", "Hi.\n"));
+  auto notify = sent_by("From: HMRC <noreply@notifications.service.gov.uk>\n");
   EXPECT_FALSE(has_reason(notify, "phishing.display-name"));
 }
 
 TEST_F(PhishingCheckTest, InvisibleCharactersInTheFromName) {
-  auto v =
-      run_check(*check, message("From: \"Ne\u200btflix\" <billing@stream.example>\n", "Hi.\n"));
+  auto v = sent_by("From: \"Ne\u200btflix\" <billing@stream.example>\n");
   EXPECT_TRUE(has_reason(v, "phishing.invisible-characters"));
   // A joiner in an emoji sequence (a family) or in Persian writing is not hiding anything.
-  EXPECT_FALSE(
-      has_reason(run_check(*check, message("From: Shop <a@shop.example>\nSubject: For the "
-                                           "\U0001F468\u200d\U0001F469\u200d\U0001F467 family\n",
-                                           "Hi.\n")),
-                 "phishing.invisible-characters"));
-  EXPECT_FALSE(has_reason(
-      run_check(*check, message("From: \"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645\" "
-                                "<a@shop.example>\n",
-                                "Hi.\n")),
-      "phishing.invisible-characters"));
-  EXPECT_FALSE(has_reason(run_check(*check, message("From: Netflix <a@stream.example>\n", "Hi.\n")),
+  EXPECT_FALSE(has_reason(sent_by("From: Shop <a@shop.example>\nSubject: For the "
+                                  "\U0001F468\u200d\U0001F469\u200d\U0001F467 family\n"),
                           "phishing.invisible-characters"));
+  EXPECT_FALSE(has_reason(sent_by("From: \"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645\" "
+                                  "<a@shop.example>\n"),
+                          "phishing.invisible-characters"));
+  EXPECT_FALSE(
+      has_reason(sent_by("From: Netflix <a@stream.example>\n"), "phishing.invisible-characters"));
   // An invisible operator, a direction override that turns text round, a Hangul filler for a
   // blank-looking name, a direction mark between Latin letters: hiding something.
   for (const char* from :
@@ -559,18 +551,14 @@ TEST_F(PhishingCheckTest, InvisibleCharactersInTheFromName) {
         "From: \"Pay\U000E0041Pal\" <a@pay.example>\n", "From: \"Pay\u034FPal\" <a@pay.example>\n",
         "From: \"Ama\u200C\uFE0Fzon\" <a@shop.example>\n",
         "From: \"Nguy\u1EC5\u200Dn Bank\" <a@pay.example>\n", "From: \"\u2800\" <a@pay.example>\n"})
-    EXPECT_TRUE(
-        has_reason(run_check(*check, message(from, "Hi.\n")), "phishing.invisible-characters"))
-        << from;
+    EXPECT_TRUE(has_reason(sent_by(from), "phishing.invisible-characters")) << from;
   // Direction marks in Hebrew or Arabic names, or around a Latin word inside them, do work.
   for (const char* from :
        {"From: \"Team \U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067"
         "\U000E007F\" <a@shop.example>\n",
         "From: \"\u05D3\u05E0\u05D4\u200F \u05DB\u05D4\u05DF\" <a@shop.example>\n",
         "From: \"\u05D3\u05E0\u05D4 \u200EIBM\u200E\" <a@shop.example>\n"})
-    EXPECT_FALSE(
-        has_reason(run_check(*check, message(from, "Hi.\n")), "phishing.invisible-characters"))
-        << from;
+    EXPECT_FALSE(has_reason(sent_by(from), "phishing.invisible-characters")) << from;
 }
 
 TEST_F(PhishingCheckTest, OurNameWithRepliesElsewhere) {
@@ -631,22 +619,16 @@ TEST_F(PhishingCheckTest, DisplayNameNamingOurDomainFromElsewhere) {
   auto v = run_check(
       *check, message("From: \"Webmail example.org\" <notify@mailer.test>\n", "Hello.\n"), ours);
   EXPECT_TRUE(has_reason(v, "phishing.display-name"));
-  EXPECT_TRUE(has_reason(
-      run_check(*check, message("From: \"mail.example.org Webmail\" <n@mailer.test>\n", "Hi.\n"),
-                ours),
-      "phishing.display-name"));
+  EXPECT_TRUE(has_reason(sent_by("From: \"mail.example.org Webmail\" <n@mailer.test>\n", ours),
+                         "phishing.display-name"));
   // A longer name that contains ours, our own sender, a list's rewrite: no.
-  EXPECT_FALSE(has_reason(
-      run_check(*check,
-                message("From: \"alice at example.org via Friends\" <list@lists.test>\n", "Hi.\n"),
-                ours),
-      "phishing.display-name"));
-  EXPECT_FALSE(has_reason(
-      run_check(*check, message("From: \"myexample.org team\" <a@mailer.test>\n", "Hi.\n"), ours),
-      "phishing.display-name"));
-  EXPECT_FALSE(has_reason(
-      run_check(*check, message("From: \"Webmail example.org\" <it@example.org>\n", "Hi.\n"), ours),
-      "phishing.display-name"));
+  EXPECT_FALSE(
+      has_reason(sent_by("From: \"alice at example.org via Friends\" <list@lists.test>\n", ours),
+                 "phishing.display-name"));
+  EXPECT_FALSE(has_reason(sent_by("From: \"myexample.org team\" <a@mailer.test>\n", ours),
+                          "phishing.display-name"));
+  EXPECT_FALSE(has_reason(sent_by("From: \"Webmail example.org\" <it@example.org>\n", ours),
+                          "phishing.display-name"));
 }
 
 TEST_F(PhishingCheckTest, FreeHostingFromAnImpersonatorOrWithAccountWording) {

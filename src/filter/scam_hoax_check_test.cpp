@@ -10,6 +10,11 @@ using test::has_reason;
 using test::message;
 using test::run_check;
 
+// Whether the hoax check calls the message a hoax or chain letter.
+bool called_hoax(const Check& check, const std::string& m) {
+  return has_reason(run_check(check, m), "hoax.chain-letter");
+}
+
 TEST(ScamCheck, AdvanceFeeLetterInEnglish) {
   auto check = make_scam_check();
   std::string m = message(
@@ -115,7 +120,7 @@ TEST(HoaxCheck, ChainLetterInFrench) {
       "personnes dans les 3 jours et vous aurez une bonne nouvelle. Ne brisez pas la chaîne : "
       "un homme l'a jetée et a eu une grande malchance. Ce n'est pas une blague ! Faites "
       "suivre à tous vos contacts.\n");
-  EXPECT_TRUE(has_reason(run_check(*check, m), "hoax.chain-letter"));
+  EXPECT_TRUE(called_hoax(*check, m));
 }
 
 TEST(HoaxCheck, ChainLetterToOnePersonInFrench) {
@@ -158,7 +163,7 @@ TEST(HoaxCheck, ForwardPaysInEnglish) {
       ">> Microsoft is running an e-mail tracking system. For every person you forward this "
       "message to, Microsoft will pay you $5. I didn't believe it either but my cousin got a "
       "check. Forward this to all your friends!\n");
-  EXPECT_TRUE(has_reason(run_check(*check, m), "hoax.chain-letter"));
+  EXPECT_TRUE(called_hoax(*check, m));
 }
 
 TEST(HoaxCheck, NamedMessageToFearAndANumberOfPeople) {
@@ -167,16 +172,16 @@ TEST(HoaxCheck, NamedMessageToFearAndANumberOfPeople) {
   auto en = message("From: a@example.org\nSubject: Free Money\n",
                     "If you receive an email titled Free Money, it carries a virus.\n"
                     "Send this to 15 people today.\n");
-  EXPECT_TRUE(has_reason(run_check(*check, en), "hoax.chain-letter"));
+  EXPECT_TRUE(called_hoax(*check, en));
   auto fr = message("From: a@example.org\nSubject: Cadeau\n",
                     "Si vous recevez un courriel intitule Cadeau, c'est un virus.\n"
                     "Envoyez ce message a 10 personnes.\n");
-  EXPECT_TRUE(has_reason(run_check(*check, fr), "hoax.chain-letter"));
+  EXPECT_TRUE(called_hoax(*check, fr));
   // A number of people without the plea to forward: a newsletter, not a chain.
   auto plain = message("From: a@example.org\nSubject: Event\n",
                        "If you receive an email from us about the virus season, 15 people\n"
                        "from the clinic will attend.\n");
-  EXPECT_FALSE(has_reason(run_check(*check, plain), "hoax.chain-letter"));
+  EXPECT_FALSE(called_hoax(*check, plain));
 }
 
 TEST(HoaxCheck, OrdinaryForwardIsNotAHoax) {
@@ -197,11 +202,11 @@ TEST(HoaxCheck, PleasWordedAnewAreFound) {
                     "internet stories. Men are handing out samples of ether in car parks.\n"
                     "Don't just read this and delete it. Send it to all the people you love, "
                     "it could save a life.\n");
-  EXPECT_TRUE(has_reason(run_check(*check, en), "hoax.chain-letter"));
+  EXPECT_TRUE(called_hoax(*check, en));
   auto fr = message("From: a@example.fr\nSubject: TR : Vol d'organes, ce n'est pas une légende\n",
                     "Ça vient du beau-frère d'un collègue, c'est du vécu : on lui a retiré un "
                     "rein dans un hôtel. On n'en parle pas dans les journaux.\nFaites tourner.\n");
-  EXPECT_TRUE(has_reason(run_check(*check, fr), "hoax.chain-letter"));
+  EXPECT_TRUE(called_hoax(*check, fr));
 }
 
 TEST(HoaxCheck, DebunkingsQuoteHoaxesWithoutBeingOne) {
@@ -212,24 +217,24 @@ TEST(HoaxCheck, DebunkingsQuoteHoaxesWithoutBeingOne) {
               "> IF YOU RECEIVE AN EMAIL TITLED \"WIN A HOLIDAY\" DO NOT OPEN IT! IT WILL "
               "ERASE YOUR HARD DRIVE. THIS IS NOT A JOKE, IT WAS ON CNN. FORWARD THIS TO "
               "EVERYONE YOU KNOW!\n\nThis is a hoax, see snopes. Please do not forward it.\n");
-  EXPECT_FALSE(has_reason(run_check(*check, en), "hoax.chain-letter"));
+  EXPECT_FALSE(called_hoax(*check, en));
   auto fr = message("From: a@example.fr\nSubject: Re: TR: TR: ALERTE VIRUS\n",
                     "> N'OUVREZ PAS LE MESSAGE \"CARTE VIRTUELLE\", CE VIRUS EFFACE LE DISQUE DUR, "
                     "C'EST CONFIRME PAR MICROSOFT. FAITES SUIVRE A TOUS VOS CONTACTS !\n\n"
                     "C'est un canular qui circule depuis 2001 : ne faites pas suivre.\n");
-  EXPECT_FALSE(has_reason(run_check(*check, fr), "hoax.chain-letter"));
+  EXPECT_FALSE(called_hoax(*check, fr));
   // A hoax that says others call it one, or that claims a check: still a hoax. "If you don't
   // forward it" is the hoax's own pressure, not a debunking.
   auto claimed = message("From: a@example.org\nSubject: FW: virus\n",
                          "Some say it's a hoax but it's true, I checked on snopes. If you "
                          "receive an email titled \"Win a holiday\" do not open it, the virus "
                          "erases your hard drive. Forward this to everyone you know!\n");
-  EXPECT_TRUE(has_reason(run_check(*check, claimed), "hoax.chain-letter"));
+  EXPECT_TRUE(called_hoax(*check, claimed));
   auto hoax = message("From: a@example.org\nSubject: FW: virus\n",
                       "If you receive an email titled \"Win a holiday\" do not open it, the virus "
                       "erases your hard drive. Forward this to everyone you know. If you don't "
                       "forward it, you are putting your friends at risk.\n");
-  EXPECT_TRUE(has_reason(run_check(*check, hoax), "hoax.chain-letter"));
+  EXPECT_TRUE(called_hoax(*check, hoax));
 }
 
 TEST(HoaxCheck, TodaysVirusWarningSaysHacks) {
@@ -238,11 +243,11 @@ TEST(HoaxCheck, TodaysVirusWarningSaysHacks) {
   auto hoax = message("From: a@example.com\nSubject: pls read!!\n",
                       "If a video called \"Dance of the Pope\" comes up on WhatsApp DON'T OPEN "
                       "IT!! It hacks your phone in 10 secs.\nPass it on to all your contacts\n");
-  EXPECT_TRUE(has_reason(run_check(*check, hoax), "hoax.chain-letter"));
+  EXPECT_TRUE(called_hoax(*check, hoax));
   auto notice = message("From: it@example.com\nSubject: Phishing campaign\n",
                         "Criminals may try to hack your account: do not open attachments from "
                         "unknown senders and report them to the service desk.\n");
-  EXPECT_FALSE(has_reason(run_check(*check, notice), "hoax.chain-letter"));
+  EXPECT_FALSE(called_hoax(*check, notice));
 }
 
 TEST(HoaxCheck, ClicksMiraclesAndGiveaways) {
@@ -259,7 +264,7 @@ TEST(HoaxCheck, ClicksMiraclesAndGiveaways) {
         message("From: a@example.com\nSubject: FREE FLIGHTS\n",
                 "The airline is giving away 2 free tickets to everyone! Share this with 20 "
                 "friends to receive your tickets.\n")})
-    EXPECT_TRUE(has_reason(run_check(*check, m), "hoax.chain-letter")) << m;
+    EXPECT_TRUE(called_hoax(*check, m)) << m;
 }
 
 TEST(HoaxCheck, AForwardThatSavesALife) {
@@ -269,7 +274,7 @@ TEST(HoaxCheck, AForwardThatSavesALife) {
                     "----- Mail transféré -----\nURGENT URGENT. Le petit Noah a besoin de sang O "
                     "négatif, c'est vrai. Ne laissez pas dormir ce message, un simple transfert "
                     "peut sauver la vie d'un enfant.\n");
-  EXPECT_TRUE(has_reason(run_check(*check, fr), "hoax.chain-letter"));
+  EXPECT_TRUE(called_hoax(*check, fr));
 }
 
 TEST(HoaxCheck, APleaWithOrdinaryForwardTraitsIsNoHoax) {
@@ -282,7 +287,7 @@ TEST(HoaxCheck, APleaWithOrdinaryForwardTraitsIsNoHoax) {
         message("From: a@example.org\nSubject: Fwd: Fwd: Grandma's apple pie recipe\n",
                 "---------- Forwarded message ----------\nImportant: use cold butter. Share it "
                 "with all your friends :)\n")})
-    EXPECT_FALSE(has_reason(run_check(*check, m), "hoax.chain-letter")) << m;
+    EXPECT_FALSE(called_hoax(*check, m)) << m;
 }
 
 TEST(HoaxCheck, OrdinaryForwardTraitsAloneAreCapped) {
