@@ -3,17 +3,20 @@
 
 #include <fmt/format.h>
 
+#include "base/strings.hpp"
 #include "filter/checks.hpp"
 #include "filter/hash.hpp"
 #include "filter/language.hpp"
+#include "filter/phishing_traits.hpp"
 
 namespace facteur::filter {
 namespace {
 
-// What the classifiers may still give a message in an unlearnt language: together less than the
-// junk threshold, so other evidence (the detectors, links, DNSBLs) has to agree.
-constexpr double kUnlearntBayesMax = 1.5;
-constexpr double kUnlearntLinearMax = 1.0;
+// What the classifiers may still give a message they are not to judge alone (in an unlearnt
+// language, or from a brand that authenticated its mail): together less than the junk
+// threshold, so other evidence (the detectors, links, DNSBLs) has to agree.
+constexpr double kCappedBayesMax = 1.5;
+constexpr double kCappedLinearMax = 1.0;
 
 // Evidence from the other checks (scored or hints) that lifts the cap: something besides the
 // language points to abuse (a large sum and an inheritance, a plea to forward, a lookalike
@@ -57,11 +60,34 @@ std::optional<Language> unlearnt_language(const MessageView& m,
   return guess.language;
 }
 
+// Whom the From domain belongs to ("us", "PayPal", "a government") when it is one of ours, a
+// protected brand's own or a government's and DMARC, or a DKIM signature aligned with it,
+// authenticates it. Free-mail providers are excluded (anybody has an address at gmail.com, and it
+// passes DMARC). Such mail is our own or the brand's own notices, and their words ("your account",
+// "sign in", "verify") are the words the classifiers learnt from its imitations; only the detectors
+// can tell the two apart, by links, forms and requests, and they still count whole.
+std::optional<std::string> vouched_sender(const MessageView& m, const Context& ctx,
+                                          const BrandList& brands) {
+  if (!ctx.auth || m.from_domain.empty() || is_freemail_domain(m.from_domain)) return std::nullopt;
+  const AuthSignals& a = *ctx.auth;
+  if (a.dmarc != AuthOutcome::pass && a.dkim != AuthOutcome::pass) return std::nullopt;
+  // DMARC evaluated another domain than the From field shows (several From addresses).
+  if (!a.dmarc_domain.empty() && !iequals(a.dmarc_domain, m.from_domain)) return std::nullopt;
+  for (const auto& d : ctx.local_domains)
+    if (host_in_domain(m.from_domain, d)) return std::string("us");
+  for (std::size_t b = 0; b < brands.brands().size(); ++b)
+    if (brands.owns(b, m.from_domain)) return brands.brands()[b].name;
+  if (is_government_host(m.from_domain)) return std::string("a government");
+  return std::nullopt;
+}
+
 class BayesCheck final : public Check {
  public:
   BayesCheck(std::shared_ptr<const ModelStore> store, BayesParams params, BayesPoints points,
-             TokenizerOptions tokenizer, bool account_models, LinearPoints linear)
+             TokenizerOptions tokenizer, bool account_models, LinearPoints linear,
+             std::shared_ptr<const BrandList> brands)
       : store_(std::move(store)),
+        brands_(std::move(brands)),
         params_(params),
         points_(points),
         tokenizer_(tokenizer),
@@ -90,17 +116,29 @@ class BayesCheck final : public Check {
     // few hoaxes to learn from (the hoax detector does most of that work).
     Label kind = Label::spam;
     if (!r.abstained && r.p_label[static_cast<std::size_t>(r.best)] >= 0.6) kind = r.best;
-    // Only asked when a classifier leans to abuse (most mail is ham, and skips the look-ups).
-    std::optional<Language> unlearnt;
     const double margin = linear ? linear->margin(tokens) : 0;
     const bool leans_abuse = (!r.abstained && r.p_abuse >= 0.6) || margin > 0;
-    if (params_.language_coverage && leans_abuse && n > 0 && !corroborated(v))
-      unlearnt = unlearnt_language(m, std::span(models, n));
-    double cut = 0;  // points the cap took away
     // The recipient's own model carries what they taught with their Junk moves, which the
     // site-wide linear classifier does not know: then the Bayesian points stay whole and the
     // linear classifier may only lower the score a little, never overrule the user.
     bool taught = own != nullptr && !r.abstained;
+    // Why the classifiers' abuse points are capped, if they are: a language the models learnt
+    // no legitimate mail in, or a brand's authenticated mail (not when the recipient taught
+    // their own model: what they moved to Junk stands). Never when the detectors found
+    // evidence of their own. Only asked when a classifier leans to abuse (most mail is ham).
+    std::optional<std::string> capped;
+    if (leans_abuse && !corroborated(v)) {
+      if (params_.language_coverage && n > 0) {
+        if (auto language = unlearnt_language(m, std::span(models, n)))
+          capped = fmt::format("no legitimate mail in {} learnt", to_string(*language));
+      }
+      if (!capped && brands_ && !taught) {
+        if (auto who = vouched_sender(m, ctx, *brands_))
+          capped = fmt::format("the From domain {} belongs to {} and is authenticated",
+                               m.from_domain, *who);
+      }
+    }
+    double cut = 0;  // points the cap took away
     if (linear) {
       Label linear_kind = kind;
       // The kind models only matter for abuse points: ham (most mail) skips their four passes.
@@ -108,22 +146,22 @@ class BayesCheck final : public Check {
         auto guess = linear->kind(tokens);
         linear_kind = guess.margin > 0 ? guess.label : Label::spam;
       }
-      cut += add_linear(margin, linear_kind, taught, unlearnt.has_value(), v);
+      cut += add_linear(margin, linear_kind, taught, capped.has_value(), v);
     }
-    if (!r.abstained) cut += add_bayes(r, kind, own != nullptr, linear && !taught, unlearnt, v);
+    if (!r.abstained)
+      cut += add_bayes(r, kind, own != nullptr, linear && !taught, capped.has_value(), v);
     if (cut >= 0.05) {
       v.add("bayes", 0, Label::ham,
-            fmt::format("statistical classifiers: no legitimate mail in {} learnt, {:.1f} points "
-                        "of theirs not counted",
-                        to_string(*unlearnt), cut),
+            fmt::format("statistical classifiers: {}, {:.1f} points of theirs not counted", *capped,
+                        cut),
             true);
     }
   }
 
  private:
-  // The Bayesian points; returns what the language cap took away.
-  double add_bayes(const BayesResult& r, Label kind, bool own, bool beside_linear,
-                   const std::optional<Language>& unlearnt, Verdict& v) const {
+  // The Bayesian points; returns what the cap took away.
+  double add_bayes(const BayesResult& r, Label kind, bool own, bool beside_linear, bool capped,
+                   Verdict& v) const {
     double p = r.p_abuse;
     double pts = 0;
     if (p >= 0.999)
@@ -146,9 +184,9 @@ class BayesCheck final : public Check {
       pts = points_.h20;
     if (pts > 0 && beside_linear) pts *= linear_.bayes_share;
     double cut = 0;
-    if (pts > kUnlearntBayesMax && unlearnt) {
-      cut = pts - kUnlearntBayesMax;
-      pts = kUnlearntBayesMax;
+    if (pts > kCappedBayesMax && capped) {
+      cut = pts - kCappedBayesMax;
+      pts = kCappedBayesMax;
     }
     if (pts == 0) return cut;
     std::string text =
@@ -161,11 +199,11 @@ class BayesCheck final : public Check {
     return cut;
   }
 
-  // The linear classifier's points; returns what the language cap took away.
-  double add_linear(double margin, Label kind, bool taught, bool unlearnt, Verdict& v) const {
+  // The linear classifier's points; returns what the cap took away.
+  double add_linear(double margin, Label kind, bool taught, bool capped, Verdict& v) const {
     double floor = taught ? std::max(linear_.min, -1.0) : linear_.min;
     double whole = std::clamp(linear_.scale * margin, floor, linear_.max);
-    double pts = unlearnt ? std::min(whole, kUnlearntLinearMax) : whole;
+    double pts = capped ? std::min(whole, kCappedLinearMax) : whole;
     if (std::abs(pts) < 0.05) return whole - pts;
     auto text = fmt::format("linear classifier: margin {:+.2f} ({})", margin,
                             pts > 0 ? to_string(kind) : std::string_view("legitimate"));
@@ -174,6 +212,7 @@ class BayesCheck final : public Check {
   }
 
   std::shared_ptr<const ModelStore> store_;
+  std::shared_ptr<const BrandList> brands_;  // null: no brand's mail is vouched for
   BayesParams params_;
   BayesPoints points_;
   TokenizerOptions tokenizer_;
@@ -185,9 +224,10 @@ class BayesCheck final : public Check {
 
 std::unique_ptr<Check> make_bayes_check(std::shared_ptr<const ModelStore> store, BayesParams params,
                                         BayesPoints points, TokenizerOptions tokenizer,
-                                        bool account_models, LinearPoints linear) {
+                                        bool account_models, LinearPoints linear,
+                                        std::shared_ptr<const BrandList> brands) {
   return std::make_unique<BayesCheck>(std::move(store), params, points, tokenizer, account_models,
-                                      linear);
+                                      linear, std::move(brands));
 }
 
 }  // namespace facteur::filter

@@ -17,11 +17,14 @@ namespace facteur::filter {
 // The statistical classifiers: the Bayesian one ("bayes") and the linear one ("linear"), each
 // abstaining (adding nothing) when its model is not trained or too small. With
 // `account_models`, the recipient's own token counts are summed with the site-wide ones. Each
-// classifier's points go to the abuse kind it names (LinearPoints::names_kind).
+// classifier's points go to the abuse kind it names (LinearPoints::names_kind). Their abuse
+// points are capped for mail that a protected brand in `brands` (or a government)
+// authenticated, unless the detectors found evidence of their own (bayes_check.cpp).
 std::unique_ptr<Check> make_bayes_check(std::shared_ptr<const ModelStore> store,
                                         BayesParams params = {}, BayesPoints points = {},
                                         TokenizerOptions tokenizer = {}, bool account_models = true,
-                                        LinearPoints linear = {});
+                                        LinearPoints linear = {},
+                                        std::shared_ptr<const BrandList> brands = nullptr);
 std::unique_ptr<Check> make_phishing_check(std::shared_ptr<const BrandList> brands);
 std::unique_ptr<Check> make_scam_check();
 std::unique_ptr<Check> make_hoax_check();

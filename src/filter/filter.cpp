@@ -23,13 +23,13 @@ Filter::Filter(FilterConfig config)
   for (const auto& b : config_.brands)
     brands->add(b);
   checks_.push_back(make_session_check());
-  checks_.push_back(make_phishing_check(std::move(brands)));
+  checks_.push_back(make_phishing_check(brands));
   checks_.push_back(make_scam_check());
   checks_.push_back(make_hoax_check());
   checks_.push_back(make_spam_heuristics_check());
-  // Last: its language check looks at what the detectors found (Verdict::hints).
+  // Last: its caps look at what the detectors found (Verdict::hints).
   checks_.push_back(make_bayes_check(models_, config_.bayes, config_.bayes_points, tokenizer_,
-                                     config_.account_models, config_.linear));
+                                     config_.account_models, config_.linear, std::move(brands)));
 }
 
 Filter::Filter(FilterConfig config, std::vector<std::unique_ptr<Check>> checks)

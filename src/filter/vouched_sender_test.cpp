@@ -1,0 +1,172 @@
+// The classifiers' cap for mail that a protected brand, a government or our own domain
+// authenticated (bayes_check.cpp, vouched_sender): a site whose models learnt phishing and
+// ordinary letters, then a brand's genuine security notice, which speaks of accounts and
+// signing in as its imitations do.
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "filter/checks.hpp"
+#include "filter/filter.hpp"
+#include "filter/test_util.hpp"
+#include "filter/tokenizer.hpp"
+
+namespace facteur::filter {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kNotice =
+    "We noticed a new sign-in to your account from a new device. If this was you, there is "
+    "nothing to do. If not, please review your account activity and secure your account:\n"
+    "https://www.paypal.com/myaccount/security\n";
+
+class VouchedSender : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("facteur-vouched-test-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    for (int i = 0; i < 40; ++i) {
+      learn(
+          "we will meet on Monday if this is not too early for you, and there is nothing to "
+          "prepare from your side: please bring a laptop to the office, it was useful " +
+              std::to_string(i),
+          Label::ham);
+      learn(
+          "we noticed a new sign-in to your account from a new device. If this was you, there "
+          "is nothing to do. If not, please review your account activity and secure your "
+          "account at the link " +
+              std::to_string(i),
+          Label::phishing);
+    }
+    ModelStore store(dir_);
+    EXPECT_TRUE(store.save("", counts_));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void learn(const std::string& body, Label label) {
+    auto bytes = test::message("From: a@example.org\n", body);
+    counts_.learn(tokenize(MessageView::analyze(bytes)), label);
+  }
+
+  // The whole pipeline (the detectors run before the classifiers), for a site at example.org.
+  Verdict scan(std::string_view from, const std::string& body, std::optional<AuthSignals> auth,
+               std::string account = "") {
+    FilterConfig fc;
+    fc.model_dir = dir_;
+    fc.local_domains = {"example.org"};
+    Filter filter(fc);
+    Context ctx;
+    ctx.auth = std::move(auth);
+    ctx.account = std::move(account);
+    return filter.scan(test::message(std::string("From: ") + std::string(from) +
+                                         "\nSubject: New sign-in to your account\n",
+                                     body),
+                       ctx);
+  }
+
+  static AuthSignals dmarc(AuthOutcome outcome) {
+    AuthSignals a;
+    a.dmarc = outcome;
+    return a;
+  }
+
+  static bool capped(const Verdict& v, std::string_view whose) {
+    for (const auto& r : v.reasons)
+      if (r.text.find(whose) != std::string::npos &&
+          r.text.find("not counted") != std::string::npos)
+        return true;
+    return false;
+  }
+
+  fs::path dir_;
+  BayesModel counts_;
+};
+
+TEST_F(VouchedSender, ABrandsAuthenticatedNoticeIsNotJudgedByItsWords) {
+  // Unauthenticated, the classifiers' verdict stands: the words are the phishing's words.
+  auto plain = scan("PayPal <service@paypal.com>", kNotice, std::nullopt);
+  EXPECT_GE(plain.score, 5);
+  EXPECT_FALSE(capped(plain, "PayPal"));
+  // DMARC passes for paypal.com: the classifiers give at most 2.5 points (1.5 + 1.0).
+  auto vouched = scan("PayPal <service@paypal.com>", kNotice, dmarc(AuthOutcome::pass));
+  EXPECT_LT(vouched.score, 5);
+  EXPECT_EQ(vouched.action, Action::deliver);
+  EXPECT_TRUE(capped(vouched, "the From domain paypal.com belongs to PayPal and is authenticated"));
+  // A DKIM signature aligned with the From domain vouches as DMARC does (no DMARC record).
+  AuthSignals dkim;
+  dkim.dkim = AuthOutcome::pass;
+  EXPECT_TRUE(capped(scan("PayPal <service@mail.paypal.com>", kNotice, dkim), "to PayPal"));
+}
+
+TEST_F(VouchedSender, NothingVouchesWithoutAPassOrForAnotherDomain) {
+  // DMARC fails, or says nothing: no cap.
+  EXPECT_GE(scan("PayPal <service@paypal.com>", kNotice, dmarc(AuthOutcome::fail)).score, 5);
+  EXPECT_GE(scan("PayPal <service@paypal.com>", kNotice, dmarc(AuthOutcome::none)).score, 5);
+  // A look-alike domain passes DMARC for itself: it is no brand's.
+  auto lookalike =
+      scan("PayPal <service@paypal-account-review.example>", kNotice, dmarc(AuthOutcome::pass));
+  EXPECT_GE(lookalike.score, 5);
+  EXPECT_FALSE(capped(lookalike, "authenticated"));
+  // Free mail: anybody's gmail.com address passes DMARC (Google is a protected brand).
+  auto freemail = scan("Google <security.team@gmail.com>", kNotice, dmarc(AuthOutcome::pass));
+  EXPECT_FALSE(capped(freemail, "authenticated"));
+  EXPECT_GE(freemail.score, 5);
+  // DMARC evaluated another author domain than the one the filter reads (several addresses).
+  AuthSignals other = dmarc(AuthOutcome::pass);
+  other.dmarc_domain = "attacker.example";
+  EXPECT_FALSE(capped(scan("PayPal <service@paypal.com>", kNotice, other), "authenticated"));
+}
+
+TEST_F(VouchedSender, GovernmentsAndOurOwnDomainsAreVouchedForToo) {
+  auto government = scan("GOV.UK Notify <notify@notifications.service.gov.uk>", kNotice,
+                         dmarc(AuthOutcome::pass));
+  EXPECT_TRUE(capped(government, "belongs to a government and is authenticated"));
+  EXPECT_LT(government.score, 5);
+  auto ours =
+      scan("IT Service Desk <servicedesk@it.example.org>", kNotice, dmarc(AuthOutcome::pass));
+  EXPECT_TRUE(capped(ours, "the From domain it.example.org belongs to us and is authenticated"));
+  EXPECT_LT(ours.score, 5);
+  // Another organisation's authenticated mail is judged as before.
+  auto other = scan("IT Service Desk <servicedesk@example.net>", kNotice, dmarc(AuthOutcome::pass));
+  EXPECT_FALSE(capped(other, "authenticated"));
+  EXPECT_GE(other.score, 5);
+}
+
+TEST_F(VouchedSender, TheDetectorsEvidenceStillCounts) {
+  // A brand's service abused to carry a sign-in form (a credential form is +5 on its own):
+  // the detectors found evidence, and the classifiers' points stay whole.
+  const std::string form =
+      "Content-Type: text/html\n\n<p>We noticed a new sign-in to your account. Please confirm "
+      "your account:</p><form action=\"https://collect.example.net/\"><input name=\"email\">"
+      "<input type=\"password\" name=\"password\"></form>";
+  FilterConfig fc;
+  fc.model_dir = dir_;
+  Filter filter(fc);
+  Context ctx;
+  ctx.auth = dmarc(AuthOutcome::pass);
+  auto v = filter.scan(std::string("From: PayPal <service@paypal.com>\nMIME-Version: 1.0\n") + form,
+                       ctx);
+  EXPECT_GE(test::points(v, Label::phishing), 5);
+  EXPECT_FALSE(capped(v, "authenticated"));
+  EXPECT_GE(v.score, 5);
+}
+
+TEST_F(VouchedSender, WhatTheRecipientTaughtStands) {
+  // The account has a model of its own (its Junk moves): the site's words are not capped for
+  // it, whatever the sender; what the user sent to Junk is theirs to decide.
+  BayesModel own;
+  auto bytes = test::message("From: a@example.org\n", "unrelated words the user once moved");
+  own.learn(tokenize(MessageView::analyze(bytes)), Label::spam);
+  ModelStore store(dir_);
+  ASSERT_TRUE(store.save("alice@example.org", own));
+  auto taught =
+      scan("PayPal <service@paypal.com>", kNotice, dmarc(AuthOutcome::pass), "alice@example.org");
+  EXPECT_FALSE(capped(taught, "authenticated"));
+  EXPECT_GE(taught.score, 5);
+}
+
+}  // namespace
+}  // namespace facteur::filter
