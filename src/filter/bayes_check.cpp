@@ -61,16 +61,17 @@ std::optional<Language> unlearnt_language(const MessageView& m,
 }
 
 // Whom the From domain belongs to ("us", "PayPal", "a government") when it is one of ours, a
-// protected brand's own or a government's and DMARC, or a DKIM signature aligned with it,
-// authenticates it. Free-mail providers are excluded (anybody has an address at gmail.com, and it
-// passes DMARC). Such mail is our own or the brand's own notices, and their words ("your account",
-// "sign in", "verify") are the words the classifiers learnt from its imitations; only the detectors
-// can tell the two apart, by links, forms and requests, and they still count whole.
+// protected brand's own or a government's and it authenticated the message (DMARC, or an
+// aligned DKIM signature or SPF domain: author_authenticated). Free-mail providers are excluded
+// (anybody has an address at gmail.com, and it passes DMARC). Such mail is our own or the brand's
+// own notices, and their words ("your account", "sign in", "verify") are the words the classifiers
+// learnt from its imitations; only the detectors can tell the two apart, by links, forms and
+// requests, and they still count whole.
 std::optional<std::string> vouched_sender(const MessageView& m, const Context& ctx,
                                           const BrandList& brands) {
   if (!ctx.auth || m.from_domain.empty() || is_freemail_domain(m.from_domain)) return std::nullopt;
   const AuthSignals& a = *ctx.auth;
-  if (a.dmarc != AuthOutcome::pass && a.dkim != AuthOutcome::pass) return std::nullopt;
+  if (!author_authenticated(a)) return std::nullopt;
   // DMARC evaluated another domain than the From field shows (several From addresses).
   if (!a.dmarc_domain.empty() && !iequals(a.dmarc_domain, m.from_domain)) return std::nullopt;
   for (const auto& d : ctx.local_domains)

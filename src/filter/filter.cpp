@@ -23,6 +23,7 @@ Filter::Filter(FilterConfig config)
   for (const auto& b : config_.brands)
     brands->add(b);
   checks_.push_back(make_session_check());
+  checks_.push_back(make_welcome_check(config_.welcome));
   checks_.push_back(make_phishing_check(brands));
   checks_.push_back(make_scam_check());
   checks_.push_back(make_hoax_check());

@@ -1,5 +1,6 @@
 #include "filter/filter_config.hpp"
 
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -15,6 +16,17 @@ double number(const toml::value& v, const char* key) {
   const auto& x = v.at(key);
   if (x.is_integer()) return static_cast<double>(x.as_integer());
   return x.as_floating();
+}
+
+// A `welcome = [...]` list of a table ([filter] or an account's), or nullopt.
+std::optional<WelcomeList> read_welcome(const toml::value& t, std::string_view where) {
+  if (!t.contains("welcome")) return std::nullopt;
+  std::vector<std::string> entries;
+  for (const auto& e : t.at("welcome").as_array())
+    entries.push_back(toml::get<std::string>(e));
+  auto list = WelcomeList::parse(entries);
+  if (!list) throw std::runtime_error(fmt::format("{}: {}", where, list.error().message));
+  return std::move(*list);
 }
 
 void read_thresholds(const toml::value& t, Thresholds& out) {
@@ -56,11 +68,19 @@ FilterConfig from_toml(const toml::value& root, const Config& config) {
     std::filesystem::path p(toml::get<std::string>(f.at("model_dir")));
     fc.model_dir = p.is_relative() ? config.data_dir / p : p;
   }
+  if (auto list = read_welcome(f, "[filter] welcome")) fc.welcome.site = std::move(*list);
+  if (f.contains("welcome_points")) {
+    fc.welcome.points = number(f, "welcome_points");
+    if (fc.welcome.points > 0)
+      throw std::runtime_error("[filter] welcome_points must not be positive");
+  }
   if (f.contains("accounts")) {
     for (const auto& [address, table] : f.at("accounts").as_table()) {
       Thresholds t = fc.site;
       read_thresholds(table, t);
       fc.accounts[to_lower(address)] = t;
+      if (auto list = read_welcome(table, fmt::format("[filter.accounts.\"{}\"] welcome", address)))
+        fc.welcome.accounts[to_lower(address)] = std::move(*list);
     }
   }
   if (f.contains("brands")) {

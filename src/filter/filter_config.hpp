@@ -17,6 +17,7 @@
 #include "filter/linear_model.hpp"
 #include "filter/tokenizer.hpp"
 #include "filter/verdict.hpp"
+#include "filter/welcome.hpp"
 
 namespace facteur::filter {
 
@@ -32,6 +33,7 @@ struct FilterConfig {
   Action hoax_action = Action::deliver;  // filed with a warning, never refused
   bool account_models = true;            // use each account's own model next to the site's
   std::vector<Brand> brands;             // added to the built-in protected brands
+  WelcomeConfig welcome;                 // authenticated senders always welcome (welcome.hpp)
   std::filesystem::path model_dir;       // default: data_dir/filter
   std::vector<std::string> local_domains;
   BayesParams bayes;

@@ -140,6 +140,8 @@ filter::AuthSignals auth_signals(const mailauth::InboundAuthentication& auth) {
   // Best aligned signature: a pass wins, then a failure; unaligned signatures say nothing
   // about the author.
   const std::string& from = auth.dmarc.from_domain;
+  s.spf_aligned = !from.empty() && !auth.spf.domain.empty() &&
+                  mailauth::aligned(auth.spf.domain, from, mailauth::Alignment::relaxed);
   for (const auto& v : auth.dkim) {
     if (!from.empty() && !mailauth::aligned(v.domain, from, mailauth::Alignment::relaxed)) continue;
     auto o = outcome(v.result);

@@ -97,6 +97,20 @@ TEST(InboundPolicy, AuthSignalsTakeTheAlignedSignature) {
   EXPECT_EQ(auth_signals(auth).dmarc_policy, "");
 }
 
+// RFC 7489 §3.1.2: SPF's MAIL FROM domain is aligned with From when they share an
+// organisational domain (relaxed), which the welcome lists accept where no DMARC record exists.
+TEST(InboundPolicy, AuthSignalsTellWhetherSpfsDomainIsAligned) {
+  mailauth::InboundAuthentication auth;
+  auth.spf.result = AuthResult::pass;
+  auth.dmarc.from_domain = "a.test";
+  auth.spf.domain = "bounces.a.test";
+  EXPECT_TRUE(auth_signals(auth).spf_aligned);
+  auth.spf.domain = "esp.example";
+  EXPECT_FALSE(auth_signals(auth).spf_aligned);
+  auth.spf.domain = "";
+  EXPECT_FALSE(auth_signals(auth).spf_aligned);
+}
+
 TEST(InboundPolicy, RejectOnlyWhenEveryRecipientWould) {
   struct Case {
     std::vector<Action> in;

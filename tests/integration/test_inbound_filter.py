@@ -386,17 +386,23 @@ class TwoSites(unittest.TestCase):
         # Only the test's own address (127.0.0.1: IMAP logins without TLS) is trusted: the
         # forger's 127.0.0.9 and a's 127.0.0.2 are not, so DMARC applies to them.
         trusted = {"trusted_networks": ["127.0.0.1/32", "::1/128"]}
+        # bob welcomes a.test's authenticated mail; dave, on the same site, does not.
         cls.b = FacteurServer(domains=("b.test",), hostname="mx.b.test", host="127.0.0.3",
                               roles=ROLES, settings=trusted,
                               sections={"queue": dict(queue),
-                                        "dns": {"servers": [cls.dns.address()]}})
+                                        "dns": {"servers": [cls.dns.address()]}},
+                              extra_config=('[filter.accounts."bob@b.test"]\n'
+                                            'welcome = ["a.test"]\n'))
         # Scores DMARC only; its junk threshold sits clearly below the forgery's 5 points
-        # (SPF fail 1.5 + DMARC fail 3.5), so no rounding decides the outcome.
+        # (SPF fail 1.5 + DMARC fail 3.5), so no rounding decides the outcome. carol welcomes
+        # a.test: forgeries of it must not be welcomed.
         cls.c = FacteurServer(domains=("c.test",), hostname="mx.c.test", host="127.0.0.4",
                               roles=ROLES, settings=trusted,
                               sections={"dns": {"servers": [cls.dns.address()]}},
                               extra_config=('[filter]\ndmarc_enforce = "score"\n'
-                                            "junk_threshold = 4.0\n"))
+                                            "junk_threshold = 4.0\n"
+                                            '[filter.accounts."carol@c.test"]\n'
+                                            'welcome = ["a.test"]\n'))
         cls.a.sections["routes"] = {"b.test": f"127.0.0.3:{cls.b.port('smtp')}"}
         cls.a.write_config()
         cls.b.write_config()
@@ -416,6 +422,7 @@ class TwoSites(unittest.TestCase):
             cls.c.start()
             cls.a.add_user("alice@a.test", PW)
             cls.b.add_user("bob@b.test", PW)
+            cls.b.add_user("dave@b.test", PW)
             cls.c.add_user("carol@c.test", PW)
         except Exception:
             print(cls.a.log()[-20000:], cls.b.log()[-20000:], cls.c.log()[-20000:])
@@ -465,6 +472,26 @@ class TwoSites(unittest.TestCase):
         self.assertRegex(results, r"\bdkim=pass\b.*header\.d=a\.test")
         self.assertRegex(results, r"\bdmarc=pass\b.*header\.from=a\.test")
         self.assertTrue(unfolded(copy, "X-Spam-Status")[0].startswith("No, score="))
+
+    def test_a_welcomed_sender_reaches_the_inbox(self):
+        """bob's [filter.accounts."bob@b.test"] welcome = ["a.test"]: alice's signed message
+        with a sign-in form (Junk on its own for dave, who welcomes nobody) reaches bob's INBOX
+        with the reason auth.welcome, as SpamAssassin's welcomelist_auth; only because DMARC
+        passes (RFC 7489 §3.1), which test_forged_*_without_enforcement shows at c."""
+        marker = token()
+        message = phishing(marker, to="bob@b.test, dave@b.test").replace(
+            b'"Account Service" <service@evil.example>', b"Alice <alice@a.test>")
+        self.assertEqual(self.a.submit("alice@a.test", PW, "alice@a.test",
+                                       ["bob@b.test", "dave@b.test"], message), {})
+        bob = header(wait_in(self.b, "bob@b.test", "INBOX", marker, timeout=30))
+        self.assertRegex(self.ours(bob), r"\bdmarc=pass\b.*header\.from=a\.test")
+        self.assertRegex(unfolded(bob, "X-Facteur-Reasons")[0],
+                         r"auth\.welcome=-10(\.0)? alice@a\.test is on the recipient's welcome "
+                         r"list and authenticated")
+        self.assertTrue(unfolded(bob, "X-Spam-Status")[0].startswith("No, score="))
+        dave = header(wait_in(self.b, "dave@b.test", "Junk", marker, timeout=30))
+        self.assertNotIn("auth.welcome", unfolded(dave, "X-Facteur-Reasons")[0])
+        self.assertEqual(imap_find(self.b, "bob@b.test", "Junk", marker), [])
 
     def forge(self, message, server=None, rcpt="bob@b.test", sender="alice@a.test"):
         """Sends `message` straight to port 25 of `server` (b) from 127.0.0.9 (not in its
@@ -520,6 +547,7 @@ class TwoSites(unittest.TestCase):
         reasons = unfolded(copy, "X-Facteur-Reasons")[0]
         self.assertIn("auth.dmarc-fail", reasons)
         self.assertIn("auth.spf-fail", reasons)
+        self.assertNotIn("auth.welcome", reasons)  # carol welcomes a.test, not its forgers
         self.assertEqual(imap_find(self.c, "carol@c.test", "INBOX", marker), [])
 
     def test_forged_unsigned_is_scored_into_junk_without_enforcement(self):
