@@ -12,6 +12,7 @@
 #include "filter/filter.hpp"
 #include "filter/train.hpp"
 #include "mail/message.hpp"
+#include "mailauth/dmarc.hpp"
 #include "server/privileges.hpp"
 
 namespace facteur::cli {
@@ -81,7 +82,13 @@ int run_scan(const Config& config, const ScanOptions& o) {
   }
   filter::Filter f(std::move(*fc));
   std::string bytes = mail::to_crlf(*message);
-  filter::Verdict v = f.scan(std::string_view(bytes), ctx);
+  auto view = filter::MessageView::analyze(bytes);
+  // The results pretended are for the message's author domain, as DMARC finds it (none with
+  // several From addresses), as on the SMTP side.
+  if (ctx.auth) {
+    if (auto author = mailauth::author_domain(view.header())) ctx.auth->dmarc_domain = *author;
+  }
+  filter::Verdict v = f.scan(view, ctx);
   std::string out = filter::verdict_json(v, o.pretty);
   if (o.headers) {
     auto j = nlohmann::json::parse(out);

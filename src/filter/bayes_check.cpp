@@ -60,24 +60,48 @@ std::optional<Language> unlearnt_language(const MessageView& m,
   return guess.language;
 }
 
-// Whom the From domain belongs to ("us", "PayPal", "a government") when it is one of ours, a
-// protected brand's own or a government's and it authenticated the message (DMARC, or an
-// aligned DKIM signature or SPF domain: author_authenticated). Free-mail providers are excluded
-// (anybody has an address at gmail.com, and it passes DMARC). Such mail is our own or the brand's
-// own notices, and their words ("your account", "sign in", "verify") are the words the classifiers
-// learnt from its imitations; only the detectors can tell the two apart, by links, forms and
-// requests, and they still count whole.
+// Protected brands whose mail carries text their users wrote: invoices and money requests,
+// envelopes to sign, shares, marketplace, booking and social messages. Scammers write it (a
+// PayPal invoice with a number to call, a DocuSign envelope, a guest's message on Booking.com),
+// so that mail is judged as anybody's: these brands' mail is never vouched for...
+constexpr std::string_view kRelayBrands[] = {"PayPal",  "eBay",      "Facebook",    "DocuSign",
+                                             "Dropbox", "LinkedIn",  "Booking.com", "Airbnb",
+                                             "Vinted",  "Leboncoin", "Twitter",     "TikTok"};
+// ...nor these parts of others' (the host and its subdomains; google.com itself only, since its
+// security notices come from accounts.google.com and its shares and invitations from
+// google.com).
+constexpr std::string_view kRelayHosts[] = {
+    "docs.google.com",  "youtube.com",   "sharepointonline.com",  "teams.microsoft.com",
+    "forms.office.com", "amazonses.com", "marketplace.amazon.com"};
+
+bool carries_users_text(std::string_view domain, const Brand& owner) {
+  if (std::find(std::begin(kRelayBrands), std::end(kRelayBrands), owner.name) !=
+      std::end(kRelayBrands))
+    return true;
+  if (iequals(domain, "google.com")) return true;
+  for (auto host : kRelayHosts)
+    if (host_in_domain(domain, host)) return true;
+  return false;
+}
+
+// Whom the From domain belongs to ("PayPal", "a government") when it is a protected brand's own
+// or a government's and it authenticated the message (author_authenticated: DMARC, or an aligned
+// DKIM signature where no DMARC record is published). Free-mail providers are excluded (anybody
+// has an address at gmail.com, and it passes DMARC), and so are brands' domains that carry their
+// users' text. Such mail is the brand's own notices, and their words ("your account", "sign
+// in", "verify") are the words the classifiers learnt from its imitations; only the detectors
+// can tell the two apart, by links, forms and requests, and they still count whole.
 std::optional<std::string> vouched_sender(const MessageView& m, const Context& ctx,
                                           const BrandList& brands) {
-  if (!ctx.auth || m.from_domain.empty() || is_freemail_domain(m.from_domain)) return std::nullopt;
-  const AuthSignals& a = *ctx.auth;
-  if (!author_authenticated(a)) return std::nullopt;
-  // DMARC evaluated another domain than the From field shows (several From addresses).
-  if (!a.dmarc_domain.empty() && !iequals(a.dmarc_domain, m.from_domain)) return std::nullopt;
-  for (const auto& d : ctx.local_domains)
-    if (host_in_domain(m.from_domain, d)) return std::string("us");
-  for (std::size_t b = 0; b < brands.brands().size(); ++b)
-    if (brands.owns(b, m.from_domain)) return brands.brands()[b].name;
+  if (!ctx.auth || !author_authenticated(*ctx.auth, m.from_domain) ||
+      is_freemail_domain(m.from_domain))
+    return std::nullopt;
+  for (std::size_t b = 0; b < brands.brands().size(); ++b) {
+    const Brand& owner = brands.brands()[b];
+    if (brands.owns(b, m.from_domain))
+      return carries_users_text(m.from_domain, owner) ? std::nullopt
+                                                      : std::optional<std::string>(owner.name);
+  }
   if (is_government_host(m.from_domain)) return std::string("a government");
   return std::nullopt;
 }

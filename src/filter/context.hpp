@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace facteur::filter {
@@ -22,17 +23,14 @@ struct AuthSignals {
   AuthOutcome dmarc = AuthOutcome::none;  // RFC 7489 evaluation of the From domain
   std::string dmarc_domain;               // the RFC5322.From domain evaluated
   std::string dmarc_policy;               // "none", "quarantine", "reject" ("" unknown)
-  bool spf_aligned = false;  // SPF checked a MAIL FROM domain aligned with From (relaxed)
 };
 
-// True when the From domain vouches for the message: DMARC passes or, with no DMARC failure,
-// a DKIM signature aligned with From verifies or SPF passes for an aligned MAIL FROM domain
-// (what DMARC accepts, RFC 7489 §4.2, for domains that publish no record).
-inline bool author_authenticated(const AuthSignals& a) noexcept {
-  if (a.dmarc == AuthOutcome::pass) return true;
-  if (a.dmarc == AuthOutcome::fail) return false;
-  return a.dkim == AuthOutcome::pass || (a.spf == AuthOutcome::pass && a.spf_aligned);
-}
+// True when the domain `from_domain` (the From field's, lower case) vouches for the message:
+// DMARC evaluated that very domain and passes or, for a domain that publishes no DMARC record,
+// a DKIM signature aligned with it verifies. Never after a DMARC failure, an error (several
+// From addresses: permerror, and no author domain to align with) or SPF alone (a domain that
+// publishes no DMARC record may let a shared provider's other customers pass its SPF).
+bool author_authenticated(const AuthSignals& a, std::string_view from_domain) noexcept;
 
 struct RateSignals {
   std::size_t messages_from_client_last_hour = 0;

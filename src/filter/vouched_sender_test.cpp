@@ -1,7 +1,6 @@
-// The classifiers' cap for mail that a protected brand, a government or our own domain
-// authenticated (bayes_check.cpp, vouched_sender): a site whose models learnt phishing and
-// ordinary letters, then a brand's genuine security notice, which speaks of accounts and
-// signing in as its imitations do.
+// The classifiers' cap for mail that a protected brand or a government authenticated
+// (bayes_check.cpp, vouched_sender): a site whose models learnt phishing and ordinary letters, then
+// a brand's genuine security notice, which speaks of accounts and signing in as its imitations do.
 #include <filesystem>
 #include <string>
 #include <unistd.h>
@@ -21,7 +20,7 @@ namespace fs = std::filesystem;
 const std::string kNotice =
     "We noticed a new sign-in to your account from a new device. If this was you, there is "
     "nothing to do. If not, please review your account activity and secure your account:\n"
-    "https://www.paypal.com/myaccount/security\n";
+    "https://secure.chase.com/web/auth/dashboard\n";
 
 class VouchedSender : public ::testing::Test {
  protected:
@@ -67,9 +66,11 @@ class VouchedSender : public ::testing::Test {
                        ctx);
   }
 
-  static AuthSignals dmarc(AuthOutcome outcome) {
+  // DMARC's result for the author domain it evaluated (the SMTP side's dmarc_domain).
+  static AuthSignals dmarc(AuthOutcome outcome, std::string_view domain = "chase.com") {
     AuthSignals a;
     a.dmarc = outcome;
+    a.dmarc_domain = std::string(domain);
     return a;
   }
 
@@ -87,57 +88,85 @@ class VouchedSender : public ::testing::Test {
 
 TEST_F(VouchedSender, ABrandsAuthenticatedNoticeIsNotJudgedByItsWords) {
   // Unauthenticated, the classifiers' verdict stands: the words are the phishing's words.
-  auto plain = scan("PayPal <service@paypal.com>", kNotice, std::nullopt);
+  auto plain = scan("Chase <no.reply.alerts@chase.com>", kNotice, std::nullopt);
   EXPECT_GE(plain.score, 5);
-  EXPECT_FALSE(capped(plain, "PayPal"));
-  // DMARC passes for paypal.com: the classifiers give at most 2.5 points (1.5 + 1.0).
-  auto vouched = scan("PayPal <service@paypal.com>", kNotice, dmarc(AuthOutcome::pass));
+  EXPECT_FALSE(capped(plain, "Chase"));
+  // DMARC passes for chase.com: the classifiers give at most 2.5 points (1.5 + 1.0).
+  auto vouched = scan("Chase <no.reply.alerts@chase.com>", kNotice, dmarc(AuthOutcome::pass));
   EXPECT_LT(vouched.score, 5);
   EXPECT_EQ(vouched.action, Action::deliver);
-  EXPECT_TRUE(capped(vouched, "the From domain paypal.com belongs to PayPal and is authenticated"));
-  // A DKIM signature aligned with the From domain vouches as DMARC does (no DMARC record).
-  AuthSignals dkim;
+  EXPECT_TRUE(capped(vouched, "the From domain chase.com belongs to Chase and is authenticated"));
+  // A domain that publishes no DMARC record: a DKIM signature aligned with it vouches.
+  AuthSignals dkim = dmarc(AuthOutcome::none, "alerts.chase.com");
   dkim.dkim = AuthOutcome::pass;
-  EXPECT_TRUE(capped(scan("PayPal <service@mail.paypal.com>", kNotice, dkim), "to PayPal"));
+  EXPECT_TRUE(capped(scan("Chase <x@alerts.chase.com>", kNotice, dkim), "to Chase"));
 }
 
-TEST_F(VouchedSender, NothingVouchesWithoutAPassOrForAnotherDomain) {
-  // DMARC fails, or says nothing: no cap.
-  EXPECT_GE(scan("PayPal <service@paypal.com>", kNotice, dmarc(AuthOutcome::fail)).score, 5);
-  EXPECT_GE(scan("PayPal <service@paypal.com>", kNotice, dmarc(AuthOutcome::none)).score, 5);
+TEST_F(VouchedSender, NothingVouchesWithoutAPassForTheAuthorDomain) {
+  const std::string_view chase = "Chase <no.reply.alerts@chase.com>";
+  // DMARC fails, or says nothing.
+  EXPECT_GE(scan(chase, kNotice, dmarc(AuthOutcome::fail)).score, 5);
+  EXPECT_GE(scan(chase, kNotice, dmarc(AuthOutcome::none)).score, 5);
+  // An aligned signature does not outvote DMARC's failure (adkim=s and a subdomain's
+  // signature), nor vouch after an error.
+  for (auto outcome : {AuthOutcome::fail, AuthOutcome::permerror, AuthOutcome::temperror}) {
+    AuthSignals a = dmarc(outcome);
+    a.dkim = AuthOutcome::pass;
+    EXPECT_FALSE(capped(scan(chase, kNotice, a), "authenticated")) << static_cast<int>(outcome);
+  }
+  // Several From addresses: DMARC finds no author domain (RFC 7489 §6.6.1), the SMTP side
+  // leaves dmarc_domain empty and aligns no signature, whatever the first address says.
+  AuthSignals several = dmarc(AuthOutcome::permerror, "");
+  EXPECT_FALSE(capped(scan(chase, kNotice, several), "authenticated"));
+  // DMARC evaluated another author domain than the one the filter reads.
+  EXPECT_FALSE(
+      capped(scan(chase, kNotice, dmarc(AuthOutcome::pass, "attacker.example")), "authenticated"));
   // A look-alike domain passes DMARC for itself: it is no brand's.
-  auto lookalike =
-      scan("PayPal <service@paypal-account-review.example>", kNotice, dmarc(AuthOutcome::pass));
+  auto lookalike = scan("Chase <alerts@chase-account-review.example>", kNotice,
+                        dmarc(AuthOutcome::pass, "chase-account-review.example"));
   EXPECT_GE(lookalike.score, 5);
   EXPECT_FALSE(capped(lookalike, "authenticated"));
   // Free mail: anybody's gmail.com address passes DMARC (Google is a protected brand).
-  auto freemail = scan("Google <security.team@gmail.com>", kNotice, dmarc(AuthOutcome::pass));
+  auto freemail =
+      scan("Google <security.team@gmail.com>", kNotice, dmarc(AuthOutcome::pass, "gmail.com"));
   EXPECT_FALSE(capped(freemail, "authenticated"));
   EXPECT_GE(freemail.score, 5);
-  // DMARC evaluated another author domain than the one the filter reads (several addresses).
-  AuthSignals other = dmarc(AuthOutcome::pass);
-  other.dmarc_domain = "attacker.example";
-  EXPECT_FALSE(capped(scan("PayPal <service@paypal.com>", kNotice, other), "authenticated"));
 }
 
-TEST_F(VouchedSender, GovernmentsAndOurOwnDomainsAreVouchedForToo) {
+TEST_F(VouchedSender, BrandsThatCarryTheirUsersTextAreNotVouchedFor) {
+  // A PayPal invoice, a DocuSign envelope, a SharePoint share, a Booking.com guest's message,
+  // a Google Calendar invitation: their text is written by whoever sends them.
+  for (std::string_view domain : {"paypal.com", "docusign.net", "sharepointonline.com",
+                                  "booking.com", "google.com", "docs.google.com"}) {
+    auto v = scan(std::string("Notice <noreply@") + std::string(domain) + ">", kNotice,
+                  dmarc(AuthOutcome::pass, domain));
+    EXPECT_FALSE(capped(v, "authenticated")) << domain;
+    EXPECT_GE(v.score, 5) << domain;
+  }
+  // Google's security notices come from accounts.google.com.
+  EXPECT_TRUE(capped(scan("Google <no-reply@accounts.google.com>", kNotice,
+                          dmarc(AuthOutcome::pass, "accounts.google.com")),
+                     "belongs to Google"));
+}
+
+TEST_F(VouchedSender, GovernmentsAreVouchedForOurOwnDomainsAreNot) {
   auto government = scan("GOV.UK Notify <notify@notifications.service.gov.uk>", kNotice,
-                         dmarc(AuthOutcome::pass));
+                         dmarc(AuthOutcome::pass, "notifications.service.gov.uk"));
   EXPECT_TRUE(capped(government, "belongs to a government and is authenticated"));
   EXPECT_LT(government.score, 5);
-  auto ours =
-      scan("IT Service Desk <servicedesk@it.example.org>", kNotice, dmarc(AuthOutcome::pass));
-  EXPECT_TRUE(capped(ours, "the From domain it.example.org belongs to us and is authenticated"));
-  EXPECT_LT(ours.score, 5);
-  // Another organisation's authenticated mail is judged as before.
-  auto other = scan("IT Service Desk <servicedesk@example.net>", kNotice, dmarc(AuthOutcome::pass));
-  EXPECT_FALSE(capped(other, "authenticated"));
-  EXPECT_GE(other.score, 5);
+  // Our own domain (example.org here) and another organisation's are judged as before: a site
+  // that wants its own notices trusted puts its domain in [filter] welcome.
+  for (std::string_view domain : {"it.example.org", "example.net"}) {
+    auto v = scan(std::string("IT Service Desk <servicedesk@") + std::string(domain) + ">", kNotice,
+                  dmarc(AuthOutcome::pass, domain));
+    EXPECT_FALSE(capped(v, "authenticated")) << domain;
+    EXPECT_GE(v.score, 5) << domain;
+  }
 }
 
 TEST_F(VouchedSender, TheDetectorsEvidenceStillCounts) {
-  // A brand's service abused to carry a sign-in form (a credential form is +5 on its own):
-  // the detectors found evidence, and the classifiers' points stay whole.
+  // A brand's mail carrying a sign-in form (a credential form is +5 on its own): the
+  // detectors found evidence, and the classifiers' points stay whole.
   const std::string form =
       "Content-Type: text/html\n\n<p>We noticed a new sign-in to your account. Please confirm "
       "your account:</p><form action=\"https://collect.example.net/\"><input name=\"email\">"
@@ -147,8 +176,8 @@ TEST_F(VouchedSender, TheDetectorsEvidenceStillCounts) {
   Filter filter(fc);
   Context ctx;
   ctx.auth = dmarc(AuthOutcome::pass);
-  auto v = filter.scan(std::string("From: PayPal <service@paypal.com>\nMIME-Version: 1.0\n") + form,
-                       ctx);
+  auto v = filter.scan(
+      std::string("From: Chase <no.reply.alerts@chase.com>\nMIME-Version: 1.0\n") + form, ctx);
   EXPECT_GE(test::points(v, Label::phishing), 5);
   EXPECT_FALSE(capped(v, "authenticated"));
   EXPECT_GE(v.score, 5);
@@ -162,8 +191,8 @@ TEST_F(VouchedSender, WhatTheRecipientTaughtStands) {
   own.learn(tokenize(MessageView::analyze(bytes)), Label::spam);
   ModelStore store(dir_);
   ASSERT_TRUE(store.save("alice@example.org", own));
-  auto taught =
-      scan("PayPal <service@paypal.com>", kNotice, dmarc(AuthOutcome::pass), "alice@example.org");
+  auto taught = scan("Chase <no.reply.alerts@chase.com>", kNotice, dmarc(AuthOutcome::pass),
+                     "alice@example.org");
   EXPECT_FALSE(capped(taught, "authenticated"));
   EXPECT_GE(taught.score, 5);
 }

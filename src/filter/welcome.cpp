@@ -50,9 +50,7 @@ class WelcomeCheck final : public Check {
   std::string_view name() const noexcept override { return "welcome"; }
 
   void run(const MessageView& m, const Context& ctx, Verdict& v) const override {
-    if (!ctx.auth || !m.from || m.from_domain.empty() || !author_authenticated(*ctx.auth)) return;
-    // DMARC evaluated another author domain than the one read here (several From addresses).
-    if (!ctx.auth->dmarc_domain.empty() && !iequals(ctx.auth->dmarc_domain, m.from_domain)) return;
+    if (!ctx.auth || !m.from || !author_authenticated(*ctx.auth, m.from_domain)) return;
     std::string_view whose;
     if (!ctx.account.empty()) {
       auto it = config_.accounts.find(to_lower(ctx.account));

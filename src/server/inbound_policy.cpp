@@ -138,12 +138,10 @@ filter::AuthSignals auth_signals(const mailauth::InboundAuthentication& auth) {
     s.dmarc_policy = std::string(mailauth::to_string(policy));
   }
   // Best aligned signature: a pass wins, then a failure; unaligned signatures say nothing
-  // about the author.
+  // about the author, and without a single author domain (several From addresses) none is.
   const std::string& from = auth.dmarc.from_domain;
-  s.spf_aligned = !from.empty() && !auth.spf.domain.empty() &&
-                  mailauth::aligned(auth.spf.domain, from, mailauth::Alignment::relaxed);
   for (const auto& v : auth.dkim) {
-    if (!from.empty() && !mailauth::aligned(v.domain, from, mailauth::Alignment::relaxed)) continue;
+    if (from.empty() || !mailauth::aligned(v.domain, from, mailauth::Alignment::relaxed)) continue;
     auto o = outcome(v.result);
     if (o == filter::AuthOutcome::pass) {
       s.dkim = o;

@@ -97,18 +97,19 @@ TEST(InboundPolicy, AuthSignalsTakeTheAlignedSignature) {
   EXPECT_EQ(auth_signals(auth).dmarc_policy, "");
 }
 
-// RFC 7489 §3.1.2: SPF's MAIL FROM domain is aligned with From when they share an
-// organisational domain (relaxed), which the welcome lists accept where no DMARC record exists.
-TEST(InboundPolicy, AuthSignalsTellWhetherSpfsDomainIsAligned) {
+// RFC 7489 §6.6.1: with several From addresses there is no author domain (DMARC permerror),
+// and no signature can be aligned with it: an attacker's own passing signature says nothing.
+TEST(InboundPolicy, AuthSignalsAlignNothingWithoutAnAuthorDomain) {
   mailauth::InboundAuthentication auth;
-  auth.spf.result = AuthResult::pass;
-  auth.dmarc.from_domain = "a.test";
-  auth.spf.domain = "bounces.a.test";
-  EXPECT_TRUE(auth_signals(auth).spf_aligned);
-  auth.spf.domain = "esp.example";
-  EXPECT_FALSE(auth_signals(auth).spf_aligned);
-  auth.spf.domain = "";
-  EXPECT_FALSE(auth_signals(auth).spf_aligned);
+  auth.dmarc.result = AuthResult::permerror;
+  mailauth::DkimVerdict own;
+  own.result = AuthResult::pass;
+  own.domain = "attacker.example";
+  auth.dkim = {own};
+  auto s = auth_signals(auth);
+  EXPECT_EQ(s.dkim, AuthOutcome::none);
+  EXPECT_EQ(s.dmarc, AuthOutcome::permerror);
+  EXPECT_EQ(s.dmarc_domain, "");
 }
 
 TEST(InboundPolicy, RejectOnlyWhenEveryRecipientWould) {
