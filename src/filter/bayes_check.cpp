@@ -64,9 +64,9 @@ std::optional<Language> unlearnt_language(const MessageView& m,
 // envelopes to sign, shares, marketplace, booking and social messages. Scammers write it (a
 // PayPal invoice with a number to call, a DocuSign envelope, a guest's message on Booking.com),
 // so that mail is judged as anybody's: these brands' mail is never vouched for...
-constexpr std::string_view kRelayBrands[] = {"PayPal",  "eBay",      "Facebook",    "DocuSign",
-                                             "Dropbox", "LinkedIn",  "Booking.com", "Airbnb",
-                                             "Vinted",  "Leboncoin", "Twitter",     "TikTok"};
+constexpr std::string_view kRelayBrands[] = {
+    "PayPal", "eBay",   "Facebook",  "DocuSign", "Dropbox", "LinkedIn", "Booking.com",
+    "Airbnb", "Vinted", "Leboncoin", "Twitter",  "TikTok",  "EarthLink"};
 // ...nor these parts of others' (the host and its subdomains; google.com itself only, since its
 // security notices come from accounts.google.com and its shares and invitations from
 // google.com).
