@@ -1,11 +1,14 @@
 // libFuzzer target: the whole filter pipeline (message view, tokenizer, every built-in check,
 // decision, headers, JSON) on arbitrary message bytes must not crash, hang or go quadratic,
-// and its output must stay well-formed.
+// and its output must stay well-formed; once as unauthenticated mail, once as mail whose From
+// domain passed DMARC (the welcome lists and the vouched-sender cap read the From address).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "filter/filter.hpp"
 
@@ -20,9 +23,26 @@ const facteur::filter::Filter& pipeline() {
     facteur::filter::FilterConfig fc;
     fc.model_dir = "/nonexistent/facteur-fuzz";  // no model: the classifier abstains
     fc.local_domains = {"facteur.test"};
+    std::vector<std::string> welcome = {"example.com", "friend@example.org"};
+    fc.welcome.site = *facteur::filter::WelcomeList::parse(welcome);
+    fc.welcome.accounts["user@facteur.test"] = *facteur::filter::WelcomeList::parse(welcome);
     return facteur::filter::Filter(fc);
   }();
   return f;
+}
+
+void check_verdict(const facteur::filter::Verdict& v) {
+  using namespace facteur::filter;
+  double sum = 0;
+  for (const auto& r : v.reasons) {
+    sum += r.points;
+    for (char c : r.text)
+      check(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7F);
+  }
+  check(sum == v.score);
+  for (const auto& h : verdict_headers(v, Thresholds{}))
+    check(h.value.find('\n') == std::string::npos && h.value.size() < 1200);
+  check(!verdict_json(v).empty());
 }
 
 }  // namespace
@@ -39,16 +59,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(std::adjacent_find(tokens.begin(), tokens.end()) == tokens.end());
   Context ctx;
   ctx.account = "user@facteur.test";
-  const Verdict v = pipeline().scan(view, ctx);
-  double sum = 0;
-  for (const auto& r : v.reasons) {
-    sum += r.points;
-    for (char c : r.text)
-      check(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7F);
+  for (bool authenticated : {false, true}) {
+    if (authenticated) {
+      AuthSignals a;
+      a.dmarc = AuthOutcome::pass;
+      a.dmarc_domain = view.from_domain;
+      ctx.auth = a;
+    }
+    check_verdict(pipeline().scan(view, ctx));
   }
-  check(sum == v.score);
-  for (const auto& h : verdict_headers(v, Thresholds{}))
-    check(h.value.find('\n') == std::string::npos && h.value.size() < 1200);
-  check(!verdict_json(v).empty());
   return 0;
 }
