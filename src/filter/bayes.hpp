@@ -31,6 +31,11 @@ struct BayesParams {
   // Cap both classifiers' abuse points for a message in a language the models learnt no ham in
   // (bayes_check.cpp; [filter] language_coverage).
   bool language_coverage = true;
+  // Also cap them for mail a protected brand or a government authenticated (bayes_check.cpp,
+  // vouched_sender; [filter] vouched_brands). Off by default: brands' own infrastructure
+  // carries text scammers write (calendar invitations, classroom posts, cloud alerts with a
+  // number to call) beyond the hosts it excludes, and the classifiers are their only signal.
+  bool vouched_brands = false;
 };
 
 // Points given for the classifier's abuse probability (ham evidence is negative).

@@ -96,6 +96,10 @@ std::optional<std::string> vouched_sender(const MessageView& m, const Context& c
   if (!ctx.auth || !author_authenticated(*ctx.auth, m.from_domain) ||
       is_freemail_domain(m.from_domain))
     return std::nullopt;
+  // Our own domains are not vouched for, even where they are a brand's: a compromised account
+  // of ours passes DMARC.
+  for (const auto& d : ctx.local_domains)
+    if (host_in_domain(m.from_domain, d)) return std::nullopt;
   for (std::size_t b = 0; b < brands.brands().size(); ++b) {
     const Brand& owner = brands.brands()[b];
     if (brands.owns(b, m.from_domain))
@@ -157,7 +161,7 @@ class BayesCheck final : public Check {
         if (auto language = unlearnt_language(m, std::span(models, n)))
           capped = fmt::format("no legitimate mail in {} learnt", to_string(*language));
       }
-      if (!capped && brands_ && !taught) {
+      if (!capped && brands_ && !taught && params_.vouched_brands) {
         if (auto who = vouched_sender(m, ctx, *brands_))
           capped = fmt::format("the From domain {} belongs to {} and is authenticated",
                                m.from_domain, *who);

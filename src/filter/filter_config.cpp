@@ -1,5 +1,6 @@
 #include "filter/filter_config.hpp"
 
+#include <cmath>
 #include <optional>
 #include <sstream>
 
@@ -45,6 +46,7 @@ FilterConfig from_toml(const toml::value& root, const Config& config) {
   if (f.contains("account_models")) fc.account_models = f.at("account_models").as_boolean();
   if (f.contains("learn_from_moves")) fc.learn_from_moves = f.at("learn_from_moves").as_boolean();
   if (f.contains("linear_classifier")) fc.linear.enabled = f.at("linear_classifier").as_boolean();
+  if (f.contains("vouched_brands")) fc.bayes.vouched_brands = f.at("vouched_brands").as_boolean();
   if (f.contains("language_coverage"))
     fc.bayes.language_coverage = f.at("language_coverage").as_boolean();
   if (f.contains("learn_max_size")) {
@@ -71,8 +73,8 @@ FilterConfig from_toml(const toml::value& root, const Config& config) {
   if (auto list = read_welcome(f, "[filter] welcome")) fc.welcome.site = std::move(*list);
   if (f.contains("welcome_points")) {
     fc.welcome.points = number(f, "welcome_points");
-    if (fc.welcome.points > 0)
-      throw std::runtime_error("[filter] welcome_points must not be positive");
+    if (!(fc.welcome.points <= 0) || !std::isfinite(fc.welcome.points))
+      throw std::runtime_error("[filter] welcome_points must be a number not above 0");
   }
   if (f.contains("accounts")) {
     for (const auto& [address, table] : f.at("accounts").as_table()) {

@@ -55,7 +55,8 @@ class VouchedSender : public ::testing::Test {
                std::string account = "") {
     FilterConfig fc;
     fc.model_dir = dir_;
-    fc.local_domains = {"example.org"};
+    fc.local_domains = {local_};
+    fc.bayes.vouched_brands = vouched_brands_;
     Filter filter(fc);
     Context ctx;
     ctx.auth = std::move(auth);
@@ -84,6 +85,8 @@ class VouchedSender : public ::testing::Test {
 
   fs::path dir_;
   BayesModel counts_;
+  bool vouched_brands_ = true;  // [filter] vouched_brands (off by default)
+  std::string local_ = "example.org";
 };
 
 TEST_F(VouchedSender, ABrandsAuthenticatedNoticeIsNotJudgedByItsWords) {
@@ -154,14 +157,27 @@ TEST_F(VouchedSender, GovernmentsAreVouchedForOurOwnDomainsAreNot) {
                          dmarc(AuthOutcome::pass, "notifications.service.gov.uk"));
   EXPECT_TRUE(capped(government, "belongs to a government and is authenticated"));
   EXPECT_LT(government.score, 5);
-  // Our own domain (example.org here) and another organisation's are judged as before: a site
-  // that wants its own notices trusted puts its domain in [filter] welcome.
+  // Our own domain is not vouched for even where it is a brand's (a compromised account of
+  // ours passes DMARC), and another organisation's mail is judged as before: a site that wants
+  // its own notices trusted puts its domain in [filter] welcome.
+  local_ = "chase.com";
+  EXPECT_FALSE(
+      capped(scan("Chase IT <it@chase.com>", kNotice, dmarc(AuthOutcome::pass)), "authenticated"));
+  local_ = "example.org";
   for (std::string_view domain : {"it.example.org", "example.net"}) {
     auto v = scan(std::string("IT Service Desk <servicedesk@") + std::string(domain) + ">", kNotice,
                   dmarc(AuthOutcome::pass, domain));
     EXPECT_FALSE(capped(v, "authenticated")) << domain;
     EXPECT_GE(v.score, 5) << domain;
   }
+}
+
+TEST_F(VouchedSender, OffUnlessTheSiteTurnsItOn) {
+  vouched_brands_ = false;  // the default
+  auto v = scan("Chase <no.reply.alerts@chase.com>", kNotice, dmarc(AuthOutcome::pass));
+  EXPECT_FALSE(capped(v, "authenticated"));
+  EXPECT_GE(v.score, 5);
+  EXPECT_FALSE(FilterConfig{}.bayes.vouched_brands);
 }
 
 TEST_F(VouchedSender, TheDetectorsEvidenceStillCounts) {
@@ -173,6 +189,7 @@ TEST_F(VouchedSender, TheDetectorsEvidenceStillCounts) {
       "<input type=\"password\" name=\"password\"></form>";
   FilterConfig fc;
   fc.model_dir = dir_;
+  fc.bayes.vouched_brands = true;
   Filter filter(fc);
   Context ctx;
   ctx.auth = dmarc(AuthOutcome::pass);

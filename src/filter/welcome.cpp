@@ -6,8 +6,19 @@
 
 #include "base/strings.hpp"
 #include "filter/brands.hpp"
+#include "filter/url.hpp"
 
 namespace facteur::filter {
+
+namespace {
+
+// "co.uk": a name under which others register theirs (a label put in front is registrable).
+bool is_public_suffix(std::string_view domain) {
+  const std::string probe = "x." + std::string(domain);
+  return registrable_domain(probe) == probe;
+}
+
+}  // namespace
 
 Result<WelcomeList> WelcomeList::parse(std::span<const std::string> entries) {
   WelcomeList list;
@@ -23,6 +34,12 @@ Result<WelcomeList> WelcomeList::parse(std::span<const std::string> entries) {
         at == std::string::npos ? std::string_view(e) : std::string_view(e).substr(at + 1);
     if (domain.empty() || domain.find('@') != std::string_view::npos) return bad("no domain");
     if (e.find('*') != std::string::npos) return bad("wildcards only as \"*@domain\"");
+    // A registered name or under one: "com", "co.uk", "example" or "[192.0.2.1]" would welcome
+    // anybody who can register a domain there.
+    if (domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string::npos ||
+        domain.front() == '[' || domain.find('.') == std::string_view::npos ||
+        is_public_suffix(domain))
+      return bad("not a registered domain name");
     if (at == 0) return bad("no local part (write the domain alone)");
     if (at == std::string::npos)
       list.domains_.push_back(std::move(e));

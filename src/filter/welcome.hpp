@@ -21,8 +21,9 @@ namespace facteur::filter {
 class WelcomeList {
  public:
   // Entries: "example.com" (the domain and its subdomains), "*@example.com" (the same) or
-  // "alice@example.com" (that address). Case-insensitive. An entry with spaces, no domain or
-  // another wildcard is an error, said with the entry.
+  // "alice@example.com" (that address). Case-insensitive. An entry with spaces, no domain,
+  // another wildcard or a domain that is no registered name ("com", "co.uk", a literal) is an
+  // error, said with the entry.
   static Result<WelcomeList> parse(std::span<const std::string> entries);
 
   bool empty() const noexcept { return domains_.empty() && addresses_.empty(); }

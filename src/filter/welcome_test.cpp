@@ -33,7 +33,8 @@ TEST(WelcomeList, DomainsCoverTheirSubdomainsAddressesOnlyThemselves) {
 
 TEST(WelcomeList, MistakesAreSaidWithTheEntry) {
   for (std::string bad : {"", "bank example", "@bank.example", "alice@", "*.bank.example",
-                          "a@b@c.example", "*@*.bank.example"}) {
+                          "a@b@c.example", "*@*.bank.example", "com", "*@co.uk", "example",
+                          "bank.example.", ".bank.example", "a@[192.0.2.1]", "a@b..example"}) {
     auto l = WelcomeList::parse(std::vector<std::string>{bad});
     ASSERT_FALSE(l) << bad;
     EXPECT_NE(l.error().message.find("\"" + bad + "\""), std::string::npos) << l.error().message;
@@ -140,6 +141,7 @@ TEST(WelcomeConfig, BadListsOrPointsStopTheStart) {
   Config base;
   EXPECT_FALSE(parse_filter_config("[filter]\nwelcome = [\"bank example\"]\n", base));
   EXPECT_FALSE(parse_filter_config("[filter]\nwelcome_points = 3\n", base));
+  EXPECT_FALSE(parse_filter_config("[filter]\nwelcome_points = nan\n", base));
   auto account =
       parse_filter_config("[filter.accounts.\"a@b.example\"]\nwelcome = [\"@x\"]\n", base);
   ASSERT_FALSE(account);
