@@ -33,6 +33,8 @@ std::unique_ptr<Check> make_spam_heuristics_check();
 // The name of the spam heuristics' reason (bulk advertising): the decision reads its points
 // to tell a sales pitch from a hoax.
 inline constexpr std::string_view kAdvertisingReason = "spam.content";
+// The welcome lists' reason (welcome.cpp): the decision keeps a welcomed phishing's warning.
+inline constexpr std::string_view kWelcomeReason = "auth.welcome";
 
 // Free-mail providers (anyone can get an address there): the scam and phishing checks weigh a
 // Reply-To at one of them differently.

@@ -13,6 +13,11 @@ namespace {
 // is spam rather than a hoax.
 constexpr double kAdvertisingOverHoax = 1.5;
 
+bool welcomed(const Verdict& v) {
+  return std::any_of(v.reasons.begin(), v.reasons.end(),
+                     [](const Reason& r) { return r.check == kWelcomeReason && r.points < 0; });
+}
+
 }  // namespace
 
 Filter::Filter(FilterConfig config)
@@ -105,6 +110,21 @@ void Filter::decide(Verdict& v, const Context& context) const {
     // Hoaxes are labelled on their own evidence: they are filed with a warning, not junked
     // for their score.
     v.label = Label::hoax;
+  } else if (welcomed(v)) {
+    // A welcome list brought the score under Junk, but a partner's stolen account sends
+    // phishing too: what the detectors found (not the classifiers) keeps its label and
+    // warning, and the message is delivered as the welcome asks.
+    double best = 0;
+    const std::pair<Label, double> warned[] = {{Label::phishing, config_.phishing_evidence},
+                                               {Label::scam, config_.scam_evidence}};
+    for (auto [label, needed] : warned) {
+      double found = ev(label) - v.statistical[static_cast<std::size_t>(label)];
+      if (found >= needed && found > best) {
+        best = found;
+        v.label = label;
+      }
+    }
+    if (v.label != Label::ham) return;  // action stays deliver
   }
   switch (v.label) {
     case Label::ham:

@@ -103,7 +103,10 @@ std::string Verdict::smtp_reply() const {
 
 std::vector<HeaderLine> verdict_headers(const Verdict& v, const Thresholds& t) {
   std::vector<HeaderLine> out;
-  bool is_spam = v.label != Label::ham;
+  // SpamAssassin's meaning (score at or above the threshold), which users' Sieve rules and
+  // clients act on: a hoax labelled on its own evidence or a welcomed sender's message with a
+  // warning is delivered, and says so.
+  bool is_spam = v.score >= t.junk;
   out.push_back({"X-Spam-Status", fmt::format("{}, score={} required={}", is_spam ? "Yes" : "No",
                                               points_text(v.score), points_text(t.junk))});
   out.push_back({"X-Spam-Score", points_text(v.score)});

@@ -6,6 +6,7 @@
 
 #include "base/strings.hpp"
 #include "filter/brands.hpp"
+#include "filter/checks.hpp"
 #include "filter/url.hpp"
 
 namespace facteur::filter {
@@ -77,7 +78,7 @@ class WelcomeCheck final : public Check {
     if (whose.empty() && config_.site.welcomes(m.from->local_part, m.from_domain))
       whose = "the site's";
     if (whose.empty()) return;
-    v.add("auth.welcome", config_.points, Label::ham,
+    v.add(std::string(kWelcomeReason), config_.points, Label::ham,
           fmt::format("{}@{} is on {} welcome list and authenticated",
                       m.from->local_part.substr(0, 64), m.from_domain.substr(0, 190), whose));
   }

@@ -1,8 +1,10 @@
 // Senders a site or a user welcomes, as SpamAssassin's welcomelist_auth: mail whose From
-// address is on the list and whose From domain authenticated it (author_authenticated: DMARC,
-// an aligned DKIM signature or SPF domain) gets the welcome's points (negative), so a bank's or
-// a partner's mail reaches the Inbox whatever the classifiers learnt. Never on the From field
-// alone: anybody can write it.
+// address is on the list and whose From domain authenticated it (author_authenticated: DMARC
+// passes for that domain, or, without a DMARC record, an aligned DKIM signature verifies; never
+// SPF alone) gets the welcome's points (negative), so a bank's or a partner's mail reaches the
+// Inbox whatever the classifiers learnt. Never on the From field alone: anybody can write it.
+// What the phishing and scam detectors find still labels the message and adds the warning
+// (Filter::decide): a partner's stolen account is welcomed too.
 // Trust: the lists are local configuration; the From address is internet input.
 #pragma once
 

@@ -94,6 +94,34 @@ TEST_F(Welcome, AnAuthenticatedSenderOnTheSitesListReachesTheInbox) {
   EXPECT_EQ(scan("Bank <alerts@mail.bank.example>", std::nullopt).action, Action::junk);
 }
 
+TEST_F(Welcome, AWelcomedSendersPhishingKeepsItsWarning) {
+  // The sign-in form is what a partner's stolen account sends: delivered as the welcome asks,
+  // but labelled and warned about as phishing.
+  auto v = scan("Bank <alerts@mail.bank.example>", passing("mail.bank.example"));
+  ASSERT_TRUE(welcomed(v));
+  EXPECT_EQ(v.action, Action::deliver);
+  EXPECT_EQ(v.label, Label::phishing);
+  bool warned = false;
+  for (const auto& h : verdict_headers(v, Thresholds{})) {
+    warned = warned || (h.name == "X-Facteur-Verdict" &&
+                        h.value.starts_with("phishing (warning: this message looks like phishing"));
+    // Under the threshold: "No", as SpamAssassin says, so a user's Sieve rule on "Yes" does
+    // not undo the welcome.
+    if (h.name == "X-Spam-Status") {
+      EXPECT_TRUE(h.value.starts_with("No, score=")) << h.value;
+    }
+  }
+  EXPECT_TRUE(warned);
+  // Plain mail from the same sender is ham.
+  Context ctx;
+  ctx.auth = passing("mail.bank.example");
+  auto plain = filter_.scan(
+      "From: alerts@mail.bank.example\nSubject: Statement\n\nYour statement is ready.\n", ctx);
+  EXPECT_TRUE(welcomed(plain));
+  EXPECT_EQ(plain.label, Label::ham);
+  EXPECT_EQ(plain.action, Action::deliver);
+}
+
 TEST_F(Welcome, NeverOnTheFromFieldAlone) {
   // No authentication results (facteur scan without --dmarc), DMARC failing, in error or
   // passing for another author domain: anybody can write From: alerts@bank.example.

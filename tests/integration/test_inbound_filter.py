@@ -476,8 +476,9 @@ class TwoSites(unittest.TestCase):
     def test_a_welcomed_sender_reaches_the_inbox(self):
         """bob's [filter.accounts."bob@b.test"] welcome = ["a.test"]: alice's signed message
         with a sign-in form (Junk on its own for dave, who welcomes nobody) reaches bob's INBOX
-        with the reason auth.welcome, as SpamAssassin's welcomelist_auth; only because DMARC
-        passes (RFC 7489 §3.1), which test_forged_*_without_enforcement shows at c."""
+        with the reason auth.welcome, as SpamAssassin's welcomelist_auth, and the phishing
+        warning; only because DMARC passes (RFC 7489 §3.1), which
+        test_forged_*_without_enforcement shows at c."""
         marker = token()
         message = phishing(marker, to="bob@b.test, dave@b.test").replace(
             b'"Account Service" <service@evil.example>', b"Alice <alice@a.test>")
@@ -489,6 +490,10 @@ class TwoSites(unittest.TestCase):
                          r"auth\.welcome=-10(\.0)? alice@a\.test is on the recipient's welcome "
                          r"list and authenticated")
         self.assertTrue(unfolded(bob, "X-Spam-Status")[0].startswith("No, score="))
+        # Delivered, not silenced: the sign-in form keeps its label and warning (a partner's
+        # stolen account is welcomed too).
+        self.assertTrue(unfolded(bob, "X-Facteur-Verdict")[0].startswith(
+            "phishing (warning: this message looks like phishing"))
         dave = header(wait_in(self.b, "dave@b.test", "Junk", marker, timeout=30))
         self.assertNotIn("auth.welcome", unfolded(dave, "X-Facteur-Reasons")[0])
         self.assertEqual(imap_find(self.b, "bob@b.test", "Junk", marker), [])
