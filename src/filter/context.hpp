@@ -23,13 +23,17 @@ struct AuthSignals {
   AuthOutcome dmarc = AuthOutcome::none;  // RFC 7489 evaluation of the From domain
   std::string dmarc_domain;               // the RFC5322.From domain evaluated
   std::string dmarc_policy;               // "none", "quarantine", "reject" ("" unknown)
+  // The author's only authentication is a DKIM signature with l= (RFC 6376 §8.2) under which
+  // body text was appended: anybody relaying the message may have written that text.
+  bool unsigned_content = false;
 };
 
 // True when the domain `from_domain` (the From field's, lower case) vouches for the message:
 // DMARC evaluated that very domain and passes or, for a domain that publishes no DMARC record,
 // a DKIM signature aligned with it verifies. Never after a DMARC failure, an error (several
 // From addresses: permerror, and no author domain to align with) or SPF alone (a domain that
-// publishes no DMARC record may let a shared provider's other customers pass its SPF).
+// publishes no DMARC record may let a shared provider's other customers pass its SPF), nor when
+// the passing signature left appended text unsigned (AuthSignals::unsigned_content).
 bool author_authenticated(const AuthSignals& a, std::string_view from_domain) noexcept;
 
 struct RateSignals {

@@ -454,6 +454,7 @@ DkimVerdict DkimVerifier::verify(std::size_t i, const dns::Answer& key_answer) c
     if (*sig.body_length > body.size()) {
       return verdict(base, AuthResult::permerror, "l= is longer than the body");
     }
+    base.unsigned_body_bytes = body.size() - *sig.body_length;
     body.resize(static_cast<std::size_t>(*sig.body_length));
   }
   auto key = check_key(key_answer, sig, options_);

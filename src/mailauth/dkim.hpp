@@ -111,6 +111,7 @@ struct DkimVerdict {
   std::string signature_b64;                 // b= (Authentication-Results header.b uses a prefix)
   bool testing = false;                      // key record t=y
   std::optional<std::uint64_t> body_length;  // l= was used: unsigned content may follow
+  std::uint64_t unsigned_body_bytes = 0;     // canonical body bytes after l=, not covered
   unsigned key_bits = 0;
 };
 

@@ -218,6 +218,8 @@ TEST(Dkim, BodyLengthIsHonouredAndNoted) {
   auto appended = verify(zone, *field + message + "-- \r\nappended by a list\r\n");
   EXPECT_EQ(appended[0].result, AuthResult::pass) << appended[0].reason;
   ASSERT_TRUE(appended[0].body_length);
+  EXPECT_GT(appended[0].unsigned_body_bytes, 0u);  // counted after canonicalisation
+  EXPECT_EQ(verify(zone, *field + message)[0].unsigned_body_bytes, 0u);
   EXPECT_NE(appended[0].reason.find("body bytes signed"), std::string::npos);
 }
 

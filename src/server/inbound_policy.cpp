@@ -140,16 +140,22 @@ filter::AuthSignals auth_signals(const mailauth::InboundAuthentication& auth) {
   // Best aligned signature: a pass wins, then a failure; unaligned signatures say nothing
   // about the author, and without a single author domain (several From addresses) none is.
   const std::string& from = auth.dmarc.from_domain;
+  bool whole_body = false;
+  bool partial_body = false;
   for (const auto& v : auth.dkim) {
     if (from.empty() || !mailauth::aligned(v.domain, from, mailauth::Alignment::relaxed)) continue;
     auto o = outcome(v.result);
     if (o == filter::AuthOutcome::pass) {
       s.dkim = o;
-      break;
-    }
-    if (o == filter::AuthOutcome::fail || o == filter::AuthOutcome::permerror)
+      (v.unsigned_body_bytes > 0 ? partial_body : whole_body) = true;
+    } else if ((o == filter::AuthOutcome::fail || o == filter::AuthOutcome::permerror) &&
+               s.dkim != filter::AuthOutcome::pass) {
       s.dkim = filter::AuthOutcome::fail;
+    }
   }
+  // An aligned SPF pass vouches for the whole transmission; else the signatures must cover
+  // the whole body for the author to have written all of it.
+  s.unsigned_content = partial_body && !whole_body && !auth.dmarc.spf_aligned;
   return s;
 }
 

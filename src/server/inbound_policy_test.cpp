@@ -112,6 +112,46 @@ TEST(InboundPolicy, AuthSignalsAlignNothingWithoutAnAuthorDomain) {
   EXPECT_EQ(s.dmarc_domain, "");
 }
 
+// RFC 6376 §8.2: with l= text appended after the signed length verifies too; the author did
+// not write it, so the filter must not take the message as wholly the author's.
+TEST(InboundPolicy, AuthSignalsSayWhenTheSignatureLeftTextUnsigned) {
+  mailauth::InboundAuthentication auth;
+  auth.dmarc.result = AuthResult::pass;
+  auth.dmarc.from_domain = "a.test";
+  mailauth::DkimVerdict partial;
+  partial.result = AuthResult::pass;
+  partial.domain = "a.test";
+  partial.body_length = 100;
+  partial.unsigned_body_bytes = 40;
+  auth.dkim = {partial};
+  auto s = auth_signals(auth);
+  EXPECT_EQ(s.dkim, AuthOutcome::pass);
+  EXPECT_TRUE(s.unsigned_content);
+  EXPECT_FALSE(filter::author_authenticated(s, "a.test"));
+
+  auth.dkim[0].unsigned_body_bytes = 0;  // l= equal to the body: nothing appended
+  EXPECT_FALSE(auth_signals(auth).unsigned_content);
+  EXPECT_TRUE(filter::author_authenticated(auth_signals(auth), "a.test"));
+
+  auth.dkim[0].unsigned_body_bytes = 40;
+  mailauth::DkimVerdict whole;  // a second, whole-body signature of the author
+  whole.result = AuthResult::pass;
+  whole.domain = "mail.a.test";
+  auth.dkim.push_back(whole);
+  EXPECT_FALSE(auth_signals(auth).unsigned_content);
+
+  auth.dkim.pop_back();
+  auth.dmarc.spf_aligned = true;  // an aligned SPF pass covers the whole transmission
+  EXPECT_FALSE(auth_signals(auth).unsigned_content);
+
+  auth.dmarc.spf_aligned = false;
+  mailauth::DkimVerdict failed;  // a later failing signature does not undo the pass
+  failed.result = AuthResult::fail;
+  failed.domain = "a.test";
+  auth.dkim.push_back(failed);
+  EXPECT_EQ(auth_signals(auth).dkim, AuthOutcome::pass);
+}
+
 TEST(InboundPolicy, RejectOnlyWhenEveryRecipientWould) {
   struct Case {
     std::vector<Action> in;
