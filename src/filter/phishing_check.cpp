@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.hpp"
+#include "filter/callback_lure.hpp"
 #include "filter/checks.hpp"
 #include "filter/credential_request.hpp"
 #include "filter/lookalike.hpp"
@@ -644,6 +645,36 @@ class PhishingCheck final : public Check {
       v.add("phishing.asks-credentials", elsewhere.empty() ? 3.0 : 4.0, Label::phishing,
             fmt::format("asks to send {} by return{}", *what,
                         elsewhere.empty() ? "" : ", replies going to " + elsewhere.substr(0, 64)));
+    }
+
+    // --- A number to call about a charge the reader did not make (callback_lure.hpp),
+    // weighed with the sender: a bank writes the same about real transactions from its own
+    // domain, with links to its site; a lure comes from free mail or from someone posing as
+    // the brand, and avoids links (they get scanned).
+    if (auto lure = find_callback_lure(m.extracted.text, m.body, m.subject, m.subject_words)) {
+      double points = 0;
+      std::string who;
+      if (is_freemail_domain(m.from_domain)) {
+        points = 5.0;
+        who = "from a free-mail address at " + m.from_domain.substr(0, 64);
+      } else if (!spoofed.empty() || impersonates) {
+        points = 4.0;
+        who = "from someone posing as " +
+              (spoofed.empty() ? std::string("us") : brands_->brands()[spoofed.front()].name);
+      } else if (foreign_hosts.empty()) {
+        for (std::size_t b : brands_->named_in(m.body))
+          if (m.from_domain.empty() || !brands_->owns(b, m.from_domain)) {
+            points = 3.0;
+            who = "naming " + brands_->brands()[b].name + " from " +
+                  (m.from_domain.empty() ? std::string("nowhere") : m.from_domain.substr(0, 64)) +
+                  ", without a link";
+            break;
+          }
+      }
+      if (points > 0)
+        v.add("phishing.callback", points, Label::phishing,
+              fmt::format("asks to call {} about a charge the reader did not make, {}", lure->phone,
+                          who));
     }
   }
 
