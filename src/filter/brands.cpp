@@ -66,7 +66,7 @@ std::vector<Brand> builtin_brands() {
       {"FedEx", {"fedex"}, {"fedex.com", "fedex"}},
       {"UPS",
        {"ups delivery", "ups shipment", "ups tracking", "united parcel service"},
-       {"ups.com", "ups"}},
+       {"ups.com", "theupsstore.com", "ups"}},
       {"La Poste",
        {"la poste", "colissimo", "chronopost"},
        {"laposte.fr", "laposte.net", "colissimo.fr", "chronopost.fr"}},

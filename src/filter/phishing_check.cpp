@@ -230,7 +230,17 @@ bool names_only_the_brand(std::span<const std::string_view> words, const Brand& 
                                                        "net",
                                                        "org",
                                                        "gouv",
-                                                       "gov"};
+                                                       "gov",
+                                                       "dept",
+                                                       "renewal",
+                                                       "renewals",
+                                                       "subscription",
+                                                       "subscriptions",
+                                                       "invoice",
+                                                       "invoices",
+                                                       "orders",
+                                                       "refund",
+                                                       "refunds"};
   auto in_phrase = [](std::string_view phrase, std::string_view w) {
     std::size_t i = 0;
     while (i <= phrase.size()) {
@@ -254,6 +264,27 @@ bool names_only_the_brand(std::span<const std::string_view> words, const Brand& 
     if (!brand_word) return false;
   }
   return true;
+}
+
+// Whether a From name is the brand's name alone, with service words only ("Amazon", "Norton
+// Billing Dept", "EDF - Service Client"): a claim even where the name is a plain word in text
+// ("amazon") and so no keyword. The brand's own word must be there: the first label of one of
+// its domains, three letters or more ("Support Team" names nobody), and not a word that names
+// other people's services ("Live Support", "Mac Repair Service", "Tax Services", "Visa
+// Services" are Microsoft, Apple, HMRC and Visa only by their domains' labels).
+bool is_the_brands_name(std::span<const std::string_view> words, const Brand& b) {
+  static constexpr std::string_view kOrdinary[] = {"live",    "mac",     "tax",        "visa",
+                                                   "key",     "aka",     "office",     "windows",
+                                                   "outlook", "regions", "nationwide", "booking"};
+  bool named = false;
+  for (const auto& d : b.domains) {
+    std::string_view label = first_label(d);
+    if (label.size() < 3 || d.find('.') == std::string::npos ||
+        std::find(std::begin(kOrdinary), std::end(kOrdinary), label) != std::end(kOrdinary))
+      continue;
+    named = named || std::find(words.begin(), words.end(), label) != words.end();
+  }
+  return named && names_only_the_brand(words, b);
 }
 
 bool looks_like_login_path(std::string_view path) {
@@ -322,8 +353,13 @@ class PhishingCheck final : public Check {
           m.from->display_name.find('@') != std::string::npos ||
           std::any_of(name.words.begin(), name.words.end(),
                       [](std::string_view w) { return w == "via" || w == "at"; });
-      for (std::size_t b : shows_address ? brands_->named_in(std::span(name.words))
-                                         : brands_->named_in_sender_name(name.words)) {
+      std::vector<std::size_t> claimed = shows_address ? brands_->named_in(std::span(name.words))
+                                                       : brands_->named_in_sender_name(name.words);
+      if (claimed.empty() && !shows_address) {
+        for (std::size_t b = 0; b < brands_->brands().size(); ++b)
+          if (is_the_brands_name(name.words, brands_->brands()[b])) claimed.push_back(b);
+      }
+      for (std::size_t b : claimed) {
         // (A government's own host may speak for any administration: GOV.UK Notify sends for
         // HMRC, DVLA and the rest.)
         if (dom.empty() || brands_->owns(b, dom) || ours_verified ||

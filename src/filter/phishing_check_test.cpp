@@ -43,6 +43,26 @@ class PhishingCheckTest : public ::testing::Test {
   }
 };
 
+// A brand's bare name is no keyword where it is a plain word in text ("amazon", "norton"),
+// but a From name made of it and service words only is the brand speaking.
+TEST_F(PhishingCheckTest, DisplayNameThatIsTheBrandsBareName) {
+  for (std::string name : {"Amazon", "Norton Billing Dept", "EDF - Service Client", "McAfee",
+                           "Amazon Customer Service"}) {
+    EXPECT_TRUE(
+        has_reason(sent_by("From: " + name + " <a@evil-mailer.example>"), "phishing.display-name"))
+        << name;
+  }
+  // A person, nobody's brand, other people's services, or the brand's own address.
+  for (std::string name : {"Edward Norton", "Amazon Seller Jane", "Support Team", "Live Support",
+                           "Visa Services", "Mac Repair Service", "Tax Services"}) {
+    EXPECT_FALSE(
+        has_reason(sent_by("From: " + name + " <a@evil-mailer.example>"), "phishing.display-name"))
+        << name;
+  }
+  EXPECT_FALSE(
+      has_reason(sent_by("From: Amazon <order-update@amazon.com>"), "phishing.display-name"));
+}
+
 TEST_F(PhishingCheckTest, DisplayNameNamingABrandFromAnotherDomain) {
   auto v = run_check(*check, message("From: \"PayPal Security\" <alerts@mailer.example.net>\n"
                                      "Subject: Notice\n",
