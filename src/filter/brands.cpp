@@ -159,6 +159,15 @@ std::vector<Brand> builtin_brands() {
        {"verizon"},
        {"verizon.com", "verizonwireless.com", "vzw.com", "verizonconnect.com"}},
       {"Canal+", {"canal plus", "canalplus"}, {"canalplus.com", "canal-plus.com"}},
+      // France's telecoms, among the most imitated names there. "Orange" and "Free" are plain
+      // words: their hosts' labels are generic (phishing_traits.cpp), and "Free" names nobody
+      // in a From name by itself.
+      {"Orange",
+       {"orange fr", "espace client orange", "orange mobile", "livebox", "sosh"},
+       {"orange.fr", "orange.com", "orange-business.com", "sosh.fr"}},
+      {"SFR", {"sfr", "red by sfr"}, {"sfr.fr", "sfr.com", "red-by-sfr.fr"}},
+      {"Free", {"free mobile", "freebox"}, {"free.fr", "free-mobile.fr", "iliad.fr"}},
+      {"Bouygues Telecom", {"bouygues telecom"}, {"bouyguestelecom.fr"}},
       {"TikTok", {"tiktok"}, {"tiktok.com"}},
       {"Twitter", {"twitter"}, {"twitter.com", "x.com"}},
       {"Spotify", {"spotify"}, {"spotify.com", "scdn.co"}},

@@ -273,9 +273,9 @@ bool names_only_the_brand(std::span<const std::string_view> words, const Brand& 
 // other people's services ("Live Support", "Mac Repair Service", "Tax Services", "Visa
 // Services" are Microsoft, Apple, HMRC and Visa only by their domains' labels).
 bool is_the_brands_name(std::span<const std::string_view> words, const Brand& b) {
-  static constexpr std::string_view kOrdinary[] = {"live",    "mac",     "tax",        "visa",
-                                                   "key",     "aka",     "office",     "windows",
-                                                   "outlook", "regions", "nationwide", "booking"};
+  static constexpr std::string_view kOrdinary[] = {
+      "live",    "mac",     "tax",     "visa",       "key",     "aka", "office",
+      "windows", "outlook", "regions", "nationwide", "booking", "free"};
   bool named = false;
   for (const auto& d : b.domains) {
     std::string_view label = first_label(d);

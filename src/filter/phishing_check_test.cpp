@@ -53,14 +53,21 @@ TEST_F(PhishingCheckTest, DisplayNameThatIsTheBrandsBareName) {
         << name;
   }
   // A person, nobody's brand, other people's services, or the brand's own address.
-  for (std::string name : {"Edward Norton", "Amazon Seller Jane", "Support Team", "Live Support",
-                           "Visa Services", "Mac Repair Service", "Tax Services"}) {
+  for (std::string name :
+       {"Edward Norton", "Amazon Seller Jane", "Support Team", "Live Support", "Visa Services",
+        "Mac Repair Service", "Tax Services", "Free Shipping", "Orange County Register"}) {
     EXPECT_FALSE(
         has_reason(sent_by("From: " + name + " <a@evil-mailer.example>"), "phishing.display-name"))
         << name;
   }
   EXPECT_FALSE(
       has_reason(sent_by("From: Amazon <order-update@amazon.com>"), "phishing.display-name"));
+  // France's telecoms: "Orange" is a plain word in text, not in a From name; SFR is both.
+  EXPECT_TRUE(has_reason(sent_by("From: Orange <no-reply@orange-facturation.example>"),
+                         "phishing.display-name"));
+  EXPECT_TRUE(has_reason(sent_by("From: SFR <remboursement@sfr-espaceclient.example>"),
+                         "phishing.brand-in-sender"));
+  EXPECT_FALSE(has_reason(sent_by("From: Orange <info@orange.fr>"), "phishing.display-name"));
 }
 
 TEST_F(PhishingCheckTest, DisplayNameNamingABrandFromAnotherDomain) {

@@ -17,8 +17,8 @@ std::string_view first_label(std::string_view domain) noexcept {
 
 bool is_generic_brand_label(std::string_view label) noexcept {
   static constexpr std::string_view kGenericLabels[] = {
-      "office", "windows", "outlook", "regions", "nationwide", "netbank",
-      "google", "service", "booking", "norton",  "revolut",    "finances"};
+      "office",  "windows", "outlook", "regions", "nationwide", "netbank", "google",
+      "service", "booking", "norton",  "revolut", "finances",   "orange",  "free"};
   return std::find(std::begin(kGenericLabels), std::end(kGenericLabels), label) !=
          std::end(kGenericLabels);
 }
