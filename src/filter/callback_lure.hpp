@@ -23,13 +23,16 @@ namespace facteur::filter {
 std::optional<std::string> find_phone_number(std::string_view text);
 
 struct CallbackLure {
-  std::string phone;  // as written
+  std::string phone;  // as written, or its digits when only the words show it
 };
 
-// A lure in `text` (the decoded text) and its words (`body`): a phone number, a verb of
-// calling, an amount of money (there or in the subject), and a condition put to the reader
-// about a charge ("if you did not authorize", "if you wish to cancel", "si vous n'êtes pas à
-// l'origine"). A customer writing to a shop about their own charge says "I", not "if you".
+// A lure in `text` (the decoded text), its words (`body`) or the subject: in one sentence or
+// the next, a number of that shape (also spaced out or with other dashes: "+1 - 8 0 5 - 5 5 5
+// - 0 1 2 9"), a verb of calling ("call", "contact", "reach", "appelez"), and the reader's
+// denial of a charge ("if this wasn't you", "didn't authorize this?", "for any dispute", "si
+// vous n'êtes pas à l'origine") or its cancellation for a refund; and an amount of money in the
+// text or the subject. Not in the first person: a customer writing to a shop about their own
+// charge ("I did not authorize it, call me") is no lure.
 std::optional<CallbackLure> find_callback_lure(std::string_view text, const NormalizedText& body,
                                                std::string_view subject,
                                                const NormalizedText& subject_words);

@@ -77,9 +77,27 @@ TEST(CallbackLure, TheConditionAndTheCallMustBeInOneSentenceOrTheNext) {
       lure("New book, $44.95. To order, call 1-800-555-0199. It covers JSP 1.2. "
            "Chapters are online. Reviews are in. If you wish to cancel this "
            "subscription, go to the web page."));
+  EXPECT_TRUE(lure("New book, $44.95. If this wasn't you, read on. Call 1-800-555-0199."));
+}
+
+TEST(CallbackLure, TheWaysItIsPut) {
+  // A question, spaced-out digits, other dashes, the subject alone.
   EXPECT_TRUE(
-      lure("New book, $44.95. If you wish to cancel this order, go on. Call "
-           "1-800-555-0199."));
+      lure("Purchase: $1,249.00.\nDidn't authorize this?\nCall +1 - 8 0 5 - 5 5 5 - 0 1 2 9 "
+           "right away so our team can reverse the purchase."));
+  EXPECT_TRUE(
+      lure("Total billed: $429.99. To cancel and get a refund contact our desk at "
+           "1\xe2\x80\x91"
+           "888\xe2\x80\x91"
+           "555\xe2\x80\x91"
+           "0139."));
+  EXPECT_TRUE(lure("For any dispute reach our helpline 888.555.0113. You paid $600.00."));
+  EXPECT_TRUE(
+      lure("Your plan was renewed.", "Renewed for $99.99 - Not you? Call +1 (855) 555-0148"));
+  // A plumber's "call to cancel the appointment" denies nothing and refunds nothing; the
+  // writer's own charge is theirs to dispute.
+  EXPECT_FALSE(lure("Total: $350. To cancel the appointment, call 555 123 4567."));
+  EXPECT_FALSE(lure("Total: $350. I did not authorize this charge, call me at 555 123 4567."));
 }
 
 class CallbackSender : public ::testing::Test {

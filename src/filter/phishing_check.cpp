@@ -693,6 +693,9 @@ class PhishingCheck final : public Check {
       if (is_freemail_domain(m.from_domain)) {
         points = 5.0;
         who = "from a free-mail address at " + m.from_domain.substr(0, 64);
+      } else if (is_freemail_domain(m.reply_elsewhere)) {
+        points = 5.0;
+        who = "wanting the replies at " + m.reply_elsewhere.substr(0, 64);
       } else if (!spoofed.empty() || impersonates) {
         points = 4.0;
         who = "from someone posing as " +
