@@ -71,32 +71,71 @@ TEST(CallbackLure, EveryPartIsNeeded) {
            "+1 (833) 555-0148."));
 }
 
-TEST(CallbackLure, TheConditionAndTheCallMustBeInOneSentenceOrTheNext) {
-  // A newsletter: the cancellation and the sales line paragraphs apart.
+TEST(CallbackLure, TheDenialAndTheCallMustBeInOneSentenceOrTheNext) {
+  // Three sentences apart: a newsletter's "wasn't you" footer and its sales line.
   EXPECT_FALSE(
-      lure("New book, $44.95. To order, call 1-800-555-0199. It covers JSP 1.2. "
-           "Chapters are online. Reviews are in. If you wish to cancel this "
-           "subscription, go to the web page."));
+      lure("New book, $44.95. To order, call 1-800-555-0199. It covers JSP 1.2. Reviews are "
+           "in. If this wasn't you, unsubscribe on the web page."));
   EXPECT_TRUE(lure("New book, $44.95. If this wasn't you, read on. Call 1-800-555-0199."));
+  // A colon does not end a sentence: "Toll Free: +1 ..." belongs to what comes before.
+  EXPECT_TRUE(
+      lure("Amount: $349.99 USD.\nIf you did not authorize this renewal, please contact our "
+           "billing department.\nToll Free : +1 (844) 555-0117\n"));
 }
 
 TEST(CallbackLure, TheWaysItIsPut) {
-  // A question, spaced-out digits, other dashes, the subject alone.
+  // A question, spaced-out digits, other dashes, dots, the subject alone.
   EXPECT_TRUE(
       lure("Purchase: $1,249.00.\nDidn't authorize this?\nCall +1 - 8 0 5 - 5 5 5 - 0 1 2 9 "
            "right away so our team can reverse the purchase."));
-  EXPECT_TRUE(
-      lure("Total billed: $429.99. To cancel and get a refund contact our desk at "
-           "1\xe2\x80\x91"
-           "888\xe2\x80\x91"
-           "555\xe2\x80\x91"
-           "0139."));
-  EXPECT_TRUE(lure("For any dispute reach our helpline 888.555.0113. You paid $600.00."));
+  auto dashes = lure(
+      "Total billed: $429.99. If this wasn't you, contact our desk at 1\xe2\x80\x91"
+      "888\xe2\x80\x91"
+      "555\xe2\x80\x91"
+      "0139.");
+  ASSERT_TRUE(dashes);
+  EXPECT_EQ(dashes->phone,
+            "1\xe2\x80\x91"
+            "888\xe2\x80\x91"
+            "555\xe2\x80\x91"
+            "0139");
+  auto dots = lure(
+      "Montant : 1 480,00 \xe2\x82\xac. Si vous n'etes pas a l'origine de cette operation, "
+      "contactez notre cellule au 0 1 . 9 9 . 0 0 . 3 3 . 8 2 afin de la bloquer.");
+  ASSERT_TRUE(dots);
+  EXPECT_EQ(dots->phone, "0 1 . 9 9 . 0 0 . 3 3 . 8 2");
   EXPECT_TRUE(
       lure("Your plan was renewed.", "Renewed for $99.99 - Not you? Call +1 (855) 555-0148"));
-  // A plumber's "call to cancel the appointment" denies nothing and refunds nothing; the
-  // writer's own charge is theirs to dispute.
+  // The number reported is the one the call to action gives, not the first in the text.
+  auto second =
+      lure("Store hours: 555 201 4477. Total $99.00.\nIf this wasn't you, call 1-800-555-0199.");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->phone, "1-800-555-0199");
+}
+
+TEST(CallbackLure, SmallBusinessesTermsAreNot) {
+  // Cancelling and disputes are every shop's terms; only the reader's denial of a charge, or a
+  // refund waiting for their call, makes the lure.
   EXPECT_FALSE(lure("Total: $350. To cancel the appointment, call 555 123 4567."));
+  EXPECT_FALSE(lure("Invoice total: $240.00. For billing disputes, call us at 555-201-4477."));
+  // A cancellation for a refund is found, but as no denial: the phishing check counts it only
+  // from someone posing as a brand.
+  for (auto terms : {"To cancel for a refund within 14 days, call the front desk at (415) "
+                     "555-0134. Class pass: $120.",
+                     "Acompte de 150 \xe2\x82\xac : en cas d'annulation il est rembourse. Pour "
+                     "annuler, contactez-nous au 06 12 34 56 78."}) {
+    auto l = lure(terms);
+    ASSERT_TRUE(l) << terms;
+    EXPECT_FALSE(l->denial) << terms;
+  }
+  EXPECT_FALSE(
+      lure("Tickets are $15. Whether or not you can attend, please call Susan at "
+           "555-201-4477."));
+  // A date and a time are no number to call.
+  EXPECT_FALSE(
+      lure("Order of $45.00 placed 03/17/2025 10:30. If this wasn't you, contact us by "
+           "replying to this email."));
+  // The writer's own charge is theirs to dispute.
   EXPECT_FALSE(lure("Total: $350. I did not authorize this charge, call me at 555 123 4567."));
 }
 
@@ -124,6 +163,26 @@ TEST_F(CallbackSender, FreeMailOrPosingAsABrandIsPhishing) {
   // The brand named only in the text, no link to anywhere: 3.
   std::string named = std::string(kNorton) + "PayPal Inc.\n";
   EXPECT_EQ(callback_points(from("billing@invoices-center.example", named)), 3.0);
+}
+
+TEST_F(CallbackSender, ACancellationForARefundCountsOnlyFromABrandsNameBorrowed) {
+  constexpr std::string_view kTerms =
+      "Class pass: $120. To cancel for a refund within 14 days, call the front desk at (415) "
+      "555-0134.\n";
+  EXPECT_FALSE(has_reason(from("Sunrise Yoga <sunrise.yoga.studio@gmail.com>", kTerms),
+                          "phishing.callback"));
+  EXPECT_EQ(callback_points(from("PayPal Billing <billing.desk@gmail.com>", kTerms)), 4.0);
+}
+
+TEST_F(CallbackSender, AFriendForwardingALureToWarnIsNot) {
+  std::string forward =
+      "Got this today, scam, ignore it!\n\n---------- Forwarded message ---------\n" +
+      std::string(kNorton);
+  auto v = run_check(*check,
+                     message("From: Bob <bob.smith@gmail.com>\nSubject: Fwd: Receipt\n", forward));
+  EXPECT_FALSE(has_reason(v, "phishing.callback"));
+  // The same text without the forward's marks is the lure.
+  EXPECT_TRUE(has_reason(from("Bob <bob.smith@gmail.com>", kNorton), "phishing.callback"));
 }
 
 TEST_F(CallbackSender, ABankAboutItsOwnCustomersChargeIsNot) {

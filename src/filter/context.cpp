@@ -12,4 +12,8 @@ bool author_authenticated(const AuthSignals& a, std::string_view from_domain) no
   return a.dmarc == AuthOutcome::none && a.dkim == AuthOutcome::pass;
 }
 
+bool dmarc_vouches(const AuthSignals& a) noexcept {
+  return a.dmarc == AuthOutcome::pass && !a.unsigned_content;
+}
+
 }  // namespace facteur::filter

@@ -36,6 +36,10 @@ struct AuthSignals {
 // the passing signature left appended text unsigned (AuthSignals::unsigned_content).
 bool author_authenticated(const AuthSignals& a, std::string_view from_domain) noexcept;
 
+// DMARC passes and the authentication covers the whole body (not an l= signature with text
+// appended): what the filter may take as the From domain's word for the message.
+bool dmarc_vouches(const AuthSignals& a) noexcept;
+
 struct RateSignals {
   std::size_t messages_from_client_last_hour = 0;
   std::size_t recipients_in_transaction = 0;

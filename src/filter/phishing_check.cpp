@@ -266,16 +266,24 @@ bool names_only_the_brand(std::span<const std::string_view> words, const Brand& 
   return true;
 }
 
-// Whether a From name is the brand's name alone, with service words only ("Amazon", "Norton
-// Billing Dept", "EDF - Service Client"): a claim even where the name is a plain word in text
-// ("amazon") and so no keyword. The brand's own word must be there: the first label of one of
-// its domains, three letters or more ("Support Team" names nobody), and not a word that names
-// other people's services ("Live Support", "Mac Repair Service", "Tax Services", "Visa
-// Services" are Microsoft, Apple, HMRC and Visa only by their domains' labels).
+// Whether a From name is the brand's bare name with a word of its services ("Amazon Customer
+// Service", "Norton Billing Dept", "EDF - Service Client"): a claim even where the name is a
+// plain word in text ("amazon") and so no keyword. The brand's own word must be there, the
+// first label of one of its domains, three letters or more, and not one naming other people's
+// services too ("Live Support", "Visa Services", "Tax Services"); and a word only a service
+// desk signs with: the name alone, or with "Team", "Store" or "Bank", is somebody's name
+// ("Chase <chase.miller@...>", "Team Orange", "The UPS Store 4521").
 bool is_the_brands_name(std::span<const std::string_view> words, const Brand& b) {
   static constexpr std::string_view kOrdinary[] = {
       "live",    "mac",     "tax",     "visa",       "key",     "aka", "office",
       "windows", "outlook", "regions", "nationwide", "booking", "free"};
+  static constexpr std::string_view kDeskWords[] = {
+      "support",    "security",     "billing",       "account",  "accounts",     "alert",
+      "alerts",     "notification", "notifications", "helpdesk", "fraud",        "verification",
+      "dept",       "department",   "renewal",       "renewals", "subscription", "subscriptions",
+      "invoice",    "invoices",     "refund",        "refunds",  "payments",     "facturation",
+      "paiement",   "assistance",   "securite",      "customer", "service",      "services",
+      "resolution", "care"};
   bool named = false;
   for (const auto& d : b.domains) {
     std::string_view label = first_label(d);
@@ -284,7 +292,25 @@ bool is_the_brands_name(std::span<const std::string_view> words, const Brand& b)
       continue;
     named = named || std::find(words.begin(), words.end(), label) != words.end();
   }
-  return named && names_only_the_brand(words, b);
+  bool desk = std::any_of(words.begin(), words.end(), [](std::string_view w) {
+    return std::find(std::begin(kDeskWords), std::end(kDeskWords), w) != std::end(kDeskWords);
+  });
+  return named && desk && names_only_the_brand(words, b);
+}
+
+// A forward ("Fwd: ...", "TR: ..." over "---------- Forwarded message ----------"): the text
+// quotes somebody else's mail, a friend passing on a scam to warn of it.
+bool forwards_a_message(const MessageView& m) {
+  static constexpr std::string_view kSubjects[] = {"fwd", "fw", "tr", "wg", "enc"};
+  static constexpr std::string_view kMarkers[] = {"forwarded message",       "original message",
+                                                  "begin forwarded message", "message transfere",
+                                                  "message d origine",       "message original"};
+  if (m.subject_words.words.empty()) return false;
+  std::string_view first = m.subject_words.words.front();
+  if (std::find(std::begin(kSubjects), std::end(kSubjects), first) == std::end(kSubjects))
+    return false;
+  return std::any_of(std::begin(kMarkers), std::end(kMarkers),
+                     [&](std::string_view k) { return m.body.text.find(k) != std::string::npos; });
 }
 
 bool looks_like_login_path(std::string_view path) {
@@ -345,7 +371,7 @@ class PhishingCheck final : public Check {
       const std::string& dom = m.from_domain;
       // Mail from our own domain on MX is ours only when DMARC says so ("SharePoint Support
       // <sp@ourcompany.example>" names a brand without impersonating it).
-      const bool ours_verified = is_local(dom) && ctx.auth && ctx.auth->dmarc == AuthOutcome::pass;
+      const bool ours_verified = is_local(dom) && ctx.auth && dmarc_vouches(*ctx.auth);
       auto name = normalize_text(m.from->display_name, NormalizeLimits{32, 48});
       // A name showing an address or a list's rewrite ("'jane@fb.com' via dev", "bob at
       // apple.com via the list") shows a person's domain, not a brand claim: keywords only.
@@ -639,8 +665,7 @@ class PhishingCheck final : public Check {
           // passes DMARC, and Google's redirector is google.com).
           if (!via.empty() && brands_->owns(b, via) && !m.from_domain.empty() &&
               registrable_domain(via) == registrable_domain(m.from_domain) &&
-              !is_freemail_domain(m.from_domain) && ctx.auth &&
-              ctx.auth->dmarc == AuthOutcome::pass)
+              !is_freemail_domain(m.from_domain) && ctx.auth && dmarc_vouches(*ctx.auth))
             continue;
           if (!brands_->owns(b, host)) {
             elsewhere = host;
@@ -687,16 +712,28 @@ class PhishingCheck final : public Check {
     // weighed with the sender: a bank writes the same about real transactions from its own
     // domain, with links to its site; a lure comes from free mail or from someone posing as
     // the brand, and avoids links (they get scanned).
-    if (auto lure = find_callback_lure(m.extracted.text, m.body, m.subject, m.subject_words)) {
+    auto lure = forwards_a_message(m)
+                    ? std::nullopt
+                    : find_callback_lure(m.extracted.text, m.body, m.subject, m.subject_words);
+    if (lure) {
       double points = 0;
       std::string who;
-      if (is_freemail_domain(m.from_domain)) {
+      const bool posing = !spoofed.empty() || impersonates;
+      if (!lure->denial) {
+        // Only a cancellation for a refund: shops' own terms, unless a brand's name is borrowed.
+        if (posing) {
+          points = 4.0;
+          who = "from someone posing as " +
+                (spoofed.empty() ? std::string("us") : brands_->brands()[spoofed.front()].name);
+        }
+      } else if (is_freemail_domain(m.from_domain)) {
         points = 5.0;
         who = "from a free-mail address at " + m.from_domain.substr(0, 64);
       } else if (is_freemail_domain(m.reply_elsewhere)) {
-        points = 5.0;
+        // (Less: a shop's contact form sends as the shop with the customer's Reply-To.)
+        points = 4.0;
         who = "wanting the replies at " + m.reply_elsewhere.substr(0, 64);
-      } else if (!spoofed.empty() || impersonates) {
+      } else if (posing) {
         points = 4.0;
         who = "from someone posing as " +
               (spoofed.empty() ? std::string("us") : brands_->brands()[spoofed.front()].name);

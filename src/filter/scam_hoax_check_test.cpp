@@ -320,6 +320,22 @@ TEST(SessionCheck, DmarcFailPointsToPhishing) {
   EXPECT_TRUE(run_check(*check, message("From: a@bank.example\n", "x\n")).reasons.empty());
 }
 
+// RFC 6376 §8.2: a DMARC pass resting on an l= signature under which text was appended does
+// not vouch for that text.
+TEST(SessionCheck, DmarcPassCountsOnlyForTheWholeBody) {
+  auto check = make_session_check();
+  Context ctx;
+  AuthSignals a;
+  a.dmarc = AuthOutcome::pass;
+  a.dmarc_domain = "bank.example";
+  ctx.auth = a;
+  EXPECT_TRUE(has_reason(run_check(*check, message("From: a@bank.example\n", "x\n"), ctx),
+                         "auth.dmarc-pass"));
+  ctx.auth->unsigned_content = true;
+  EXPECT_FALSE(has_reason(run_check(*check, message("From: a@bank.example\n", "x\n"), ctx),
+                          "auth.dmarc-pass"));
+}
+
 TEST(SessionCheck, RecentlyRefusedClientIsAHintNotAVerdict) {
   auto check = make_session_check();
   Context ctx;

@@ -21,7 +21,7 @@ class SessionCheck final : public Check {
         v.add("auth.dmarc-fail", enforced ? 3.5 : 2.0, Label::phishing,
               fmt::format("From domain {} fails DMARC (policy {})", domain,
                           a.dmarc_policy.empty() ? "unknown" : a.dmarc_policy));
-      } else if (a.dmarc == AuthOutcome::pass) {
+      } else if (dmarc_vouches(a)) {
         v.add("auth.dmarc-pass", -0.5, Label::ham,
               fmt::format("From domain {} passes DMARC", domain));
       }

@@ -114,7 +114,7 @@ std::vector<HeaderLine> verdict_headers(const Verdict& v, const Thresholds& t) {
   if (v.label == Label::phishing)
     verdict +=
         " (warning: this message looks like phishing; do not enter passwords or card "
-        "numbers through its links)";
+        "numbers through its links, nor give them to a number it asks you to call)";
   else if (v.label == Label::hoax)
     verdict += " (warning: this looks like a hoax or chain letter; please do not forward it)";
   else if (v.label == Label::scam)
