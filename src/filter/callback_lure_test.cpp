@@ -152,17 +152,47 @@ class CallbackSender : public ::testing::Test {
   }
 };
 
-TEST_F(CallbackSender, FreeMailOrPosingAsABrandIsPhishing) {
-  auto gmail = from("Billing Dept <sandra.k.8142@gmail.com>", kNorton);
+TEST_F(CallbackSender, FreeMailNamingABrandOrPosingAsOneIsPhishing) {
+  std::string norton = std::string(kNorton) + "Norton 360 Deluxe, 5 devices.\n";
+  auto gmail = from("Billing Dept <sandra.k.8142@gmail.com>", norton);
   EXPECT_EQ(callback_points(gmail), 5.0);
   EXPECT_EQ(gmail.reasons.back().text,
             "asks to call +1 (833) 555-0148 about a charge the reader did not make, from a "
-            "free-mail address at gmail.com");
+            "free-mail address at gmail.com, naming Norton");
   EXPECT_EQ(callback_points(from("PayPal Billing <billing@invoices-center.example>", kNorton)),
             4.0);
-  // The brand named only in the text, no link to anywhere: 3.
-  std::string named = std::string(kNorton) + "PayPal Inc.\n";
-  EXPECT_EQ(callback_points(from("billing@invoices-center.example", named)), 3.0);
+  // Free-mail Reply-To: a shop's contact form sends as the shop with the customer's.
+  EXPECT_EQ(callback_points(from("billing@invoices-center.example\nReply-To: x@gmail.com", norton)),
+            4.0);
+}
+
+TEST_F(CallbackSender, ShopsAndProvidersOnTheirOwnAreBelowJunk) {
+  // A bakery on gmail, a provider's own notice from its own (free-mail) domain: 3 at most.
+  EXPECT_EQ(callback_points(from("Bella's Bakery <bellasbakery@gmail.com>", kNorton)), 3.0);
+  EXPECT_EQ(callback_points(from("Orange Service Client <commande@orange.fr>",
+                                 std::string(kNorton) + "Votre Livebox.\n")),
+            3.0);
+  // An unknown business domain naming a brand (a credit union's alert naming the merchant).
+  EXPECT_FALSE(has_reason(
+      from("alerts@firstcommunitycu.example", std::string(kNorton) + "Merchant: Amazon.com\n"),
+      "phishing.callback"));
+  // A bank on a domain the list lacks, authenticated: it poses as nobody.
+  Context ctx;
+  AuthSignals a;
+  a.dmarc = AuthOutcome::pass;
+  a.dmarc_domain = "santanderbank.example";
+  ctx.auth = a;
+  auto bank = run_check(
+      *check,
+      message("From: Santander Fraud Alerts <alerts@santanderbank.example>\nSubject: Alert\n",
+              kNorton),
+      ctx);
+  EXPECT_FALSE(has_reason(bank, "phishing.callback"));
+  EXPECT_TRUE(
+      has_reason(run_check(*check, message("From: Santander Fraud Alerts "
+                                           "<alerts@santanderbank.example>\nSubject: Alert\n",
+                                           kNorton)),
+                 "phishing.callback"));
 }
 
 TEST_F(CallbackSender, ACancellationForARefundCountsOnlyFromABrandsNameBorrowed) {
@@ -174,24 +204,35 @@ TEST_F(CallbackSender, ACancellationForARefundCountsOnlyFromABrandsNameBorrowed)
   EXPECT_EQ(callback_points(from("PayPal Billing <billing.desk@gmail.com>", kTerms)), 4.0);
 }
 
-TEST_F(CallbackSender, AFriendForwardingALureToWarnIsNot) {
-  std::string forward =
-      "Got this today, scam, ignore it!\n\n---------- Forwarded message ---------\n" +
-      std::string(kNorton);
-  auto v = run_check(*check,
-                     message("From: Bob <bob.smith@gmail.com>\nSubject: Fwd: Receipt\n", forward));
-  EXPECT_FALSE(has_reason(v, "phishing.callback"));
-  // The same text without the forward's marks is the lure.
-  EXPECT_TRUE(has_reason(from("Bob <bob.smith@gmail.com>", kNorton), "phishing.callback"));
+TEST_F(CallbackSender, ForwardsRepliesAndBouncesQuoteSomebodyElse) {
+  std::string norton = std::string(kNorton) + "Norton 360.\n";
+  EXPECT_TRUE(has_reason(from("Bob <bob.smith@gmail.com>", norton), "phishing.callback"));
+  for (std::string quoting :
+       {"Got this today, scam, ignore it!\n\n---------- Forwarded message ---------\n" + norton,
+        "Is this from you?\n\n________________________________\nFrom: Billing\nSent: Monday\n"
+        "Subject: Receipt\n\n" +
+            norton,
+        "Who is this?\n\nOn Mon, 3 Mar 2025 at 10:02, Billing <b@x.example> wrote:\n" + norton,
+        "Who is this?\n\n> " +
+            std::string(kNorton).replace(std::string(kNorton).find('\n'), 1, "\n> ") +
+            "> Norton 360.\n"}) {
+    EXPECT_FALSE(has_reason(from("Bob <bob.smith@gmail.com>", quoting), "phishing.callback"))
+        << quoting;
+  }
+  auto bounce = run_check(
+      *check, message("From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nSubject: "
+                      "Delivery Status Notification (Failure)\n",
+                      norton));
+  EXPECT_FALSE(has_reason(bounce, "phishing.callback"));
 }
 
 TEST_F(CallbackSender, ABankAboutItsOwnCustomersChargeIsNot) {
-  // The bank's own domain, the bank named, a link to its site: a real fraud alert.
-  std::string alert = std::string(kNorton) + "Chase. https://www.chase.com/security\n";
-  EXPECT_FALSE(has_reason(from("Chase <alerts@chase.com>", alert), "phishing.callback"));
-  // A shop's own receipt with a link to its site, naming nobody else.
-  std::string receipt = std::string(kNorton) + "https://shop.example/orders/1\n";
-  EXPECT_FALSE(has_reason(from("orders@shop.example", receipt), "phishing.callback"));
+  // The bank's own domain, the bank named, no link: a real fraud alert.
+  std::string alert = std::string(kNorton) + "Chase Bank fraud prevention.\n";
+  EXPECT_FALSE(
+      has_reason(from("Chase Fraud Alerts <alerts@chase.com>", alert), "phishing.callback"));
+  // The same from elsewhere, the name borrowed: the lure.
+  EXPECT_EQ(callback_points(from("Chase Fraud Alerts <alerts@chase-alerts.example>", alert)), 4.0);
 }
 
 }  // namespace

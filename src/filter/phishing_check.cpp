@@ -298,19 +298,68 @@ bool is_the_brands_name(std::span<const std::string_view> words, const Brand& b)
   return named && desk && names_only_the_brand(words, b);
 }
 
-// A forward ("Fwd: ...", "TR: ..." over "---------- Forwarded message ----------"): the text
-// quotes somebody else's mail, a friend passing on a scam to warn of it.
-bool forwards_a_message(const MessageView& m) {
+// A delivery report or a forward: the text quotes somebody else's mail (a bounce of a lure, a
+// friend passing a scam on to warn of it). Bounces come from the mailer daemon or as
+// multipart/report (RFC 6522); forwards say so in the subject ("Fwd:", "TR:").
+bool reports_or_forwards(const MessageView& m) {
+  if (m.from &&
+      (iequals(m.from->local_part, "mailer-daemon") || iequals(m.from->local_part, "postmaster")))
+    return true;
+  if (to_lower(m.header_value("Content-Type")).starts_with("multipart/report")) return true;
   static constexpr std::string_view kSubjects[] = {"fwd", "fw", "tr", "wg", "enc"};
-  static constexpr std::string_view kMarkers[] = {"forwarded message",       "original message",
-                                                  "begin forwarded message", "message transfere",
-                                                  "message d origine",       "message original"};
   if (m.subject_words.words.empty()) return false;
   std::string_view first = m.subject_words.words.front();
-  if (std::find(std::begin(kSubjects), std::end(kSubjects), first) == std::end(kSubjects))
-    return false;
-  return std::any_of(std::begin(kMarkers), std::end(kMarkers),
-                     [&](std::string_view k) { return m.body.text.find(k) != std::string::npos; });
+  return std::find(std::begin(kSubjects), std::end(kSubjects), first) != std::end(kSubjects);
+}
+
+// The callback lure of the writer's own text: lines quoted with '>' and whatever follows a
+// reply's or a forward's header ("-----Original Message-----", "On ... wrote:", Outlook's
+// "From:/Sent:" block) are somebody else's. Re-normalised only when the whole text has a lure.
+std::optional<CallbackLure> unquoted_callback_lure(const MessageView& m) {
+  auto lure = find_callback_lure(m.extracted.text, m.body, m.subject, m.subject_words);
+  if (!lure) return lure;
+  static constexpr std::string_view kHeaders[] = {
+      "-----original message-----", "original message",  "forwarded message",
+      "begin forwarded message",    "message transfere", "message d'origine",
+      "message transféré"};
+  std::string_view text = m.extracted.text;
+  std::string lower = to_lower(text.substr(0, std::min<std::size_t>(text.size(), 256 * 1024)));
+  std::size_t cut = lower.size();
+  for (std::string_view h : kHeaders)
+    cut = std::min(cut, lower.find(h));
+  // Outlook's block: "From:" then "Sent:" or "Subject:" within a few lines ("De :", "Envoyé :").
+  for (auto [from, next] : {std::pair<std::string_view, std::string_view>{"\nfrom:", "\nsent:"},
+                            {"\nfrom:", "\nsubject:"},
+                            {"\nde :", "\nenvoy"},
+                            {"\nde :", "\nobjet :"}}) {
+    std::size_t at = lower.find(from);
+    if (at != std::string::npos && lower.find(next, at) < at + 400) cut = std::min(cut, at);
+  }
+  // "On Mon, 3 Mar 2025 at 10:02, Alice <a@b.example> wrote:" / "Le ... a écrit :"
+  for (std::string_view end : {std::string_view(" wrote:"), std::string_view(" a écrit :"),
+                               std::string_view(" a ecrit :")}) {
+    std::size_t at = lower.find(end);
+    if (at == std::string::npos) continue;
+    std::size_t line = lower.rfind('\n', at);
+    cut = std::min(cut, line == std::string::npos ? 0 : line);
+  }
+  bool quoted = cut < lower.size();
+  std::string own;
+  own.reserve(std::min(cut, text.size()));
+  for (std::size_t i = 0; i < std::min(cut, text.size());) {
+    std::size_t nl = std::min(text.find('\n', i), std::min(cut, text.size()));
+    std::string_view line = text.substr(i, nl - i);
+    if (line.starts_with(">")) {
+      quoted = true;
+    } else {
+      own.append(line);
+      own += '\n';
+    }
+    i = nl + 1;
+  }
+  if (!quoted) return lure;
+  auto words = normalize_text(own);
+  return find_callback_lure(own, words, m.subject, m.subject_words);
 }
 
 bool looks_like_login_path(std::string_view path) {
@@ -710,42 +759,43 @@ class PhishingCheck final : public Check {
 
     // --- A number to call about a charge the reader did not make (callback_lure.hpp),
     // weighed with the sender: a bank writes the same about real transactions from its own
-    // domain, with links to its site; a lure comes from free mail or from someone posing as
-    // the brand, and avoids links (they get scanned).
-    auto lure = forwards_a_message(m)
-                    ? std::nullopt
-                    : find_callback_lure(m.extracted.text, m.body, m.subject, m.subject_words);
+    // domain; a lure comes from free mail or from someone posing as a brand. Not in a bounce,
+    // a forward or the quoted part of a reply: they carry somebody else's mail.
+    auto lure = reports_or_forwards(m) ? std::nullopt : unquoted_callback_lure(m);
     if (lure) {
       double points = 0;
       std::string who;
-      const bool posing = !spoofed.empty() || impersonates;
+      // An authenticated sender posing as a brand is likely the brand on a domain the list
+      // lacks (a bank's alert domain).
+      const bool vouched = ctx.auth && dmarc_vouches(*ctx.auth);
+      const bool posing = (!spoofed.empty() || impersonates) && !vouched;
+      // The brand the text or the From name claims and the sender does not own.
+      std::string_view claimed;
+      if (!spoofed.empty()) claimed = brands_->brands()[spoofed.front()].name;
+      for (std::size_t b : brands_->named_in(m.body))
+        if (claimed.empty() && !brands_->owns(b, m.from_domain))
+          claimed = brands_->brands()[b].name;
+      auto posing_as = [&] {
+        return "from someone posing as " +
+               (spoofed.empty() ? std::string("us") : brands_->brands()[spoofed.front()].name);
+      };
       if (!lure->denial) {
         // Only a cancellation for a refund: shops' own terms, unless a brand's name is borrowed.
-        if (posing) {
-          points = 4.0;
-          who = "from someone posing as " +
-                (spoofed.empty() ? std::string("us") : brands_->brands()[spoofed.front()].name);
-        }
+        if (posing) points = 4.0, who = posing_as();
       } else if (is_freemail_domain(m.from_domain)) {
-        points = 5.0;
-        who = "from a free-mail address at " + m.from_domain.substr(0, 64);
+        // A shop, a club, a treasurer on gmail writes "if you did not place this order, call",
+        // a provider about its own service from its own domain too ("Orange" from orange.fr);
+        // with another brand's name borrowed as well, it is the lure.
+        points = claimed.empty() ? 3.0 : 5.0;
+        who = "from a free-mail address at " + m.from_domain.substr(0, 64) +
+              (claimed.empty() ? "" : fmt::format(", naming {}", claimed));
       } else if (is_freemail_domain(m.reply_elsewhere)) {
         // (Less: a shop's contact form sends as the shop with the customer's Reply-To.)
-        points = 4.0;
+        points = claimed.empty() ? 2.0 : 4.0;
         who = "wanting the replies at " + m.reply_elsewhere.substr(0, 64);
       } else if (posing) {
         points = 4.0;
-        who = "from someone posing as " +
-              (spoofed.empty() ? std::string("us") : brands_->brands()[spoofed.front()].name);
-      } else if (foreign_hosts.empty()) {
-        for (std::size_t b : brands_->named_in(m.body))
-          if (m.from_domain.empty() || !brands_->owns(b, m.from_domain)) {
-            points = 3.0;
-            who = "naming " + brands_->brands()[b].name + " from " +
-                  (m.from_domain.empty() ? std::string("nowhere") : m.from_domain.substr(0, 64)) +
-                  ", without a link";
-            break;
-          }
+        who = posing_as();
       }
       if (points > 0)
         v.add("phishing.callback", points, Label::phishing,
