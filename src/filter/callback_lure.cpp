@@ -50,6 +50,12 @@ std::string_view phone_at(std::string_view text, std::size_t i, std::size_t& end
       long_group = long_group || group > 4;
       ++j;
     } else if (std::size_t n = separator_at(text, j); n > 0) {
+      // A full stop right after a digit and before a space or a line break ends the sentence,
+      // and the number with it ("... 555-0148. 2024 ..."); "01 . 99" is spaced out instead.
+      if (text[j] == '.' && j > 0 && is_digit(text[j - 1]) &&
+          (j + 1 == text.size() || text[j + 1] == ' ' || text[j + 1] == '\n' ||
+           text[j + 1] == '\r'))
+        break;
       if (text[j] == '.') ++dots;
       group = 0;
       // "(833) 555" has two in a row, "+1 - 805" or "01 . 99" three; more is layout.

@@ -25,6 +25,9 @@ TEST(PhoneNumber, TheShapesPeopleWrite) {
   EXPECT_EQ(phone("appelez le 01 23 45 67 89"), "01 23 45 67 89");
   EXPECT_EQ(phone("+44 20 7946 0958"), "+44 20 7946 0958");
   EXPECT_EQ(phone("+33 1 23 45 67 89"), "+33 1 23 45 67 89");
+  // A full stop ends it, whatever number the next sentence starts with.
+  EXPECT_EQ(phone("call 1-800-555-0148. 2024 was a good year"), "1-800-555-0148");
+  EXPECT_EQ(phone("appelez le 01.23.45.67.89.\n"), "01.23.45.67.89");
 }
 
 TEST(PhoneNumber, OtherNumbersAreNot) {
