@@ -228,11 +228,10 @@ Action call_to_action(std::span<const std::string_view> words,
 
 // Within three sentences, as punctuation ends them ("Didn't authorize this? Don't worry. Speak
 // with a specialist: +1 (808) ..."): a newsletter's footer and its shop's "call 1-800-..." are
-// paragraphs apart. A denial anywhere wins over a cancellation.
+// paragraphs apart. A denial anywhere wins over a cancellation. (The caller has seen the words
+// somewhere in the text.)
 Action call_to_action(const NormalizedText& text, std::span<const std::string> numbers) {
   std::vector<int> hits;
-  lure_words().match(text, hits);
-  if (!any_action(hits)) return {numbers.size()};
   const std::size_t n = text.words.size();
   auto numeric = [&](std::size_t i) { return i < n && is_digit(text.words[i].front()); };
   std::size_t starts[3] = {0, 0, 0};  // of this sentence and the two before it
@@ -270,6 +269,14 @@ std::optional<std::string> find_phone_number(std::string_view text) {
 std::optional<CallbackLure> find_callback_lure(std::string_view text, const NormalizedText& body,
                                                std::string_view subject,
                                                const NormalizedText& subject_words) {
+  // The words first, once over the whole text: most mail has no call to action, and its text
+  // need not be scanned for numbers.
+  std::vector<int> hits;
+  lure_words().match(body, hits);
+  const bool in_body = any_action(hits);
+  lure_words().match(subject_words, hits);
+  const bool in_subject = any_action(hits);
+  if (!in_body && !in_subject) return std::nullopt;
   // The numbers written in the text and the subject, then the call to action that gives one.
   constexpr std::size_t kMaxNumbers = 16;
   std::vector<std::string_view> written = phone_numbers(text, kMaxNumbers);
@@ -279,10 +286,11 @@ std::optional<CallbackLure> find_callback_lure(std::string_view text, const Norm
   std::vector<std::string> digits;
   for (auto n : written)
     digits.push_back(digits_of(n));
-  Action a = call_to_action(body, digits);
-  if (!a.denial) {
-    Action in_subject = call_to_action(subject_words, digits);
-    if (in_subject.number < digits.size()) a = in_subject;
+  Action a{digits.size()};
+  if (in_body) a = call_to_action(body, digits);
+  if (!a.denial && in_subject) {
+    Action subject_action = call_to_action(subject_words, digits);
+    if (subject_action.number < digits.size()) a = subject_action;
   }
   if (a.number == digits.size()) return std::nullopt;
   if (!names_an_amount(text, body) && !names_an_amount(subject, subject_words)) return std::nullopt;
