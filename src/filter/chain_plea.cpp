@@ -32,11 +32,12 @@ constexpr std::string_view kEnglishVerbs[] = {"forward", "forwards",  "fwd",    
                                               "resend",  "pass",      "passes", "share", "shares",
                                               "repost",  "circulate", "spread"};
 constexpr std::string_view kFrenchVerbs[] = {
-    "envoie",      "envoies",   "envoyez",    "envoyer",    "renvoie",   "renvoyez",
-    "renvoyer",    "transfere", "transferez", "transferer", "transmets", "transmettez",
-    "transmettre", "partage",   "partagez",   "partager",   "diffuse",   "diffusez",
-    "diffuser",    "relaie",    "relayez",    "relayer",    "copiez",    "recopiez"};
-constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert"};
+    "envoie",    "envoies",    "envoyez",    "envoyer",   "renvoie",     "renvoyez",    "renvoyer",
+    "transfere", "transferez", "transferer", "transmets", "transmettez", "transmettre", "partage",
+    "partagez",  "partager",   "diffuse",    "diffusez",  "diffuser",    "relaie",      "relayez",
+    "relayer",   "copiez",     "recopiez",   "parlez",    "parle"};
+// ("Let everyone know" tells them: "let" names its audience as "tell" does.)
+constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert", "let"};
 constexpr std::string_view kFrenchWarnings[] = {"prevenez", "previens", "prevenir", "avertissez",
                                                 "avertis",  "informez", "alertez"};
 
@@ -80,7 +81,7 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
          "families", "familles", "parents",   "mothers", "meres", "kids",   "woman",
          "person",   "girl",     "mother",    "friend"},
         Role::crowd);
-    add({"all", "many", "every", "plus", "as", "at", "au", "tous", "toutes", "tout"},
+    add({"all", "many", "every", "plus", "as", "at", "au", "tous", "toutes", "tout", "minimum"},
         Role::quantifier);
     add({"your", "vos", "votre", "tes", "ton"}, Role::possessive);
     add({"three",  "four",   "five",    "six",    "seven",     "eight", "nine",    "ten",
@@ -181,6 +182,13 @@ bool mass_audience(const Words& w, std::size_t from) {
     } else if (is_quantity(w, i)) {
       quantified = true;
       if ((w[i] == "tous" || w[i] == "toutes") && w.ends_clause(i)) return true;
+      // "à tous ceux que vous aimez / que tu connais": everybody (not "à tous ceux qui
+      // étaient là", "à tous ceux que ça intéresse").
+      if ((w[i] == "tous" || w[i] == "toutes") && i + 3 < w.size() &&
+          (w[i + 1] == "ceux" || w[i + 1] == "celles") && w[i + 2] == "que" &&
+          (w[i + 3] == "vous" || w[i + 3] == "tu") && !w.ends_clause(i) && !w.ends_clause(i + 1) &&
+          !w.ends_clause(i + 2))
+        return true;
     }
     if (w.ends_sentence(i)) return false;  // commas may list the audience
   }
@@ -197,7 +205,10 @@ bool audience_starts(const Words& w, std::size_t i, bool warning) {
   if (w[i] == "au" && i + 1 < w.size() && w[i + 1] == "plus") return true;  // au plus grand nombre
   // "diffusez largement", "partagez un max", "au maximum", "autour de vous".
   std::size_t a = (w[i] == "au" || w[i] == "un") && !w.ends_clause(i) ? i + 1 : i;
-  if (w.is(a, Role::adverb)) return adverb_of_everybody(w, a);
+  // "Diffusez largement autour de vous": the second adverb says it.
+  if (w.is(a, Role::adverb))
+    return adverb_of_everybody(w, a) ||
+           (!w.ends_clause(a) && w.is(a + 1, Role::adverb) && adverb_of_everybody(w, a + 1));
   if (!warning) return false;
   if (is_quantity(w, i)) return true;
   if (w.is(i, Role::mass) || w[i] == "anyone") return true;
@@ -237,7 +248,10 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
   for (std::size_t i = 0; i < w.size(); ++i) {
     const Role* r = w.role(i);
     if (!r || (*r != Role::verb && *r != Role::warn_verb && *r != Role::causative)) continue;
-    if (i > 0 && !w.ends_clause(i - 1) && not_a_request(w[i - 1])) continue;
+    // ("d" is English "I'd", but French "merci d'envoyer" asks.)
+    const bool asked_with_d = i > 1 && w[i - 1] == "d" && !w.ends_clause(i - 2) &&
+                              asks_with_de(w[i - 2]) && is_infinitive(w[i]);
+    if (i > 0 && !w.ends_clause(i - 1) && not_a_request(w[i - 1]) && !asked_with_d) continue;
     // "I wanted to tell everyone", "we'd like to share with all": an infinitive reports an
     // intention; "make sure to / remember to / don't forget to forward this" asks.
     if (i > 1 && w[i - 1] == "to" && !w.ends_clause(i - 2) && w[i - 2] != "sure" &&

@@ -12,15 +12,17 @@ ChainPleas pleas(std::string_view text) {
 }
 
 TEST(ChainPlea, ToEverybodyInEnglish) {
-  for (auto text : {"Tell everyone you know.", "Just send this to seven people you love.",
-                    "If you are not ashamed, pass this on... 7 people in 7 minutes!",
-                    "Please send this to as many of the people you care about as possible.",
-                    "Share this with all the women in your life.",
-                    "Please share this with anyone you know who travels.",
-                    "Forward it to at least 12 friends before midnight.",
-                    "Please share this with your family, friends and co-workers.",
-                    "Make sure to forward this to everyone you know.",
-                    "Send this to every woman you know.", "Spread the word to all your friends!"}) {
+  for (auto text :
+       {"Tell everyone you know.", "Just send this to seven people you love.",
+        "If you are not ashamed, pass this on... 7 people in 7 minutes!",
+        "Please send this to as many of the people you care about as possible.",
+        "Share this with all the women in your life.",
+        "Please share this with anyone you know who travels.",
+        "Forward it to at least 12 friends before midnight.",
+        "Please share this with your family, friends and co-workers.",
+        "Make sure to forward this to everyone you know.", "Send this to every woman you know.",
+        "Spread the word to all your friends!", "Forward this email to a minimum of twenty people.",
+        "Let all your friends know!"}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -36,7 +38,12 @@ TEST(ChainPlea, ToEverybodyInFrench) {
         "Diffusez ce message au plus grand nombre.", "Envoie-le à tous !",
         "Ne le gardez pas pour vous. Envoyez-le à tous vos contacts.", "Diffusez largement.",
         "Partagez autour de vous.", "Transmettez à un maximum de personnes.",
-        "Faites-la parvenir à neuf personnes."}) {
+        "Faites-la parvenir à neuf personnes.",
+        // "merci d'" asks (the "d" is not English "I'd"); two adverbs; those you love.
+        "Merci d'envoyer cette information à toutes les femmes que vous connaissez.",
+        "A diffuser largement autour de vous mesdames...",
+        "Transmettez à tous ceux que vous aimez, surtout aux jeunes.",
+        "Parlez-en autour de vous !"}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -91,7 +98,12 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "We would like to share this news with all our friends.",
         // A plea reported, in a mail about hoaxes.
         "Une « alerte virus » vous demandant de prévenir tous vos contacts est un canular.",
-        "Le signe : la demande de diffuser le message au plus grand nombre."}) {
+        "Le signe : la demande de diffuser le message au plus grand nombre.",
+        // Nobody in particular, or only some.
+        "Let us know if you can come.", "Let me know by Friday.", "Merci d'envoyer vos photos.",
+        "Parlez-en à votre médecin.", "Tout le monde en parle.",
+        "Transmettez à tous ceux qui étaient à la réunion.",
+        "Faites suivre à tous ceux que ça intéresse."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }

@@ -12,7 +12,9 @@
 #include "base/strings.hpp"
 #include "filter/chain_plea.hpp"
 #include "filter/checks.hpp"
+#include "filter/own_text.hpp"
 #include "filter/phrases.hpp"
+#include "filter/text_norm.hpp"
 
 namespace facteur::filter {
 namespace {
@@ -33,6 +35,11 @@ enum Group : int {
   kHearsay,
   kThreat,
   kDebunk,
+  kDebunkWord,
+  kHedge,
+  kCopy,
+  kRepost,
+  kNotice,
   kGroups
 };
 
@@ -90,7 +97,10 @@ const PhraseMatcher& hoax_phrases() {
     // (Today's warnings say a message or a video "hacks your phone" rather than "virus".)
     p.add_all(
         {"virus", "viruses", "worm", "trojan", "ver informatique", "cheval de troie", "hacks your",
-         "hack your", "hacks into", "pirate votre", "pirate ton", "pirater votre", "pirater ton"},
+         "hack your", "hacks into", "pirate votre", "pirate ton", "pirater votre", "pirater ton",
+         // The hacker who befriends you: "don't accept his friend request".
+         "hacker", "hackers", "hacked", "des pirates", "un pirate", "pirates informatiques",
+         "pirate informatique"},
         kVirus);
     p.add_all({"hard drive", "hard disk", "erase", "erases", "wipes out", "wipe out", "destroy",
                "destroys", "destructive", "disque dur", "efface", "detruit", "detruire",
@@ -99,7 +109,9 @@ const PhraseMatcher& hoax_phrases() {
                "can t detect", "aucun antivirus", "not detect", "delete it",
                // Today's warnings are about links and videos: "don't click".
                "do not click", "don t click", "never click", "ne cliquez pas", "ne clique pas",
-               "ne cliquez surtout pas",
+               "ne cliquez surtout pas", "do not accept", "don t accept", "never accept",
+               "not to accept", "ne pas accepter", "n acceptez pas", "n accepte pas",
+               "n acceptez jamais", "n accepte jamais",
                // Virus hoaxes name the message to fear: "if you receive an email titled".
                "if you receive an email", "if you receive an e mail", "if you receive a message",
                "if you get an email", "si vous recevez un message", "si vous recevez un mail",
@@ -267,6 +279,78 @@ const PhraseMatcher& hoax_phrases() {
                "please do not forward", "please don t forward", "ne faites pas suivre",
                "ne pas faire suivre"},
               kDebunk);
+    // What a debunking calls the thing it quotes, said in its author's own text (not in the
+    // quoted hoax), unless hedged ("I don't know if it's a hoax, but...") or denied.
+    p.add_all({"hoax",
+               "hoaxes",
+               "canular",
+               "canulars",
+               "urban legend",
+               "urban legends",
+               "legende urbaine",
+               "legendes urbaines",
+               "snopes",
+               "hoaxbuster",
+               "hoaxbusters",
+               "hoax slayer",
+               "hoaxkiller",
+               "debunked",
+               "dementi",
+               "fausse alerte",
+               "fausses alertes",
+               "rumour",
+               "rumours",
+               "rumor",
+               "rumors",
+               "rumeur",
+               "rumeurs"},
+              kDebunkWord);
+    p.add_all(
+        {"if it s a hoax", "if this is a hoax", "if it is a hoax", "may be a hoax",
+         "might be a hoax", "could be a hoax", "if it s true", "if it is true", "if this is true",
+         "si c est un canular", "peut etre un canular", "si c est vrai", "not a hoax", "no hoax",
+         "pas un canular", "n est pas un canular", "not an urban legend", "pas une legende"},
+        kHedge);
+    // Copy-and-paste notices: the reader is to post the text as their own status, which
+    // passes it on to everybody they know ("sharing doesn't count").
+    p.add_all({"copy and paste", "copy paste", "copy it and paste", "copy this and paste",
+               "copy and post", "copier coller", "copiez collez", "copie colle", "copiez le",
+               "recopiez", "recopier"},
+              kCopy);
+    p.add_all({"as your status",
+               "as a status",
+               "as your own status",
+               "on your wall",
+               "to your wall",
+               "on their wall",
+               "in your story",
+               "on your profile",
+               "on your timeline",
+               "sur votre mur",
+               "sur ton mur",
+               "sur son mur",
+               "sur leur mur",
+               "sur votre profil",
+               "dans votre story",
+               "dans ta story",
+               "en statut",
+               "comme statut",
+               "sharing doesn t count",
+               "sharing does not count",
+               "don t hit share",
+               "don t just share",
+               "pas partager",
+               "ne pas partager",
+               "partager ne suffit pas",
+               "ca ne compte pas"},
+              kRepost);
+    // The pseudo-legal declaration such notices carry.
+    p.add_all(
+        {"berne convention", "convention de berne", "ucc 1 308", "rome statute", "statut de rome",
+         "hereby declare", "declare par la presente", "i notify", "je notifie",
+         "strictly forbidden", "strictement interdit", "tacitly", "tacitement", "i do not give",
+         "i do not authorize", "je n autorise pas", "written consent", "consentement ecrit"},
+        kNotice);
     // Pressure not to keep it: guilt, "it only takes a second", "faites pareil".
     p.add_all({"don t just delete",
                "don t delete",
@@ -419,6 +503,17 @@ int forward_prefixes(std::string_view subject) {
   return n;
 }
 
+// Whether the author's own text, apart from what it quotes, calls it a hoax or a rumour (a
+// debunking list quoting the hoax with its pleas and pressure).
+bool debunks_in_own_words(const MessageView& m) {
+  auto own = own_text(m.extracted.text);
+  if (!own) return false;
+  std::vector<int> counts;
+  hoax_phrases().match(normalize_text(*own), counts);
+  auto n = [&](Group g) { return counts[static_cast<std::size_t>(g)]; };
+  return (n(kDebunkWord) > 0 || n(kDebunk) > 0) && n(kHedge) == 0 && n(kTruth) == 0;
+}
+
 class HoaxCheck final : public Check {
  public:
   std::string_view name() const noexcept override { return "hoax"; }
@@ -441,11 +536,17 @@ class HoaxCheck final : public Check {
     auto pleas = find_chain_pleas(m.body);
     auto subject_pleas = find_chain_pleas(m.subject_words);
     const int mass = std::max(n(kForwardAll), pleas.mass + subject_pleas.mass);
-    const bool forward_all = mass > 0;
+    const bool repost = mass == 0 && n(kCopy) > 0 && n(kRepost) > 0;
+    const bool forward_all = mass > 0 || repost;
     const bool pass_on = !forward_all && pleas.open + subject_pleas.open > 0;
     const double plea = forward_all ? (mass >= 2 ? 3.5 : 3.0) : pass_on ? 2.5 : 0;
-    if (forward_all) note(plea, "asks to forward it to everyone");
+    if (repost) {
+      note(plea, "asks to post it as one's own status");
+    } else if (forward_all) {
+      note(plea, "asks to forward it to everyone");
+    }
     if (pass_on) note(plea, "asks to pass it on");
+    if (n(kNotice) >= 2) note(2.0, "pseudo-legal notice");
     if (n(kVirus) > 0 && n(kDestruction) > 0) note(2.0, "virus warning");
     if (n(kTruth) > 0) note(1.5, "insists it is true");
     if (n(kChain) >= 2) note(2.0, "luck chain");
@@ -469,6 +570,7 @@ class HoaxCheck final : public Check {
     // debunking quotes both.
     if (!forward_all && !pass_on && !(n(kChain) >= 2 && (fw > 0 || n(kForwardMarks) > 0))) return;
     if (n(kDebunk) > 0 && n(kPressure) == 0) return;
+    if (n(kDebunkWord) > 0 && debunks_in_own_words(m)) return;
     if (evidence < 5.0) {
       // A hint for the classifiers' language check only with a chain letter's trait besides
       // the plea (a mark of forwarding, a claim of truth, a reward...): "partagez" alone, in a

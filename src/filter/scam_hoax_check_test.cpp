@@ -237,6 +237,61 @@ TEST(HoaxCheck, DebunkingsQuoteHoaxesWithoutBeingOne) {
   EXPECT_TRUE(called_hoax(*check, hoax));
 }
 
+TEST(HoaxCheck, ADebunkingSaysSoInItsOwnWords) {
+  // A newsletter quoting hoaxes, their pleas and pressure included ("if you don't send it to
+  // 18 people"), and calling them false in its own text is no hoax; a forward whose sender
+  // only wonders whether it is one still is.
+  auto check = make_hoax_check();
+  auto letter =
+      message("From: lettre@example.fr\nSubject: Lettre anti-rumeurs n 87\n",
+              "Le message qui circule :\n\n  > MSN va devenir payant. Pour que votre compte reste "
+              "gratuit, envoyez ce message a TOUS vos contacts.\n  > Si vous ne l'envoyez pas a au "
+              "moins 18 personnes, votre compte sera supprime. Ce n'est pas une blague !\n\n"
+              "Verdict : FAUX. Cette rumeur circule depuis 2002.\n");
+  EXPECT_FALSE(called_hoax(*check, letter));
+  auto hedged =
+      message("From: a@example.org\nSubject: FW: MSN\n",
+              "I don't know if this is a hoax but better safe than sorry.\n\n> MSN will start "
+              "charging. To stay free, send this to ALL your contacts.\n> If you don't forward it "
+              "to 18 people your account will be deleted. This is not a joke!\n");
+  EXPECT_TRUE(called_hoax(*check, hedged));
+}
+
+TEST(HoaxCheck, CopyAndPasteNoticesAreChainLetters) {
+  // "Copy and paste it as your status, sharing doesn't count" passes the notice on to
+  // everybody the reader knows; its pseudo-legal declaration (Berne Convention, UCC 1-308)
+  // is the family's. A link to copy into a browser is no such plea.
+  auto check = make_hoax_check();
+  for (const auto& m :
+       {message("From: a@example.com\nSubject: copy and paste to your wall!!!\n",
+                "Everybody has to post this before midnight. Just copy and paste it as a "
+                "status, sharing doesn't count!\n\nIn response to the new guidelines, I "
+                "hereby declare that my copyright is attached to all of my photos (Berne "
+                "Convention). It is strictly forbidden to disclose or copy this profile (UCC "
+                "1-308).\n"),
+        message("From: a@example.fr\nSubject: Instagram !!!\n",
+                "Demain Instagram change ses règles. Il faut copier-coller ce texte sur votre "
+                "mur (pas partager, ça ne compte pas) :\n« Je n'autorise pas Instagram à "
+                "utiliser mes photos. Par cette déclaration, je notifie Instagram qu'il est "
+                "strictement interdit de les divulguer. »\n")})
+    EXPECT_TRUE(called_hoax(*check, m)) << m;
+  auto link = message("From: shop@example.com\nSubject: Your order\n",
+                      "If the button does not work, copy and paste this link into your "
+                      "browser. It is strictly forbidden to share your password; we will "
+                      "never ask for written consent by mail.\n");
+  EXPECT_FALSE(called_hoax(*check, link));
+}
+
+TEST(HoaxCheck, TheHackerWhoSendsAFriendRequest) {
+  // "Don't accept his friend request, he is a hacker": today's virus warning.
+  auto check = make_hoax_check();
+  auto m = message("From: a@example.com\nSubject: Facebook hacker\n",
+                   "Please tell all the contacts in your list not to accept Jayden K. Smith's "
+                   "friend request. He is a hacker and has the system connected to your "
+                   "Facebook account. Forward this to everyone you know.\n");
+  EXPECT_TRUE(called_hoax(*check, m));
+}
+
 TEST(HoaxCheck, TodaysVirusWarningSaysHacks) {
   // "It hacks your phone" is today's "virus"; an IT notice with no plea is no hoax.
   auto check = make_hoax_check();
