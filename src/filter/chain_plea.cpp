@@ -64,11 +64,12 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
     add_list(kFrenchWarnings, Role::warn_verb);
     add({"faites", "fais", "faire", "mettez", "mets"}, Role::causative);
     add({"suivre", "passer", "circuler", "tourner", "copie", "parvenir"}, Role::causative_end);
-    add({"this",   "it",     "these",   "them",     "message", "email",       "e",    "mail",
-         "letter", "prayer", "warning", "note",     "info",    "information", "ce",   "cet",
-         "cette",  "le",     "la",      "les",      "l",       "lui",         "leur", "ca",
-         "priere", "lettre", "alerte",  "courriel", "on",      "along",       "en",   "around",
-         "the",    "word",   "please",  "svp",      "stp"},
+    add({"this", "it",     "these",  "them",    "message", "email",  "e",
+         "mail", "letter", "prayer", "warning", "note",    "info",   "information",
+         "ce",   "cet",    "cette",  "le",      "la",      "les",    "l",
+         "lui",  "leur",   "ca",     "priere",  "lettre",  "alerte", "courriel",
+         "on",   "along",  "en",     "around",  "the",     "word",   "please",
+         "svp",  "stp",    "text",   "texte",   "poem",    "poeme",  "copies"},
         Role::object);
     add({"to", "with", "a", "aux", "avec"}, Role::to);
     add({"everyone", "everybody", "everyones", "monde", "entourage", "carnet", "correspondants",
@@ -227,6 +228,16 @@ bool not_a_request(std::string_view previous) {
   return std::find(std::begin(kBefore), std::end(kBefore), previous) != std::end(kBefore);
 }
 
+// "Vous pouvez faire suivre", "you may forward", "n'hésitez pas à transférer": leave to pass
+// it on, not a plea.
+bool permits(const std::vector<std::string_view>& before) {
+  static constexpr std::string_view kMay[] = {"pouvez", "peux", "can", "may"};
+  if (!before.empty() && std::find(std::begin(kMay), std::end(kMay), before[0]) != std::end(kMay))
+    return true;
+  return before.size() >= 3 && before[0] == "a" && before[1] == "pas" &&
+         before[2].starts_with("hesit");
+}
+
 bool is_infinitive(std::string_view w) {
   return w.ends_with("er") || w.ends_with("ir") || w.ends_with("re");
 }
@@ -263,6 +274,11 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     if (i > 1 && (w[i - 1] == "de" || w[i - 1] == "d") && is_infinitive(w[i]) &&
         !w.ends_clause(i - 2) && !asks_with_de(w[i - 2]))
       continue;
+    // Leave to pass it on is no plea, as "feel free to forward" is not (above).
+    std::vector<std::string_view> before;  // the words before the verb, nearest first
+    for (std::size_t k = i; k > 0 && before.size() < 3 && !w.ends_clause(k - 1); --k)
+      before.push_back(w[k - 1]);
+    if (permits(before)) continue;
     const bool warning = *r == Role::warn_verb;
     std::size_t end = i + 1;  // first word after the verb
     if (*r == Role::causative) {

@@ -22,7 +22,7 @@ TEST(ChainPlea, ToEverybodyInEnglish) {
         "Please share this with your family, friends and co-workers.",
         "Make sure to forward this to everyone you know.", "Send this to every woman you know.",
         "Spread the word to all your friends!", "Forward this email to a minimum of twenty people.",
-        "Let all your friends know!"}) {
+        "Let all your friends know!", "Send copies to 10 people you think need some good luck."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -42,8 +42,8 @@ TEST(ChainPlea, ToEverybodyInFrench) {
         // "merci d'" asks (the "d" is not English "I'd"); two adverbs; those you love.
         "Merci d'envoyer cette information à toutes les femmes que vous connaissez.",
         "A diffuser largement autour de vous mesdames...",
-        "Transmettez à tous ceux que vous aimez, surtout aux jeunes.",
-        "Parlez-en autour de vous !"}) {
+        "Transmettez à tous ceux que vous aimez, surtout aux jeunes.", "Parlez-en autour de vous !",
+        "Envoie ce texte à 7 personnes que tu aimes."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -103,7 +103,11 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "Let us know if you can come.", "Let me know by Friday.", "Merci d'envoyer vos photos.",
         "Parlez-en à votre médecin.", "Tout le monde en parle.",
         "Transmettez à tous ceux qui étaient à la réunion.",
-        "Faites suivre à tous ceux que ça intéresse."}) {
+        "Faites suivre à tous ceux que ça intéresse.",
+        // Leave to pass it on, as "feel free to forward", asks nothing.
+        "Vous pouvez faire suivre ce message à vos proches.",
+        "You may forward this to everyone you know.",
+        "N'hésitez pas à faire suivre à tous vos contacts.", "Feel free to share it with all."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }

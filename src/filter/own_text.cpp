@@ -24,13 +24,22 @@ std::optional<std::string> own_text(std::string_view text) {
     std::size_t at = lower.find(from);
     if (at != std::string::npos && lower.find(next, at) < at + 400) cut = std::min(cut, at);
   }
-  // "On Mon, 3 Mar 2025 at 10:02, Alice <a@b.example> wrote:" / "Le ... a écrit :"
+  // "On Mon, 3 Mar 2025 at 10:02, Alice <a@b.example> wrote:" / "Le ... a écrit :": what
+  // follows is the original, unless it is quoted with '>' (then the reply may go on below,
+  // between and after the quotes, and only the attribution line is dropped).
+  std::size_t attribution = std::string::npos, attribution_end = 0;
   for (std::string_view end : {std::string_view(" wrote:"), std::string_view(" a écrit :"),
                                std::string_view(" a ecrit :")}) {
     std::size_t at = lower.find(end);
-    if (at == std::string::npos) continue;
+    if (at == std::string::npos || at >= cut) continue;
     std::size_t line = lower.rfind('\n', at);
-    cut = std::min(cut, line == std::string::npos ? 0 : line);
+    line = line == std::string::npos ? 0 : line;
+    std::size_t next = lower.find_first_not_of(" \t\r\n", at + end.size());
+    if (next != std::string::npos && lower[next] == '>') {
+      if (line < attribution) attribution = line, attribution_end = at + end.size();
+    } else {
+      cut = std::min(cut, line);
+    }
   }
   bool quoted = cut < lower.size();
   std::string own;
@@ -40,7 +49,9 @@ std::optional<std::string> own_text(std::string_view text) {
     std::string_view line = text.substr(i, nl - i);
     // (Indented quotes too: "  > MSN va devenir payant".)
     std::size_t lead = line.find_first_not_of(" \t");
-    if (lead != std::string_view::npos && line[lead] == '>') {
+    const bool attribution_line =
+        attribution != std::string::npos && nl > attribution && i <= attribution_end;
+    if (attribution_line || (lead != std::string_view::npos && line[lead] == '>')) {
       quoted = true;
     } else {
       own.append(line);

@@ -18,5 +18,14 @@ TEST(OwnText, QuotedLinesAndForwardHeadersAreSomebodyElses) {
   EXPECT_EQ(own_text("Begin forwarded message:\nTheirs.\n"), "");
 }
 
+TEST(OwnText, AReplyBelowTheQuoteIsTheAuthors) {
+  // Bottom-posting: the attribution is followed by '>' lines, the reply comes after them.
+  EXPECT_EQ(own_text("On Tue, 16 Oct 2001, Marge wrote:\n> forward this!\n\nIt is a hoax.\n"),
+            "\nIt is a hoax.\n");
+  EXPECT_EQ(own_text("Hi,\nLe 3 mars, Paul a écrit :\n\n> oui\nNon.\n"), "Hi,\n\nNon.\n");
+  // Top-posting: the original follows the attribution unquoted.
+  EXPECT_EQ(own_text("Reply.\nOn Tue, Bob wrote:\nOriginal.\n"), "Reply.\n");
+}
+
 }  // namespace
 }  // namespace facteur::filter

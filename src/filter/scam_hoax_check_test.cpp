@@ -255,6 +255,14 @@ TEST(HoaxCheck, ADebunkingSaysSoInItsOwnWords) {
               "charging. To stay free, send this to ALL your contacts.\n> If you don't forward it "
               "to 18 people your account will be deleted. This is not a joke!\n");
   EXPECT_TRUE(called_hoax(*check, hedged));
+  // The same below the quote, as list replies are written.
+  auto reply = message(
+      "From: admin@example.org\nSubject: Re: FW: WARNING!!!\n",
+      "On Tue, Oct 16, 2001 at 09:12:40PM -0500, Marge wrote:\n> If you receive an e-mail "
+      "titled \"A Virtual Card\" DO NOT open it. It will erase your hard drive. McAfee "
+      "confirmed it and it was on CNN. Forward this to everyone you know!!!\n\nMarge, this "
+      "one is a hoax: there is no such virus. Real advisories never ask you to forward them.\n");
+  EXPECT_FALSE(called_hoax(*check, reply));
 }
 
 TEST(HoaxCheck, CopyAndPasteNoticesAreChainLetters) {
