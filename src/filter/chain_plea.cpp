@@ -160,6 +160,14 @@ bool adverb_of_everybody(const Words& w, std::size_t i) {
   return w.ends_clause(i);
 }
 
+// The verb of "the people you love / know / care about", "les gens que vous connaissez".
+bool loved_or_known(std::string_view v) {
+  static constexpr std::string_view kVerbs[] = {"love",   "know",     "care",       "cherish",
+                                                "aimez",  "aimes",    "connaissez", "connais",
+                                                "cheris", "cherissez"};
+  return std::find(std::begin(kVerbs), std::end(kVerbs), v) != std::end(kVerbs);
+}
+
 // Whether the audience starting at `from` is everybody: a mass word ("everyone", "vos
 // contacts"), "anyone you know", "tous" ending the clause ("à tous"), or a crowd word after a
 // quantity ("seven people", "all the women", "as many of the people", "toutes les
@@ -180,6 +188,12 @@ bool mass_audience(const Words& w, std::size_t from) {
       quantified = true;  // "à un maximum de personnes"
     } else if (r && *r == Role::crowd) {
       if (quantified) return true;
+      // "the women you care about", "les gens que tu aimes": all of them.
+      std::size_t k = i + 1;
+      if (k < w.size() && !w.ends_clause(i) && w[k] == "que") ++k;
+      if (k + 1 < w.size() && !w.ends_clause(k - 1) && !w.ends_clause(k) &&
+          (w[k] == "you" || w[k] == "vous" || w[k] == "tu") && loved_or_known(w[k + 1]))
+        return true;
     } else if (is_quantity(w, i)) {
       quantified = true;
       if ((w[i] == "tous" || w[i] == "toutes") && w.ends_clause(i)) return true;
@@ -212,6 +226,7 @@ bool audience_starts(const Words& w, std::size_t i, bool warning) {
            (!w.ends_clause(a) && w.is(a + 1, Role::adverb) && adverb_of_everybody(w, a + 1));
   if (!warning) return false;
   if (is_quantity(w, i)) return true;
+  if (w.is(i, Role::crowd)) return true;  // "tell (the) women you care about"
   if (w.is(i, Role::mass) || w[i] == "anyone") return true;
   return w.is(i, Role::possessive) && (w.is(i + 1, Role::mass) || w.is(i + 1, Role::crowd));
 }

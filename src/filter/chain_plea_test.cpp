@@ -22,7 +22,8 @@ TEST(ChainPlea, ToEverybodyInEnglish) {
         "Please share this with your family, friends and co-workers.",
         "Make sure to forward this to everyone you know.", "Send this to every woman you know.",
         "Spread the word to all your friends!", "Forward this email to a minimum of twenty people.",
-        "Let all your friends know!", "Send copies to 10 people you think need some good luck."}) {
+        "Let all your friends know!", "Send copies to 10 people you think need some good luck.",
+        "Please tell the women you care about.", "Share this with the people you love."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -43,7 +44,7 @@ TEST(ChainPlea, ToEverybodyInFrench) {
         "Merci d'envoyer cette information à toutes les femmes que vous connaissez.",
         "A diffuser largement autour de vous mesdames...",
         "Transmettez à tous ceux que vous aimez, surtout aux jeunes.", "Parlez-en autour de vous !",
-        "Envoie ce texte à 7 personnes que tu aimes."}) {
+        "Envoie ce texte à 7 personnes que tu aimes.", "Partagez avec les gens que vous aimez."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -107,7 +108,9 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         // Leave to pass it on, as "feel free to forward", asks nothing.
         "Vous pouvez faire suivre ce message à vos proches.",
         "You may forward this to everyone you know.",
-        "N'hésitez pas à faire suivre à tous vos contacts.", "Feel free to share it with all."}) {
+        "N'hésitez pas à faire suivre à tous vos contacts.", "Feel free to share it with all.",
+        // People named by what they did or where they are.
+        "Send the people you met a thank-you note.", "Tell the women at the front desk."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }

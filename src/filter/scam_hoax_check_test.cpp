@@ -290,6 +290,20 @@ TEST(HoaxCheck, CopyAndPasteNoticesAreChainLetters) {
   EXPECT_FALSE(called_hoax(*check, link));
 }
 
+TEST(HoaxCheck, AVoucherForSharingAndAThreatWithoutItsPronoun) {
+  // The prize promised to whoever shares, and "si vous ne transférez pas ce message" (the
+  // threat said without "le"), each beside a plea.
+  auto check = make_hoax_check();
+  for (const auto& m :
+       {message("From: a@example.fr\nSubject: Bon d'achat 250 euros\n",
+                "Le magasin offre un bon d'achat de 250 euros à tous ceux qui partagent ce "
+                "message avec 20 amis ! Envoyez à 20 contacts.\n"),
+        message("From: a@example.fr\nSubject: WhatsApp payant\n",
+                "ENVOYEZ CE MESSAGE A 10 DE VOS CONTACTS. SI VOUS NE TRANSFEREZ PAS CE MESSAGE "
+                "AVANT SAMEDI, VOTRE COMPTE DEVIENDRA PAYANT.\n")})
+    EXPECT_TRUE(called_hoax(*check, m)) << m;
+}
+
 TEST(HoaxCheck, TheHackerWhoSendsAFriendRequest) {
   // "Don't accept his friend request, he is a hacker": today's virus warning.
   auto check = make_hoax_check();
