@@ -154,6 +154,9 @@ int main(int argc, char** argv) {
   app.add_option("--bayes-share", fc.linear.bayes_share,
                  "Bayes points kept beside the linear classifier (experiments)");
   app.add_flag("--no-linear", no_linear, "without the linear classifier (experiments)");
+  bool as_spam = false;
+  app.add_flag("--train-as-spam", as_spam,
+               "learn every abuse message as spam (a site trained with --spam and --ham only)");
   app.add_option("--linear-names-kind", fc.linear.names_kind,
                  "1/0: the linear kind models (else Bayes) name the kind (experiments)");
   app.add_option("--linear-scale", fc.linear.scale, "points per unit of margin (experiments)");
@@ -202,8 +205,9 @@ int main(int argc, char** argv) {
   for (const auto& s : train) {
     auto view = MessageView::analyze(s.bytes);
     auto tokens = tokenize(view, topt);
-    model.learn(tokens, s.truth);
-    sample.offer(std::move(tokens), s.truth);
+    const Label learnt = as_spam && s.truth != Label::ham ? Label::spam : s.truth;
+    model.learn(tokens, learnt);
+    sample.offer(std::move(tokens), learnt);
   }
   LinearClassifier linear_model;
   linear_model.train(sample.examples(), lt);

@@ -139,6 +139,7 @@ class BayesCheck final : public Check {
     auto tokens = tokenize(m, tokenizer_);
     BayesResult r;
     if (n > 0) r = classify(tokens, std::span(models, n), params_);
+    mark_unlearnt_kinds(std::span<const BayesModel* const>(models, n), v);
     // Each classifier's points go to the kind of abuse it names (they err on different
     // messages; 5-fold CV: one more phishing and one more spam named right than with the
     // Bayesian kind for both). The linear kind models defer to a Bayesian "hoax": they have too
@@ -188,6 +189,18 @@ class BayesCheck final : public Check {
   }
 
  private:
+  // The kinds neither model learnt enough of to name (the linear kind models are trained from
+  // the same messages as the counts).
+  void mark_unlearnt_kinds(std::span<const BayesModel* const> models, Verdict& v) const {
+    if (models.empty()) return;
+    for (Label kind : {Label::scam, Label::phishing, Label::hoax}) {
+      std::uint64_t learnt = 0;
+      for (const BayesModel* model : models)
+        learnt += model->messages()[static_cast<std::size_t>(kind)];
+      v.unlearnt[static_cast<std::size_t>(kind)] = learnt < params_.min_label;
+    }
+  }
+
   // The Bayesian points; returns what the cap took away.
   double add_bayes(const BayesResult& r, Label kind, bool own, bool beside_linear, bool capped,
                    Verdict& v) const {

@@ -13,6 +13,14 @@ namespace {
 // is spam rather than a hoax.
 constexpr double kAdvertisingOverHoax = 1.5;
 
+// Share of scam_evidence the 419 detector's own findings need to name a scam the classifiers
+// never learnt (trained on spam and ham only), once the score says abuse. 5-fold CV trained
+// that way: scams named 59.7 % -> 89.4 % (precision 95.8 %), spam named 89.7 -> 86.2 %; at 0.6
+// 92.2 % of scams but 83.7 % of spam. Phishing and hoaxes keep their bars: their detectors
+// count all they find already, and lower bars named spam phishing (precision 70 %) or a hoax,
+// which is delivered.
+constexpr double kUnlearntScamShare = 0.75;
+
 bool welcomed(const Verdict& v) {
   return std::any_of(v.reasons.begin(), v.reasons.end(),
                      [](const Reason& r) { return r.check == kWelcomeReason && r.points < 0; });
@@ -100,8 +108,16 @@ void Filter::decide(Verdict& v, const Context& context) const {
       if (r.check == kAdvertisingReason && r.points > 0) advertising += r.points;
     for (auto [label, needed] : specific) {
       if (label == Label::hoax && advertising >= kAdvertisingOverHoax) continue;
-      double weight = ev(label) - 0.5 * v.statistical[static_cast<std::size_t>(label)];
-      if (ev(label) >= needed && weight > best) {
+      const auto i = static_cast<std::size_t>(label);
+      double weight = ev(label) - 0.5 * v.statistical[i];
+      bool enough = ev(label) >= needed;
+      if (!enough && label == Label::scam && v.unlearnt[i]) {
+        // The classifiers found abuse but never learnt 419 letters: the detector's own
+        // evidence, what it found under its threshold included, names them.
+        const double own = ev(label) - v.statistical[i] + v.hints[i];
+        if (own >= kUnlearntScamShare * needed) enough = true, weight = own;
+      }
+      if (enough && weight > best) {
         best = weight;
         v.label = label;
       }

@@ -75,6 +75,45 @@ TEST(FilterDecision, SpecificLabelsNeedTheirOwnEvidence) {
   EXPECT_EQ(hoax.label, Label::hoax);
 }
 
+// Evidence a detector found under its threshold, and kinds the classifiers never learnt.
+class HintCheck final : public Check {
+ public:
+  HintCheck(Label kind, double hint, bool unlearnt)
+      : kind_(kind), hint_(hint), unlearnt_(unlearnt) {}
+  std::string_view name() const noexcept override { return "hint"; }
+  void run(const MessageView&, const Context&, Verdict& v) const override {
+    v.hints[static_cast<std::size_t>(kind_)] += hint_;
+    v.unlearnt[static_cast<std::size_t>(kind_)] = unlearnt_;
+  }
+
+ private:
+  Label kind_;
+  double hint_;
+  bool unlearnt_;
+};
+
+Label label_of(double classifier, Label kind, double evidence, double hint, bool unlearnt) {
+  std::vector<std::unique_ptr<Check>> checks;
+  checks.push_back(std::make_unique<FixedCheck>(std::vector<Reason>{
+      {"bayes", "", classifier, Label::spam, true}, {"d", "", evidence, kind}}));
+  checks.push_back(std::make_unique<HintCheck>(kind, hint, unlearnt));
+  return Filter(FilterConfig{}, std::move(checks)).scan(kMessage, Context{}).label;
+}
+
+TEST(FilterDecision, TheDetectorNamesAScamTheClassifiersNeverLearnt) {
+  // A site trained with --spam and --ham only: its classifiers call every abuse spam. Once the
+  // score says abuse, the 419 detector names the scam on three quarters of its evidence bar
+  // (4.5), what it found under its threshold included.
+  EXPECT_EQ(label_of(6.0, Label::scam, 0, 3.5, true), Label::scam);
+  EXPECT_EQ(label_of(6.0, Label::scam, 0, 3.0, true), Label::spam);
+  // Classifiers that learnt 419 letters and still said spam: the full bar.
+  EXPECT_EQ(label_of(6.0, Label::scam, 0, 3.5, false), Label::spam);
+  // Not abuse by its score: no label at all.
+  EXPECT_EQ(label_of(1.0, Label::scam, 0, 4.0, true), Label::ham);
+  // Phishing keeps its bar: its detector counts all it finds already.
+  EXPECT_EQ(label_of(6.0, Label::phishing, 3.0, 0, true), Label::spam);
+}
+
 TEST(FilterDecision, HoaxesAreLabelledBelowTheJunkScoreAndNeverRefused) {
   Context ctx;
   auto low = fixed({{"h", "", 5.5, Label::hoax}, {"b", "", -2.5, Label::ham}}).scan(kMessage, ctx);
@@ -205,6 +244,9 @@ TEST(Filter, LearnsAndUsesSiteAndAccountModels) {
   Filter fresh(fc);  // another process sees the saved model
   auto v = fresh.scan(spam(100), Context{});
   EXPECT_EQ(v.label, Label::spam);
+  // Spam and ham only: the classifiers cannot name a scam, phishing or a hoax.
+  EXPECT_TRUE(v.unlearnt[static_cast<std::size_t>(Label::scam)]);
+  EXPECT_TRUE(v.unlearnt[static_cast<std::size_t>(Label::phishing)]);
   EXPECT_EQ(fresh.scan(ham(100), Context{}).label, Label::ham);
   // An account that wants this kind of mail teaches its own model.
   for (int i = 0; i < 60; ++i)
@@ -214,6 +256,13 @@ TEST(Filter, LearnsAndUsesSiteAndAccountModels) {
   fan.account = "fan@example.test";
   Filter again(fc);
   EXPECT_LT(again.scan(spam(100), fan).score, again.scan(spam(100), Context{}).score);
+  // Five 419 letters learnt: the kind is known.
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(f.learn(spam(i), Label::scam, ""));
+  Filter knows(fc);
+  auto k = knows.scan(spam(100), Context{});
+  EXPECT_FALSE(k.unlearnt[static_cast<std::size_t>(Label::scam)]);
+  EXPECT_TRUE(k.unlearnt[static_cast<std::size_t>(Label::hoax)]);
   std::filesystem::remove_all(dir);
 }
 

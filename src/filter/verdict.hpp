@@ -53,6 +53,10 @@ struct Verdict {
   // Not in the score; it tells the classifiers' language check (bayes_check.cpp) that something
   // besides the language points to abuse.
   std::array<double, kLabels> hints{};
+  // Kinds of abuse the classifiers scored without having learnt enough of them to name them (a
+  // site trained with --spam and --ham only calls every abuse "spam"): decide() lets the
+  // detectors name such a kind on less evidence once the message is abuse anyway.
+  std::array<bool, kLabels> unlearnt{};
 
   // Adds a reason (text is sanitised: control characters dropped, length capped).
   void add(std::string check, double points, Label label, std::string text,
