@@ -35,9 +35,8 @@ constexpr std::string_view kFrenchVerbs[] = {
     "envoie",    "envoies",    "envoyez",    "envoyer",   "renvoie",     "renvoyez",    "renvoyer",
     "transfere", "transferez", "transferer", "transmets", "transmettez", "transmettre", "partage",
     "partagez",  "partager",   "diffuse",    "diffusez",  "diffuser",    "relaie",      "relayez",
-    "relayer",   "copiez",     "recopiez",   "parlez",    "parle"};
-// ("Let everyone know" tells them: "let" names its audience as "tell" does.)
-constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert", "let"};
+    "relayer",   "copiez",     "recopiez",   "parlez"};
+constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert"};
 constexpr std::string_view kFrenchWarnings[] = {"prevenez", "previens", "prevenir", "avertissez",
                                                 "avertis",  "informez", "alertez"};
 
@@ -294,6 +293,9 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     for (std::size_t k = i; k > 0 && before.size() < 3 && !w.ends_clause(k - 1); --k)
       before.push_back(w[k - 1]);
     if (permits(before)) continue;
+    // "Parlez-en autour de vous" asks only at the start of its clause ("vous en parlez
+    // autour de vous" says what is done).
+    if (w[i] == "parlez" && i > 0 && !w.ends_clause(i - 1)) continue;
     const bool warning = *r == Role::warn_verb;
     std::size_t end = i + 1;  // first word after the verb
     if (*r == Role::causative) {
@@ -310,9 +312,11 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     // The verb's object is the message itself ("this", "it", "ce message", "it on") or
     // nothing; then its audience, after "to" / "à" / "with" or right there.
     std::size_t j = end;
-    bool particle = false;  // "it on", "this along"
+    bool particle = false;    // "it on", "this along"
+    bool to_someone = false;  // "envoyez-lui cette lettre": to her
     while (j < w.size() && j < end + 4 && !w.ends_clause(j - 1) && w.is(j, Role::object)) {
       if ((w[j] == "on" || w[j] == "along" || w[j] == "around") && j > end) particle = true;
+      if (w[j] == "lui" || w[j] == "leur") to_someone = true;
       ++j;
     }
     const bool clause_over = w.ends_clause(j - 1);
@@ -325,7 +329,13 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     const bool here =
         !clause_over && !addressed && audience_starts(w, j, warning || particle || cc);
     if ((addressed && mass_audience(w, j + 1)) || (here && mass_audience(w, j))) {
-      ++found.mass;
+      // "Parlez-en autour de vous" spreads the word, not the message: a club's or an
+      // employer's notice says it as often as a chain letter.
+      if (w[i] == "parlez") {
+        ++found.open;
+      } else {
+        ++found.mass;
+      }
       i = j;  // one plea, however many audience words it names
       continue;
     }
@@ -336,7 +346,7 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     // French: an imperative ("relayez", "diffusez", "faites tourner", "merci de faire
     // suivre"), not an infinitive or a participle ("planning à transmettre", "agenda partagé").
     const bool french = *r == Role::causative || (!english_verb(w[i]) && w[i].ends_with("ez"));
-    if (particle || french) ++found.open;
+    if ((particle || french) && !to_someone) ++found.open;
   }
   return found;
 }

@@ -22,7 +22,7 @@ TEST(ChainPlea, ToEverybodyInEnglish) {
         "Please share this with your family, friends and co-workers.",
         "Make sure to forward this to everyone you know.", "Send this to every woman you know.",
         "Spread the word to all your friends!", "Forward this email to a minimum of twenty people.",
-        "Let all your friends know!", "Send copies to 10 people you think need some good luck.",
+        "Send copies to 10 people you think need some good luck.",
         "Please tell the women you care about.", "Share this with the people you love."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
@@ -43,7 +43,7 @@ TEST(ChainPlea, ToEverybodyInFrench) {
         // "merci d'" asks (the "d" is not English "I'd"); two adverbs; those you love.
         "Merci d'envoyer cette information à toutes les femmes que vous connaissez.",
         "A diffuser largement autour de vous mesdames...",
-        "Transmettez à tous ceux que vous aimez, surtout aux jeunes.", "Parlez-en autour de vous !",
+        "Transmettez à tous ceux que vous aimez, surtout aux jeunes.",
         "Envoie ce texte à 7 personnes que tu aimes.", "Partagez avec les gens que vous aimez."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
@@ -54,7 +54,9 @@ TEST(ChainPlea, PassItOnToNobodyInParticular) {
                     "Fais passer, ça peut sauver une vie.", "Please read this and pass it on.",
                     "Relayez ce message !", "Merci de faire suivre.", "Pass this around!",
                     "N'oubliez pas de transférer à tous vos contacts !", "Pass it on please!",
-                    "Faites tourner svp !", "Partagez un max !"}) {
+                    "Faites tourner svp !", "Partagez un max !",
+                    // (Spreading the word, not the message: at most this.)
+                    "Parlez-en autour de vous !"}) {
     auto p = pleas(text);
     EXPECT_EQ(p.open + p.mass, 1) << text;
   }
@@ -102,7 +104,9 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "Le signe : la demande de diffuser le message au plus grand nombre.",
         // Nobody in particular, or only some.
         "Let us know if you can come.", "Let me know by Friday.", "Merci d'envoyer vos photos.",
-        "Parlez-en à votre médecin.", "Tout le monde en parle.",
+        "Let everyone know if you can't come.", "La presse en parle largement.",
+        "Tout le monde en parle autour de vous.", "Vous en parlez autour de vous ?",
+        "Parlez-en à votre médecin.", "Envoyez-lui cette lettre !", "Tout le monde en parle.",
         "Transmettez à tous ceux qui étaient à la réunion.",
         "Faites suivre à tous ceux que ça intéresse.",
         // Leave to pass it on, as "feel free to forward", asks nothing.

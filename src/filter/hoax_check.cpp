@@ -38,8 +38,10 @@ enum Group : int {
   kDebunkWord,
   kHedge,
   kCopy,
-  kRepost,
-  kNotice,
+  kRepostPlace,
+  kNotCounted,
+  kNoticeMark,
+  kFriendRequest,
   kGroups
 };
 
@@ -96,11 +98,21 @@ const PhraseMatcher& hoax_phrases() {
         kForwardAll);
     // (Today's warnings say a message or a video "hacks your phone" rather than "virus".)
     p.add_all(
-        {"virus", "viruses", "worm", "trojan", "ver informatique", "cheval de troie", "hacks your",
-         "hack your", "hacks into", "pirate votre", "pirate ton", "pirater votre", "pirater ton",
-         // The hacker who befriends you: "don't accept his friend request".
-         "hacker", "hackers", "hacked", "des pirates", "un pirate", "pirates informatiques",
-         "pirate informatique"},
+        {
+            "virus",
+            "viruses",
+            "worm",
+            "trojan",
+            "ver informatique",
+            "cheval de troie",
+            "hacks your",
+            "hack your",
+            "hacks into",
+            "pirate votre",
+            "pirate ton",
+            "pirater votre",
+            "pirater ton",
+        },
         kVirus);
     p.add_all({"hard drive", "hard disk", "erase", "erases", "wipes out", "wipe out", "destroy",
                "destroys", "destructive", "disque dur", "efface", "detruit", "detruire",
@@ -109,10 +121,8 @@ const PhraseMatcher& hoax_phrases() {
                "can t detect", "aucun antivirus", "not detect", "delete it",
                // Today's warnings are about links and videos: "don't click".
                "do not click", "don t click", "never click", "ne cliquez pas", "ne clique pas",
-               "ne cliquez surtout pas", "do not accept", "don t accept", "never accept",
-               "not to accept", "ne pas accepter", "n acceptez pas", "n accepte pas",
-               "n acceptez jamais", "n accepte jamais",
-               // Virus hoaxes name the message to fear: "if you receive an email titled".
+               "ne cliquez surtout pas",  // Virus hoaxes name the message to fear: "if you receive
+                                          // an email titled".
                "if you receive an email", "if you receive an e mail", "if you receive a message",
                "if you get an email", "si vous recevez un message", "si vous recevez un mail",
                "si vous recevez un e mail", "si vous recevez un courriel"},
@@ -286,14 +296,24 @@ const PhraseMatcher& hoax_phrases() {
               kDebunk);
     // What a debunking calls the thing it quotes, said in its author's own text (not in the
     // quoted hoax), unless hedged ("I don't know if it's a hoax, but...") or denied.
-    p.add_all({"hoax",
-               "hoaxes",
-               "canular",
-               "canulars",
-               "urban legend",
-               "urban legends",
-               "legende urbaine",
-               "legendes urbaines",
+    p.add_all({"is a hoax",
+               "is an old hoax",
+               "it s a hoax",
+               "s a hoax",
+               "this hoax",
+               "these hoaxes",
+               "is a rumour",
+               "is a rumor",
+               "this rumour",
+               "this rumor",
+               "is an urban legend",
+               "est un canular",
+               "c est un canular",
+               "ce canular",
+               "ces canulars",
+               "est une rumeur",
+               "cette rumeur",
+               "est une legende urbaine",
                "snopes",
                "hoaxbuster",
                "hoaxbusters",
@@ -303,59 +323,89 @@ const PhraseMatcher& hoax_phrases() {
                "dementi",
                "fausse alerte",
                "fausses alertes",
-               "rumour",
-               "rumours",
-               "rumor",
-               "rumors",
-               "rumeur",
-               "rumeurs"},
+               "verdict faux",
+               "verdict false",
+               "verdict canular",
+               "is false",
+               "is fake",
+               "not true",
+               "isn t true",
+               "no record of",
+               "fact check",
+               "factcheck",
+               "c est faux",
+               "est faux",
+               "pas vrai",
+               "intox",
+               "fake news"},
               kDebunkWord);
-    p.add_all(
-        {"if it s a hoax", "if this is a hoax", "if it is a hoax", "may be a hoax",
-         "might be a hoax", "could be a hoax", "if it s true", "if it is true", "if this is true",
-         "si c est un canular", "peut etre un canular", "si c est vrai", "not a hoax", "no hoax",
-         "pas un canular", "n est pas un canular", "not an urban legend", "pas une legende"},
-        kHedge);
+    // Doubt, or the word denied: a forwarder's note, not a debunking.
+    p.add_all({"if it s a hoax",
+               "if this is a hoax",
+               "if it is a hoax",
+               "may be a hoax",
+               "might be a hoax",
+               "could be a hoax",
+               "maybe",
+               "not sure",
+               "whether",
+               "probably",
+               "don t know if",
+               "i doubt",
+               "say it s a hoax",
+               "say it is a hoax",
+               "if it s true",
+               "if it is true",
+               "if this is true",
+               "si c est un canular",
+               "si c est une rumeur",
+               "peut etre",
+               "is this real",
+               "is this true",
+               "is it true",
+               "is it real",
+               "je ne sais pas si",
+               "pas sur",
+               "pas certain",
+               "si c est vrai",
+               "disent que c est",
+               "not a hoax",
+               "no hoax",
+               "not a rumour",
+               "not a rumor",
+               "not just a rumour",
+               "pas un canular",
+               "n est pas un canular",
+               "pas une rumeur",
+               "n est pas une rumeur",
+               "not an urban legend",
+               "pas une legende"},
+              kHedge);
     // Copy-and-paste notices: the reader is to post the text as their own status, which
     // passes it on to everybody they know ("sharing doesn't count").
-    p.add_all({"copy and paste", "copy paste", "copy it and paste", "copy this and paste",
-               "copy and post", "copier coller", "copiez collez", "copie colle", "copiez le",
-               "recopiez", "recopier"},
+    p.add_all({"copy and paste", "copy paste", "copy * and paste", "copy * * and paste",
+               "copy * and post", "copy * * and post", "copy and post", "copier coller",
+               "copiez collez", "copie colle", "copiez * et collez", "copiez * * et collez",
+               "copie * et colle", "copie * * et colle"},
               kCopy);
-    p.add_all({"as your status",
-               "as a status",
-               "as your own status",
-               "on your wall",
-               "to your wall",
-               "on their wall",
-               "in your story",
-               "on your profile",
-               "on your timeline",
-               "sur votre mur",
-               "sur ton mur",
-               "sur son mur",
-               "sur leur mur",
-               "sur votre profil",
-               "dans votre story",
-               "dans ta story",
-               "en statut",
-               "comme statut",
-               "sharing doesn t count",
-               "sharing does not count",
-               "don t hit share",
-               "don t just share",
-               "pas partager",
-               "ne pas partager",
-               "partager ne suffit pas",
-               "ca ne compte pas"},
-              kRepost);
-    // The pseudo-legal declaration such notices carry.
+    p.add_all({"as your status", "as a status", "as your own status", "on your wall",
+               "to your wall", "on their wall", "in your story", "on your timeline",
+               "sur votre mur", "sur ton mur", "sur son mur", "sur leur mur", "dans votre story",
+               "dans ta story", "en statut", "comme statut"},
+              kRepostPlace);
+    p.add_all({"sharing doesn t count", "sharing does not count", "sharing won t work",
+               "don t hit share", "don t just share", "pas partager", "ne pas partager",
+               "partager ne suffit pas", "le partage ne compte pas", "ca ne compte pas"},
+              kNotCounted);
+    // The pseudo-legal declaration such notices carry (not a footer's "strictly forbidden").
     p.add_all(
         {"berne convention", "convention de berne", "ucc 1 308", "rome statute", "statut de rome",
-         "hereby declare", "declare par la presente", "i notify", "je notifie",
-         "strictly forbidden", "strictement interdit", "tacitly", "tacitement", "i do not give",
-         "i do not authorize", "je n autorise pas", "written consent", "consentement ecrit"},
-        kNotice);
+         "hereby declare", "declare par la presente", "je notifie", "tacitly", "tacitement"},
+        kNoticeMark);
+    // The hacker who befriends you: "don't accept Jayden's friend request, he is a hacker".
+    p.add_all({"friend request", "friend requests", "demande d ami", "demandes d ami",
+               "demande d amitie", "demandes d amitie", "invitation d ami"},
+              kFriendRequest);
     // Pressure not to keep it: guilt, "it only takes a second", "faites pareil".
     p.add_all(
         {"don t just delete", "don t delete", "do not delete", "don t just read", "don t ignore",
@@ -489,13 +539,40 @@ int forward_prefixes(std::string_view subject) {
 
 // Whether the author's own text, apart from what it quotes, calls it a hoax or a rumour (a
 // debunking list quoting the hoax with its pleas and pressure).
+// Not when the author's own text asks to pass it on: then the quoted part is not what makes
+// it a chain letter.
 bool debunks_in_own_words(const MessageView& m) {
-  auto own = own_text(m.extracted.text);
+  auto own = own_text(m.extracted.text, QuoteMarks::indented_too);
   if (!own) return false;
+  auto words = normalize_text(*own);
   std::vector<int> counts;
-  hoax_phrases().match(normalize_text(*own), counts);
+  hoax_phrases().match(words, counts);
   auto n = [&](Group g) { return counts[static_cast<std::size_t>(g)]; };
-  return (n(kDebunkWord) > 0 || n(kDebunk) > 0) && n(kHedge) == 0 && n(kTruth) == 0;
+  if ((n(kDebunkWord) == 0 && n(kDebunk) == 0) || n(kHedge) > 0) return false;
+  // (The plea parser, not the stock phrases: a debunking describes the hoax's plea, "they
+  // ask you to forward it to everyone you know", and the parser tells a report from a plea.)
+  auto pleas = find_chain_pleas(words);
+  return pleas.mass + pleas.open == 0;
+}
+
+// The hacker's friend request: a request, a hacker, and "don't accept it" together.
+bool hacker_friend_request(const MessageView& m, int requests) {
+  if (requests == 0) return false;
+  static constexpr std::string_view kHacker[] = {"hacker", "hackers", "pirate", "pirates"};
+  static constexpr std::string_view kRefuse[] = {"accept", "accepte", "acceptez", "accepter"};
+  bool hacker = false, refuse = false;
+  for (std::size_t i = 0; i < m.body.words.size(); ++i) {
+    std::string_view w = m.body.words[i];
+    if (std::find(std::begin(kHacker), std::end(kHacker), w) != std::end(kHacker)) hacker = true;
+    if (std::find(std::begin(kRefuse), std::end(kRefuse), w) != std::end(kRefuse) && i > 0) {
+      std::string_view before = m.body.words[i - 1];
+      std::string_view two = i > 1 ? m.body.words[i - 2] : std::string_view();
+      if (before == "not" || before == "never" || before == "t" || before == "n" ||
+          (before == "pas" && two == "ne") || (before == "to" && two == "not"))
+        refuse = true;
+    }
+  }
+  return hacker && refuse;
 }
 
 class HoaxCheck final : public Check {
@@ -520,7 +597,10 @@ class HoaxCheck final : public Check {
     auto pleas = find_chain_pleas(m.body);
     auto subject_pleas = find_chain_pleas(m.subject_words);
     const int mass = std::max(n(kForwardAll), pleas.mass + subject_pleas.mass);
-    const bool repost = mass == 0 && n(kCopy) > 0 && n(kRepost) > 0;
+    // A notice to copy and paste as one's own: "sharing doesn't count", or a place to post
+    // it and the declaration ("copy and paste the code on your profile" is an app's help).
+    const bool repost = mass == 0 && n(kCopy) > 0 &&
+                        (n(kNotCounted) > 0 || (n(kRepostPlace) > 0 && n(kNoticeMark) > 0));
     const bool forward_all = mass > 0 || repost;
     const bool pass_on = !forward_all && pleas.open + subject_pleas.open > 0;
     const double plea = forward_all ? (mass >= 2 ? 3.5 : 3.0) : pass_on ? 2.5 : 0;
@@ -530,8 +610,9 @@ class HoaxCheck final : public Check {
       note(plea, "asks to forward it to everyone");
     }
     if (pass_on) note(plea, "asks to pass it on");
-    if (n(kNotice) >= 2) note(2.0, "pseudo-legal notice");
-    if (n(kVirus) > 0 && n(kDestruction) > 0) note(2.0, "virus warning");
+    if (repost && n(kNoticeMark) > 0) note(2.0, "pseudo-legal notice");
+    if ((n(kVirus) > 0 && n(kDestruction) > 0) || hacker_friend_request(m, n(kFriendRequest)))
+      note(2.0, "virus warning");
     if (n(kTruth) > 0) note(1.5, "insists it is true");
     if (n(kChain) >= 2) note(2.0, "luck chain");
     if (n(kReward) > 0) note(n(kReward) >= 2 ? 2.0 : 1.0, "reward for forwarding");

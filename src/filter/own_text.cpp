@@ -6,24 +6,60 @@
 #include "base/strings.hpp"
 
 namespace facteur::filter {
+namespace {
 
-std::optional<std::string> own_text(std::string_view text) {
+constexpr std::size_t kMaxBytes = 256 * 1024;
+
+// Where the line starting at `line` begins its text: after spaces, dashes and '*'
+// ("-------- Original Message --------", "*From:*").
+std::size_t text_start(std::string_view lower, std::size_t line) {
+  while (line < lower.size() &&
+         (lower[line] == ' ' || lower[line] == '\t' || lower[line] == '-' || lower[line] == '*'))
+    ++line;
+  return line;
+}
+
+// Whether one of the `lines` lines after the first of `s` (within 400 bytes) starts with
+// `what` ("\nsent:").
+bool has_within(std::string_view s, std::string_view what, int lines) {
+  s = s.substr(0, std::min<std::size_t>(s.size(), 400));
+  std::size_t end = 0;
+  for (int i = 0; i <= lines && end != std::string_view::npos; ++i)
+    end = s.find('\n', end + (i > 0 ? 1 : 0));
+  return s.substr(0, end).find(what) != std::string_view::npos;
+}
+
+// The first line (its offset) that heads a forward: a forward's header, or Outlook's block
+// (a line "From:" with "Sent:" or "Subject:" a few lines below; "De :", "Envoyé :", "Objet :").
+// One pass over the lines, each looked at a bounded distance ahead.
+std::size_t first_forward_header(std::string_view lower) {
+  // (Accented capitals stay as they are in `lower`: "MESSAGE TRANSFÉRÉ" is listed so.)
   static constexpr std::string_view kHeaders[] = {
-      "-----original message-----", "original message",  "forwarded message",
-      "begin forwarded message",    "message transfere", "message d'origine",
-      "message transféré"};
-  std::string lower = to_lower(text.substr(0, std::min<std::size_t>(text.size(), 256 * 1024)));
-  std::size_t cut = lower.size();
-  for (std::string_view h : kHeaders)
-    cut = std::min(cut, lower.find(h));
-  // Outlook's block: "From:" then "Sent:" or "Subject:" within a few lines ("De :", "Envoyé :").
-  for (auto [from, next] : {std::pair<std::string_view, std::string_view>{"\nfrom:", "\nsent:"},
-                            {"\nfrom:", "\nsubject:"},
-                            {"\nde :", "\nenvoy"},
-                            {"\nde :", "\nobjet :"}}) {
-    std::size_t at = lower.find(from);
-    if (at != std::string::npos && lower.find(next, at) < at + 400) cut = std::min(cut, at);
+      "original message",  "forwarded message", "begin forwarded message",
+      "message transfere", "message transféré", "message transfÉrÉ",
+      "message d'origine", "forwarded by",      "début du message réexpédié"};
+  for (std::size_t line = 0; line < lower.size();) {
+    std::size_t nl = lower.find('\n', line);
+    if (nl == std::string_view::npos) nl = lower.size();
+    std::string_view rest = lower.substr(text_start(lower, line));
+    for (std::string_view h : kHeaders)
+      if (rest.starts_with(h)) return line;
+    if ((rest.starts_with("from:") &&
+         (has_within(rest, "\nsent:", 2) || has_within(rest, "\nsubject:", 5))) ||
+        (rest.starts_with("de :") &&
+         (has_within(rest, "\nenvoy", 2) || has_within(rest, "\nobjet :", 5))))
+      return line;
+    line = nl + 1;
   }
+  return lower.size();
+}
+
+}  // namespace
+
+std::optional<std::string> own_text(std::string_view text, QuoteMarks marks) {
+  text = text.substr(0, std::min(text.size(), kMaxBytes));
+  const std::string lower = to_lower(text);
+  std::size_t cut = first_forward_header(lower);
   // "On Mon, 3 Mar 2025 at 10:02, Alice <a@b.example> wrote:" / "Le ... a écrit :": what
   // follows is the original, unless it is quoted with '>' (then the reply may go on below,
   // between and after the quotes, and only the attribution line is dropped).
@@ -43,15 +79,14 @@ std::optional<std::string> own_text(std::string_view text) {
   }
   bool quoted = cut < lower.size();
   std::string own;
-  own.reserve(std::min(cut, text.size()));
-  for (std::size_t i = 0; i < std::min(cut, text.size());) {
-    std::size_t nl = std::min(text.find('\n', i), std::min(cut, text.size()));
+  own.reserve(cut);
+  for (std::size_t i = 0; i < cut;) {
+    std::size_t nl = std::min(text.find('\n', i), cut);
     std::string_view line = text.substr(i, nl - i);
-    // (Indented quotes too: "  > MSN va devenir payant".)
-    std::size_t lead = line.find_first_not_of(" \t");
+    std::size_t lead = marks == QuoteMarks::indented_too ? line.find_first_not_of(" \t") : 0;
     const bool attribution_line =
         attribution != std::string::npos && nl > attribution && i <= attribution_end;
-    if (attribution_line || (lead != std::string_view::npos && line[lead] == '>')) {
+    if (attribution_line || (lead < line.size() && line[lead] == '>')) {
       quoted = true;
     } else {
       own.append(line);

@@ -10,12 +10,24 @@ TEST(OwnText, NothingQuotedIsNothingToStrip) {
 }
 
 TEST(OwnText, QuotedLinesAndForwardHeadersAreSomebodyElses) {
-  EXPECT_EQ(own_text("Mine.\n> theirs\n  > theirs too, indented\nMine again.\n"),
+  EXPECT_EQ(own_text("Mine.\n> theirs\n  > theirs too, indented\nMine again.\n",
+                     QuoteMarks::indented_too),
             "Mine.\nMine again.\n");
+  // (An indented '>' may be the author's bullet: "  > Call us".)
+  EXPECT_EQ(own_text("Mine.\n> theirs\n  > mine\n"), "Mine.\n  > mine\n");
   EXPECT_EQ(own_text("FYI\n-----Original Message-----\nFrom: x\nTheirs.\n"), "FYI\n");
-  EXPECT_EQ(own_text("Look.\n\nFrom: Bob\nSent: Monday\nSubject: hi\nTheirs.\n"), "Look.\n");
+  EXPECT_EQ(own_text("Look.\n\nFrom: Bob\nSent: Monday\nSubject: hi\nTheirs.\n"), "Look.\n\n");
   EXPECT_EQ(own_text("Non.\nLe 3 mars, Paul a écrit :\n> oui\n"), "Non.\n");
   EXPECT_EQ(own_text("Begin forwarded message:\nTheirs.\n"), "");
+}
+
+TEST(OwnText, HeadersCountAtTheStartOfALineOnly) {
+  // Said in prose, a header's words head nothing.
+  EXPECT_EQ(own_text("About the forwarded message from May: a hoax.\n"), std::nullopt);
+  EXPECT_EQ(own_text("Mine.\n-------- MESSAGE TRANSFÉRÉ --------\nTheirs.\n"), "Mine.\n");
+  // Every "From:" line is tried: a signature's "From: Paris" is no block.
+  EXPECT_EQ(own_text("Hi.\nFrom: Paris with love\nMore.\n\nFrom: Bob\nSent: Monday\nTheirs.\n"),
+            "Hi.\nFrom: Paris with love\nMore.\n\n");
 }
 
 TEST(OwnText, AReplyBelowTheQuoteIsTheAuthors) {

@@ -283,6 +283,15 @@ TEST(HoaxCheck, CopyAndPasteNoticesAreChainLetters) {
                 "utiliser mes photos. Par cette déclaration, je notifie Instagram qu'il est "
                 "strictement interdit de les divulguer. »\n")})
     EXPECT_TRUE(called_hoax(*check, m)) << m;
+  for (const auto& m :
+       {message("From: a@example.com\nSubject: Facebook\n",
+                "Copy this text and paste it on your timeline, sharing doesn't count!\nI hereby "
+                "declare that my photos are protected by the Berne Convention. UCC 1-308.\n"),
+        message("From: a@example.fr\nSubject: Facebook\n",
+                "Copiez ce texte et collez-le sur votre mur, le partage ne compte pas !\nJe "
+                "déclare par la présente que mes photos sont protégées par la Convention de "
+                "Berne.\n")})
+    EXPECT_TRUE(called_hoax(*check, m)) << m;
   auto link = message("From: shop@example.com\nSubject: Your order\n",
                       "If the button does not work, copy and paste this link into your "
                       "browser. It is strictly forbidden to share your password; we will "
@@ -301,6 +310,50 @@ TEST(HoaxCheck, AVoucherForSharingAndAThreatWithoutItsPronoun) {
         message("From: a@example.fr\nSubject: WhatsApp payant\n",
                 "ENVOYEZ CE MESSAGE A 10 DE VOS CONTACTS. SI VOUS NE TRANSFEREZ PAS CE MESSAGE "
                 "AVANT SAMEDI, VOTRE COMPTE DEVIENDRA PAYANT.\n")})
+    EXPECT_TRUE(called_hoax(*check, m)) << m;
+}
+
+TEST(HoaxCheck, NoticesNewslettersAndHelpTextsAreNoHoaxes) {
+  // From review: an IT desk's warning about hackers ("n'acceptez pas", "prévenez tous vos
+  // contacts"), a newsletter one may forward with a legal footer, an app's help to copy a
+  // badge onto one's profile, a blood drive with free tickets to "parlez-en autour de vous".
+  auto check = make_hoax_check();
+  for (const auto& m :
+       {message("From: dsi@example.fr\nSubject: Fausses demandes LinkedIn\n",
+                "Des pirates informatiques envoient en ce moment de fausses demandes d'ajout sur "
+                "LinkedIn au nom de la direction. N'acceptez pas ces demandes et ne cliquez pas "
+                "sur les liens. Prévenez tous vos contacts.\n"),
+        message("From: news@example.org\nSubject: Spring newsletter\n",
+                "The spring fair is on 12 April. Feel free to forward this newsletter to all "
+                "your friends.\n(c) 2025 Riverside Association. Reproduction without our "
+                "written consent is strictly forbidden.\n"),
+        message("From: club@example.org\nSubject: Your badge\n",
+                "To display your club badge, copy and paste the code below on your profile: "
+                "[badge id=4821]\nAny disclosure without our written consent is strictly "
+                "forbidden.\n"),
+        message("From: ce@example.fr\nSubject: Collecte de sang\n",
+                "Une collecte de sang a lieu samedi. Chaque donneur reçoit des billets gratuits "
+                "pour le cinéma. Un don peut sauver des vies. Parlez-en autour de vous !\n")})
+    EXPECT_FALSE(called_hoax(*check, m)) << m;
+}
+
+TEST(HoaxCheck, ADebunkingIsNotFooledByTheForwardersNote) {
+  // From review: the forwarder's own note denies it is a rumour, or doubts; a hoax with one
+  // indented quote line in it; neither is a debunking.
+  auto check = make_hoax_check();
+  for (const auto& m :
+       {message("From: a@example.fr\nSubject: TR: MSN\n",
+                "Ce n'est pas une rumeur, ma cousine travaille chez Microsoft !!\n\n> MSN va "
+                "devenir payant. Envoyez ce message à TOUS vos contacts.\n> Si vous ne "
+                "l'envoyez pas à au moins 18 personnes, votre compte sera supprimé.\n"),
+        message("From: a@example.org\nSubject: FW: MSN\n",
+                "Maybe it's a hoax but better safe than sorry!!\n\n> MSN will start "
+                "charging. Send this to ALL your contacts.\n> If you don't forward it your "
+                "account will be deleted.\n"),
+        message("From: a@example.org\nSubject: MSN\n",
+                "MSN will start charging, the rumours were right. To stay free, send this to "
+                "ALL your contacts. If you don't forward it your account will be deleted.\n"
+                "  > Inactive accounts will be closed.\n")})
     EXPECT_TRUE(called_hoax(*check, m)) << m;
 }
 
