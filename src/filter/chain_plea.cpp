@@ -68,7 +68,7 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
          "ce",   "cet",    "cette",  "le",      "la",      "les",    "l",
          "lui",  "leur",   "ca",     "priere",  "lettre",  "alerte", "courriel",
          "on",   "along",  "en",     "around",  "the",     "word",   "please",
-         "svp",  "stp",    "text",   "texte",   "poem",    "poeme",  "copies"},
+         "svp",  "stp",    "text",   "texte",   "poem",    "poeme"},
         Role::object);
     add({"to", "with", "a", "aux", "avec"}, Role::to);
     add({"everyone", "everybody", "everyones", "monde", "entourage", "carnet", "correspondants",

@@ -22,7 +22,6 @@ TEST(ChainPlea, ToEverybodyInEnglish) {
         "Please share this with your family, friends and co-workers.",
         "Make sure to forward this to everyone you know.", "Send this to every woman you know.",
         "Spread the word to all your friends!", "Forward this email to a minimum of twenty people.",
-        "Send copies to 10 people you think need some good luck.",
         "Please tell the women you care about.", "Share this with the people you love."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
@@ -106,7 +105,8 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "Let us know if you can come.", "Let me know by Friday.", "Merci d'envoyer vos photos.",
         "Let everyone know if you can't come.", "La presse en parle largement.",
         "Tout le monde en parle autour de vous.", "Vous en parlez autour de vous ?",
-        "Parlez-en à votre médecin.", "Envoyez-lui cette lettre !", "Tout le monde en parle.",
+        "Parlez-en à votre médecin.", "Envoyez-lui cette lettre !",
+        "Please send copies to all parents of your class.", "Tout le monde en parle.",
         "Transmettez à tous ceux qui étaient à la réunion.",
         "Faites suivre à tous ceux que ça intéresse.",
         // Leave to pass it on, as "feel free to forward", asks nothing.

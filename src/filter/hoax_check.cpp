@@ -314,12 +314,10 @@ const PhraseMatcher& hoax_phrases() {
                "est une rumeur",
                "cette rumeur",
                "est une legende urbaine",
-               "snopes",
                "hoaxbuster",
                "hoaxbusters",
                "hoax slayer",
                "hoaxkiller",
-               "debunked",
                "dementi",
                "fausse alerte",
                "fausses alertes",
@@ -328,16 +326,9 @@ const PhraseMatcher& hoax_phrases() {
                "verdict canular",
                "is false",
                "is fake",
-               "not true",
-               "isn t true",
                "no record of",
-               "fact check",
-               "factcheck",
                "c est faux",
-               "est faux",
-               "pas vrai",
-               "intox",
-               "fake news"},
+               "est faux"},
               kDebunkWord);
     // Doubt, or the word denied: a forwarder's note, not a debunking.
     p.add_all({"if it s a hoax",
@@ -360,6 +351,10 @@ const PhraseMatcher& hoax_phrases() {
                "si c est un canular",
                "si c est une rumeur",
                "peut etre",
+               "but this one",
+               "not fake",
+               "pas une fausse alerte",
+               "pas de l intox",
                "is this real",
                "is this true",
                "is it true",
@@ -419,9 +414,9 @@ const PhraseMatcher& hoax_phrases() {
          "si vous ne transferez pas", "si vous n envoyez pas", "si vous ne partagez pas",
          "si tu ne transferes pas", "si tu n envoies pas", "si tu ne partages pas",
          "si tu ne l envoies pas", "si tu ne le transferes pas", "if you don t share",
-         "if you do not forward", "if you do not send", "if you do not share", "faites pareil",
-         "fais pareil", "faites de meme", "ne prend qu", "honte", "only takes * seconds",
-         "ca prend * secondes", "ca ne prend que"},
+         "if you do not forward", "if you do not share", "faites pareil", "fais pareil",
+         "faites de meme", "ne prend qu", "honte", "only takes * seconds", "ca prend * secondes",
+         "ca ne prend que"},
         kPressure);
     // Hearsay: the friend of a friend it happened to, the relative who works there.
     p.add_all({"a friend of a",    "friend of a friend", "a friend of my",    "my aunt",
@@ -548,7 +543,7 @@ bool debunks_in_own_words(const MessageView& m) {
   std::vector<int> counts;
   hoax_phrases().match(words, counts);
   auto n = [&](Group g) { return counts[static_cast<std::size_t>(g)]; };
-  if ((n(kDebunkWord) == 0 && n(kDebunk) == 0) || n(kHedge) > 0) return false;
+  if ((n(kDebunkWord) == 0 && n(kDebunk) == 0) || n(kHedge) > 0 || n(kTruth) > 0) return false;
   // (The plea parser, not the stock phrases: a debunking describes the hoax's plea, "they
   // ask you to forward it to everyone you know", and the parser tells a report from a plea.)
   auto pleas = find_chain_pleas(words);

@@ -44,10 +44,12 @@ std::size_t first_forward_header(std::string_view lower) {
     std::string_view rest = lower.substr(text_start(lower, line));
     for (std::string_view h : kHeaders)
       if (rest.starts_with(h)) return line;
-    if ((rest.starts_with("from:") &&
-         (has_within(rest, "\nsent:", 2) || has_within(rest, "\nsubject:", 5))) ||
-        (rest.starts_with("de :") &&
-         (has_within(rest, "\nenvoy", 2) || has_within(rest, "\nobjet :", 5))))
+    // (An Outlook block on the first line heads the whole text: it is the message itself,
+    // pasted, and nothing of the author's is above it.)
+    if (line > 0 && ((rest.starts_with("from:") &&
+                      (has_within(rest, "\nsent:", 2) || has_within(rest, "\nsubject:", 5))) ||
+                     (rest.starts_with("de :") &&
+                      (has_within(rest, "\nenvoy", 2) || has_within(rest, "\nobjet :", 5)))))
       return line;
     line = nl + 1;
   }

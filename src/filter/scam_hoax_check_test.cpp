@@ -350,6 +350,14 @@ TEST(HoaxCheck, ADebunkingIsNotFooledByTheForwardersNote) {
                 "Maybe it's a hoax but better safe than sorry!!\n\n> MSN will start "
                 "charging. Send this to ALL your contacts.\n> If you don't forward it your "
                 "account will be deleted.\n"),
+        message("From: a@example.org\nSubject: FW: virus\n",
+                "Checked it on Snopes, it's legit.\n\n> If you receive an email titled \"Win "
+                "a holiday\" do not open it, the virus erases your hard drive. Forward this to "
+                "everyone you know!\n"),
+        message("From: a@example.org\nSubject: FW: virus\n",
+                "This is NOT fake news, my IT guy told me.\n\n> If you receive an email titled "
+                "\"Win a holiday\" do not open it, the virus erases your hard drive. Forward "
+                "this to everyone you know!\n"),
         message("From: a@example.org\nSubject: MSN\n",
                 "MSN will start charging, the rumours were right. To stay free, send this to "
                 "ALL your contacts. If you don't forward it your account will be deleted.\n"
