@@ -244,12 +244,16 @@ bool not_a_request(std::string_view previous) {
 
 // "Vous pouvez faire suivre", "you may forward", "n'hésitez pas à transférer": leave to pass
 // it on, not a plea.
-bool permits(const std::vector<std::string_view>& before) {
+bool permits(const Words& w, std::size_t verb) {
+  // The word `back` places before the verb, if the clause has not begun after it.
+  auto before = [&](std::size_t back) -> std::string_view {
+    for (std::size_t k = 1; k <= back; ++k)
+      if (verb < k || w.ends_clause(verb - k)) return {};
+    return w[verb - back];
+  };
   static constexpr std::string_view kMay[] = {"pouvez", "peux", "can", "may"};
-  if (!before.empty() && std::find(std::begin(kMay), std::end(kMay), before[0]) != std::end(kMay))
-    return true;
-  return before.size() >= 3 && before[0] == "a" && before[1] == "pas" &&
-         before[2].starts_with("hesit");
+  if (std::find(std::begin(kMay), std::end(kMay), before(1)) != std::end(kMay)) return true;
+  return before(1) == "a" && before(2) == "pas" && before(3).starts_with("hesit");
 }
 
 bool is_infinitive(std::string_view w) {
@@ -289,10 +293,7 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
         !w.ends_clause(i - 2) && !asks_with_de(w[i - 2]))
       continue;
     // Leave to pass it on is no plea, as "feel free to forward" is not (above).
-    std::vector<std::string_view> before;  // the words before the verb, nearest first
-    for (std::size_t k = i; k > 0 && before.size() < 3 && !w.ends_clause(k - 1); --k)
-      before.push_back(w[k - 1]);
-    if (permits(before)) continue;
+    if (permits(w, i)) continue;
     // "Parlez-en autour de vous" asks only at the start of its clause ("vous en parlez
     // autour de vous" says what is done).
     if (w[i] == "parlez" && i > 0 && !w.ends_clause(i - 1)) continue;
