@@ -110,8 +110,25 @@ TEST(FilterDecision, TheDetectorNamesAScamTheClassifiersNeverLearnt) {
   EXPECT_EQ(label_of(6.0, Label::scam, 0, 3.5, false), Label::spam);
   // Not abuse by its score: no label at all.
   EXPECT_EQ(label_of(1.0, Label::scam, 0, 4.0, true), Label::ham);
-  // Phishing keeps its bar: its detector counts all it finds already.
-  EXPECT_EQ(label_of(6.0, Label::phishing, 3.0, 0, true), Label::spam);
+  // Hoaxes keep their bar: a hoax is delivered.
+  EXPECT_EQ(label_of(6.0, Label::hoax, 4.0, 0, true), Label::spam);
+}
+
+TEST(FilterDecision, ADisguiseNamesPhishingTheClassifiersNeverLearnt) {
+  // One finding of 3 points (a brand's name over another's address) is three quarters of the
+  // phishing bar (4.0): enough once the score says abuse and the classifiers never learnt
+  // phishing.
+  EXPECT_EQ(label_of(6.0, Label::phishing, 3.0, 0, true), Label::phishing);
+  EXPECT_EQ(label_of(6.0, Label::phishing, 3.0, 0, false), Label::spam);
+  // The same points from traits spam shares (a link to a bare IP address, a form) are not a
+  // disguise.
+  std::vector<std::unique_ptr<Check>> checks;
+  checks.push_back(std::make_unique<FixedCheck>(
+      std::vector<Reason>{{"bayes", "", 6.0, Label::spam, true},
+                          {"phishing.ip-link", "", 2.5, Label::phishing},
+                          {"phishing.form", "", 0.5, Label::phishing}}));
+  checks.push_back(std::make_unique<HintCheck>(Label::phishing, 0, true));
+  EXPECT_EQ(Filter(FilterConfig{}, std::move(checks)).scan(kMessage, Context{}).label, Label::spam);
 }
 
 TEST(FilterDecision, HoaxesAreLabelledBelowTheJunkScoreAndNeverRefused) {

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.hpp"
+#include "filter/account_request.hpp"
 #include "filter/callback_lure.hpp"
 #include "filter/checks.hpp"
 #include "filter/credential_request.hpp"
@@ -654,6 +655,9 @@ class PhishingCheck final : public Check {
     int cred = hits.empty() ? 0 : hits[0];
     credential_phrases().match(m.subject_words, hits);
     cred += hits.empty() ? 0 : hits[0];
+    // Requests and threats in other words than the list's ("renew your library access",
+    // "your borrowing privileges have been suspended").
+    cred += account_requests(m.body) + account_requests(m.subject_words);
     if (cred > 0) {
       std::vector<std::size_t> named = brands_->named_in(m.subject_words);
       for (std::size_t b : brands_->named_in(m.body))
