@@ -12,10 +12,14 @@
 namespace facteur::filter {
 
 // How many requests or threats the text makes (capped at 3): a verb of verifying or renewing
-// followed by "your"/"votre" and an account noun within three words, or an account noun after
-// "your"/"votre" followed in its clause by a word of suspension or closure within six words;
-// none counted after a negation or a report ("we will never ask you to verify your password",
-// "ne ... jamais").
+// followed by "your"/"votre" and an account noun within five words ("verify your Microsoft 365
+// email account"); an account noun within four words after "your"/"votre" followed in its
+// clause by an auxiliary and a participle of suspension or closure ("has been suspended",
+// "sera bloqué", "is on hold"); or such a participle before them ("we have suspended your
+// account"). Not counted: after "never"/"jamais" or a negation, in a sentence that warns about
+// such mail ("beware", "méfiez-vous", "arnaque"), under a condition ("if your card is blocked,
+// call us"), or nouns of anything ("your booking details", "your order ID": those only right
+// after the possessive).
 int account_requests(const NormalizedText& text);
 
 }  // namespace facteur::filter

@@ -60,6 +60,7 @@ std::size_t first_forward_header(std::string_view lower) {
 
 std::optional<std::string> own_text(std::string_view text, QuoteMarks marks) {
   text = text.substr(0, std::min(text.size(), kMaxBytes));
+  // ASCII-only lowering keeps every byte in place: offsets found in `lower` cut `text`.
   const std::string lower = to_lower(text);
   std::size_t cut = first_forward_header(lower);
   // "On Mon, 3 Mar 2025 at 10:02, Alice <a@b.example> wrote:" / "Le ... a écrit :": what

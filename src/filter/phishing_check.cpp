@@ -656,8 +656,9 @@ class PhishingCheck final : public Check {
     credential_phrases().match(m.subject_words, hits);
     cred += hits.empty() ? 0 : hits[0];
     // Requests and threats in other words than the list's ("renew your library access",
-    // "your borrowing privileges have been suspended").
-    cred += account_requests(m.body) + account_requests(m.subject_words);
+    // "your borrowing privileges have been suspended"); the same sentence is often found by
+    // both, so the larger count stands.
+    cred = std::max(cred, account_requests(m.body) + account_requests(m.subject_words));
     if (cred > 0) {
       std::vector<std::size_t> named = brands_->named_in(m.subject_words);
       for (std::size_t b : brands_->named_in(m.body))
