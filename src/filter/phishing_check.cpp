@@ -29,6 +29,16 @@
 namespace facteur::filter {
 namespace {
 
+// Whether `needle` occurs in `words` as a run of words ("Amazon" in "amazon co uk order").
+bool contains_words(std::span<const std::string_view> words,
+                    std::span<const std::string_view> needle) {
+  if (needle.empty() || needle.size() > words.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= words.size(); ++i)
+    if (std::equal(needle.begin(), needle.end(), words.begin() + static_cast<std::ptrdiff_t>(i)))
+      return true;
+  return false;
+}
+
 const PhraseMatcher& credential_phrases() {
   static const PhraseMatcher m = [] {
     PhraseMatcher p;
@@ -478,6 +488,22 @@ class PhishingCheck final : public Check {
       bool posing = impersonates;
       for (std::size_t b : spoofed)
         posing = posing || names_only_the_brand(name.words, brands_->brands()[b]);
+      // Unless the name is all there is of the brand: a letter with no link, no attachment, no
+      // replies wanted elsewhere and no word of the brand in its subject or text is a person
+      // whose surname a brand took
+      // ("Santander" <m.santander@gmail.com> inviting a friend to dinner); a brand's
+      // impersonator always sends the reader somewhere.
+      if (posing && !impersonates && m.links.empty() && m.reply_elsewhere.empty() &&
+          std::none_of(m.parts.begin(), m.parts.end(),
+                       [](const PartShape& p) { return p.attachment; })) {
+        bool named = false;
+        for (std::size_t b : spoofed) {
+          auto brand = normalize_text(brands_->brands()[b].name, NormalizeLimits{8, 48});
+          named = named || contains_words(m.body.words, brand.words) ||
+                  contains_words(m.subject_words.words, brand.words);
+        }
+        posing = named;
+      }
       if (posing && is_freemail_domain(dom))
         v.add("phishing.free-mail-sender", 2.0, Label::phishing,
               fmt::format("claims to be someone else from a free-mail address at {}",

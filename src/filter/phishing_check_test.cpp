@@ -459,12 +459,27 @@ TEST_F(PhishingCheckTest, DomainSpelledWithHyphens) {
 }
 
 TEST_F(PhishingCheckTest, ImpersonatorAtAFreeMailProvider) {
-  // A brand named in the From name, the address or the replies at a free-mail provider.
-  auto brand = sent_by("From: PayPal Service <service.pp@gmail.com>\n");
+  // A brand named in the From name, the address or the replies at a free-mail provider, in a
+  // message that sends the reader somewhere.
+  auto linking = [&](std::string_view from) {
+    return run_check(*check, message(from, "Hi. https://help-center.example/case\n"));
+  };
+  auto brand = linking("From: PayPal Service <service.pp@gmail.com>\n");
   EXPECT_TRUE(has_reason(brand, "phishing.free-mail-sender"));
   // The brand's department, with a code, is still the brand speaking.
   for (const char* from : {"From: \"PayPal Resolution Center 24/7\" <pp@gmail.com>\n"})
-    EXPECT_TRUE(has_reason(sent_by(from), "phishing.free-mail-sender")) << from;
+    EXPECT_TRUE(has_reason(linking(from), "phishing.free-mail-sender")) << from;
+  // With no link and no attachment, the brand named in the text (a callback lure's order
+  // confirmation) still makes the claim...
+  auto toad = run_check(*check, message("From: Amazon.co.uk <orders.amzn@gmail.com>\n",
+                                        "Amazon.co.uk Order Confirmation. Call us to cancel.\n"));
+  EXPECT_TRUE(has_reason(toad, "phishing.free-mail-sender"));
+  // ...but a letter with nothing of the brand beyond the name is a person whose surname a
+  // brand took: no free-mail claim, not Junk on the name alone.
+  auto surname = run_check(*check, message("From: Santander <m.santander@gmail.com>\n",
+                                           "Hi Bob, still up for dinner on Friday? Maria\n"));
+  EXPECT_FALSE(has_reason(surname, "phishing.free-mail-sender"));
+  EXPECT_LT(surname.score, 5.0);
   auto replies = sent_by(
       "From: IRS <refunds@irs-taxpayer.example>\n"
       "Reply-To: irs.refunds@outlook.com\n");
