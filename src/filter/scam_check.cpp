@@ -10,6 +10,7 @@
 
 #include "base/strings.hpp"
 #include "filter/checks.hpp"
+#include "filter/own_text.hpp"
 #include "filter/phrases.hpp"
 #include "filter/url.hpp"
 
@@ -331,38 +332,95 @@ int large_amounts(std::span<const std::string_view> words) {
   return found;
 }
 
+// The 419 topics and sums in `body` (and `subject`): their weighted evidence and how many
+// kinds they are.
+struct TopicEvidence {
+  double evidence = 0;
+  int kinds = 0;
+  int amounts = 0;
+  std::string why;
+};
+
+TopicEvidence topic_evidence(const NormalizedText& body, const NormalizedText* subject) {
+  std::vector<int> hits, subject_hits;
+  scam_phrases().match(body, hits);
+  if (subject) scam_phrases().match(*subject, subject_hits);
+  TopicEvidence t;
+  for (int g = 0; g < kGroups; ++g) {
+    const auto i = static_cast<std::size_t>(g);
+    int n = hits[i] + (i < subject_hits.size() ? subject_hits[i] : 0);
+    if (n == 0) continue;
+    double w = kInfo[i].weight;
+    if (w >= 1.0) ++t.kinds;
+    // One mention is weak evidence; a letter that dwells on it is stronger.
+    if (n == 1)
+      w *= 0.6;
+    else if (n >= 3 && g != kUrgency && g != kRole)
+      w *= 1.3;
+    t.evidence += w;
+    if (!t.why.empty()) t.why += ", ";
+    t.why += kInfo[i].what;
+  }
+  t.amounts = large_amounts(body.words) + (subject ? large_amounts(subject->words) : 0);
+  if (t.amounts > 0) {
+    t.evidence += t.amounts >= 2 ? 2.5 : 2.0;
+    ++t.kinds;
+    t.why =
+        fmt::format("large sums of money ({}){}{}", t.amounts, t.why.empty() ? "" : ", ", t.why);
+  }
+  return t;
+}
+
+// Several kinds of evidence are needed: one topic alone (a bank's real notice, a will
+// discussed in a mailing list) is not fraud.
+bool is_fraud(int kinds, double evidence) {
+  return kinds >= 3 && evidence >= 6.0;
+}
+
+// A warning that quotes or forwards a 419 letter ("It is a classic advance-fee scam: do not
+// reply", "c'est une arnaque, ne répondez pas"): the letter is only in the quoted or forwarded
+// part, and the author's own words call it a scam without denying it ("this is not a scam"
+// is the fraudster's line) or offering to compensate its victims (another fraud's line).
+const PhraseMatcher& warning_phrases() {
+  static const PhraseMatcher m = [] {
+    PhraseMatcher p;
+    p.add_all(
+        {"scam", "scams", "419", "fraud", "fraudulent", "phishing", "do not reply", "don t reply",
+         "do not respond", "don t respond", "arnaque", "arnaques", "escroquerie", "escroqueries",
+         "hameconnage", "ne repondez pas", "ne pas repondre", "ne repondez surtout pas"},
+        0);
+    p.add_all({"not a scam", "no scam", "not scam", "not a fraud", "not fraudulent", "no fraud",
+               "pas une arnaque", "pas d arnaque", "pas une escroquerie", "aucune arnaque",
+               "is legitimate", "est legitime", "100 legit", "not fake",
+               // The "compensation for scam victims" letters speak of scams too.
+               "victim", "victims", "victime", "victimes", "compensation", "compensated",
+               "indemnisation", "indemnise", "indemniser"},
+              1);
+    return p;
+  }();
+  return m;
+}
+
+bool warns_about_quoted_letter(const MessageView& m) {
+  auto own = own_text(m.extracted.text, QuoteMarks::indented_too);
+  if (!own) return false;
+  auto words = normalize_text(*own);
+  std::vector<int> counts;
+  warning_phrases().match(words, counts);
+  if (counts[0] == 0 || counts[1] > 0) return false;
+  TopicEvidence t = topic_evidence(words, nullptr);
+  return !is_fraud(t.kinds, t.evidence);
+}
+
 class ScamCheck final : public Check {
  public:
   std::string_view name() const noexcept override { return "scam"; }
 
   void run(const MessageView& m, const Context&, Verdict& v) const override {
-    std::vector<int> hits;
-    scam_phrases().match(m.body, hits);
-    std::vector<int> subject_hits;
-    scam_phrases().match(m.subject_words, subject_hits);
-    double evidence = 0;
-    std::string why;
-    int kinds = 0;
-    for (int g = 0; g < kGroups; ++g) {
-      int n = hits[static_cast<std::size_t>(g)] + subject_hits[static_cast<std::size_t>(g)];
-      if (n == 0) continue;
-      double w = kInfo[static_cast<std::size_t>(g)].weight;
-      if (w >= 1.0) ++kinds;
-      // One mention is weak evidence; a letter that dwells on it is stronger.
-      if (n == 1)
-        w *= 0.6;
-      else if (n >= 3 && g != kUrgency && g != kRole)
-        w *= 1.3;
-      evidence += w;
-      if (!why.empty()) why += ", ";
-      why += kInfo[static_cast<std::size_t>(g)].what;
-    }
-    int amounts = large_amounts(m.body.words) + large_amounts(m.subject_words.words);
-    if (amounts > 0) {
-      evidence += amounts >= 2 ? 2.5 : 2.0;
-      ++kinds;
-      why = fmt::format("large sums of money ({}){}{}", amounts, why.empty() ? "" : ", ", why);
-    }
+    TopicEvidence t = topic_evidence(m.body, &m.subject_words);
+    double evidence = t.evidence;
+    std::string why = std::move(t.why);
+    int kinds = t.kinds;
     // Replies wanted elsewhere than the sender, at a free-mail provider.
     if (is_freemail_domain(m.reply_elsewhere)) {
       evidence += 1.5;
@@ -371,12 +429,11 @@ class ScamCheck final : public Check {
           "replies go to a free-mail address (" + m.reply_elsewhere + ") other than the sender's";
     }
     if (m.body.letters > 400 && m.body.upper * 10 >= m.body.letters * 7) evidence += 0.5;
-    // Several kinds of evidence are needed: one topic alone (a bank's real notice, a will
-    // discussed in a mailing list) is not fraud.
-    if (kinds < 3 || evidence < 6.0) {
+    if (!is_fraud(kinds, evidence)) {
       v.hints[static_cast<std::size_t>(Label::scam)] += evidence;
       return;
     }
+    if (warns_about_quoted_letter(m)) return;
     v.add("scam.advance-fee", std::min(evidence, 10.0), Label::scam,
           "advance-fee fraud pattern: " + why);
   }

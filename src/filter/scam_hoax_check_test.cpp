@@ -68,6 +68,51 @@ TEST(ScamCheck, FrenchSumsGroupedWithSpacesAndFeminineWording) {
   EXPECT_FALSE(has_reason(run_check(*check, quote), "scam.advance-fee"));
 }
 
+// The letter of AdvanceFeeLetterInEnglish, quoted or forwarded below someone's own words.
+constexpr const char* kLetter =
+    "Dear Friend, I am the manager of the audit department of a bank. A foreign client, the "
+    "late Mr. Peter Walsh, died in a plane crash leaving a dormant account with the sum of "
+    "US$12,500,000.00. Nobody has come to claim it as next of kin. I want you to stand as the "
+    "beneficiary so that we transfer the fund into your bank account. You will have 30 percent "
+    "of the total sum for your assistance. This transaction is risk free but must be kept "
+    "strictly confidential.\n";
+
+TEST(ScamCheck, AWarningThatQuotesAnAdvanceFeeLetterIsNoScam) {
+  auto check = make_scam_check();
+  auto forwarded = [&](std::string own, std::string marker, bool quote) {
+    std::string letter = quote ? "> " + std::string(kLetter) : std::string(kLetter);
+    return run_check(*check, message("From: Priya <priya@northgate.example>\nSubject: FW: "
+                                     "URGENT BUSINESS PROPOSAL\n",
+                                     own + "\n\n" + marker + "\n" + letter));
+  };
+  // The author's own words call it a scam: a colleague warning the staff.
+  EXPECT_FALSE(has_reason(forwarded("Hi all, this is a classic 419 scam. Please do NOT reply.",
+                                    "-----Original Message-----", true),
+                          "scam.advance-fee"));
+  EXPECT_FALSE(has_reason(forwarded("Bonjour, c'est une arnaque : ne répondez pas.",
+                                    "-------- Message transféré --------", false),
+                          "scam.advance-fee"));
+  // Own words that call it nothing, or deny the fraud, exempt nothing; nor does a warning in
+  // a letter that quotes nothing.
+  EXPECT_TRUE(has_reason(forwarded("FYI, see below.", "-----Original Message-----", true),
+                         "scam.advance-fee"));
+  EXPECT_TRUE(has_reason(
+      forwarded("This is not a scam, reply quickly.", "-----Original Message-----", true),
+      "scam.advance-fee"));
+  EXPECT_TRUE(has_reason(forwarded("The UN fund compensates scam victims: see below.",
+                                   "-----Original Message-----", true),
+                         "scam.advance-fee"));
+  EXPECT_TRUE(has_reason(
+      run_check(*check,
+                message("From: a@bank-office.example\nSubject: Proposal\n",
+                        std::string(kLetter) + "Beware of scams: do not reply to others.\n")),
+      "scam.advance-fee"));
+  // The fraud in the author's own words, with a quote below, is the fraud.
+  EXPECT_TRUE(has_reason(
+      forwarded(std::string(kLetter) + "Beware of scams.", "-----Original Message-----", true),
+      "scam.advance-fee"));
+}
+
 TEST(ScamCheck, EvidenceBelowTheThresholdIsAHint) {
   auto check = make_scam_check();
   std::string m =
