@@ -489,17 +489,24 @@ class PhishingCheck final : public Check {
       for (std::size_t b : spoofed)
         posing = posing || names_only_the_brand(name.words, brands_->brands()[b]);
       // Unless the name is all there is of the brand: a letter with no link, no attachment, no
-      // replies wanted elsewhere and no word of the brand in its subject or text is a person
-      // whose surname a brand took
+      // replies wanted elsewhere, no request for a secret and no word of the brand (its name,
+      // a keyword or a domain) in its subject or text is a person whose surname a brand took
       // ("Santander" <m.santander@gmail.com> inviting a friend to dinner); a brand's
-      // impersonator always sends the reader somewhere.
+      // impersonator always sends the reader somewhere or asks for something.
       if (posing && !impersonates && m.links.empty() && m.reply_elsewhere.empty() &&
           std::none_of(m.parts.begin(), m.parts.end(),
-                       [](const PartShape& p) { return p.attachment; })) {
+                       [](const PartShape& p) { return p.attachment; }) &&
+          !asks_for_credentials(m.body, false)) {
+        auto in_body = brands_->named_in(m.body);
+        auto in_subject = brands_->named_in(m.subject_words);
+        auto among = [](const std::vector<std::size_t>& found, std::size_t b) {
+          return std::find(found.begin(), found.end(), b) != found.end();
+        };
         bool named = false;
         for (std::size_t b : spoofed) {
           auto brand = normalize_text(brands_->brands()[b].name, NormalizeLimits{8, 48});
-          named = named || contains_words(m.body.words, brand.words) ||
+          named = named || among(in_body, b) || among(in_subject, b) ||
+                  contains_words(m.body.words, brand.words) ||
                   contains_words(m.subject_words.words, brand.words);
         }
         posing = named;

@@ -480,6 +480,16 @@ TEST_F(PhishingCheckTest, ImpersonatorAtAFreeMailProvider) {
                                            "Hi Bob, still up for dinner on Friday? Maria\n"));
   EXPECT_FALSE(has_reason(surname, "phishing.free-mail-sender"));
   EXPECT_LT(surname.score, 5.0);
+  // The brand named by another of its words ("Colissimo" for La Poste), or a card number
+  // asked for by return, is the brand's claim again.
+  auto keyword = run_check(*check, message("From: La Poste <suivi.colis@gmail.com>\n",
+                                           "Votre colis Colissimo est en attente au depot.\n"));
+  EXPECT_TRUE(has_reason(keyword, "phishing.free-mail-sender"));
+  auto secret = run_check(
+      *check, message("From: La Poste <suivi.colis@gmail.com>\n",
+                      "Votre colis est bloque. Repondez avec votre numero de carte bancaire "
+                      "et la date d'expiration pour payer les frais.\n"));
+  EXPECT_TRUE(has_reason(secret, "phishing.free-mail-sender"));
   auto replies = sent_by(
       "From: IRS <refunds@irs-taxpayer.example>\n"
       "Reply-To: irs.refunds@outlook.com\n");

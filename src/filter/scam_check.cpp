@@ -4,7 +4,9 @@
 // evidence together do. English and French wording.
 #include <algorithm>
 #include <array>
+#include <span>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -379,37 +381,59 @@ bool is_fraud(int kinds, double evidence) {
 
 // A warning that quotes or forwards a 419 letter ("It is a classic advance-fee scam: do not
 // reply", "c'est une arnaque, ne répondez pas"): the letter is only in the quoted or forwarded
-// part, and the author's own words call it a scam without denying it ("this is not a scam"
-// is the fraudster's line) or offering to compensate its victims (another fraud's line).
-const PhraseMatcher& warning_phrases() {
+// part, and the author's own words call it a scam without denying it ("this is not a scam",
+// "isn't a 419 scam" are the fraudster's lines) or offering to compensate its victims
+// (another fraud's line). "Do not reply" alone is no warning: a fraudster writes it too,
+// before a private address.
+const PhraseMatcher& scam_words() {
   static const PhraseMatcher m = [] {
     PhraseMatcher p;
+    p.add_all({"scam",       "scams",     "scammer",     "scammers",    "419",          "fraud",
+               "fraudulent", "fraudster", "fraudsters",  "phishing",    "hoax",         "arnaque",
+               "arnaques",   "arnaqueur", "arnaqueurs",  "escroquerie", "escroqueries", "escroc",
+               "escrocs",    "fraude",    "hameconnage", "fake",        "bogus",        "spam"},
+              0);
+    // The "compensation for scam victims" letters speak of scams too.
     p.add_all(
-        {"scam", "scams", "419", "fraud", "fraudulent", "phishing", "do not reply", "don t reply",
-         "do not respond", "don t respond", "arnaque", "arnaques", "escroquerie", "escroqueries",
-         "hameconnage", "ne repondez pas", "ne pas repondre", "ne repondez surtout pas"},
-        0);
-    p.add_all({"not a scam", "no scam", "not scam", "not a fraud", "not fraudulent", "no fraud",
-               "pas une arnaque", "pas d arnaque", "pas une escroquerie", "aucune arnaque",
-               "is legitimate", "est legitime", "100 legit", "not fake",
-               // The "compensation for scam victims" letters speak of scams too.
-               "victim", "victims", "victime", "victimes", "compensation", "compensated",
-               "indemnisation", "indemnise", "indemniser"},
-              1);
+        {"compensation", "compensated", "compensate", "compensates", "compensating", "reimburse",
+         "reimbursement", "recovery", "recover", "indemnisation", "indemnise", "indemniser",
+         "indemnisons", "dedommagement", "dedommager", "remboursement", "rembourser"},
+        1);
     return p;
   }();
   return m;
 }
 
+// A negation just before a scam word ("not a scam", "isn't a 419 scam", "n'est pas de
+// l'arnaque", "no fraud"): the fraudster denying it.
+bool denies_scam(std::span<const std::string_view> words) {
+  static constexpr std::string_view kNegations[] = {"not",    "no",      "isn", "aren",   "wasn",
+                                                    "never",  "nothing", "pas", "aucune", "aucun",
+                                                    "jamais", "non",     "ni",  "rien"};
+  static const PhraseMatcher& words_of_scam = scam_words();
+  std::vector<int> hits;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    words_of_scam.match(words.subspan(i, 1), hits);
+    if (hits[0] == 0) continue;
+    for (std::size_t k = i >= 3 ? i - 3 : 0; k < i; ++k)
+      if (std::find(std::begin(kNegations), std::end(kNegations), words[k]) != std::end(kNegations))
+        return true;
+  }
+  return false;
+}
+
 bool warns_about_quoted_letter(const MessageView& m) {
+  // Replies wanted at a free-mail address are the letter's own request, not a warner's.
+  if (is_freemail_domain(m.reply_elsewhere)) return false;
   auto own = own_text(m.extracted.text, QuoteMarks::indented_too);
   if (!own) return false;
   auto words = normalize_text(*own);
   std::vector<int> counts;
-  warning_phrases().match(words, counts);
-  if (counts[0] == 0 || counts[1] > 0) return false;
-  TopicEvidence t = topic_evidence(words, nullptr);
-  return !is_fraud(t.kinds, t.evidence);
+  scam_words().match(words, counts);
+  if (counts[0] == 0 || counts[1] > 0 || denies_scam(words.words)) return false;
+  // The author's own words carry at most one kind of 419 evidence: the letter itself, with
+  // a quote mark or a forward header slipped in, is not a warning.
+  return topic_evidence(words, nullptr).kinds <= 1;
 }
 
 class ScamCheck final : public Check {

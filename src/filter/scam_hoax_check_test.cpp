@@ -111,6 +111,25 @@ TEST(ScamCheck, AWarningThatQuotesAnAdvanceFeeLetterIsNoScam) {
   EXPECT_TRUE(has_reason(
       forwarded(std::string(kLetter) + "Beware of scams.", "-----Original Message-----", true),
       "scam.advance-fee"));
+  // The fraudster's denials in other words, and "do not reply here" before a private address,
+  // are no warning.
+  for (const char* own : {"This isn't a 419 scam, I assure you.", "It is no fraud at all.",
+                          "Ce n'est pas de l'arnaque, je vous assure.",
+                          "Do not reply to this address, write to my private one."})
+    EXPECT_TRUE(has_reason(forwarded(own, "-----Original Message-----", true), "scam.advance-fee"))
+        << own;
+  // Nor is a warning whose replies go to free mail: the letter's own request.
+  EXPECT_TRUE(has_reason(
+      run_check(*check, message("From: Priya <priya@northgate.example>\n"
+                                "Reply-To: priya.private@gmail.com\nSubject: FW: PROPOSAL\n",
+                                "This is a scam, do not reply.\n\n-----Original Message-----\n> " +
+                                    std::string(kLetter))),
+      "scam.advance-fee"));
+  // Nor the letter in the author's own words with one quoted line slipped in.
+  EXPECT_TRUE(
+      has_reason(run_check(*check, message("From: a@bank-office.example\nSubject: P\n",
+                                           "Beware of scams.\n> Hello\n" + std::string(kLetter))),
+                 "scam.advance-fee"));
 }
 
 TEST(ScamCheck, EvidenceBelowTheThresholdIsAHint) {
