@@ -838,12 +838,14 @@ class PhishingCheck final : public Check {
     return std::nullopt;
   }
 
-  // The brand whose domain label appears as a label or hyphen-separated part of `host`.
+  // The brand whose domain label appears as a label or hyphen-separated part of `host`; on
+  // free hosting, of the page owner's part only ("github" in alice.github.io is the host's).
   std::optional<std::string> brand_in_host(std::string_view host) const {
+    std::size_t stop = host.size() - free_hosting_suffix(host).size();
     std::size_t i = 0;
-    while (i < host.size()) {
+    while (i < stop) {
       std::size_t end = host.find_first_of(".-", i);
-      if (end == std::string_view::npos) end = host.size();
+      if (end == std::string_view::npos || end > stop) end = stop;
       std::string_view part = host.substr(i, end - i);
       if (part.size() >= 5) {
         for (const auto& t : targets_)

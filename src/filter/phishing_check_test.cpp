@@ -197,6 +197,35 @@ TEST_F(PhishingCheckTest, BrandNameInsideAnotherHost) {
   auto v = run_check(*check, message("From: a@b.example\n",
                                      "Log in: http://paypal.com.account-check.example/x\n"));
   EXPECT_TRUE(has_reason(v, "phishing.brand-in-host"));
+  // On free hosting only the page owner's part of the host counts: "github" in
+  // alice.github.io is the host's name, "paypal" in paypal-login.github.io the owner's choice.
+  auto pages =
+      run_check(*check, message("From: a@b.example\n", "Slides: https://alice.github.io/talk/\n"));
+  EXPECT_FALSE(has_reason(pages, "phishing.brand-in-host"));
+  auto owner = run_check(
+      *check, message("From: a@b.example\n", "Log in: https://paypal-login.github.io/\n"));
+  EXPECT_TRUE(has_reason(owner, "phishing.brand-in-host"));
+}
+
+TEST_F(PhishingCheckTest, GitHubAndWhatsAppAreProtected) {
+  // Developers' and phones' accounts are phished as banks' are.
+  auto github = run_check(
+      *check, message("From: GitHub <noreply@github-security.example>\n"
+                      "Subject: [GitHub] Please verify your account\n",
+                      "We detected unusual sign-in activity on your GitHub account. Verify your "
+                      "account within 24 hours or it will be suspended: "
+                      "https://github-verify.example/login\n"));
+  EXPECT_TRUE(has_reason(github, "phishing.display-name"));
+  EXPECT_TRUE(has_reason(github, "phishing.brand-bait"));
+  EXPECT_GE(github.score, 5.0);
+  auto whatsapp = run_check(*check, message("From: WhatsApp <support@wa-help.example>\n",
+                                            "Hi. https://wa-help.example/restore\n"));
+  EXPECT_TRUE(has_reason(whatsapp, "phishing.display-name"));
+  // GitHub's own notice, its links on github.com, is no impersonation.
+  auto own = run_check(*check, message("From: Alice <notifications@github.com>\n",
+                                       "Review requested: https://github.com/a/b/pull/1\n"));
+  EXPECT_LT(own.score, 5.0);
+  EXPECT_FALSE(has_reason(own, "phishing.display-name"));
 }
 
 TEST_F(PhishingCheckTest, CredentialForms) {

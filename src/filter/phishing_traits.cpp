@@ -23,7 +23,7 @@ bool is_generic_brand_label(std::string_view label) noexcept {
          std::end(kGenericLabels);
 }
 
-bool on_free_hosting(std::string_view host) {
+std::string_view free_hosting_suffix(std::string_view host) {
   static constexpr std::string_view kHosts[] = {"web.app",
                                                 "firebaseapp.com",
                                                 "firebasestorage.googleapis.com",
@@ -68,6 +68,8 @@ bool on_free_hosting(std::string_view host) {
                                                 "framer.app",
                                                 "repl.co",
                                                 "surge.sh",
+                                                "github.io",
+                                                "gitlab.io",
                                                 "bit.ly",
                                                 "tinyurl.com",
                                                 "is.gd",
@@ -82,8 +84,12 @@ bool on_free_hosting(std::string_view host) {
                                                 "v.gd",
                                                 "qrco.de"};
   for (auto h : kHosts)
-    if (host_in_domain(host, h)) return true;
-  return false;
+    if (host_in_domain(host, h)) return h;
+  return {};
+}
+
+bool on_free_hosting(std::string_view host) {
+  return !free_hosting_suffix(host).empty();
 }
 
 bool names_domain(std::string_view text, std::string_view domain) {

@@ -24,6 +24,8 @@ bool is_generic_brand_label(std::string_view label) noexcept;
 // Free web hosting, cloud storage buckets, IPFS gateways and link shorteners: places where
 // anybody can put a page in minutes, and where no bank or mail provider keeps its sign-in page.
 bool on_free_hosting(std::string_view host);
+// The hosting domain `host` is under ("github.io" for alice.github.io), or empty.
+std::string_view free_hosting_suffix(std::string_view host);
 
 // Hosts of governments and public administrations, as much imitated as brands: ".gov",
 // ".gouv.fr", ".gov.uk", ".gc.ca", ".admin.ch", ".europa.eu"...
