@@ -14,6 +14,44 @@
 namespace facteur::filter {
 namespace {
 
+// The name a reader sees in `From: Facebook, _ <x@spam.example>` or `"Ace Hardware", _ <...>`:
+// the unquoted comma makes "Facebook" an address of its own, without an @, that parsers drop,
+// leaving "_" as the name; mail clients show all of it. Nullopt when the value has no such
+// comma before its one angle address.
+std::optional<std::string> name_before_stray_comma(std::string_view value) {
+  std::size_t angle = std::string_view::npos;
+  bool quoted = false, comma = false;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '\\' && quoted) {
+      ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (!quoted && c == ',') {
+      comma = true;
+    } else if (!quoted && c == '@') {
+      return std::nullopt;  // another address before the angle one: a real list
+    } else if (!quoted && c == '<') {
+      angle = i;
+      break;
+    }
+  }
+  if (!comma || angle == std::string_view::npos) return std::nullopt;
+  std::string shown;
+  for (char c : value.substr(0, angle))
+    if (c != '"') shown += (c == '\t' || c == '\r' || c == '\n') ? ' ' : c;
+  auto first = shown.find_first_not_of(' ');
+  if (first == std::string::npos) return std::nullopt;
+  shown = shown.substr(first, shown.find_last_not_of(' ') - first + 1);
+  if (shown.size() > 256) {
+    std::size_t cut = 256;
+    while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80)
+      --cut;
+    shown.resize(cut);  // on a character's first byte
+  }
+  return shown;
+}
+
 std::string decode_value(const mail::HeaderField& f) {
   std::string v = mail::unfold_trim(f.raw_value);
   if (!mail::may_contain_encoded_words(v) && mail::is_valid_utf8(v)) return v;
@@ -64,10 +102,17 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
   if (const auto* f = h.find(mail::FieldId::from)) {
     auto list = mail::parse_address_list(f->raw_value, al);
     auto boxes = list.mailboxes();
-    if (!boxes.empty()) {
-      v.from = *boxes.front();
-      v.from_domain = to_lower(v.from->domain);
+    // "Facebook ,_<x@spam.example>": the name before the stray comma parses as a mailbox
+    // without a domain; the one real address is the sender's, under all of the name.
+    std::erase_if(boxes, [](const mail::Mailbox* b) { return b->domain.empty(); });
+    if (boxes.size() == 1) {
+      if (auto shown = name_before_stray_comma(decode_value(*f))) {
+        v.from = *boxes.front();
+        v.from->display_name = *shown;
+      }
     }
+    if (!v.from && !list.mailboxes().empty()) v.from = *list.mailboxes().front();
+    if (v.from) v.from_domain = to_lower(v.from->domain);
   }
   if (const auto* f = h.find(mail::FieldId::reply_to)) {
     auto list = mail::parse_address_list(f->raw_value, al);

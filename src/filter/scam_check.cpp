@@ -32,6 +32,7 @@ enum Group : int {
   kContact,
   kRiskFree,
   kFees,
+  kDonation,
   kGroups
 };
 
@@ -53,6 +54,7 @@ constexpr std::array<GroupInfo, kGroups> kInfo = {{
     {"a request for personal contact details", 0.75},
     {"a promise of no risk", 1.0},
     {"fees or money transfer services", 1.0},
+    {"a donation of money to you", 1.5},
 }};
 
 const PhraseMatcher& scam_phrases() {
@@ -96,7 +98,14 @@ const PhraseMatcher& scam_phrases() {
                "comme le beneficiaire",
                "comme beneficiaire",
                "vers votre pays",
-               "dans votre pays"},
+               "dans votre pays",
+               "remitted to you",
+               "claim your funds",
+               "funds to your name",
+               "fund to your name",
+               "payment file",
+               "unpaid fund",
+               "your fund"},
               kTransfer);
     p.add_all({"next of kin",
                "late husband",
@@ -191,7 +200,8 @@ const PhraseMatcher& scam_phrases() {
                "confidentialite",
                "la plus grande discretion",
                "en toute discretion",
-               "secret absolu"},
+               "secret absolu",
+               "secretly"},
               kSecrecy);
     p.add_all({"urgent", "urgently", "immediately", "as soon as possible", "without delay", "asap",
                "en urgence", "d urgence", "des que possible", "sans delai", "rapidement"},
@@ -225,7 +235,17 @@ const PhraseMatcher& scam_phrases() {
                "director of",
                "chairman of",
                "head of",
-               "managing director"},
+               "managing director",
+               "ambassador",
+               "united nations",
+               "united nation",
+               "world bank",
+               "international monetary fund",
+               "department of the treasury",
+               "ambassadeur",
+               "nations unies",
+               "banque mondiale",
+               "fonds monetaire international"},
               kRole);
     p.add_all(
         {"lottery", "lotto", "winning number", "winning numbers", "won the sum", "claims agent",
@@ -251,6 +271,15 @@ const PhraseMatcher& scam_phrases() {
                "western union", "moneygram", "money gram", "frais de dossier", "frais de transfert",
                "frais administratifs"},
               kFees);
+    // The philanthropist's variant: a fortune given away to a stranger "randomly selected".
+    p.add_all(
+        {"donation for you",      "donation to you",     "donate to you",       "donating to you",
+         "donated to you",        "decided to donate",   "donate the sum",      "donate this fund",
+         "donate part of",        "donation of usd",     "philanthropist",      "philanthropy",
+         "randomly selected",     "selected to receive", "giving while living", "my wealth",
+         "vous faire un don",     "faire un don de",     "philanthrope",        "vous faire don",
+         "selectionne au hasard", "ma fortune"},
+        kDonation);
     return p;
   }();
   return m;

@@ -132,6 +132,32 @@ TEST(ScamCheck, AWarningThatQuotesAnAdvanceFeeLetterIsNoScam) {
                  "scam.advance-fee"));
 }
 
+TEST(ScamCheck, ThePhilanthropistAndTheUnclaimedPayment) {
+  // Today's variants: a fortune given away to strangers "randomly selected", and an official
+  // of the UN or the World Bank holding an unclaimed payment, with no sum named.
+  auto check = make_scam_check();
+  auto donation = message(
+      "From: Grace Whitfield <office@foundation-mail.example>\n"
+      "Reply-To: grace.whitfield.office@outlook.com\nSubject: Donation for you\n",
+      "Hello, I am Grace Whitfield, a philanthropist. I have decided to secretly donate "
+      "$4.2 Million to five randomly selected individuals this year, and your address was "
+      "chosen. Contact me for the release of your donation.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, donation), "scam.advance-fee"));
+  auto unclaimed = message(
+      "From: Office of the Ambassador <amb.office@secretariat-mail.example>\nSubject: Notice\n",
+      "Good day, I am an ambassador with the United Nations and work with the Department of "
+      "the Treasury and its bureau of unclaimed funds. Our audit found an unclaimed payment "
+      "that was to be remitted to you. To claim your funds, "
+      "send me your full name, your phone number and a copy of your ID so that we can "
+      "approve the funds to your name within 48 hours.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, unclaimed), "scam.advance-fee"));
+  // A charity asking for a donation, a foundation's grant report: no.
+  auto charity = message("From: Food Bank <news@foodbank.example>\nSubject: Winter appeal\n",
+                         "This winter, a donation of $50 feeds a family for a week. Our "
+                         "philanthropy partners will match every gift. Donate today.\n");
+  EXPECT_FALSE(has_reason(run_check(*check, charity), "scam.advance-fee"));
+}
+
 TEST(ScamCheck, EvidenceBelowTheThresholdIsAHint) {
   auto check = make_scam_check();
   std::string m =
