@@ -192,6 +192,50 @@ bool mixes_scripts(std::string_view host) {
   return false;
 }
 
+std::size_t disguised_words(std::string_view text, std::size_t max_bytes) {
+  text = text.substr(0, std::min(text.size(), max_bytes));
+  std::size_t found = 0, latin = 0, alike = 0, other = 0;
+  auto end_word = [&] {
+    if (latin > 0 && alike > 0 && other == 0 && latin + alike >= 3) ++found;
+    latin = alike = other = 0;
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    char32_t cp = next_code_point(text, i);
+    if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+        (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7)) {
+      ++latin;
+    } else if (cp >= 0x370 && cp <= 0x52F) {
+      if (confusable_ascii(cp))
+        ++alike;
+      else
+        ++other;
+    } else if (cp == 0x200B || cp == 0x200C || cp == 0x200D || cp == 0xAD) {
+      // invisible inside a word: the invisible-character test's business, not a word break
+    } else {
+      end_word();
+    }
+  }
+  end_word();
+  return found;
+}
+
+std::string unmask_lookalike_letters(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t start = i;
+    char32_t cp = next_code_point(text, i);
+    char a = cp >= 0x370 && cp <= 0x52F ? confusable_ascii(cp) : 0;
+    if (a)
+      out += a;
+    else
+      out.append(text.substr(start, i - start));
+  }
+  return out;
+}
+
 std::string decode_idna_host(std::string_view host) {
   std::string out;
   std::size_t i = 0;

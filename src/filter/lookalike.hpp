@@ -32,6 +32,15 @@ std::size_t bounded_edit_distance(std::string_view a, std::string_view b,
 // labels as "xn--" for this reason; real names are written in one script ("bücher", "пример").
 bool mixes_scripts(std::string_view utf8_host);
 
+// The words of UTF-8 text (runs of letters) spelt in Latin letters with Cyrillic or Greek ones
+// drawn alike ("Ѕuѕpеndеd", "MеtаМаsk"), at least three letters each, in the first `max_bytes`:
+// text disguised from filters and readers. A Russian or Greek word with a stray Latin letter
+// is not one (it has letters no Latin one looks like), nor "5μm" (μ looks like no Latin letter).
+std::size_t disguised_words(std::string_view utf8, std::size_t max_bytes = 64 * 1024);
+
+// `utf8` with the Cyrillic and Greek letters drawn like Latin ones replaced by those.
+std::string unmask_lookalike_letters(std::string_view utf8);
+
 // True when the host contains a non-ASCII or "xn--" label.
 bool is_internationalized(std::string_view host) noexcept;
 

@@ -52,5 +52,21 @@ TEST(Lookalike, MixedScripts) {
   EXPECT_TRUE(mixes_scripts(decode_idna_host("xn--exmple-bank-zij.test")));
 }
 
+TEST(Lookalike, DisguisedWords) {
+  // "Your wallet i\u0455 \u0405u\u0455p\u0435nd\u0435d": Cyrillic dze and ie among Latin.
+  EXPECT_EQ(disguised_words("Your wallet i\u0455 \u0405u\u0455p\u0435nd\u0435d."), 1u);
+  EXPECT_EQ(disguised_words("M\u0435t\u0430\u041c\u0430sk.io and P\u0430yPal"), 2u);
+  // A Russian word with a stray Latin "c", a Greek word, "5 micrometres", "alpha-SMA", names
+  // in two scripts side by side, accented Latin: none.
+  EXPECT_EQ(disguised_words("\u0441\u0435\u0440\u0432\u0438c"), 0u);
+  EXPECT_EQ(disguised_words("\u03ba\u03b1\u03bb\u03b7\u03bc\u03ad\u03c1\u03b1"), 0u);
+  EXPECT_EQ(disguised_words("a 5\u03bcm filter, \u03b1-SMA staining"), 0u);
+  EXPECT_EQ(disguised_words("\u0418\u0432\u0430\u043d Smith"), 0u);
+  EXPECT_EQ(disguised_words("caf\u00e9 cr\u00e8me"), 0u);
+  // Only the first max_bytes are read.
+  EXPECT_EQ(disguised_words(std::string(100, 'x') + " P\u0430yPal", 50), 0u);
+  EXPECT_EQ(unmask_lookalike_letters("M\u0435t\u0430\u041c\u0430sk"), "Metamask");
+}
+
 }  // namespace
 }  // namespace facteur::filter

@@ -395,7 +395,15 @@ class PhishingCheck final : public Check {
       // Mail from our own domain on MX is ours only when DMARC says so ("SharePoint Support
       // <sp@ourcompany.example>" names a brand without impersonating it).
       const bool ours_verified = is_local(dom) && ctx.auth && dmarc_vouches(*ctx.auth);
-      auto name = normalize_text(m.from->display_name, NormalizeLimits{32, 48});
+      // A name spelt with look-alike letters of another alphabet ("MеtаМаsk" with Cyrillic
+      // е, а, М) is read as it looks; nobody's real name is written so.
+      const bool disguised_name = disguised_words(m.from->display_name, 1024) > 0;
+      auto name = normalize_text(
+          disguised_name ? unmask_lookalike_letters(m.from->display_name) : m.from->display_name,
+          NormalizeLimits{32, 48});
+      if (disguised_name)
+        v.add("phishing.disguised-name", 2.0, Label::phishing,
+              "From name spelt with look-alike letters of another alphabet");
       // A name showing an address or a list's rewrite ("'jane@fb.com' via dev", "bob at
       // apple.com via the list") shows a person's domain, not a brand claim: keywords only.
       const bool shows_address =
@@ -543,6 +551,13 @@ class PhishingCheck final : public Check {
         has_invisible_characters(m.subject))
       v.add("phishing.invisible-characters", 2.0, Label::phishing,
             "invisible characters inside the words of the From name or the subject");
+
+    // Words of the subject or text spelt with look-alike letters of another alphabet
+    // ("Your wallet iѕ Ѕuѕpеndеd"): written to slip past filters' word lists.
+    if (std::size_t n = disguised_words(m.subject, 1024) + disguised_words(m.extracted.text);
+        n >= 2)
+      v.add("phishing.disguised-words", 2.0, Label::phishing,
+            fmt::format("{} words spelt with look-alike letters of another alphabet", n));
 
     // --- Links.
     bool mismatch = false, ip = false, userinfo = false, look = false, brand_host = false,

@@ -88,6 +88,24 @@ TEST_F(PhishingCheckTest, DisplayNameNamingABrandFromAnotherDomain) {
   EXPECT_FALSE(has_reason(ok, "phishing.display-name"));
 }
 
+TEST_F(PhishingCheckTest, LookAlikeLettersOfAnotherAlphabet) {
+  // "M\u0435t\u0430\u041c\u0430sk.io" (Cyrillic ie, a and em) is read as MetaMask, and so
+  // disguised it is a finding of its own; so are words of the text spelt so.
+  auto v =
+      run_check(*check, message("From: \"M\u0435t\u0430\u041c\u0430sk.io\" <team@isp.example>\n",
+                                "Your wallet i\u0455 \u0405u\u0455p\u0435nd\u0435d. "
+                                "V\u0435rify it now.\n"));
+  EXPECT_TRUE(has_reason(v, "phishing.display-name"));
+  EXPECT_TRUE(has_reason(v, "phishing.disguised-name"));
+  EXPECT_TRUE(has_reason(v, "phishing.disguised-words"));
+  // A Russian sender writing in Russian with Latin brand names: nothing disguised.
+  auto ru = run_check(*check, message("From: \"\u0418\u0432\u0430\u043d\" <ivan@example.ru>\n",
+                                      "\u041f\u0440\u0438\u0432\u0435\u0442, \u0441\u043c. "
+                                      "GitHub \u0438 Microsoft Teams.\n"));
+  EXPECT_FALSE(has_reason(ru, "phishing.disguised-name"));
+  EXPECT_FALSE(has_reason(ru, "phishing.disguised-words"));
+}
+
 TEST_F(PhishingCheckTest, TheWholeNameBeforeAStrayComma) {
   // "Facebook ,_<x@...>": RFC 5322 reads two mailboxes, "Facebook" (no address) and "_"; a
   // reader's client shows "Facebook ,_". The name judged is the one shown.
