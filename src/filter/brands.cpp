@@ -181,13 +181,6 @@ std::vector<Brand> builtin_brands() {
       // names ("transfer", "antal"). Not sharepoint.com or 1drv.ms: anybody's files are there.
       {"HMRC", {"hmrc", "hm revenue"}, {"hmrc.gov.uk", "tax.service.gov.uk"}},
       {"Binance", {"binance"}, {"binance.com"}},
-      // Not github.io: anybody's pages are there (phishing_traits.cpp). Not Slack: "stack" and
-      // "snack" are one typo from its name.
-      {"GitHub",
-       {"github"},
-       {"github.com", "githubusercontent.com", "githubassets.com", "githubapp.com",
-        "githubstatus.com", "github.blog"}},
-      {"WhatsApp", {"whatsapp"}, {"whatsapp.com", "whatsapp.net", "wa.me"}},
   };
 }
 

@@ -313,6 +313,18 @@ bool is_the_brands_name(std::span<const std::string_view> words, const Brand& b)
 // A delivery report or a forward: the text quotes somebody else's mail (a bounce of a lure, a
 // friend passing a scam on to warn of it). Bounces come from the mailer daemon or as
 // multipart/report (RFC 6522); forwards say so in the subject ("Fwd:", "TR:").
+// How many requests to sign in, verify or update an account the subject and text make: the
+// fixed phrases or the grammar of account_request.hpp, whichever finds more (the same
+// sentence is often found by both).
+int account_wording(const MessageView& m) {
+  std::vector<int> hits;
+  credential_phrases().match(m.body, hits);
+  int fixed = hits.empty() ? 0 : hits[0];
+  credential_phrases().match(m.subject_words, hits);
+  fixed += hits.empty() ? 0 : hits[0];
+  return std::max(fixed, account_requests(m.body) + account_requests(m.subject_words));
+}
+
 bool reports_or_forwards(const MessageView& m) {
   if (m.from &&
       (iequals(m.from->local_part, "mailer-daemon") || iequals(m.from->local_part, "postmaster")))
@@ -504,7 +516,7 @@ class PhishingCheck final : public Check {
       if (posing && !impersonates && m.links.empty() && m.reply_elsewhere.empty() &&
           std::none_of(m.parts.begin(), m.parts.end(),
                        [](const PartShape& p) { return p.attachment; }) &&
-          !asks_for_credentials(m.body, false)) {
+          !asks_for_credentials(m.body, false) && account_wording(m) == 0) {
         auto in_body = brands_->named_in(m.body);
         auto in_subject = brands_->named_in(m.subject_words);
         auto among = [](const std::vector<std::size_t>& found, std::size_t b) {
@@ -698,15 +710,9 @@ class PhishingCheck final : public Check {
     }
 
     // --- A brand named next to account-verification wording, with links elsewhere.
-    std::vector<int> hits;
-    credential_phrases().match(m.body, hits);
-    int cred = hits.empty() ? 0 : hits[0];
-    credential_phrases().match(m.subject_words, hits);
-    cred += hits.empty() ? 0 : hits[0];
-    // Requests and threats in other words than the list's ("renew your library access",
-    // "your borrowing privileges have been suspended"); the same sentence is often found by
-    // both, so the larger count stands.
-    cred = std::max(cred, account_requests(m.body) + account_requests(m.subject_words));
+    // Requests and threats in the list's words or in others ("renew your library access",
+    // "your borrowing privileges have been suspended").
+    const int cred = account_wording(m);
     if (cred > 0) {
       std::vector<std::size_t> named = brands_->named_in(m.subject_words);
       for (std::size_t b : brands_->named_in(m.body))

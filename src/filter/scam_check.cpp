@@ -105,7 +105,16 @@ const PhraseMatcher& scam_phrases() {
                "fund to your name",
                "payment file",
                "unpaid fund",
-               "your fund"},
+               "your fund",
+               "approved funds",
+               "approved fund",
+               "part payment",
+               "payment release",
+               "release order",
+               "be transferred",
+               "fund release",
+               "funds release",
+               "entitlements"},
               kTransfer);
     p.add_all({"next of kin",
                "late husband",
@@ -204,7 +213,8 @@ const PhraseMatcher& scam_phrases() {
                "secretly"},
               kSecrecy);
     p.add_all({"urgent", "urgently", "immediately", "as soon as possible", "without delay", "asap",
-               "en urgence", "d urgence", "des que possible", "sans delai", "rapidement"},
+               "en urgence", "d urgence", "des que possible", "sans delai", "rapidement",
+               "matter of urgency", "urgency"},
               kUrgency);
     p.add_all({"barrister",
                "attorney at law",
@@ -245,7 +255,10 @@ const PhraseMatcher& scam_phrases() {
                "ambassadeur",
                "nations unies",
                "banque mondiale",
-               "fonds monetaire international"},
+               "fonds monetaire international",
+               "power of attorney",
+               "federal reserve",
+               "secretary of the treasury"},
               kRole);
     p.add_all(
         {"lottery", "lotto", "winning number", "winning numbers", "won the sum", "claims agent",
@@ -258,12 +271,14 @@ const PhraseMatcher& scam_phrases() {
                "personne de confiance", "honnete", "dieu vous benisse", "proposition d affaire",
                "partenaire etranger", "relation d affaire", "your trust", "votre confiance"},
               kTrust);
-    p.add_all(
-        {"your full name", "your telephone", "your phone number", "private phone", "private email",
-         "send me your", "reconfirm", "your private", "fax number", "votre nom complet",
-         "numero de telephone", "votre adresse complete", "envoyez moi vos", "vos coordonnees",
-         "adresse privee", "adresse personnelle", "email prive", "mon adresse e mail privee"},
-        kContact);
+    p.add_all({"your full name",      "your telephone",      "your phone number",
+               "private phone",       "private email",       "send me your",
+               "reconfirm",           "your private",        "fax number",
+               "votre nom complet",   "numero de telephone", "votre adresse complete",
+               "envoyez moi vos",     "vos coordonnees",     "adresse privee",
+               "adresse personnelle", "email prive",         "mon adresse e mail privee",
+               "re confirmation",     "reconfirmation"},
+              kContact);
     p.add_all({"risk free", "no risk", "without any risk", "hitch free", "sans risque",
                "aucun risque", "legitimate transaction", "100 legal", "perfectly legal"},
               kRiskFree);
@@ -409,60 +424,80 @@ bool is_fraud(int kinds, double evidence) {
 }
 
 // A warning that quotes or forwards a 419 letter ("It is a classic advance-fee scam: do not
-// reply", "c'est une arnaque, ne répondez pas"): the letter is only in the quoted or forwarded
-// part, and the author's own words call it a scam without denying it ("this is not a scam",
-// "isn't a 419 scam" are the fraudster's lines) or offering to compensate its victims
-// (another fraud's line). "Do not reply" alone is no warning: a fraudster writes it too,
-// before a private address.
+// reply", "c'est une arnaque, ne répondez pas"): the letter is mostly in the quoted or
+// forwarded part, and the author's own words call it a scam without denying it ("this is not
+// a scam", "isn't a 419 scam" are the fraudster's lines) or offering to compensate its
+// victims (another fraud's line). "Do not reply" alone is no warning: a fraudster writes it
+// too, above a private address; nor are words fraudsters use of others ("spam folder",
+// "beware of fake agents", "scammers out there").
 const PhraseMatcher& scam_words() {
   static const PhraseMatcher m = [] {
     PhraseMatcher p;
-    p.add_all({"scam",       "scams",     "scammer",     "scammers",    "419",          "fraud",
-               "fraudulent", "fraudster", "fraudsters",  "phishing",    "hoax",         "arnaque",
-               "arnaques",   "arnaqueur", "arnaqueurs",  "escroquerie", "escroqueries", "escroc",
-               "escrocs",    "fraude",    "hameconnage", "fake",        "bogus",        "spam"},
+    // One word each: denies_scam() looks them up one word at a time.
+    p.add_all({"scam", "scams", "419", "fraud", "fraudulent", "phishing", "hoax", "arnaque",
+               "arnaques", "escroquerie", "escroqueries", "fraude", "hameconnage"},
               0);
     // The "compensation for scam victims" letters speak of scams too.
     p.add_all(
-        {"compensation", "compensated", "compensate", "compensates", "compensating", "reimburse",
-         "reimbursement", "recovery", "recover", "indemnisation", "indemnise", "indemniser",
-         "indemnisons", "dedommagement", "dedommager", "remboursement", "rembourser"},
+        {"compensation", "compensated", "compensate", "compensates", "compensating",
+         "indemnisation", "indemnise", "indemniser", "indemnisons", "dedommagement", "dedommager"},
         1);
     return p;
   }();
   return m;
 }
 
-// A negation just before a scam word ("not a scam", "isn't a 419 scam", "n'est pas de
-// l'arnaque", "no fraud"): the fraudster denying it.
-bool denies_scam(std::span<const std::string_view> words) {
-  static constexpr std::string_view kNegations[] = {"not",    "no",      "isn", "aren",   "wasn",
-                                                    "never",  "nothing", "pas", "aucune", "aucun",
-                                                    "jamais", "non",     "ni",  "rien"};
-  static const PhraseMatcher& words_of_scam = scam_words();
+// The fraudster's denial: a negation then the scam word, with at most a few small words
+// between, in one clause ("not a scam", "isn't a 419 scam", "n'est pas de l'arnaque", "no
+// fraud"). An order is no denial: "do not fall for scams", "never reply to scams".
+bool denies_scam(const NormalizedText& text) {
+  static constexpr std::string_view kBetween[] = {"a",  "an", "any", "419", "une", "un",
+                                                  "de", "l",  "d",   "du",  "la",  "le"};
+  static constexpr std::string_view kNegations[] = {"not", "no",     "never", "pas",
+                                                    "non", "aucune", "aucun", "jamais"};
+  auto among = [](std::span<const std::string_view> list, std::string_view w) {
+    return std::find(list.begin(), list.end(), w) != list.end();
+  };
+  const auto& words = text.words;
   std::vector<int> hits;
   for (std::size_t i = 0; i < words.size(); ++i) {
-    words_of_scam.match(words.subspan(i, 1), hits);
+    scam_words().match(std::span(words).subspan(i, 1), hits);
     if (hits[0] == 0) continue;
-    for (std::size_t k = i >= 3 ? i - 3 : 0; k < i; ++k)
-      if (std::find(std::begin(kNegations), std::end(kNegations), words[k]) != std::end(kNegations))
-        return true;
+    std::size_t k = i;
+    // Back over the small words, not across a clause's end.
+    while (k > 0 && i - k < 3 && among(kBetween, words[k - 1]) &&
+           (k - 1 >= text.clause_end.size() || text.clause_end[k - 1] == 0))
+      --k;
+    if (k == 0 || (k - 1 < text.clause_end.size() && text.clause_end[k - 1] != 0)) continue;
+    std::string_view before = words[k - 1];
+    if (among(kNegations, before)) return true;
+    // "isn't", "aren't", "wasn't": normalised to "isn t".
+    if (before == "t" && k >= 2 &&
+        (words[k - 2] == "isn" || words[k - 2] == "aren" || words[k - 2] == "wasn"))
+      return true;
   }
   return false;
 }
 
 bool warns_about_quoted_letter(const MessageView& m) {
-  // Replies wanted at a free-mail address are the letter's own request, not a warner's.
-  if (is_freemail_domain(m.reply_elsewhere)) return false;
+  // Replies wanted at a free-mail address other than the sender's are the letter's own
+  // request, not a warner's.
+  for (const auto& r : m.reply_to)
+    if (is_freemail_domain(r.domain) && !(iequals(r.local_part, m.from ? m.from->local_part : "") &&
+                                          iequals(r.domain, m.from_domain)))
+      return false;
   auto own = own_text(m.extracted.text, QuoteMarks::indented_too);
   if (!own) return false;
   auto words = normalize_text(*own);
+  // Mostly the author's own words: the letter itself, with a quote mark or a forward header
+  // slipped in, is not a warning.
+  if (words.words.size() * 2 > m.body.words.size()) return false;
   std::vector<int> counts;
   scam_words().match(words, counts);
-  if (counts[0] == 0 || counts[1] > 0 || denies_scam(words.words)) return false;
-  // The author's own words carry at most one kind of 419 evidence: the letter itself, with
-  // a quote mark or a forward header slipped in, is not a warning.
-  return topic_evidence(words, nullptr).kinds <= 1;
+  if (counts[0] == 0 || counts[1] > 0 || denies_scam(words)) return false;
+  // Describing the scam ("a lawyer of a deceased client offers you millions") is fine; the
+  // whole of a letter's evidence in the author's own words is not.
+  return topic_evidence(words, nullptr).kinds <= 2;
 }
 
 class ScamCheck final : public Check {
@@ -486,7 +521,11 @@ class ScamCheck final : public Check {
       v.hints[static_cast<std::size_t>(Label::scam)] += evidence;
       return;
     }
-    if (warns_about_quoted_letter(m)) return;
+    if (warns_about_quoted_letter(m)) {
+      // What the quoted letter says still counts where other evidence weighs it.
+      v.hints[static_cast<std::size_t>(Label::scam)] += evidence;
+      return;
+    }
     v.add("scam.advance-fee", std::min(evidence, 10.0), Label::scam,
           "advance-fee fraud pattern: " + why);
   }
@@ -516,7 +555,7 @@ bool is_freemail_domain(std::string_view domain) noexcept {
       "onebox.com",     "latinmail.com",  "ny.com",         "blumail.org",     "zwallet.com",
       "fastmail.fm",    "123.com",        "163.com",        "126.com",         "sina.com",
       "qq.com",         "naver.com",      "excite.co.jp",   "tutanota.com",    "hushmail.com",
-      "mail2world.com"};
+      "mail2world.com", "mail.ee"};
   std::string lower = to_lower(domain);
   std::string_view reg = registrable_domain(lower);
   for (auto f : kFree)

@@ -125,6 +125,34 @@ TEST(ScamCheck, AWarningThatQuotesAnAdvanceFeeLetterIsNoScam) {
                                 "This is a scam, do not reply.\n\n-----Original Message-----\n> " +
                                     std::string(kLetter))),
       "scam.advance-fee"));
+  // Nor words fraudsters use of others: a spam folder, fake agents, scammers out there.
+  for (const char* own : {"My earlier mail may be in your spam folder, so here it is again.",
+                          "Beware of fake agents who may contact you in my name.",
+                          "There are many scammers out there, so trust only me."})
+    EXPECT_TRUE(has_reason(forwarded(own, "-----Original Message-----", true), "scam.advance-fee"))
+        << own;
+  // Any free-mail Reply-To other than the sender, not only the first, nor only another
+  // provider's.
+  for (const char* headers :
+       {"From: Priya <priya@northgate.example>\nReply-To: priya@northgate.example, "
+        "estate.walsh@gmail.com\n",
+        "From: Priya <priya.n@gmail.com>\nReply-To: estate.walsh@gmail.com\n"})
+    EXPECT_TRUE(
+        has_reason(run_check(*check, message(std::string(headers) + "Subject: FW: PROPOSAL\n",
+                                             "This is a scam, do not reply.\n\n-----Original "
+                                             "Message-----\n> " +
+                                                 std::string(kLetter))),
+                   "scam.advance-fee"))
+        << headers;
+  // Real warnings: an order is no denial, a sentence's end parts the words, and describing
+  // the scam is not being it.
+  for (const char* own :
+       {"Please do not reply. Scam.", "Ne repondez pas. Arnaque !",
+        "Never reply to scams like this one.", "Do not fall for scams like the one below.",
+        "Classic 419 scam: a lawyer of a deceased client offers you a share "
+        "of millions of dollars."})
+    EXPECT_FALSE(has_reason(forwarded(own, "-----Original Message-----", true), "scam.advance-fee"))
+        << own;
   // Nor the letter in the author's own words with one quoted line slipped in.
   EXPECT_TRUE(
       has_reason(run_check(*check, message("From: a@bank-office.example\nSubject: P\n",
