@@ -1,5 +1,6 @@
 #include "filter/message_view.hpp"
 
+#include <cctype>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -14,14 +15,23 @@
 namespace facteur::filter {
 namespace {
 
-// The name a reader sees in `From: Facebook, _ <x@spam.example>` or `"Ace Hardware", _ <...>`:
-// the unquoted comma makes "Facebook" an address of its own, without an @, that parsers drop,
-// leaving "_" as the name; mail clients show all of it. Nullopt when the value has no such
-// comma before its one angle address.
-std::optional<std::string> name_before_stray_comma(std::string_view value) {
-  std::size_t angle = std::string_view::npos;
+// The name a reader sees in `From: Facebook, _ <x@spam.example>`, `"Ace Hardware", _ <...>`
+// or `UPS, info@mailer.example`: the unquoted comma makes "Facebook" an address of its own,
+// without an @, that parsers drop, leaving "_" or nothing as the name; mail clients show all of
+// it. `address` is the one real address ("local@domain"). Nullopt when no stray comma comes
+// before it.
+std::optional<std::string> name_before_stray_comma(std::string_view value,
+                                                   std::string_view address) {
+  std::size_t at = value.size();
+  for (std::size_t i = 0; i + address.size() <= value.size(); ++i)
+    if (iequals(value.substr(i, address.size()), address)) {
+      at = i;
+      break;
+    }
+  if (at == value.size()) return std::nullopt;
+  if (at > 0 && value[at - 1] == '<') --at;
   bool quoted = false, comma = false;
-  for (std::size_t i = 0; i < value.size(); ++i) {
+  for (std::size_t i = 0; i < at; ++i) {
     char c = value[i];
     if (c == '\\' && quoted) {
       ++i;
@@ -30,19 +40,32 @@ std::optional<std::string> name_before_stray_comma(std::string_view value) {
     } else if (!quoted && c == ',') {
       comma = true;
     } else if (!quoted && c == '@') {
-      return std::nullopt;  // another address before the angle one: a real list
-    } else if (!quoted && c == '<') {
-      angle = i;
-      break;
+      return std::nullopt;  // another address before this one: a real list
     }
   }
-  if (!comma || angle == std::string_view::npos) return std::nullopt;
+  if (!comma) return std::nullopt;
+  // Quotes and empty "<>" dropped, white space and repeated commas collapsed.
   std::string shown;
-  for (char c : value.substr(0, angle))
-    if (c != '"') shown += (c == '\t' || c == '\r' || c == '\n') ? ' ' : c;
-  auto first = shown.find_first_not_of(' ');
-  if (first == std::string::npos) return std::nullopt;
-  shown = shown.substr(first, shown.find_last_not_of(' ') - first + 1);
+  std::string_view prefix = value.substr(0, at);
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    char c = prefix[i];
+    if (c == '"') continue;
+    if (c == '<' && i + 1 < prefix.size() && prefix[i + 1] == '>') {
+      ++i;
+      continue;
+    }
+    if (c == '\t' || c == '\r' || c == '\n') c = ' ';
+    if (c == ' ' && (shown.empty() || shown.back() == ' ')) continue;
+    if (c == ',') {
+      while (!shown.empty() && shown.back() == ' ')
+        shown.pop_back();
+      if (shown.empty() || shown.back() == ',') continue;
+    }
+    shown += c;
+  }
+  while (!shown.empty() && (shown.back() == ' ' || shown.back() == ','))
+    shown.pop_back();
+  if (shown.empty()) return std::nullopt;
   if (shown.size() > 256) {
     std::size_t cut = 256;
     while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80)
@@ -50,6 +73,30 @@ std::optional<std::string> name_before_stray_comma(std::string_view value) {
     shown.resize(cut);  // on a character's first byte
   }
   return shown;
+}
+
+// "C o i n b a s e": a name spelt with spaces between its letters, read as it looks (four
+// or more single letters in a row are joined).
+std::string join_spaced_letters(std::string_view name) {
+  std::string out;
+  std::size_t i = 0;
+  auto single = [&](std::size_t k) {
+    return k < name.size() && std::isalnum(static_cast<unsigned char>(name[k])) &&
+           (k + 1 == name.size() || name[k + 1] == ' ') && (k == 0 || name[k - 1] == ' ');
+  };
+  while (i < name.size()) {
+    std::size_t run = 0;
+    while (single(i + 2 * run))
+      ++run;
+    if (run >= 4) {
+      for (std::size_t r = 0; r < run; ++r)
+        out += name[i + 2 * r];
+      i += 2 * run - 1;  // onto the space after the last letter, or the end
+      continue;
+    }
+    out += name[i++];
+  }
+  return out;
 }
 
 std::string decode_value(const mail::HeaderField& f) {
@@ -106,13 +153,18 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
     // without a domain; the one real address is the sender's, under all of the name.
     std::erase_if(boxes, [](const mail::Mailbox* b) { return b->domain.empty(); });
     if (boxes.size() == 1) {
-      if (auto shown = name_before_stray_comma(decode_value(*f))) {
-        v.from = *boxes.front();
+      const mail::Mailbox& real = *boxes.front();
+      std::string address = real.local_part + "@" + real.domain;
+      if (auto shown = name_before_stray_comma(decode_value(*f), address)) {
+        v.from = real;
         v.from->display_name = *shown;
       }
     }
     if (!v.from && !list.mailboxes().empty()) v.from = *list.mailboxes().front();
-    if (v.from) v.from_domain = to_lower(v.from->domain);
+    if (v.from) {
+      v.from_domain = to_lower(v.from->domain);
+      v.from->display_name = join_spaced_letters(v.from->display_name);
+    }
   }
   if (const auto* f = h.find(mail::FieldId::reply_to)) {
     auto list = mail::parse_address_list(f->raw_value, al);

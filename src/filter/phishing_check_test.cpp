@@ -110,13 +110,18 @@ TEST_F(PhishingCheckTest, TheWholeNameBeforeAStrayComma) {
   // "Facebook ,_<x@...>": RFC 5322 reads two mailboxes, "Facebook" (no address) and "_"; a
   // reader's client shows "Facebook ,_". The name judged is the one shown.
   for (const char* from : {"From: Facebook ,_<e8lf9@spam-sender.example>\n",
-                           "From: \"Facebook\", _ <e8lf9@spam-sender.example>\n"}) {
+                           "From: \"Facebook\", _ <e8lf9@spam-sender.example>\n",
+                           "From: Facebook, info@spam-sender.example\n",
+                           "From: \"Facebook\", <>, Office, info@spam-sender.example\n",
+                           // Letters spaced apart are read together too.
+                           "From: F a c e b o o k <e8lf9@spam-sender.example>\n"}) {
     auto v = run_check(*check, message(from, "Someone tried to log in.\n"));
     EXPECT_TRUE(has_reason(v, "phishing.display-name")) << from;
   }
   // "Doe, John" is a person; a real list keeps its first address.
   for (const char* from :
-       {"From: Doe, John <john@example.org>\n", "From: a@b.example, PayPal <c@paypal.com>\n"})
+       {"From: Doe, John <john@example.org>\n", "From: a@b.example, PayPal <c@paypal.com>\n",
+        "From: J R R Tolkien <jrr@example.org>\n"})
     EXPECT_FALSE(has_reason(run_check(*check, message(from, "Hello.\n")), "phishing.display-name"))
         << from;
 }
