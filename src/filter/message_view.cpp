@@ -1,5 +1,6 @@
 #include "filter/message_view.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,6 +23,7 @@ namespace {
 // before it.
 std::optional<std::string> name_before_stray_comma(std::string_view value,
                                                    std::string_view address) {
+  value = value.substr(0, std::min<std::size_t>(value.size(), 4096));  // a name, not a list
   std::size_t at = value.size();
   for (std::size_t i = 0; i + address.size() <= value.size(); ++i)
     if (iequals(value.substr(i, address.size()), address)) {
