@@ -74,6 +74,11 @@ TEST_F(PhishingCheckTest, DisplayNameNamingABrandFromAnotherDomain) {
                                      "Subject: Notice\n",
                                      "Hello.\n"));
   EXPECT_TRUE(has_reason(v, "phishing.display-name"));
+  // Microsoft's mail product by its desk, and a wallet much phished for its recovery phrase.
+  for (const char* from : {"From: Outlook Support Team <s2015@social.university.example>\n",
+                           "From: Trust Wallet <noreply@support-wallet.example>\n"})
+    EXPECT_TRUE(has_reason(run_check(*check, message(from, "Hello.\n")), "phishing.display-name"))
+        << from;
   // A sender of our own naming a brand ("SharePoint Support") is not impersonating it, when
   // DMARC says the mail is ours (on MX, our domain in From proves nothing by itself).
   auto internal = message("From: SharePoint Support <sp@ourcompany.example>\n", "Hello.\n");
