@@ -471,6 +471,23 @@ bool denies_scam(const NormalizedText& text) {
     if (k == 0 || (k - 1 < text.clause_end.size() && text.clause_end[k - 1] != 0)) continue;
     std::string_view before = words[k - 1];
     if (among(kNegations, before)) return true;
+    // Or said at more length within the clause: "don't think this is a scam", "not at all a
+    // scam", "doesn't look like a scam", "far from a scam".
+    std::string clause;
+    for (std::size_t j = i >= 6 ? i - 6 : 0; j < i; ++j) {
+      if (j < text.clause_end.size() && text.clause_end[j] != 0 && j + 1 < i) {
+        clause.clear();  // a clause ended before the scam word: start after it
+        continue;
+      }
+      clause += ' ';
+      clause += words[j];
+    }
+    static constexpr std::string_view kLongDenials[] = {
+        " don t think",   " don t believe", " doesn t look", " does not look",
+        " doesn t seem",  " not at all",    " far from",     " anything but",
+        " ne pensez pas", " ne croyez pas", " loin d etre"};
+    for (auto d : kLongDenials)
+      if (clause.find(d) != std::string::npos) return true;
     // "isn't", "aren't", "wasn't": normalised to "isn t".
     if (before == "t" && k >= 2 &&
         (words[k - 2] == "isn" || words[k - 2] == "aren" || words[k - 2] == "wasn"))

@@ -113,9 +113,11 @@ TEST(ScamCheck, AWarningThatQuotesAnAdvanceFeeLetterIsNoScam) {
       "scam.advance-fee"));
   // The fraudster's denials in other words, and "do not reply here" before a private address,
   // are no warning.
-  for (const char* own : {"This isn't a 419 scam, I assure you.", "It is no fraud at all.",
-                          "Ce n'est pas de l'arnaque, je vous assure.",
-                          "Do not reply to this address, write to my private one."})
+  for (const char* own :
+       {"This isn't a 419 scam, I assure you.", "It is no fraud at all.",
+        "Ce n'est pas de l'arnaque, je vous assure.", "Don't think this is a scam.",
+        "It is not at all a scam.", "This doesn't look like a scam, does it?",
+        "Do not reply to this address, write to my private one."})
     EXPECT_TRUE(has_reason(forwarded(own, "-----Original Message-----", true), "scam.advance-fee"))
         << own;
   // Nor is a warning whose replies go to free mail: the letter's own request.
@@ -149,6 +151,7 @@ TEST(ScamCheck, AWarningThatQuotesAnAdvanceFeeLetterIsNoScam) {
   for (const char* own :
        {"Please do not reply. Scam.", "Ne repondez pas. Arnaque !",
         "Never reply to scams like this one.", "Do not fall for scams like the one below.",
+        "Don't think twice: delete it, it's a scam.",
         "Classic 419 scam: a lawyer of a deceased client offers you a share "
         "of millions of dollars."})
     EXPECT_FALSE(has_reason(forwarded(own, "-----Original Message-----", true), "scam.advance-fee"))
