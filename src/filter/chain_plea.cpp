@@ -30,12 +30,14 @@ enum class Role : std::uint8_t {
 // article "a").
 constexpr std::string_view kEnglishVerbs[] = {"forward", "forwards",  "fwd",    "send",  "sends",
                                               "resend",  "pass",      "passes", "share", "shares",
-                                              "repost",  "circulate", "spread"};
+                                              "repost",  "circulate", "spread", "copy"};
 constexpr std::string_view kFrenchVerbs[] = {
-    "envoie",    "envoies",    "envoyez",    "envoyer",   "renvoie",     "renvoyez",    "renvoyer",
-    "transfere", "transferez", "transferer", "transmets", "transmettez", "transmettre", "partage",
-    "partagez",  "partager",   "diffuse",    "diffusez",  "diffuser",    "relaie",      "relayez",
-    "relayer",   "copiez",     "recopiez",   "parlez"};
+    "envoie", "envoies", "envoyez", "envoyer", "renvoie", "renvoyez", "renvoyer", "transfere",
+    "transferez", "transferer", "transmets", "transmettez", "transmettre", "partage", "partagez",
+    "partager", "diffuse", "diffusez", "diffuser", "relaie", "relayez", "relayer", "copiez",
+    "recopiez", "parlez",
+    // (SMS spelling of "envoie": "envoi a 15 personne"; the noun comes after "l'", "un", "d'".)
+    "envoi"};
 constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert"};
 constexpr std::string_view kFrenchWarnings[] = {"prevenez", "previens", "prevenir", "avertissez",
                                                 "avertis",  "informez", "alertez"};
@@ -63,27 +65,29 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
     add_list(kFrenchWarnings, Role::warn_verb);
     add({"faites", "fais", "faire", "mettez", "mets"}, Role::causative);
     add({"suivre", "passer", "circuler", "tourner", "copie", "parvenir"}, Role::causative_end);
-    add({"this", "it",     "these",  "them",    "message", "email",  "e",
-         "mail", "letter", "prayer", "warning", "note",    "info",   "information",
-         "ce",   "cet",    "cette",  "le",      "la",      "les",    "l",
-         "lui",  "leur",   "ca",     "priere",  "lettre",  "alerte", "courriel",
-         "on",   "along",  "en",     "around",  "the",     "word",   "please",
-         "svp",  "stp",    "text",   "texte",   "poem",    "poeme"},
+    add({"this", "it", "these", "them", "message", "email", "e", "mail", "letter", "prayer",
+         "warning", "note", "info", "information", "ce", "cet", "cette", "le", "la", "les", "l",
+         "lui", "leur", "ca", "priere", "lettre", "alerte", "courriel", "on", "along", "en",
+         "around", "the", "word", "please", "svp", "stp", "text", "texte", "poem", "poeme",
+         // The charm passed on as a person: "send her to ten people".
+         "her", "him"},
         Role::object);
     add({"to", "with", "a", "aux", "avec"}, Role::to);
-    add({"everyone", "everybody", "everyones", "monde", "entourage", "carnet", "correspondants",
-         "connaissances", "contacts", "friends", "amis", "amies", "proches", "copains", "copines",
-         "loved", "nombre"},
+    add({"everyone",       "everybody",     "everyones", "monde",   "entourage", "carnet",
+         "correspondants", "connaissances", "contacts",  "friends", "amis",      "amies",
+         "proches",        "copains",       "copines",   "loved",   "nombre",    "buddies",
+         "buddys",         "pals",          "mates",     "potes"},
         Role::mass);
     add({"autour", "largement", "maximum", "max"}, Role::adverb);
-    add({"people",   "persons",  "personnes", "gens",    "women", "femmes", "ladies",
-         "girls",    "men",      "hommes",    "names",   "noms",  "others", "autres",
-         "families", "familles", "parents",   "mothers", "meres", "kids",   "woman",
-         "person",   "girl",     "mother",    "friend"},
+    add({"people",   "persons",  "personnes",  "gens",    "women", "femmes",       "ladies",
+         "girls",    "men",      "hommes",     "names",   "noms",  "others",       "autres",
+         "families", "familles", "parents",    "mothers", "meres", "kids",         "woman",
+         "person",   "girl",     "mother",     "friend",  "users", "utilisateurs", "members",
+         "membres",  "personne", "individuals"},
         Role::crowd);
     add({"all", "many", "every", "plus", "as", "at", "au", "tous", "toutes", "tout", "minimum"},
         Role::quantifier);
-    add({"your", "vos", "votre", "tes", "ton"}, Role::possessive);
+    add({"your", "vos", "votre", "tes", "ton", "their", "leurs", "ses"}, Role::possessive);
     add({"three",  "four",   "five",    "six",    "seven",     "eight", "nine",    "ten",
          "eleven", "twelve", "fifteen", "twenty", "thirty",    "fifty", "hundred", "dozen",
          "trois",  "quatre", "cinq",    "sept",   "huit",      "neuf",  "dix",     "onze",
@@ -174,11 +178,19 @@ bool loved_or_known(std::string_view v) {
 // of an audience: "forward this to Paul? Thanks everyone!" names Paul.
 bool mass_audience(const Words& w, std::size_t from) {
   bool quantified = false;
+  int described = 0;  // words describing a counted crowd: "15 other Hotmail users"
   for (std::size_t i = from; i < w.size() && i < from + kWindow; ++i) {
     const Role* r = w.role(i);
     if (w[i] == "anyone") {
       if (i + 1 < w.size() && w[i + 1] == "you" && !w.ends_clause(i)) return true;
     } else if (!r && !is_count(w[i])) {
+      // After a number, two words may say which people: "à 10 vraies amies", "to 15 other
+      // Hotmail users" (not "to 3 different addresses": no crowd follows).
+      bool counted = i > from && (w.is(i - 1, Role::number_word) || is_count(w[i - 1]));
+      if ((counted || described > 0) && described < 2 && !w.ends_clause(i - 1)) {
+        ++described;
+        continue;
+      }
       return false;
     } else if (r && *r == Role::mass) {
       return true;
@@ -262,9 +274,16 @@ bool is_infinitive(std::string_view w) {
 
 // "merci de", "n'oubliez pas de", "pensez bien de", "je vous prie de": a request with "de".
 bool asks_with_de(std::string_view previous) {
-  static constexpr std::string_view kAsking[] = {"merci", "oubliez", "oublie", "prie",
-                                                 "pas",   "svp",     "stp",    "plait"};
+  static constexpr std::string_view kAsking[] = {"merci", "oubliez", "oublie", "prie",  "pas",
+                                                 "svp",   "stp",     "plait",  "suffit"};
   return std::find(std::begin(kAsking), std::end(kAsking), previous) != std::end(kAsking);
+}
+
+// Words that close "pass it on" as a clause end would: "pass it on and ...", "... or else".
+bool plea_closer(std::string_view w) {
+  static constexpr std::string_view kClosers[] = {"and",     "or",          "now", "today", "asap",
+                                                  "quickly", "immediately", "et",  "ou",    "vite"};
+  return std::find(std::begin(kClosers), std::end(kClosers), w) != std::end(kClosers);
 }
 
 }  // namespace
@@ -297,6 +316,9 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     // "Parlez-en autour de vous" asks only at the start of its clause ("vous en parlez
     // autour de vous" says what is done).
     if (w[i] == "parlez" && i > 0 && !w.ends_clause(i - 1)) continue;
+    // "Envoi" is a verb only at the start of its clause (SMS spelling); "tout envoi à plus
+    // de 50 personnes" is the noun.
+    if (w[i] == "envoi" && i > 0 && !w.ends_clause(i - 1)) continue;
     const bool warning = *r == Role::warn_verb;
     std::size_t end = i + 1;  // first word after the verb
     if (*r == Role::causative) {
@@ -343,7 +365,11 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     // No audience of everybody: "pass it on!", "faites tourner.", "fais passer, ..." naming
     // nobody, the clause ending there, is still a plea; "pass this on to Grandma", "share it
     // on Facebook", "partagez vos photos", "à vos équipes" are not.
-    if (warning || !clause_over) continue;
+    // "Send this on or your account gets deleted", "faites suivre et...": a conjunction or
+    // an adverb of haste ends a plea that has its particle.
+    const bool ends_here =
+        clause_over || ((particle || *r == Role::causative) && plea_closer(w[j]));
+    if (warning || !ends_here) continue;
     // French: an imperative ("relayez", "diffusez", "faites tourner", "merci de faire
     // suivre"), not an infinitive or a participle ("planning à transmettre", "agenda partagé").
     const bool french = *r == Role::causative || (!english_verb(w[i]) && w[i].ends_with("ez"));

@@ -22,7 +22,12 @@ TEST(ChainPlea, ToEverybodyInEnglish) {
         "Please share this with your family, friends and co-workers.",
         "Make sure to forward this to everyone you know.", "Send this to every woman you know.",
         "Spread the word to all your friends!", "Forward this email to a minimum of twenty people.",
-        "Please tell the women you care about.", "Share this with the people you love."}) {
+        "Please tell the women you care about.", "Share this with the people you love.",
+        // Friends by another name; a counted crowd described by up to two words.
+        "pass to all your buddys plz!!!!!", "Send it to your pals.",
+        "You MUST forward this message to at least 15 other Hotmail users.",
+        "Forward this to 10 real friends.", "COPY THIS TO ALL YOUR CONTACTS!!!",
+        "Seuls ceux qui auront transféré ce message à 20 de leurs contacts le garderont."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -43,19 +48,25 @@ TEST(ChainPlea, ToEverybodyInFrench) {
         "Merci d'envoyer cette information à toutes les femmes que vous connaissez.",
         "A diffuser largement autour de vous mesdames...",
         "Transmettez à tous ceux que vous aimez, surtout aux jeunes.",
-        "Envoie ce texte à 7 personnes que tu aimes.", "Partagez avec les gens que vous aimez."}) {
+        "Envoie ce texte à 7 personnes que tu aimes.", "Partagez avec les gens que vous aimez.",
+        // SMS spelling, the singular after a number, other words for friends.
+        "envoi a 15 personne ds les 10 min", "Envoie-le à 10 vraies amies.",
+        "Transmets à tous tes potes !"}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
 
 TEST(ChainPlea, PassItOnToNobodyInParticular) {
-  for (auto text : {"Please everyone, look at this. Send it on!!!", "Faites tourner.",
-                    "Fais passer, ça peut sauver une vie.", "Please read this and pass it on.",
-                    "Relayez ce message !", "Merci de faire suivre.", "Pass this around!",
-                    "N'oubliez pas de transférer à tous vos contacts !", "Pass it on please!",
-                    "Faites tourner svp !", "Partagez un max !",
-                    // (Spreading the word, not the message: at most this.)
-                    "Parlez-en autour de vous !"}) {
+  for (auto text :
+       {"Please everyone, look at this. Send it on!!!", "Faites tourner.",
+        "Fais passer, ça peut sauver une vie.", "Please read this and pass it on.",
+        "Relayez ce message !", "Merci de faire suivre.", "Pass this around!",
+        "N'oubliez pas de transférer à tous vos contacts !", "Pass it on please!",
+        "Faites tourner svp !", "Partagez un max !",
+        // A conjunction ends the plea as a full stop would.
+        "send this on or your account gets deleted!!!!", "Pass it on and make someone's day.",
+        // (Spreading the word, not the message: at most this.)
+        "Parlez-en autour de vous !"}) {
     auto p = pleas(text);
     EXPECT_EQ(p.open + p.mass, 1) << text;
   }
@@ -114,7 +125,11 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "You may forward this to everyone you know.",
         "N'hésitez pas à faire suivre à tous vos contacts.", "Feel free to share it with all.",
         // People named by what they did or where they are.
-        "Send the people you met a thank-you note.", "Tell the women at the front desk."}) {
+        "Send the people you met a thank-you note.", "Tell the women at the front desk.",
+        // A number without a crowd; "envoi" as a noun; a particle that needs its audience.
+        "Please send it to 3 different addresses.",
+        "Tout envoi à plus de 50 personnes passe par la liste.",
+        "Un envoi à 15 personnes par jour suffit.", "Send this on to Grandma and Grandpa."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }

@@ -172,7 +172,12 @@ const PhraseMatcher& hoax_phrases() {
         {"know it s real", "it s real", "not an urban legend", "not a legend", "not one of those",
          "someone i trust", "c est du vecu", "pas une legende", "quelqu un de confiance",
          "source sure", "source fiable", "secretly admitted", "cover up", "covered up",
-         "n en parle pas", "n en parlent pas", "on ne vous dit pas", "ne vous le diront"},
+         "n en parle pas", "n en parlent pas", "on ne vous dit pas", "ne vous le diront",
+         "keep it quiet", "kept quiet", "nobody talks about", "no one talks about",
+         "personne n en parle", "want this getting out", "want this to get out",
+         // The forwarder vouching for the sender: "she wouldn't send it if it wasn't true".
+         "wouldn t send it if", "would not send it if", "wouldn t forward it if",
+         "n enverrait pas ca si", "ne l aurait pas envoye si"},
         kTruth);
     p.add_all({"good luck",        "bad luck",
                "break the chain",  "chain letter",
@@ -198,7 +203,11 @@ const PhraseMatcher& hoax_phrases() {
          "neuvaine", "grande joie", "vous arrivera", "t arrivera", "a tout perdu", "l ont regrette",
          // The chain not to be interrupted and the miracle promised at its end.
          "n interrompez pas", "interrompre la chaine", "interrompre cette chaine",
-         "don t interrupt", "verrez un miracle", "see a miracle", "un miracle"},
+         "don t interrupt", "verrez un miracle", "see a miracle", "un miracle",
+         // The wish the chain grants, and the chain named as such.
+         "your wish will", "wish will come true", "ton voeu", "votre voeu", "voeu se realise",
+         "voeu sera exauce", "voeu exauce", "break this chain", "brisez pas cette chaine",
+         "rompez pas cette chaine"},
         kChain);
     // (A company "giving away" its products to whoever shares is the reward too.)
     p.add_all({"is giving away", "are giving away", "free tickets", "billets gratuits",
@@ -236,6 +245,12 @@ const PhraseMatcher& hoax_phrases() {
                "chaque mail transfere",
                "compte les envois",
                "logiciel de suivi",
+               "programme de suivi",
+               "programme de tracage",
+               "logiciel de tracage",
+               "one penny",
+               "penny for every",
+               "pence for every",
                "will donate",
                "giving away",
                "free pair",
@@ -263,7 +278,16 @@ const PhraseMatcher& hoax_phrases() {
                "enlevee",
                "enlevement",
                "leukemia",
+               "leukaemia",
                "leucemie",
+               "last wish",
+               "months to live",
+               "weeks to live",
+               "mois a vivre",
+               "semaines a vivre",
+               "dying wish",
+               "dernier voeu",
+               "dernier souhait",
                "needs an operation",
                "l operation",
                "donneur",
@@ -290,10 +314,18 @@ const PhraseMatcher& hoax_phrases() {
     // Mail about a hoax rather than one: a debunking that quotes it and asks not to pass it
     // on (a debunking quotes the hoax's claims of truth too). Not with pressure to forward
     // beside it ("if you don't forward this"), and not "some say it's a hoax, but...".
-    p.add_all({"this is a hoax", "is an old hoax", "c est un canular", "est un vieux canular",
-               "please do not forward", "please don t forward", "ne faites pas suivre",
-               "ne pas faire suivre"},
-              kDebunk);
+    p.add_all(
+        {"this is a hoax", "is an old hoax", "c est un canular", "est un vieux canular",
+         "please do not forward", "please don t forward", "ne faites pas suivre",
+         // The plea waived: "not a chain letter, you don't have to send it to 10 people".
+         // (The message waived, not "no need to send money, just forward it".)
+         "don t have to send it", "don t have to send this", "don t have to forward it",
+         "don t have to forward this", "don t need to forward it", "don t need to forward this",
+         "no need to forward it", "no need to forward this", "no need to send it",
+         "no need to send this", "no need to pass it on", "pas besoin de le transferer",
+         "pas besoin de la transferer", "pas besoin de faire suivre", "inutile de le transferer",
+         "inutile de faire suivre", "ne pas faire suivre"},
+        kDebunk);
     // What a debunking calls the thing it quotes, said in its author's own text (not in the
     // quoted hoax), unless hedged ("I don't know if it's a hoax, but...") or denied.
     p.add_all({"is a hoax",
@@ -331,50 +363,25 @@ const PhraseMatcher& hoax_phrases() {
                "est faux"},
               kDebunkWord);
     // Doubt, or the word denied: a forwarder's note, not a debunking.
-    p.add_all({"if it s a hoax",
-               "if this is a hoax",
-               "if it is a hoax",
-               "may be a hoax",
-               "might be a hoax",
-               "could be a hoax",
-               "maybe",
-               "not sure",
-               "whether",
-               "probably",
-               "don t know if",
-               "i doubt",
-               "say it s a hoax",
-               "say it is a hoax",
-               "if it s true",
-               "if it is true",
-               "if this is true",
-               "si c est un canular",
-               "si c est une rumeur",
-               "peut etre",
-               "but this one",
-               "not fake",
-               "pas une fausse alerte",
-               "pas de l intox",
-               "is this real",
-               "is this true",
-               "is it true",
-               "is it real",
-               "je ne sais pas si",
-               "pas sur",
-               "pas certain",
-               "si c est vrai",
-               "disent que c est",
-               "not a hoax",
-               "no hoax",
-               "not a rumour",
-               "not a rumor",
-               "not just a rumour",
-               "pas un canular",
-               "n est pas un canular",
-               "pas une rumeur",
-               "n est pas une rumeur",
-               "not an urban legend",
-               "pas une legende"},
+    p.add_all({"if it s a hoax", "if this is a hoax", "if it is a hoax", "may be a hoax",
+               "might be a hoax", "could be a hoax",
+               // (Doubt about the message, not "maybe let Auntie know as well".)
+               "maybe it s", "maybe it is", "maybe this is", "maybe true", "maybe not", "not sure",
+               // (Not "no service can tell whether you forwarded it": a debunking says that.)
+               "not sure whether", "don t know whether", "wonder whether", "whether it s true",
+               "whether it is true", "whether this is true", "whether it s a hoax",
+               "whether it is a hoax", "probably", "don t know if", "i doubt", "say it s a hoax",
+               "say it is a hoax", "if it s true", "if it is true", "if this is true",
+               "si c est un canular", "si c est une rumeur", "c est peut etre", "est peut etre",
+               "peut etre vrai", "peut etre pas", "peut etre un", "peut etre une",
+               // ("but this one is real"; not "thanks, but this one is a hoax")
+               "but this one is real", "but this one is true", "but this one is legit",
+               "but this one isn t", "but this one is not", "not fake", "pas une fausse alerte",
+               "pas de l intox", "is this real", "is this true", "is it true", "is it real",
+               "je ne sais pas si", "pas sur", "pas certain", "si c est vrai", "disent que c est",
+               "not a hoax", "no hoax", "not a rumour", "not a rumor", "not just a rumour",
+               "pas un canular", "n est pas un canular", "pas une rumeur", "n est pas une rumeur",
+               "not an urban legend", "pas une legende"},
               kHedge);
     // Copy-and-paste notices: the reader is to post the text as their own status, which
     // passes it on to everybody they know ("sharing doesn't count").
@@ -429,14 +436,36 @@ const PhraseMatcher& hoax_phrases() {
                "c est arrive a",   "est arrive a la",    "est arrive au"},
               kHearsay);
     // The service that will close or charge unless the message is passed on.
-    p.add_all(
-        {"will be deleted",   "will be closed",     "will be shut down", "will start charging",
-         "inactive accounts", "prove that you are", "your account will", "sera supprime",
-         "seront supprimes",  "sera ferme",         "va fermer",         "vont fermer",
-         "deviendra payant",  "devenir payant",     "comptes inactifs",  "prouver que vous",
-         "votre compte sera", "stay free",          "rester gratuit",    "restes gratuit",
-         "restez gratuit",    "deviendra payante"},
-        kThreat);
+    p.add_all({"will be deleted",
+               "will be closed",
+               "will be shut down",
+               "will start charging",
+               "inactive accounts",
+               "prove that you are",
+               "your account will",
+               "sera supprime",
+               "seront supprimes",
+               "sera ferme",
+               "va fermer",
+               "vont fermer",
+               "deviendra payant",
+               "devenir payant",
+               "comptes inactifs",
+               "prouver que vous",
+               "votre compte sera",
+               "stay free",
+               "rester gratuit",
+               "restes gratuit",
+               "restez gratuit",
+               "deviendra payante",
+               "will be permanently",
+               "sera definitivement",
+               "seront definitivement",
+               "seront fermees",
+               "seront fermes",
+               "reactivation fee",
+               "frais de reactivation"},
+              kThreat);
     p.add_all({"original message", "forwarded message", "begin forwarded message",
                "message original", "message transfere", "message d origine"},
               kForwardMarks);
@@ -628,7 +657,12 @@ class HoaxCheck final : public Check {
     evidence = std::min(evidence, before_weak + 1.5);
     // The plea to pass it on (or a luck chain, which demands copies) is what makes a hoax; a
     // debunking quotes both.
-    if (!forward_all && !pass_on && !(n(kChain) >= 2 && (fw > 0 || n(kForwardMarks) > 0))) return;
+    // A forwarded letter promising money or gifts per forward asks for forwards too ("the
+    // fund donates 5 cents every time this letter is forwarded").
+    const bool forwarded = fw > 0 || n(kForwardMarks) > 0;
+    if (!forward_all && !pass_on && !(n(kChain) >= 2 && forwarded) &&
+        !(n(kReward) >= 2 && forwarded))
+      return;
     if (n(kDebunk) > 0 && n(kPressure) == 0) return;
     if (n(kDebunkWord) > 0 && debunks_in_own_words(m)) return;
     if (evidence < 5.0) {

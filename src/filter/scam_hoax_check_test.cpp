@@ -561,6 +561,69 @@ TEST(HoaxCheck, OrdinaryForwardTraitsAloneAreCapped) {
   EXPECT_FALSE(has_reason(v, "hoax.chain-letter"));
 }
 
+TEST(HoaxCheck, AForwardedPaymentPerForwardAsksForForwards) {
+  // The fund "donates 5 cents every time this letter is forwarded": the plea is the reward
+  // itself, said in a forwarded letter; a shop's own offer is not forwarded along a chain.
+  auto check = make_hoax_check();
+  EXPECT_TRUE(called_hoax(
+      *check,
+      message("From: g@example.net\nSubject: [Fwd: please help little Amy]\n",
+              "-------- Original Message --------\n> Amy has a rare brain cancer and only a "
+              "few months to live. The Child Cancer Fund will donate 5 cents for every time "
+              "this letter is forwarded. They use a special e-mail tracking program, so copy "
+              "their address when you forward it. It only takes a minute; don't be the one "
+              "with no heart.\n")));
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: shop@example.com\nSubject: Our tracking program\n",
+                      "Every parcel is followed by our tracking program; you will receive "
+                      "a free pair of socks with your next order.\n")));
+}
+
+TEST(HoaxCheck, AWishGrantedToWhoeverForwardsIsALuckChain) {
+  auto check = make_hoax_check();
+  EXPECT_TRUE(called_hoax(
+      *check,
+      message("From: m@example.fr\nSubject: Fw: LIS JUSQU'AU BOUT !!!!!!\n",
+              "> FAI UN VOEU AVAN DE LIRE LA SUITE !!!!!!\n> cette chaine a commencé en 2003.\n"
+              "> envoi a 15 personne ds les 10 min = ton voeu se réalise demain.\n"
+              "> envoi a 0 personne = t'es malheureu en amour pendan 10 ANS !!!!!\n")));
+}
+
+TEST(HoaxCheck, ThanksButThisOneIsAHoaxIsADebunking) {
+  // "Thanks, but this one is a hoax", "no e-mail service can tell whether you've forwarded
+  // a message": the author's own words, neither doubt nor a plea.
+  auto check = make_hoax_check();
+  EXPECT_FALSE(called_hoax(
+      *check,
+      message("From: greg@example.com\nSubject: Re: Fw: HOTMAIL IS CLOSING ACCOUNTS\n",
+              "Thanks for thinking of me, but this one is a hoax. Hotmail doesn't count "
+              "forwards, and no e-mail service can tell whether you've forwarded a message to "
+              "anyone. Please don't send it on.\n\nPhyllis wrote:\n> Better safe than sorry!!\n"
+              "> >Because of the huge number of new members our servers are full. You MUST "
+              "forward\n> >this message to everyone in your address book.\n> >IF YOU DO NOT "
+              "FORWARD THIS MESSAGE YOUR ACCOUNT WILL BE DELETED.\n> >This is not a joke.\n")));
+}
+
+TEST(HoaxCheck, AWaivedPleaAndACasualMaybeDoNotMakeAHoax) {
+  // "Not a chain letter - you don't have to send it to 10 people": the plea waived. "Maybe
+  // let Auntie know as well" in a debunking is no doubt about the hoax.
+  auto check = make_hoax_check();
+  EXPECT_FALSE(called_hoax(
+      *check,
+      message("From: pete@example.com\nSubject: FW: this made me laugh\n",
+              "Thought you'd appreciate this (not a chain letter, promise - you don't have to "
+              "send it to 10 people or anything!)\n\n-----Original Message-----\nMy "
+              "brother-in-law does phone support for a printer company...\n")));
+  EXPECT_FALSE(called_hoax(
+      *check,
+      message("From: tom@example.com\nSubject: Re: Fw: Fw: WARNING!! e-card virus - CNN\n",
+              "Hi Mum,\n\nThanks, but this one is a hoax: a program can't burn a hard disk. "
+              "Please don't send it on - and maybe let Auntie know as well.\n\nJoyce wrote:\n"
+              "> Be VERY careful about opening any message called \"Valentine e-Card\". It is a "
+              "virus that burns the whole disk of your computer. CNN reported it.\n"
+              "> COPY THIS TO ALL YOUR CONTACTS!!!\n")));
+}
+
 TEST(SessionCheck, DmarcFailPointsToPhishing) {
   auto check = make_session_check();
   Context ctx;
