@@ -20,6 +20,8 @@ enum class Role : std::uint8_t {
   mass,           // an audience of everybody: "everyone", "contacts", "proches", "monde"
   adverb,         // everybody, said of the passing on: "autour", "largement", "maximum"
   crowd,          // "people", "personnes", "women": everybody after a quantifier only
+  counted_crowd,  // "users", "membres": everybody after a number only ("15 other Hotmail
+                  // users"; "all members of your team" is a team)
   quantifier,     // "all", "many", "at (least)", "au (moins)", "tous", "tout"
   number_word,    // "seven", "neuf", "dozen"
   possessive,     // "your", "vos": an audience when a mass or crowd word follows
@@ -69,22 +71,25 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
          "warning", "note", "info", "information", "ce", "cet", "cette", "le", "la", "les", "l",
          "lui", "leur", "ca", "priere", "lettre", "alerte", "courriel", "on", "along", "en",
          "around", "the", "word", "please", "svp", "stp", "text", "texte", "poem", "poeme",
+         "notice", "avis", "pls", "plz",
          // The charm passed on as a person: "send her to ten people".
          "her", "him"},
         Role::object);
     add({"to", "with", "a", "aux", "avec"}, Role::to);
-    add({"everyone",       "everybody",     "everyones", "monde",   "entourage", "carnet",
-         "correspondants", "connaissances", "contacts",  "friends", "amis",      "amies",
-         "proches",        "copains",       "copines",   "loved",   "nombre",    "buddies",
-         "buddys",         "pals",          "mates",     "potes"},
+    add({"everyone", "everybody", "everyones", "monde", "entourage", "carnet", "correspondants",
+         "connaissances", "contacts", "friends", "amis", "amies", "proches", "copains", "copines",
+         "loved", "nombre"},
         Role::mass);
     add({"autour", "largement", "maximum", "max"}, Role::adverb);
-    add({"people",   "persons",  "personnes",  "gens",    "women", "femmes",       "ladies",
-         "girls",    "men",      "hommes",     "names",   "noms",  "others",       "autres",
-         "families", "familles", "parents",    "mothers", "meres", "kids",         "woman",
-         "person",   "girl",     "mother",     "friend",  "users", "utilisateurs", "members",
-         "membres",  "personne", "individuals"},
+    add({"people", "persons", "personnes", "gens", "women", "femmes", "ladies", "girls", "men",
+         "hommes", "names", "noms", "others", "autres", "families", "familles", "parents",
+         "mothers", "meres", "kids", "woman", "person", "girl", "mother", "friend",
+         // Friends by another name, everybody after a quantity only: "all your buddies" (not
+         // a pub's "share it with your mates").
+         "buddies", "buddys", "pals", "mates", "potes"},
         Role::crowd);
+    add({"users", "utilisateurs", "members", "membres", "personne", "individuals"},
+        Role::counted_crowd);
     add({"all", "many", "every", "plus", "as", "at", "au", "tous", "toutes", "tout", "minimum"},
         Role::quantifier);
     add({"your", "vos", "votre", "tes", "ton", "their", "leurs", "ses"}, Role::possessive);
@@ -148,7 +153,15 @@ class Words {
 bool is_count(std::string_view w) {
   unsigned n = 0;
   auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), n);
-  return ec == std::errc{} && end == w.data() + w.size() && n >= 3 && n <= 10'000;
+  // (Not a year: "send the 2027 fixtures to all members".)
+  return ec == std::errc{} && end == w.data() + w.size() && n >= 3 && n <= 10'000 &&
+         !(n >= 1900 && n <= 2100);
+}
+
+bool is_alphabetic(std::string_view w) {
+  return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || static_cast<unsigned char>(c) >= 0x80;
+  });
 }
 
 bool is_quantity(const Words& w, std::size_t i) {
@@ -178,20 +191,30 @@ bool loved_or_known(std::string_view v) {
 // of an audience: "forward this to Paul? Thanks everyone!" names Paul.
 bool mass_audience(const Words& w, std::size_t from) {
   bool quantified = false;
-  int described = 0;  // words describing a counted crowd: "15 other Hotmail users"
+  bool numbered = false;  // by a number: "seven", "15"
+  int described = 0;      // words describing a counted crowd: "15 other Hotmail users"
   for (std::size_t i = from; i < w.size() && i < from + kWindow; ++i) {
     const Role* r = w.role(i);
+    const bool number = w.is(i, Role::number_word) || is_count(w[i]);
+    // "The 40 contract users", "les 30 parents": a group known by name, not everybody.
+    if (number && i > from &&
+        (w[i - 1] == "the" || w[i - 1] == "these" || w[i - 1] == "those" || w[i - 1] == "les" ||
+         w[i - 1] == "ces"))
+      return false;
+    if (number) numbered = true;
     if (w[i] == "anyone") {
       if (i + 1 < w.size() && w[i + 1] == "you" && !w.ends_clause(i)) return true;
-    } else if (!r && !is_count(w[i])) {
+    } else if (!r && !number) {
       // After a number, two words may say which people: "à 10 vraies amies", "to 15 other
-      // Hotmail users" (not "to 3 different addresses": no crowd follows).
-      bool counted = i > from && (w.is(i - 1, Role::number_word) || is_count(w[i - 1]));
-      if ((counted || described > 0) && described < 2 && !w.ends_clause(i - 1)) {
+      // Hotmail users", "12 of your closest friends" (not "to 3 different addresses": no
+      // crowd follows).
+      if (numbered && described < 2 && is_alphabetic(w[i]) && !w.ends_clause(i - 1)) {
         ++described;
         continue;
       }
       return false;
+    } else if (r && *r == Role::counted_crowd) {
+      if (numbered) return true;
     } else if (r && *r == Role::mass) {
       return true;
     } else if (r && *r == Role::adverb) {
@@ -279,11 +302,14 @@ bool asks_with_de(std::string_view previous) {
   return std::find(std::begin(kAsking), std::end(kAsking), previous) != std::end(kAsking);
 }
 
-// Words that close "pass it on" as a clause end would: "pass it on and ...", "... or else".
-bool plea_closer(std::string_view w) {
+// Words that close "pass it on" as a clause end would: "pass it on and ...", "... or else"
+// (not "send it on or before 30 November": a date).
+bool plea_closer(const Words& w, std::size_t j) {
   static constexpr std::string_view kClosers[] = {"and",     "or",          "now", "today", "asap",
                                                   "quickly", "immediately", "et",  "ou",    "vite"};
-  return std::find(std::begin(kClosers), std::end(kClosers), w) != std::end(kClosers);
+  if (std::find(std::begin(kClosers), std::end(kClosers), w[j]) == std::end(kClosers)) return false;
+  return w.ends_clause(j) || (w[j + 1] != "before" && w[j + 1] != "after" && w[j + 1] != "avant" &&
+                              w[j + 1] != "apres");
 }
 
 }  // namespace
@@ -299,7 +325,14 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     // ("d" is English "I'd", but French "merci d'envoyer" asks.)
     const bool asked_with_d = i > 1 && w[i - 1] == "d" && !w.ends_clause(i - 2) &&
                               asks_with_de(w[i - 2]) && is_infinitive(w[i]);
-    if (i > 0 && !w.ends_clause(i - 1) && not_a_request(w[i - 1]) && !asked_with_d) continue;
+    // "Il vous suffit de le transférer", "merci de le faire suivre": the pronoun between.
+    const bool asked_with_pronoun =
+        i > 2 && (w[i - 1] == "le" || w[i - 1] == "la" || w[i - 1] == "les" || w[i - 1] == "l") &&
+        (w[i - 2] == "de" || w[i - 2] == "d") && asks_with_de(w[i - 3]) && !w.ends_clause(i - 3) &&
+        !w.ends_clause(i - 2) && (is_infinitive(w[i]) || *r == Role::causative);
+    if (i > 0 && !w.ends_clause(i - 1) && not_a_request(w[i - 1]) && !asked_with_d &&
+        !asked_with_pronoun)
+      continue;
     // "I wanted to tell everyone", "we'd like to share with all": an infinitive reports an
     // intention; "make sure to / remember to / don't forget to forward this" asks.
     if (i > 1 && w[i - 1] == "to" && !w.ends_clause(i - 2) && w[i - 2] != "sure" &&
@@ -338,7 +371,9 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     bool particle = false;    // "it on", "this along"
     bool to_someone = false;  // "envoyez-lui cette lettre": to her
     while (j < w.size() && j < end + 4 && !w.ends_clause(j - 1) && w.is(j, Role::object)) {
-      if ((w[j] == "on" || w[j] == "along" || w[j] == "around") && j > end) particle = true;
+      // "it on", "this along"; or "on" alone ending the clause: "please read and pass on!"
+      if ((w[j] == "on" || w[j] == "along" || w[j] == "around") && (j > end || w.ends_clause(j)))
+        particle = true;
       if (w[j] == "lui" || w[j] == "leur") to_someone = true;
       ++j;
     }
@@ -368,7 +403,7 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     // "Send this on or your account gets deleted", "faites suivre et...": a conjunction or
     // an adverb of haste ends a plea that has its particle.
     const bool ends_here =
-        clause_over || ((particle || *r == Role::causative) && plea_closer(w[j]));
+        clause_over || ((particle || *r == Role::causative) && plea_closer(w, j));
     if (warning || !ends_here) continue;
     // French: an imperative ("relayez", "diffusez", "faites tourner", "merci de faire
     // suivre"), not an infinitive or a participle ("planning à transmettre", "agenda partagé").

@@ -24,9 +24,11 @@ TEST(ChainPlea, ToEverybodyInEnglish) {
         "Spread the word to all your friends!", "Forward this email to a minimum of twenty people.",
         "Please tell the women you care about.", "Share this with the people you love.",
         // Friends by another name; a counted crowd described by up to two words.
-        "pass to all your buddys plz!!!!!", "Send it to your pals.",
+        "pass to all your buddys plz!!!!!", "Send it to all your pals.",
         "You MUST forward this message to at least 15 other Hotmail users.",
         "Forward this to 10 real friends.", "COPY THIS TO ALL YOUR CONTACTS!!!",
+        "Forward this to 12 of your closest friends within 10 minutes.",
+        "Please forward this notice to all of your contacts.",
         "Seuls ceux qui auront transféré ce message à 20 de leurs contacts le garderont."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
@@ -51,22 +53,22 @@ TEST(ChainPlea, ToEverybodyInFrench) {
         "Envoie ce texte à 7 personnes que tu aimes.", "Partagez avec les gens que vous aimez.",
         // SMS spelling, the singular after a number, other words for friends.
         "envoi a 15 personne ds les 10 min", "Envoie-le à 10 vraies amies.",
-        "Transmets à tous tes potes !"}) {
+        "Il te suffit de le transférer à 10 personnes.", "Transmets à tous tes potes !"}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
 
 TEST(ChainPlea, PassItOnToNobodyInParticular) {
-  for (auto text :
-       {"Please everyone, look at this. Send it on!!!", "Faites tourner.",
-        "Fais passer, ça peut sauver une vie.", "Please read this and pass it on.",
-        "Relayez ce message !", "Merci de faire suivre.", "Pass this around!",
-        "N'oubliez pas de transférer à tous vos contacts !", "Pass it on please!",
-        "Faites tourner svp !", "Partagez un max !",
-        // A conjunction ends the plea as a full stop would.
-        "send this on or your account gets deleted!!!!", "Pass it on and make someone's day.",
-        // (Spreading the word, not the message: at most this.)
-        "Parlez-en autour de vous !"}) {
+  for (auto text : {"Please everyone, look at this. Send it on!!!", "Faites tourner.",
+                    "Fais passer, ça peut sauver une vie.", "Please read this and pass it on.",
+                    "Relayez ce message !", "Merci de faire suivre.", "Pass this around!",
+                    "N'oubliez pas de transférer à tous vos contacts !", "Pass it on please!",
+                    "Faites tourner svp !", "Partagez un max !",
+                    // A conjunction ends the plea as a full stop would.
+                    "send this on or your account gets deleted!!!!",
+                    "Pass it on and make someone's day.", "PLEASE READ AND PASS ON!!!",
+                    // (Spreading the word, not the message: at most this.)
+                    "Parlez-en autour de vous !"}) {
     auto p = pleas(text);
     EXPECT_EQ(p.open + p.mass, 1) << text;
   }
@@ -129,7 +131,14 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         // A number without a crowd; "envoi" as a noun; a particle that needs its audience.
         "Please send it to 3 different addresses.",
         "Tout envoi à plus de 50 personnes passe par la liste.",
-        "Un envoi à 15 personnes par jour suffit.", "Send this on to Grandma and Grandpa."}) {
+        "Un envoi à 15 personnes par jour suffit.", "Send this on to Grandma and Grandpa.",
+        // From review: a team's members, a group known by its number, a year, a date.
+        "Please share this with all members of your team.",
+        "Transmettez à tous les membres de l'équipe.", "Share it with your mates!",
+        "Copy it to all users' home folders.", "Please forward this to the 30 Year 6 parents.",
+        "Please send this to the 40 contract users in your department.",
+        "Please send the 2027 fixtures to all members of the club.",
+        "Please fill in the form and send it on or before 30 November."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }

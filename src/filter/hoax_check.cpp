@@ -42,6 +42,10 @@ enum Group : int {
   kNotCounted,
   kNoticeMark,
   kFriendRequest,
+  kVouch,
+  kPerForward,
+  kWaiver,
+  kWish,
   kGroups
 };
 
@@ -91,7 +95,8 @@ const PhraseMatcher& hoax_phrases() {
          "forward it to at least * people", "pass it on to at least * people",
          "diffuser ce message", "diffusez ce message", "a au moins * contacts",
          "a au moins * personnes", "a au moins * amis", "tous ceux que vous connaissez",
-         "tout votre carnet", "tous vos correspondants",
+         "tout votre carnet", "tous vos correspondants", "a au moins * amies",
+         "a tous leurs contacts", "a tous leurs amis", "tt vos contact", "tt vos contacts",
          // A forward that saves a life: the plea said with a noun.
          "a simple forward", "a single forward", "one forward can", "just one forward",
          "un simple transfert", "un simple partage"},
@@ -168,31 +173,37 @@ const PhraseMatcher& hoax_phrases() {
               kTruth);
     // "It happened, it is not a legend" and the cover-up that explains why nobody else says so
     // (not "what they don't want you to know": that is advertising's).
-    p.add_all(
-        {"know it s real", "it s real", "not an urban legend", "not a legend", "not one of those",
-         "someone i trust", "c est du vecu", "pas une legende", "quelqu un de confiance",
-         "source sure", "source fiable", "secretly admitted", "cover up", "covered up",
-         "n en parle pas", "n en parlent pas", "on ne vous dit pas", "ne vous le diront",
-         "keep it quiet", "kept quiet", "nobody talks about", "no one talks about",
-         "personne n en parle", "want this getting out", "want this to get out",
-         // The forwarder vouching for the sender: "she wouldn't send it if it wasn't true".
-         "wouldn t send it if", "would not send it if", "wouldn t forward it if",
-         "n enverrait pas ca si", "ne l aurait pas envoye si"},
-        kTruth);
-    p.add_all({"good luck",        "bad luck",
-               "break the chain",  "chain letter",
-               "within 96 hours",  "within * hours",
-               "within * days",    "make a wish",
-               "bonne chance",     "malchance",
-               "malheur",          "porte bonheur",
-               "briser la chaine", "brisez pas la chaine",
-               "brise la chaine",  "brise pas la chaine",
-               "rompre la chaine", "rompez pas la chaine",
-               "cassez pas",       "faites un voeu",
-               "dans les * jours", "dans les * heures",
-               "lost his job",     "he died",
-               "she died",         "nine days later",
-               "tour du monde"},
+    p.add_all({"know it s real", "it s real", "not an urban legend", "not a legend",
+               "not one of those", "someone i trust", "c est du vecu", "pas une legende",
+               "quelqu un de confiance", "source sure", "source fiable", "secretly admitted",
+               "cover up", "covered up", "n en parle pas", "n en parlent pas", "on ne vous dit pas",
+               "ne vous le diront", "ne veulent pas que cela se sache",
+               "ne veulent pas que ca se sache", "will never tell you", "won t tell you this",
+               // The warning said to be confirmed by those who would know.
+               "has been confirmed by", "it has been confirmed", "confirmed by the police",
+               "a ete confirme par", "confirme par la police", "confirme par la gendarmerie"},
+              kTruth);
+    // The forwarder vouching for the sender ("she wouldn't send it if it wasn't true") and
+    // the makers hiding it: a claim of truth, but also what a debunking concedes ("I know you
+    // wouldn't send it if you didn't think it mattered, but it's a hoax").
+    p.add_all({"wouldn t send it if", "would not send it if", "wouldn t forward it if",
+               "n enverrait pas ca si", "ne l aurait pas envoye si", "want this getting out",
+               "want this to get out"},
+              kVouch);
+    p.add_all({"good luck",         "bad luck",
+               "break the chain",   "chain letter",
+               "within 96 hours",   "within * hours",
+               "within * days",     "make a wish",
+               "bonne chance",      "malchance",
+               "malheur",           "porte bonheur",
+               "briser la chaine",  "brisez pas la chaine",
+               "brise la chaine",   "brise pas la chaine",
+               "rompre la chaine",  "rompez pas la chaine",
+               "cassez pas",        "faites un voeu",
+               "fais un voeu",      "dans les * jours",
+               "dans les * heures", "lost his job",
+               "he died",           "she died",
+               "nine days later",   "tour du monde"},
               kChain);
     // Luck and prayer chains: the promise and the curse, the claim that it was never broken.
     p.add_all(
@@ -203,33 +214,45 @@ const PhraseMatcher& hoax_phrases() {
          "neuvaine", "grande joie", "vous arrivera", "t arrivera", "a tout perdu", "l ont regrette",
          // The chain not to be interrupted and the miracle promised at its end.
          "n interrompez pas", "interrompre la chaine", "interrompre cette chaine",
-         "don t interrupt", "verrez un miracle", "see a miracle", "un miracle",
-         // The wish the chain grants, and the chain named as such.
-         "your wish will", "wish will come true", "ton voeu", "votre voeu", "voeu se realise",
-         "voeu sera exauce", "voeu exauce", "break this chain", "brisez pas cette chaine",
-         "rompez pas cette chaine"},
+         "don t interrupt", "verrez un miracle", "see a miracle", "un miracle", "break this chain",
+         "brisez pas cette chaine", "rompez pas cette chaine"},
         kChain);
+    // The wish the chain grants: a chain's trait beside a plea to pass it on only (birthday
+    // mail says "make a wish, your wish will come true" too).
+    p.add_all({"your wish will", "wish will come true", "ton voeu se realise",
+               "votre voeu se realise", "voeu se realisera", "voeu sera exauce", "voeu exauce"},
+              kWish);
     // (A company "giving away" its products to whoever shares is the reward too.)
     p.add_all({"is giving away", "are giving away", "free tickets", "billets gratuits",
                "offre un bon d achat", "offre des bons d achat"},
               kReward);
-    p.add_all({"for every forward",
-               "each time you forward",
-               "every time you forward",
-               "each time this message",
-               "every time this message",
-               "tracking system",
-               "tracking program",
-               "e mail tracking",
-               "email tracking",
-               "keeps track",
+    // The payment per forward and the tracking that counts forwards: a chain letter's own
+    // claim (a shop's "track it" or "vous recevrez gratuitement" is not one).
+    p.add_all(
+        {"for every forward", "each time you forward", "every time you forward",
+         "each time this message", "every time this message", "cents for every",
+         "for every message forwarded", "for every email you forward", "pour chaque mail transfere",
+         "pour chaque message transfere", "chaque mail transfere", "compte les envois",
+         "penny for every", "pence for every", "for every time this", "chaque fois que ce message",
+         "pour chaque transfert", "par transfert", "per forward"},
+        kPerForward);
+    // Software said to count the forwards (a parcel's "tracking system" too, so only a trait).
+    p.add_all(
+        {"tracking system", "tracking program", "e mail tracking", "email tracking",
+         "logiciel de suivi", "programme de tracage", "logiciel de tracage", "systeme qui compte",
+         "logiciel compte", "logiciel qui compte", "compte le nombre de fois",
+         "verifie les transferts", "counts the number of", "counts how many",
+         // The prize for those who will have passed it on.
+         "qui feront suivre", "qui transfereront", "qui auront transfere", "qui auront transmis",
+         "who forward this", "who forwards this"},
+        kReward);
+    p.add_all({"keeps track",
                "track it",
                "will pay you",
                "send you a check",
                "beta test",
                "pour chaque personne",
                "chaque fois que vous",
-               "chaque fois que ce message",
                "systeme de suivi",
                "vous paient",
                "vous recevrez",
@@ -237,20 +260,7 @@ const PhraseMatcher& hoax_phrases() {
                "1 centime",
                "one cent",
                "a cent",
-               "cents for every",
-               "for every message forwarded",
-               "for every email you forward",
-               "pour chaque mail transfere",
-               "pour chaque message transfere",
-               "chaque mail transfere",
-               "compte les envois",
-               "logiciel de suivi",
-               "programme de suivi",
-               "programme de tracage",
-               "logiciel de tracage",
                "one penny",
-               "penny for every",
-               "pence for every",
                "will donate",
                "giving away",
                "free pair",
@@ -280,14 +290,10 @@ const PhraseMatcher& hoax_phrases() {
                "leukemia",
                "leukaemia",
                "leucemie",
-               "last wish",
                "months to live",
                "weeks to live",
                "mois a vivre",
                "semaines a vivre",
-               "dying wish",
-               "dernier voeu",
-               "dernier souhait",
                "needs an operation",
                "l operation",
                "donneur",
@@ -296,6 +302,9 @@ const PhraseMatcher& hoax_phrases() {
                "alerte enlevement",
                "si c etait votre enfant",
                "if it was your child",
+               "could be your child",
+               "pourrait etre votre enfant",
+               "pourrait etre le votre",
                "if it were your child",
                "save a life",
                "save lives",
@@ -314,18 +323,19 @@ const PhraseMatcher& hoax_phrases() {
     // Mail about a hoax rather than one: a debunking that quotes it and asks not to pass it
     // on (a debunking quotes the hoax's claims of truth too). Not with pressure to forward
     // beside it ("if you don't forward this"), and not "some say it's a hoax, but...".
-    p.add_all(
-        {"this is a hoax", "is an old hoax", "c est un canular", "est un vieux canular",
-         "please do not forward", "please don t forward", "ne faites pas suivre",
-         // The plea waived: "not a chain letter, you don't have to send it to 10 people".
-         // (The message waived, not "no need to send money, just forward it".)
-         "don t have to send it", "don t have to send this", "don t have to forward it",
-         "don t have to forward this", "don t need to forward it", "don t need to forward this",
-         "no need to forward it", "no need to forward this", "no need to send it",
-         "no need to send this", "no need to pass it on", "pas besoin de le transferer",
-         "pas besoin de la transferer", "pas besoin de faire suivre", "inutile de le transferer",
-         "inutile de faire suivre", "ne pas faire suivre"},
-        kDebunk);
+    p.add_all({"this is a hoax", "is an old hoax", "c est un canular", "est un vieux canular",
+               "please do not forward", "please don t forward", "ne faites pas suivre",
+               "ne pas faire suivre"},
+              kDebunk);
+    // The plea waived by the forwarder: "not a chain letter, you don't have to send it to 10
+    // people" (counted in the forwarder's own words only: a chain letter says "no need to send
+    // it back to me, just forward it to everyone").
+    p.add_all({"don t have to send it", "don t have to send this", "don t have to forward it",
+               "don t have to forward this", "don t need to forward it",
+               "don t need to forward this", "no need to forward it", "no need to forward this",
+               "pas besoin de le transferer", "pas besoin de la transferer",
+               "pas besoin de faire suivre", "inutile de le transferer", "inutile de faire suivre"},
+              kWaiver);
     // What a debunking calls the thing it quotes, said in its author's own text (not in the
     // quoted hoax), unless hedged ("I don't know if it's a hoax, but...") or denied.
     p.add_all({"is a hoax",
@@ -366,22 +376,23 @@ const PhraseMatcher& hoax_phrases() {
     p.add_all({"if it s a hoax", "if this is a hoax", "if it is a hoax", "may be a hoax",
                "might be a hoax", "could be a hoax",
                // (Doubt about the message, not "maybe let Auntie know as well".)
-               "maybe it s", "maybe it is", "maybe this is", "maybe true", "maybe not", "not sure",
+               "maybe it s", "maybe it is", "maybe this is", "maybe true", "maybe not",
+               "not sure if", "not sure it", "not sure this", "not sure but",
                // (Not "no service can tell whether you forwarded it": a debunking says that.)
                "not sure whether", "don t know whether", "wonder whether", "whether it s true",
                "whether it is true", "whether this is true", "whether it s a hoax",
-               "whether it is a hoax", "probably", "don t know if", "i doubt", "say it s a hoax",
-               "say it is a hoax", "if it s true", "if it is true", "if this is true",
-               "si c est un canular", "si c est une rumeur", "c est peut etre", "est peut etre",
-               "peut etre vrai", "peut etre pas", "peut etre un", "peut etre une",
+               "whether it is a hoax", "probably true", "probably real", "probably nothing",
+               "don t know if", "i doubt", "say it s a hoax", "say it is a hoax", "if it s true",
+               "if it is true", "if this is true", "si c est un canular", "si c est une rumeur",
+               "c est peut etre", "est peut etre", "peut etre vrai", "peut etre pas",
+               "peut etre un", "peut etre une",
                // ("but this one is real"; not "thanks, but this one is a hoax")
-               "but this one is real", "but this one is true", "but this one is legit",
-               "but this one isn t", "but this one is not", "not fake", "pas une fausse alerte",
-               "pas de l intox", "is this real", "is this true", "is it true", "is it real",
-               "je ne sais pas si", "pas sur", "pas certain", "si c est vrai", "disent que c est",
-               "not a hoax", "no hoax", "not a rumour", "not a rumor", "not just a rumour",
-               "pas un canular", "n est pas un canular", "pas une rumeur", "n est pas une rumeur",
-               "not an urban legend", "pas une legende"},
+               "but this one is real", "but this one is true", "but this one is legit", "not fake",
+               "pas une fausse alerte", "pas de l intox", "is this real", "is this true",
+               "is it true", "is it real", "je ne sais pas si", "pas sur", "pas certain",
+               "si c est vrai", "disent que c est", "not a hoax", "no hoax", "not a rumour",
+               "not a rumor", "not just a rumour", "pas un canular", "n est pas un canular",
+               "pas une rumeur", "n est pas une rumeur", "not an urban legend", "pas une legende"},
               kHedge);
     // Copy-and-paste notices: the reader is to post the text as their own status, which
     // passes it on to everybody they know ("sharing doesn't count").
@@ -436,35 +447,19 @@ const PhraseMatcher& hoax_phrases() {
                "c est arrive a",   "est arrive a la",    "est arrive au"},
               kHearsay);
     // The service that will close or charge unless the message is passed on.
-    p.add_all({"will be deleted",
-               "will be closed",
-               "will be shut down",
-               "will start charging",
-               "inactive accounts",
-               "prove that you are",
-               "your account will",
-               "sera supprime",
-               "seront supprimes",
-               "sera ferme",
-               "va fermer",
-               "vont fermer",
-               "deviendra payant",
-               "devenir payant",
-               "comptes inactifs",
-               "prouver que vous",
-               "votre compte sera",
-               "stay free",
-               "rester gratuit",
-               "restes gratuit",
-               "restez gratuit",
-               "deviendra payante",
-               "will be permanently",
-               "sera definitivement",
-               "seront definitivement",
-               "seront fermees",
-               "seront fermes",
-               "reactivation fee",
-               "frais de reactivation"},
+    p.add_all({"will be deleted",   "will be closed",
+               "will be shut down", "will start charging",
+               "inactive accounts", "prove that you are",
+               "your account will", "sera supprime",
+               "seront supprimes",  "sera ferme",
+               "va fermer",         "vont fermer",
+               "deviendra payant",  "devenir payant",
+               "comptes inactifs",  "prouver que vous",
+               "votre compte sera", "stay free",
+               "rester gratuit",    "restes gratuit",
+               "restez gratuit",    "deviendra payante",
+               "seront fermees",    "seront fermes",
+               "reactivation fee",  "frais de reactivation"},
               kThreat);
     p.add_all({"original message", "forwarded message", "begin forwarded message",
                "message original", "message transfere", "message d origine"},
@@ -532,6 +527,12 @@ const PhraseMatcher& hoax_phrases() {
                "etincelle",
                "enflammer",
                "vapeurs d essence",
+               "anesthesiant",
+               "chloroform",
+               "chloroforme",
+               "perdez connaissance",
+               "pass out",
+               "lose consciousness",
                "brulures"},
               kMarvel);
     return p;
@@ -561,6 +562,38 @@ int forward_prefixes(std::string_view subject) {
   return n;
 }
 
+// The text without what it cites between quotation marks ("...", “...”, « ... »), each
+// quotation short and within a paragraph: what a debunking cites of the hoax.
+std::string without_quotations(std::string_view text) {
+  constexpr std::size_t kLongest = 300;
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::string_view close;
+    std::size_t open_len = 0;
+    if (text[i] == '"') {
+      close = "\"", open_len = 1;
+    } else if (text.substr(i, 3) == "\xe2\x80\x9c") {  // “
+      close = "\xe2\x80\x9d", open_len = 3;            // ”
+    } else if (text.substr(i, 2) == "\xc2\xab") {      // «
+      close = "\xc2\xbb", open_len = 2;                // »
+    }
+    if (open_len > 0) {
+      std::size_t end = text.find(close, i + open_len);
+      std::size_t paragraph = text.find("\n\n", i + open_len);
+      if (end != std::string_view::npos && end - i <= kLongest &&
+          (paragraph == std::string_view::npos || end < paragraph)) {
+        out += " . ";  // the quotation ends a clause
+        i = end + close.size();
+        continue;
+      }
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
 // Whether the author's own text, apart from what it quotes, calls it a hoax or a rumour (a
 // debunking list quoting the hoax with its pleas and pressure).
 // Not when the author's own text asks to pass it on: then the quoted part is not what makes
@@ -572,9 +605,31 @@ bool debunks_in_own_words(const MessageView& m) {
   std::vector<int> counts;
   hoax_phrases().match(words, counts);
   auto n = [&](Group g) { return counts[static_cast<std::size_t>(g)]; };
-  if ((n(kDebunkWord) == 0 && n(kDebunk) == 0) || n(kHedge) > 0 || n(kTruth) > 0) return false;
+  if (n(kDebunkWord) == 0 && n(kDebunk) == 0) return false;
+  // Doubt, claims of truth and pleas the debunking cites in quotation marks are the hoax's
+  // words, not its own: 'the tell-tale signs: "there is no cure", "send this to everyone
+  // you know"'.
+  auto said = normalize_text(without_quotations(*own));
+  hoax_phrases().match(said, counts);
+  if (n(kHedge) > 0 || n(kTruth) > 0) return false;
   // (The plea parser, not the stock phrases: a debunking describes the hoax's plea, "they
   // ask you to forward it to everyone you know", and the parser tells a report from a plea.)
+  auto pleas = find_chain_pleas(said);
+  return pleas.mass + pleas.open == 0;
+}
+
+// Whether the forwarder's own words, above what they forward, waive the plea ("not a chain
+// letter, you don't have to send it to 10 people") and ask nobody to pass it on.
+bool waives_plea_in_own_words(const MessageView& m) {
+  auto own = own_text(m.extracted.text, QuoteMarks::indented_too);
+  if (!own) return false;
+  auto words = normalize_text(*own);
+  std::vector<int> counts;
+  hoax_phrases().match(words, counts);
+  auto n = [&](Group g) { return counts[static_cast<std::size_t>(g)]; };
+  // (The parser, not the stock phrases, which would read "send it to 10 people" in "you
+  // don't have to send it to 10 people".)
+  if (n(kWaiver) == 0 || n(kPressure) > 0) return false;
   auto pleas = find_chain_pleas(words);
   return pleas.mass + pleas.open == 0;
 }
@@ -637,9 +692,11 @@ class HoaxCheck final : public Check {
     if (repost && n(kNoticeMark) > 0) note(2.0, "pseudo-legal notice");
     if ((n(kVirus) > 0 && n(kDestruction) > 0) || hacker_friend_request(m, n(kFriendRequest)))
       note(2.0, "virus warning");
-    if (n(kTruth) > 0) note(1.5, "insists it is true");
-    if (n(kChain) >= 2) note(2.0, "luck chain");
-    if (n(kReward) > 0) note(n(kReward) >= 2 ? 2.0 : 1.0, "reward for forwarding");
+    if (n(kTruth) + n(kVouch) > 0) note(1.5, "insists it is true");
+    const int chain_words = n(kChain) + ((forward_all || pass_on) && n(kWish) > 0 ? 1 : 0);
+    if (chain_words >= 2) note(2.0, "luck chain");
+    const int rewards = n(kReward) + n(kPerForward);
+    if (rewards > 0) note(rewards >= 2 ? 2.0 : 1.0, "reward for forwarding");
     if (n(kAppeal) > 0) note(1.0, "emotional appeal");
     if (n(kPressure) > 0) note(1.0, "pressure not to keep it");
     if (n(kThreat) > 0) note(1.0, "threatens to close the account");
@@ -648,7 +705,7 @@ class HoaxCheck final : public Check {
     // of authority, "a friend of mine", one chain word) count 1.5 at most together: a forward
     // asking friends to see a film is not a hoax for having them all.
     const double before_weak = evidence;
-    if (n(kChain) == 1) note(0.75, "chain wording");
+    if (chain_words == 1) note(0.75, "chain wording");
     if (fw > 0 || n(kForwardMarks) > 0) note(fw >= 2 ? 1.5 : 1.0, "forwarded along a chain");
     if (n(kHearsay) > 0) note(0.5, "hearsay");
     if (n(kAlarm) > 0) note(n(kAlarm) >= 3 ? 1.0 : 0.5, "alarm");
@@ -657,14 +714,15 @@ class HoaxCheck final : public Check {
     evidence = std::min(evidence, before_weak + 1.5);
     // The plea to pass it on (or a luck chain, which demands copies) is what makes a hoax; a
     // debunking quotes both.
-    // A forwarded letter promising money or gifts per forward asks for forwards too ("the
-    // fund donates 5 cents every time this letter is forwarded").
+    // A forwarded letter promising money per forward asks for forwards too ("the fund
+    // donates 5 cents for every time this letter is forwarded").
     const bool forwarded = fw > 0 || n(kForwardMarks) > 0;
     if (!forward_all && !pass_on && !(n(kChain) >= 2 && forwarded) &&
-        !(n(kReward) >= 2 && forwarded))
+        !(n(kPerForward) > 0 && forwarded))
       return;
     if (n(kDebunk) > 0 && n(kPressure) == 0) return;
     if (n(kDebunkWord) > 0 && debunks_in_own_words(m)) return;
+    if (n(kWaiver) > 0 && waives_plea_in_own_words(m)) return;
     if (evidence < 5.0) {
       // A hint for the classifiers' language check only with a chain letter's trait besides
       // the plea (a mark of forwarding, a claim of truth, a reward...): "partagez" alone, in a

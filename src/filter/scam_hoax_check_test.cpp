@@ -580,11 +580,17 @@ TEST(HoaxCheck, AForwardedPaymentPerForwardAsksForForwards) {
 }
 
 TEST(HoaxCheck, AWishGrantedToWhoeverForwardsIsALuckChain) {
+  // The wish granted counts beside a plea to pass it on; a birthday card's "make a wish, your
+  // wish will come true" forwarded to the family is no chain.
   auto check = make_hoax_check();
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: a@example.org\nSubject: Fwd: Happy birthday Grandpa!\n",
+                      "---------- Forwarded message ----------\nMake a wish... your wish will "
+                      "come true! It's true what they say. Important: lunch at 12.\n")));
   EXPECT_TRUE(called_hoax(
       *check,
       message("From: m@example.fr\nSubject: Fw: LIS JUSQU'AU BOUT !!!!!!\n",
-              "> FAI UN VOEU AVAN DE LIRE LA SUITE !!!!!!\n> cette chaine a commencé en 2003.\n"
+              "> FAIS UN VOEU AVAN DE LIRE LA SUITE !!!!!!\n> cette chaine a commencé en 2003.\n"
               "> envoi a 15 personne ds les 10 min = ton voeu se réalise demain.\n"
               "> envoi a 0 personne = t'es malheureu en amour pendan 10 ANS !!!!!\n")));
 }
@@ -622,6 +628,66 @@ TEST(HoaxCheck, AWaivedPleaAndACasualMaybeDoNotMakeAHoax) {
               "> Be VERY careful about opening any message called \"Valentine e-Card\". It is a "
               "virus that burns the whole disk of your computer. CNN reported it.\n"
               "> COPY THIS TO ALL YOUR CONTACTS!!!\n")));
+}
+
+TEST(HoaxCheck, NoticesThatShareAChainLettersWordsAreNoHoaxes) {
+  // From review: a funeral notice forwarded to all who knew him, an IT desk's migration notice
+  // to all users, a debunking that concedes the sender meant well.
+  auto check = make_hoax_check();
+  for (const auto& m :
+       {message("From: a@example.org\nSubject: Fwd: Dad's funeral\n",
+                "---------- Forwarded message ----------\nDad's funeral will be on Tuesday at "
+                "11. It was his last wish that we wear bright colours. Please pass this on to "
+                "everyone who knew him. Important: parking is limited.\n"),
+        message("From: it@example.fr\nSubject: URGENT : migration des boîtes\n",
+                "Attention. Important : merci de transmettre ce message à tous les "
+                "utilisateurs de votre service. Les boîtes non migrées avant le 30 seront "
+                "définitivement supprimées.\n"),
+        message("From: t@example.com\nSubject: Re: Fw: Hotmail closing\n",
+                "I know you wouldn't send it if you didn't think it mattered, but it's a hoax. "
+                "Please don't forward it.\n\nMum wrote:\n> Forward this to everyone you know or "
+                "your account will be closed! This is not a joke!\n")})
+    EXPECT_FALSE(called_hoax(*check, m)) << m;
+}
+
+TEST(HoaxCheck, AWaiverInsideTheChainLetterIsNoWaiver) {
+  // "No need to send it back to me - forward it to everyone you know": the letter's own words.
+  auto check = make_hoax_check();
+  EXPECT_TRUE(called_hoax(
+      *check,
+      message("From: a@example.net\nSubject: Fw: FW: free money from Microsoft\n",
+              "Microsoft and AOL will pay you $245 for every person you forward this to. "
+              "They are beta testing an e-mail tracking program. This is not a joke! No need to "
+              "send it back to me - forward it to everyone you know!\n")));
+}
+
+TEST(HoaxCheck, ADebunkingCitesTheHoaxsPleaInQuotationMarks) {
+  // 'The tell-tale signs: "there is no cure", "send this to everyone you know"': the debunking
+  // cites the plea; its own words ask nothing. Unquoted, the same plea is the author's.
+  auto check = make_hoax_check();
+  const std::string quoted =
+      "Thanks, but this one is a hoax. The tell-tale signs are all there: \"there is no "
+      "cure\" and above all \"send this to everyone you know\". Real alerts never ask "
+      "that.\n\nJune wrote:\n> WARNING!!! If you receive a screensaver called \"TUXEDO DANCE\" "
+      "DO NOT OPEN IT!!! It will erase your hard drive. Microsoft announced it. THERE IS NO "
+      "CURE.\n> SEND THIS TO EVERYONE YOU KNOW!!!!!\n";
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: p@example.com\nSubject: Re: Fw: WARNING - virus!!!\n", quoted)));
+  std::string unquoted = quoted;
+  for (auto& c : unquoted)
+    if (c == '"') c = ' ';
+  EXPECT_TRUE(called_hoax(
+      *check, message("From: p@example.com\nSubject: Re: Fw: WARNING - virus!!!\n", unquoted)));
+}
+
+TEST(HoaxCheck, APaymentPerTransferInFrench) {
+  auto check = make_hoax_check();
+  EXPECT_TRUE(called_hoax(
+      *check, message("From: v@example.fr\nSubject: TR: Pour Chloé, s'il vous plaît transférez\n",
+                      "-----Message d'origine-----\nChloé a 4 ans, gravement brûlée. "
+                      "L'opérateur s'est engagé à verser 0,10 € pour chaque transfert de ce "
+                      "message. Un logiciel compte le nombre de fois où le mail est envoyé. "
+                      "Ne cassez pas la chaîne !\n")));
 }
 
 TEST(SessionCheck, DmarcFailPointsToPhishing) {
