@@ -71,7 +71,7 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
          "warning", "note", "info", "information", "ce", "cet", "cette", "le", "la", "les", "l",
          "lui", "leur", "ca", "priere", "lettre", "alerte", "courriel", "on", "along", "en",
          "around", "the", "word", "please", "svp", "stp", "text", "texte", "poem", "poeme",
-         "notice", "avis", "pls", "plz",
+         "notice", "pls", "plz",
          // The charm passed on as a person: "send her to ten people".
          "her", "him"},
         Role::object);
@@ -199,8 +199,9 @@ bool mass_audience(const Words& w, std::size_t from) {
     // "The 40 contract users", "les 30 parents": a group known by name, not everybody.
     if (number && i > from &&
         (w[i - 1] == "the" || w[i - 1] == "these" || w[i - 1] == "those" || w[i - 1] == "les" ||
-         w[i - 1] == "ces"))
-      return false;
+         w[i - 1] == "ces" || w.is(i - 1, Role::possessive) || w[i - 1] == "our" ||
+         w[i - 1] == "nos"))
+      return false;  // (and "your 12 team members", "vos 30 adhérents")
     if (number) numbered = true;
     if (w[i] == "anyone") {
       if (i + 1 < w.size() && w[i + 1] == "you" && !w.ends_clause(i)) return true;
@@ -265,15 +266,27 @@ bool audience_starts(const Words& w, std::size_t i, bool warning) {
   return w.is(i, Role::possessive) && (w.is(i + 1, Role::mass) || w.is(i + 1, Role::crowd));
 }
 
+// "Envoi a 15 personne": the SMS order names a small number or everybody right after "a"
+// ("Envoi à 250 personnes." ends a mailing's report).
+bool sms_envoi(const Words& w, std::size_t i) {
+  if (i + 2 >= w.size() || w[i + 1] != "a") return false;
+  std::string_view n = w[i + 2];
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), value);
+  if (ec == std::errc{} && end == n.data() + n.size()) return value >= 3 && value <= 30;
+  return w.is(i + 2, Role::number_word) || n == "tous" || n == "toutes" || n == "tt";
+}
+
 // A plea is an imperative: "je te fais suivre", "I'll pass it on", "don't tell everyone",
 // "could you pass it on?", "we look forward to", "moving forward with" are not.
 bool not_a_request(std::string_view previous) {
   static constexpr std::string_view kBefore[] = {
-      "je",     "te",    "tu",    "nous", "on",      "il",   "elle",    "ils",   "elles",  "vous",
-      "ne",     "n",     "le",    "la",   "l",       "les",  "leur",    "lui",   "me",     "m",
-      "se",     "i",     "ll",    "we",   "he",      "she",  "they",    "you",   "will",   "would",
-      "d",      "ve",    "t",     "not",  "already", "look", "looking", "looks", "looked", "move",
-      "moving", "moved", "going", "step", "bring",   "come"};
+      "je", "te", "tu", "nous", "on", "il", "elle", "ils", "elles", "vous", "ne", "n", "le", "la",
+      "l", "les", "leur", "lui", "me", "m", "se", "i", "ll", "we", "he", "she", "they", "you",
+      "will", "would", "d", "ve", "t", "not", "already", "look", "looking", "looks", "looked",
+      "move", "moving", "moved", "going", "step", "bring", "come",
+      // "Never pass on virus warnings": an order not to.
+      "never"};
   return std::find(std::begin(kBefore), std::end(kBefore), previous) != std::end(kBefore);
 }
 
@@ -351,7 +364,13 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     if (w[i] == "parlez" && i > 0 && !w.ends_clause(i - 1)) continue;
     // "Envoi" is a verb only at the start of its clause (SMS spelling); "tout envoi à plus
     // de 50 personnes" is the noun.
-    if (w[i] == "envoi" && i > 0 && !w.ends_clause(i - 1)) continue;
+    if (w[i] == "envoi" && ((i > 0 && !w.ends_clause(i - 1)) || !sms_envoi(w, i))) continue;
+    // "Copy" the noun: "we will send a copy to all families".
+    if (w[i] == "copy" && i > 0 && !w.ends_clause(i - 1) &&
+        (w[i - 1] == "a" || w[i - 1] == "the" || w[i - 1] == "one" || w[i - 1] == "this" ||
+         w[i - 1] == "that" || w[i - 1] == "each" || w[i - 1] == "every" ||
+         w.is(i - 1, Role::possessive) || w[i - 1] == "my" || w[i - 1] == "our"))
+      continue;
     const bool warning = *r == Role::warn_verb;
     std::size_t end = i + 1;  // first word after the verb
     if (*r == Role::causative) {
@@ -371,9 +390,7 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     bool particle = false;    // "it on", "this along"
     bool to_someone = false;  // "envoyez-lui cette lettre": to her
     while (j < w.size() && j < end + 4 && !w.ends_clause(j - 1) && w.is(j, Role::object)) {
-      // "it on", "this along"; or "on" alone ending the clause: "please read and pass on!"
-      if ((w[j] == "on" || w[j] == "along" || w[j] == "around") && (j > end || w.ends_clause(j)))
-        particle = true;
+      if ((w[j] == "on" || w[j] == "along" || w[j] == "around") && j > end) particle = true;
       if (w[j] == "lui" || w[j] == "leur") to_someone = true;
       ++j;
     }

@@ -59,16 +59,16 @@ TEST(ChainPlea, ToEverybodyInFrench) {
 }
 
 TEST(ChainPlea, PassItOnToNobodyInParticular) {
-  for (auto text : {"Please everyone, look at this. Send it on!!!", "Faites tourner.",
-                    "Fais passer, ça peut sauver une vie.", "Please read this and pass it on.",
-                    "Relayez ce message !", "Merci de faire suivre.", "Pass this around!",
-                    "N'oubliez pas de transférer à tous vos contacts !", "Pass it on please!",
-                    "Faites tourner svp !", "Partagez un max !",
-                    // A conjunction ends the plea as a full stop would.
-                    "send this on or your account gets deleted!!!!",
-                    "Pass it on and make someone's day.", "PLEASE READ AND PASS ON!!!",
-                    // (Spreading the word, not the message: at most this.)
-                    "Parlez-en autour de vous !"}) {
+  for (auto text :
+       {"Please everyone, look at this. Send it on!!!", "Faites tourner.",
+        "Fais passer, ça peut sauver une vie.", "Please read this and pass it on.",
+        "Relayez ce message !", "Merci de faire suivre.", "Pass this around!",
+        "N'oubliez pas de transférer à tous vos contacts !", "Pass it on please!",
+        "Faites tourner svp !", "Partagez un max !",
+        // A conjunction ends the plea as a full stop would.
+        "send this on or your account gets deleted!!!!", "Pass it on and make someone's day.",
+        // (Spreading the word, not the message: at most this.)
+        "Parlez-en autour de vous !"}) {
     auto p = pleas(text);
     EXPECT_EQ(p.open + p.mass, 1) << text;
   }
@@ -138,7 +138,13 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "Copy it to all users' home folders.", "Please forward this to the 30 Year 6 parents.",
         "Please send this to the 40 contract users in your department.",
         "Please send the 2027 fixtures to all members of the club.",
-        "Please fill in the form and send it on or before 30 November."}) {
+        "Please fill in the form and send it on or before 30 November.",
+        // From a second review: an order not to, a copy, a team counted, a mailing's report,
+        // and "pass on" with nothing passed on (a lost dog's "please read and pass on!").
+        "Never pass on virus warnings without checking first.",
+        "We will send a copy to all families.",
+        "Team leads, please forward this notice to your 12 team members.", "Envoi à 250 personnes.",
+        "Please read and pass on!"}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }

@@ -173,23 +173,26 @@ const PhraseMatcher& hoax_phrases() {
               kTruth);
     // "It happened, it is not a legend" and the cover-up that explains why nobody else says so
     // (not "what they don't want you to know": that is advertising's).
-    p.add_all({"know it s real", "it s real", "not an urban legend", "not a legend",
-               "not one of those", "someone i trust", "c est du vecu", "pas une legende",
-               "quelqu un de confiance", "source sure", "source fiable", "secretly admitted",
-               "cover up", "covered up", "n en parle pas", "n en parlent pas", "on ne vous dit pas",
-               "ne vous le diront", "ne veulent pas que cela se sache",
-               "ne veulent pas que ca se sache", "will never tell you", "won t tell you this",
-               // The warning said to be confirmed by those who would know.
-               "has been confirmed by", "it has been confirmed", "confirmed by the police",
+    p.add_all(
+        {"know it s real", "it s real", "not an urban legend", "not a legend", "not one of those",
+         "someone i trust", "c est du vecu", "pas une legende", "quelqu un de confiance",
+         "source sure", "source fiable", "secretly admitted", "cover up", "covered up",
+         "n en parle pas", "n en parlent pas", "on ne vous dit pas", "ne vous le diront"},
+        kTruth);
+    // The warning said to be confirmed by those who would know: a name of authority (a
+    // council's "it has been confirmed that the road will close" says it too, and a
+    // debunking's "it has been confirmed by Microsoft that...").
+    p.add_all({"has been confirmed by", "it has been confirmed", "confirmed by the police",
                "a ete confirme par", "confirme par la police", "confirme par la gendarmerie"},
-              kTruth);
+              kAuthority);
     // The forwarder vouching for the sender ("she wouldn't send it if it wasn't true") and
     // the makers hiding it: a claim of truth, but also what a debunking concedes ("I know you
     // wouldn't send it if you didn't think it mattered, but it's a hoax").
-    p.add_all({"wouldn t send it if", "would not send it if", "wouldn t forward it if",
-               "n enverrait pas ca si", "ne l aurait pas envoye si", "want this getting out",
-               "want this to get out"},
-              kVouch);
+    p.add_all(
+        {"wouldn t send it if", "would not send it if", "wouldn t forward it if",
+         "n enverrait pas ca si", "ne l aurait pas envoye si", "ne veulent pas que cela se sache",
+         "ne veulent pas que ca se sache", "want this getting out", "want this to get out"},
+        kVouch);
     p.add_all({"good luck",         "bad luck",
                "break the chain",   "chain letter",
                "within 96 hours",   "within * hours",
@@ -228,23 +231,23 @@ const PhraseMatcher& hoax_phrases() {
               kReward);
     // The payment per forward and the tracking that counts forwards: a chain letter's own
     // claim (a shop's "track it" or "vous recevrez gratuitement" is not one).
-    p.add_all(
-        {"for every forward", "each time you forward", "every time you forward",
-         "each time this message", "every time this message", "cents for every",
-         "for every message forwarded", "for every email you forward", "pour chaque mail transfere",
-         "pour chaque message transfere", "chaque mail transfere", "compte les envois",
-         "penny for every", "pence for every", "for every time this", "chaque fois que ce message",
-         "pour chaque transfert", "par transfert", "per forward"},
-        kPerForward);
+    p.add_all({"for every forward", "each time you forward", "every time you forward",
+               "each time this message", "every time this message", "cents for every",
+               "for every message forwarded", "for every email you forward",
+               "pour chaque mail transfere", "pour chaque message transfere",
+               "chaque mail transfere", "compte les envois", "for every time this",
+               "chaque fois que ce message", "pour chaque transfert de ce", "per forward"},
+              kPerForward);
     // Software said to count the forwards (a parcel's "tracking system" too, so only a trait).
     p.add_all(
         {"tracking system", "tracking program", "e mail tracking", "email tracking",
-         "logiciel de suivi", "programme de tracage", "logiciel de tracage", "systeme qui compte",
-         "logiciel compte", "logiciel qui compte", "compte le nombre de fois",
-         "verifie les transferts", "counts the number of", "counts how many",
+         "logiciel de suivi", "programme de tracage", "logiciel de tracage", "logiciel compte",
+         "logiciel qui compte", "verifie les transferts", "counts the forwards",
+         "counts the number of forwards", "counts the e mails", "counts the emails",
          // The prize for those who will have passed it on.
-         "qui feront suivre", "qui transfereront", "qui auront transfere", "qui auront transmis",
-         "who forward this", "who forwards this"},
+         "qui feront suivre ce", "qui transfereront ce", "qui auront transfere ce",
+         "qui auront transmis ce", "who forward this message", "who forwards this message",
+         "who forward this e mail", "who forwards this e mail"},
         kReward);
     p.add_all({"keeps track",
                "track it",
@@ -302,7 +305,6 @@ const PhraseMatcher& hoax_phrases() {
                "alerte enlevement",
                "si c etait votre enfant",
                "if it was your child",
-               "could be your child",
                "pourrait etre votre enfant",
                "pourrait etre le votre",
                "if it were your child",
@@ -382,10 +384,11 @@ const PhraseMatcher& hoax_phrases() {
                "not sure whether", "don t know whether", "wonder whether", "whether it s true",
                "whether it is true", "whether this is true", "whether it s a hoax",
                "whether it is a hoax", "probably true", "probably real", "probably nothing",
-               "don t know if", "i doubt", "say it s a hoax", "say it is a hoax", "if it s true",
-               "if it is true", "if this is true", "si c est un canular", "si c est une rumeur",
-               "c est peut etre", "est peut etre", "peut etre vrai", "peut etre pas",
-               "peut etre un", "peut etre une",
+               "probably a hoax", "probably it s", "it s probably", "better safe than sorry",
+               "dans le doute", "don t know if", "i doubt", "say it s a hoax", "say it is a hoax",
+               "if it s true", "if it is true", "if this is true", "si c est un canular",
+               "si c est une rumeur", "c est peut etre", "est peut etre", "peut etre vrai",
+               "peut etre pas", "peut etre un", "peut etre une",
                // ("but this one is real"; not "thanks, but this one is a hoax")
                "but this one is real", "but this one is true", "but this one is legit", "not fake",
                "pas une fausse alerte", "pas de l intox", "is this real", "is this true",
@@ -447,20 +450,14 @@ const PhraseMatcher& hoax_phrases() {
                "c est arrive a",   "est arrive a la",    "est arrive au"},
               kHearsay);
     // The service that will close or charge unless the message is passed on.
-    p.add_all({"will be deleted",   "will be closed",
-               "will be shut down", "will start charging",
-               "inactive accounts", "prove that you are",
-               "your account will", "sera supprime",
-               "seront supprimes",  "sera ferme",
-               "va fermer",         "vont fermer",
-               "deviendra payant",  "devenir payant",
-               "comptes inactifs",  "prouver que vous",
-               "votre compte sera", "stay free",
-               "rester gratuit",    "restes gratuit",
-               "restez gratuit",    "deviendra payante",
-               "seront fermees",    "seront fermes",
-               "reactivation fee",  "frais de reactivation"},
-              kThreat);
+    p.add_all(
+        {"will be deleted",   "will be closed",     "will be shut down", "will start charging",
+         "inactive accounts", "prove that you are", "your account will", "sera supprime",
+         "seront supprimes",  "sera ferme",         "va fermer",         "vont fermer",
+         "deviendra payant",  "devenir payant",     "comptes inactifs",  "prouver que vous",
+         "votre compte sera", "stay free",          "rester gratuit",    "restes gratuit",
+         "restez gratuit",    "deviendra payante",  "reactivation fee",  "frais de reactivation"},
+        kThreat);
     p.add_all({"original message", "forwarded message", "begin forwarded message",
                "message original", "message transfere", "message d origine"},
               kForwardMarks);
@@ -531,8 +528,6 @@ const PhraseMatcher& hoax_phrases() {
                "chloroform",
                "chloroforme",
                "perdez connaissance",
-               "pass out",
-               "lose consciousness",
                "brulures"},
               kMarvel);
     return p;
@@ -584,7 +579,7 @@ std::string without_quotations(std::string_view text) {
       std::size_t paragraph = text.find("\n\n", i + open_len);
       if (end != std::string_view::npos && end - i <= kLongest &&
           (paragraph == std::string_view::npos || end < paragraph)) {
-        out += " . ";  // the quotation ends a clause
+        out += ' ';
         i = end + close.size();
         continue;
       }
@@ -606,12 +601,11 @@ bool debunks_in_own_words(const MessageView& m) {
   hoax_phrases().match(words, counts);
   auto n = [&](Group g) { return counts[static_cast<std::size_t>(g)]; };
   if (n(kDebunkWord) == 0 && n(kDebunk) == 0) return false;
-  // Doubt, claims of truth and pleas the debunking cites in quotation marks are the hoax's
-  // words, not its own: 'the tell-tale signs: "there is no cure", "send this to everyone
-  // you know"'.
-  auto said = normalize_text(without_quotations(*own));
-  hoax_phrases().match(said, counts);
+  // (Doubt and claims of truth quoted count too: 'my cousin says "it's real"'.)
   if (n(kHedge) > 0 || n(kTruth) > 0) return false;
+  // A plea the debunking cites in quotation marks is the hoax's, not its own: 'the
+  // tell-tale signs: "there is no cure", "send this to everyone you know"'.
+  auto said = normalize_text(without_quotations(*own));
   // (The plea parser, not the stock phrases: a debunking describes the hoax's plea, "they
   // ask you to forward it to everyone you know", and the parser tells a report from a plea.)
   auto pleas = find_chain_pleas(said);

@@ -690,6 +690,36 @@ TEST(HoaxCheck, APaymentPerTransferInFrench) {
                       "Ne cassez pas la chaîne !\n")));
 }
 
+TEST(HoaxCheck, ConfirmationsAndCountsInOrdinaryMail) {
+  // From a second review: a debunking citing a confirmation, a council's closure "confirmed",
+  // a sponsorship per pound, a step counter; and a forwarder's quoted vouch still vetoes.
+  auto check = make_hoax_check();
+  for (const auto& m :
+       {message("From: t@example.com\nSubject: Re: Fw: Hotmail closing\n",
+                "Hi Mum, it's a hoax. It has been confirmed by Microsoft that they are not "
+                "closing any accounts.\n\nMum wrote:\n> Forward this to everyone you know or "
+                "your account will be closed! This is not a joke!\n"),
+        message("From: c@example.org\nSubject: Fwd: A38 bypass\n",
+                "---------- Forwarded message ----------\nImportant: it has been confirmed that "
+                "the A38 bypass will be shut for six weeks. Please share with everyone who uses "
+                "the route.\n"),
+        message("From: s@example.co.uk\nSubject: Fwd: Sponsor me\n",
+                "---------- Forwarded message ----------\nI'm running for Leukaemia UK. My "
+                "company will donate 50 pence for every pound I raise. It only takes a minute "
+                "to sponsor me!\n"),
+        message("From: h@example.org\nSubject: Fwd: step challenge\n",
+                "---------- Forwarded message ----------\nImportant: the app counts the number "
+                "of steps you take each day. Share this with all your colleagues and friends!\n")})
+    EXPECT_FALSE(called_hoax(*check, m)) << m;
+  EXPECT_TRUE(called_hoax(
+      *check,
+      message("From: a@example.com\nSubject: Fw: Fw: VIRUS WARNING\n",
+              "Snopes says it's a hoax, but my cousin who works in IT says \"it's real, I've "
+              "seen it\". Better safe than sorry!\n\n> If you receive an email titled \"Free "
+              "Hugs\" do not open it, it will erase your hard drive. IBM confirmed it. Forward "
+              "this to everyone in your address book!\n")));
+}
+
 TEST(SessionCheck, DmarcFailPointsToPhishing) {
   auto check = make_session_check();
   Context ctx;
