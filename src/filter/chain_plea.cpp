@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -150,12 +151,18 @@ class Words {
   std::size_t n_;
 };
 
-bool is_count(std::string_view w) {
+// The value of a word written in digits.
+std::optional<unsigned> digits_value(std::string_view w) {
   unsigned n = 0;
   auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), n);
+  if (ec != std::errc{} || end != w.data() + w.size()) return std::nullopt;
+  return n;
+}
+
+bool is_count(std::string_view w) {
+  auto n = digits_value(w);
   // (Not a year: "send the 2027 fixtures to all members".)
-  return ec == std::errc{} && end == w.data() + w.size() && n >= 3 && n <= 10'000 &&
-         !(n >= 1900 && n <= 2100);
+  return n && *n >= 3 && *n <= 10'000 && !(*n >= 1900 && *n <= 2100);
 }
 
 bool is_alphabetic(std::string_view w) {
@@ -271,9 +278,7 @@ bool audience_starts(const Words& w, std::size_t i, bool warning) {
 bool sms_envoi(const Words& w, std::size_t i) {
   if (i + 2 >= w.size() || w[i + 1] != "a") return false;
   std::string_view n = w[i + 2];
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), value);
-  if (ec == std::errc{} && end == n.data() + n.size()) return value >= 3 && value <= 30;
+  if (auto value = digits_value(n)) return *value >= 3 && *value <= 30;
   return w.is(i + 2, Role::number_word) || n == "tous" || n == "toutes" || n == "tt";
 }
 

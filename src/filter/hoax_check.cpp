@@ -6,6 +6,10 @@
 // it with a warning.
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -557,6 +561,24 @@ int forward_prefixes(std::string_view subject) {
   return n;
 }
 
+// The author's own text (own_text.hpp), its words and its phrase counts: read once for
+// both the debunking and the waiver.
+struct OwnWords {
+  std::string text;
+  NormalizedText words;
+  std::vector<int> counts;
+  int n(Group g) const { return counts[static_cast<std::size_t>(g)]; }
+};
+
+std::optional<OwnWords> own_words(const MessageView& m) {
+  auto own = own_text(m.extracted.text, QuoteMarks::indented_too);
+  if (!own) return std::nullopt;
+  OwnWords o{std::move(*own), {}, {}};
+  o.words = normalize_text(o.text);
+  hoax_phrases().match(o.words, o.counts);
+  return o;
+}
+
 // The text without what it cites between quotation marks ("...", “...”, « ... »), each
 // quotation short and within a paragraph: what a debunking cites of the hoax.
 std::string without_quotations(std::string_view text) {
@@ -575,12 +597,13 @@ std::string without_quotations(std::string_view text) {
       close = "\xc2\xbb", open_len = 2;                // »
     }
     if (open_len > 0) {
-      std::size_t end = text.find(close, i + open_len);
-      std::size_t paragraph = text.find("\n\n", i + open_len);
-      if (end != std::string_view::npos && end - i <= kLongest &&
-          (paragraph == std::string_view::npos || end < paragraph)) {
+      // Only as far as the longest quotation: linear however many quotes are left open.
+      std::string_view inside = text.substr(i + open_len, kLongest);
+      std::size_t end = inside.find(close);
+      if (end != std::string_view::npos &&
+          inside.substr(0, end).find("\n\n") == std::string_view::npos) {
         out += ' ';
-        i = end + close.size();
+        i += open_len + end + close.size();
         continue;
       }
     }
@@ -593,19 +616,13 @@ std::string without_quotations(std::string_view text) {
 // debunking list quoting the hoax with its pleas and pressure).
 // Not when the author's own text asks to pass it on: then the quoted part is not what makes
 // it a chain letter.
-bool debunks_in_own_words(const MessageView& m) {
-  auto own = own_text(m.extracted.text, QuoteMarks::indented_too);
-  if (!own) return false;
-  auto words = normalize_text(*own);
-  std::vector<int> counts;
-  hoax_phrases().match(words, counts);
-  auto n = [&](Group g) { return counts[static_cast<std::size_t>(g)]; };
-  if (n(kDebunkWord) == 0 && n(kDebunk) == 0) return false;
+bool debunks_in_own_words(const OwnWords& own) {
+  if (own.n(kDebunkWord) == 0 && own.n(kDebunk) == 0) return false;
   // (Doubt and claims of truth quoted count too: 'my cousin says "it's real"'.)
-  if (n(kHedge) > 0 || n(kTruth) > 0) return false;
+  if (own.n(kHedge) > 0 || own.n(kTruth) > 0) return false;
   // A plea the debunking cites in quotation marks is the hoax's, not its own: 'the
   // tell-tale signs: "there is no cure", "send this to everyone you know"'.
-  auto said = normalize_text(without_quotations(*own));
+  auto said = normalize_text(without_quotations(own.text));
   // (The plea parser, not the stock phrases: a debunking describes the hoax's plea, "they
   // ask you to forward it to everyone you know", and the parser tells a report from a plea.)
   auto pleas = find_chain_pleas(said);
@@ -614,17 +631,11 @@ bool debunks_in_own_words(const MessageView& m) {
 
 // Whether the forwarder's own words, above what they forward, waive the plea ("not a chain
 // letter, you don't have to send it to 10 people") and ask nobody to pass it on.
-bool waives_plea_in_own_words(const MessageView& m) {
-  auto own = own_text(m.extracted.text, QuoteMarks::indented_too);
-  if (!own) return false;
-  auto words = normalize_text(*own);
-  std::vector<int> counts;
-  hoax_phrases().match(words, counts);
-  auto n = [&](Group g) { return counts[static_cast<std::size_t>(g)]; };
+bool waives_plea_in_own_words(const OwnWords& own) {
   // (The parser, not the stock phrases, which would read "send it to 10 people" in "you
   // don't have to send it to 10 people".)
-  if (n(kWaiver) == 0 || n(kPressure) > 0) return false;
-  auto pleas = find_chain_pleas(words);
+  if (own.n(kWaiver) == 0 || own.n(kPressure) > 0) return false;
+  auto pleas = find_chain_pleas(own.words);
   return pleas.mass + pleas.open == 0;
 }
 
@@ -715,8 +726,11 @@ class HoaxCheck final : public Check {
         !(n(kPerForward) > 0 && forwarded))
       return;
     if (n(kDebunk) > 0 && n(kPressure) == 0) return;
-    if (n(kDebunkWord) > 0 && debunks_in_own_words(m)) return;
-    if (n(kWaiver) > 0 && waives_plea_in_own_words(m)) return;
+    if (n(kDebunkWord) > 0 || n(kWaiver) > 0) {
+      auto own = own_words(m);
+      if (own && n(kDebunkWord) > 0 && debunks_in_own_words(*own)) return;
+      if (own && n(kWaiver) > 0 && waives_plea_in_own_words(*own)) return;
+    }
     if (evidence < 5.0) {
       // A hint for the classifiers' language check only with a chain letter's trait besides
       // the plea (a mark of forwarding, a claim of truth, a reward...): "partagez" alone, in a

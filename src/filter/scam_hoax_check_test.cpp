@@ -720,6 +720,20 @@ TEST(HoaxCheck, ConfirmationsAndCountsInOrdinaryMail) {
               "this to everyone in your address book!\n")));
 }
 
+TEST(HoaxCheck, QuotationsLeftOpenAreReadInLinearTime) {
+  // A debunking's own words full of quotation marks that never close: each is looked for
+  // only as far as the longest quotation (a whole-text search per mark was quadratic).
+  auto check = make_hoax_check();
+  std::string own = "Sorry, it's a hoax. ";
+  for (int i = 0; i < 20'000; ++i)
+    own += "\xe2\x80\x9c ";
+  auto v = run_check(*check, message("From: a@example.org\nSubject: Re: Fw: virus\n",
+                                     own + "\n\nJo wrote:\n> Forward this to everyone you "
+                                           "know! If you receive it, do not open it, it will "
+                                           "erase your hard drive. CNN confirmed it.\n"));
+  EXPECT_FALSE(has_reason(v, "hoax.chain-letter"));
+}
+
 TEST(SessionCheck, DmarcFailPointsToPhishing) {
   auto check = make_session_check();
   Context ctx;
