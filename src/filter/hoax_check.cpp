@@ -33,6 +33,7 @@ enum Group : int {
   kReward,
   kAppeal,
   kForwardMarks,
+  kOriginalMarks,
   kAlarm,
   kMarvel,
   kPressure,
@@ -453,18 +454,58 @@ const PhraseMatcher& hoax_phrases() {
                "amie infirmiere",  "ami infirmier",      "ami policier",      "ami pompier",
                "c est arrive a",   "est arrive a la",    "est arrive au"},
               kHearsay);
-    // The service that will close or charge unless the message is passed on.
-    p.add_all(
-        {"will be deleted",   "will be closed",     "will be shut down", "will start charging",
-         "inactive accounts", "prove that you are", "your account will", "sera supprime",
-         "seront supprimes",  "sera ferme",         "va fermer",         "vont fermer",
-         "deviendra payant",  "devenir payant",     "comptes inactifs",  "prouver que vous",
-         "votre compte sera", "stay free",          "rester gratuit",    "restes gratuit",
-         "restez gratuit",    "deviendra payante",  "reactivation fee",  "frais de reactivation"},
-        kThreat);
-    p.add_all({"original message", "forwarded message", "begin forwarded message",
-               "message original", "message transfere", "message d origine"},
-              kForwardMarks);
+    // The service that will close or charge unless the message is passed on: an account or a
+    // named service, not a road or an office ("the A38 will be closed", "la mairie sera fermée").
+    p.add_all({"account will be deleted",
+               "accounts will be deleted",
+               "account will be closed",
+               "accounts will be closed",
+               "account will be shut",
+               "accounts will be shut",
+               "account will be cancel*",
+               "accounts will be cancel*",
+               "profile will be deleted",
+               "will start charging",
+               "inactive accounts",
+               "prove that you are",
+               "your account will",
+               "compte sera supprime",
+               "comptes seront supprimes",
+               "compte sera ferme",
+               "comptes seront fermes",
+               "compte sera desactive",
+               "comptes seront desactives",
+               "va fermer les comptes",
+               "vont fermer les comptes",
+               "va fermer votre compte",
+               "va fermer ton compte",
+               "va supprimer les comptes",
+               "vont supprimer les comptes",
+               "msn va fermer",
+               "hotmail va fermer",
+               "facebook va fermer",
+               "whatsapp va fermer",
+               "deviendra payant",
+               "devenir payant",
+               "comptes inactifs",
+               "prouver que vous",
+               "votre compte sera",
+               "ton compte sera",
+               "stay free",
+               "rester gratuit",
+               "restes gratuit",
+               "restez gratuit",
+               "deviendra payante",
+               "reactivation fee",
+               "frais de reactivation"},
+              kThreat);
+    for (std::string_view service :
+         {"msn", "hotmail", "yahoo", "aol", "facebook", "whatsapp", "messenger", "skype"})
+      for (std::string_view fate : {"closed", "shut down", "deleted", "discontinued"})
+        p.add(fmt::format("{} will be {}", service, fate), kThreat);
+    p.add_all({"forwarded message", "begin forwarded message", "message transfere"}, kForwardMarks);
+    // The mark above a quoted message in Outlook: a forward's or a reply's.
+    p.add_all({"original message", "message original", "message d origine"}, kOriginalMarks);
     p.add_all({"warning",         "alert",           "danger",          "dangerous",
                "attention",       "please read",     "alerte",          "prevenez",
                "warn them",       "be careful",      "soyez prudents",  "important",
@@ -539,11 +580,18 @@ const PhraseMatcher& hoax_phrases() {
   return m;
 }
 
-int forward_prefixes(std::string_view subject) {
-  int n = 0;
+// The subject's prefixes: how many say forwarded ("Fw: TR: Fwd:"), and whether the first
+// says a reply ("Re:", "AW:").
+struct SubjectPrefixes {
+  int forwards = 0;
+  bool reply = false;
+};
+
+SubjectPrefixes subject_prefixes(std::string_view subject) {
+  SubjectPrefixes out;
   std::string s = to_lower(subject);
   std::string_view v = s;
-  while (true) {
+  for (bool first = true;; first = false) {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
       v.remove_prefix(1);
     std::size_t colon = v.find(':');
@@ -552,13 +600,15 @@ int forward_prefixes(std::string_view subject) {
     while (!p.empty() && p.back() == ' ')  // French typography: "TR : ", "Fwd : "
       p.remove_suffix(1);
     if (p == "fw" || p == "fwd" || p == "tr" || p == "wg") {
-      ++n;
-    } else if (p != "re" && p != "aw") {
+      ++out.forwards;
+    } else if (p == "re" || p == "aw") {
+      if (first) out.reply = true;
+    } else {
       break;
     }
     v.remove_prefix(colon + 1);
   }
-  return n;
+  return out;
 }
 
 // The author's own text (own_text.hpp), its words and its phrase counts: read once for
@@ -670,7 +720,8 @@ class HoaxCheck final : public Check {
     auto n = [&](Group g) {
       return body[static_cast<std::size_t>(g)] + subject[static_cast<std::size_t>(g)];
     };
-    int fw = forward_prefixes(m.subject);
+    const auto prefixes = subject_prefixes(m.subject);
+    const int fw = prefixes.forwards;
     std::string why;
     double evidence = 0;
     auto note = [&](double w, const char* what) {
@@ -711,7 +762,10 @@ class HoaxCheck final : public Check {
     // asking friends to see a film is not a hoax for having them all.
     const double before_weak = evidence;
     if (chain_words == 1) note(0.75, "chain wording");
-    if (fw > 0 || n(kForwardMarks) > 0) note(fw >= 2 ? 1.5 : 1.0, "forwarded along a chain");
+    // (Outlook's "Original Message" is a forward's mark unless the subject says a reply.)
+    const bool forwarded =
+        fw > 0 || n(kForwardMarks) > 0 || (n(kOriginalMarks) > 0 && !prefixes.reply);
+    if (forwarded) note(fw >= 2 ? 1.5 : 1.0, "forwarded along a chain");
     if (n(kHearsay) > 0) note(0.5, "hearsay");
     if (n(kAlarm) > 0) note(n(kAlarm) >= 3 ? 1.0 : 0.5, "alarm");
     if (n(kAuthority) > 0) note(0.5, "appeal to authority");
@@ -721,7 +775,6 @@ class HoaxCheck final : public Check {
     // debunking quotes both.
     // A forwarded letter promising money per forward asks for forwards too ("the fund
     // donates 5 cents for every time this letter is forwarded").
-    const bool forwarded = fw > 0 || n(kForwardMarks) > 0;
     if (!forward_all && !pass_on && !(n(kChain) >= 2 && forwarded) &&
         !(n(kPerForward) > 0 && forwarded))
       return;

@@ -720,6 +720,27 @@ TEST(HoaxCheck, ConfirmationsAndCountsInOrdinaryMail) {
               "this to everyone in your address book!\n")));
 }
 
+TEST(HoaxCheck, ARoadThatWillBeClosedAndAnOutlookReplyAreNoHoaxes) {
+  // A threat to close is an account's ("your account will be closed"), not a road's; and
+  // Outlook's "Original Message" marks every reply, not only forwards.
+  auto check = make_hoax_check();
+  for (const auto& m :
+       {message("From: c@example.org\nSubject: Fwd: Mill Lane\n",
+                "---------- Forwarded message ----------\nIMPORTANT: Mill Lane will be closed "
+                "from Monday for six weeks. Please share this with everyone in the village.\n"),
+        message("From: k@example.org\nSubject: RE: flu clinic\n",
+                "Yes, it's true, the surgery confirmed it this morning. Please tell everyone "
+                "you know: the flu clinic is on Saturday from 9.\n\n-----Original "
+                "Message-----\nFrom: Ann\nSent: Monday\nIs the flu clinic really on "
+                "Saturday?\n")})
+    EXPECT_FALSE(called_hoax(*check, m)) << m;
+  EXPECT_TRUE(called_hoax(
+      *check, message("From: a@example.net\nSubject: FW: Hotmail\n",
+                      "-----Original Message-----\nHotmail is overloaded. Forward this to "
+                      "everyone you know, or your account will be closed. Accounts that are "
+                      "not forwarded will be deleted.\n")));
+}
+
 TEST(HoaxCheck, QuotationsLeftOpenAreReadInLinearTime) {
   // A debunking's own words full of quotation marks that never close: each is looked for
   // only as far as the longest quotation (a whole-text search per mark was quadratic).
