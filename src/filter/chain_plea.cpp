@@ -70,16 +70,17 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
     add({"suivre", "passer", "circuler", "tourner", "copie", "parvenir"}, Role::causative_end);
     add({"this", "it", "these", "them", "message", "email", "e", "mail", "letter", "prayer",
          "warning", "note", "info", "information", "ce", "cet", "cette", "le", "la", "les", "l",
-         "lui", "leur", "ca", "priere", "lettre", "alerte", "courriel", "on", "along", "en",
+         "lui", "leur", "ca", "sa", "priere", "lettre", "alerte", "courriel", "on", "along", "en",
          "around", "the", "word", "please", "svp", "stp", "text", "texte", "poem", "poeme",
          "notice", "pls", "plz",
          // The charm passed on as a person: "send her to ten people".
          "her", "him"},
         Role::object);
-    add({"to", "with", "a", "aux", "avec"}, Role::to);
+    // ("2" is SMS "to": "fwd 2 all ur frnds".)
+    add({"to", "with", "a", "aux", "avec", "2"}, Role::to);
     add({"everyone", "everybody", "everyones", "monde", "entourage", "carnet", "correspondants",
          "connaissances", "contacts", "friends", "amis", "amies", "proches", "copains", "copines",
-         "loved", "nombre"},
+         "loved", "nombre", "frnds"},
         Role::mass);
     add({"autour", "largement", "maximum", "max"}, Role::adverb);
     add({"people", "persons", "personnes", "gens", "women", "femmes", "ladies", "girls", "men",
@@ -91,9 +92,11 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
         Role::crowd);
     add({"users", "utilisateurs", "members", "membres", "personne", "individuals"},
         Role::counted_crowd);
-    add({"all", "many", "every", "plus", "as", "at", "au", "tous", "toutes", "tout", "minimum"},
+    add({"all", "many", "every", "plus", "as", "at", "au", "tous", "toutes", "tout", "minimum",
+         // SMS "tous": "à tt tes contacts".
+         "tt", "ts"},
         Role::quantifier);
-    add({"your", "vos", "votre", "tes", "ton", "their", "leurs", "ses"}, Role::possessive);
+    add({"your", "vos", "votre", "tes", "ton", "their", "leurs", "ses", "ur"}, Role::possessive);
     add({"three",  "four",   "five",    "six",    "seven",     "eight", "nine",    "ten",
          "eleven", "twelve", "fifteen", "twenty", "thirty",    "fifty", "hundred", "dozen",
          "trois",  "quatre", "cinq",    "sept",   "huit",      "neuf",  "dix",     "onze",
@@ -183,6 +186,25 @@ bool adverb_of_everybody(const Words& w, std::size_t i) {
   return w.ends_clause(i);
 }
 
+// "As many as possible", "as many as you can", "as widely as you can", "far and wide": an
+// audience of everybody said as a measure, with or without "people" ("to as many as you
+// can", "share this as much as possible").
+bool as_widely_as_possible(const Words& w, std::size_t i) {
+  auto within = [&](std::size_t k) {  // words i..k in one clause
+    for (std::size_t x = i; x < k; ++x)
+      if (w.ends_clause(x)) return false;
+    return k < w.size();
+  };
+  if (w[i] == "far") return within(i + 2) && w[i + 1] == "and" && w[i + 2] == "wide";
+  if (w[i] != "as" || !within(i + 3)) return false;
+  std::string_view how = w[i + 1];
+  if (how != "many" && how != "much" && how != "widely" && how != "far") return false;
+  if (w[i + 2] != "as") return false;
+  if (w[i + 3] == "possible") return true;
+  return within(i + 4) && (w[i + 3] == "you" || w[i + 3] == "u") &&
+         (w[i + 4] == "can" || w[i + 4] == "know" || w[i + 4] == "could");
+}
+
 // The verb of "the people you love / know / care about", "les gens que vous connaissez".
 bool loved_or_known(std::string_view v) {
   static constexpr std::string_view kVerbs[] = {"love",   "know",     "care",       "cherish",
@@ -210,6 +232,7 @@ bool mass_audience(const Words& w, std::size_t from) {
          w[i - 1] == "nos"))
       return false;  // (and "your 12 team members", "vos 30 adhérents")
     if (number) numbered = true;
+    if (as_widely_as_possible(w, i)) return true;
     if (w[i] == "anyone") {
       if (i + 1 < w.size() && w[i + 1] == "you" && !w.ends_clause(i)) return true;
     } else if (!r && !number) {
@@ -234,7 +257,8 @@ bool mass_audience(const Words& w, std::size_t from) {
       std::size_t k = i + 1;
       if (k < w.size() && !w.ends_clause(i) && w[k] == "que") ++k;
       if (k + 1 < w.size() && !w.ends_clause(k - 1) && !w.ends_clause(k) &&
-          (w[k] == "you" || w[k] == "vous" || w[k] == "tu") && loved_or_known(w[k + 1]))
+          (w[k] == "you" || w[k] == "u" || w[k] == "vous" || w[k] == "tu") &&
+          loved_or_known(w[k + 1]))
         return true;
     } else if (is_quantity(w, i)) {
       quantified = true;
@@ -260,6 +284,7 @@ bool audience_starts(const Words& w, std::size_t i, bool warning) {
   if (i >= w.size()) return false;
   if (w.is(i, Role::number_word) || is_count(w[i])) return true;
   if (w[i] == "au" && i + 1 < w.size() && w[i + 1] == "plus") return true;  // au plus grand nombre
+  if (as_widely_as_possible(w, i)) return true;  // "share this as much as you can"
   // "diffusez largement", "partagez un max", "au maximum", "autour de vous".
   std::size_t a = (w[i] == "au" || w[i] == "un") && !w.ends_clause(i) ? i + 1 : i;
   // "Diffusez largement autour de vous": the second adverb says it.
@@ -276,6 +301,8 @@ bool audience_starts(const Words& w, std::size_t i, bool warning) {
 // "Envoi a 15 personne": the SMS order names a small number or everybody right after "a"
 // ("Envoi à 250 personnes." ends a mailing's report).
 bool sms_envoi(const Words& w, std::size_t i) {
+  // ("envoi sa a tt tes contacts": the message may come first.)
+  if (i + 1 < w.size() && w[i + 1] != "a" && w.is(i + 1, Role::object) && !w.ends_clause(i)) ++i;
   if (i + 2 >= w.size() || w[i + 1] != "a") return false;
   std::string_view n = w[i + 2];
   if (auto value = digits_value(n)) return *value >= 3 && *value <= 30;
@@ -328,6 +355,21 @@ bool plea_closer(const Words& w, std::size_t j) {
   if (std::find(std::begin(kClosers), std::end(kClosers), w[j]) == std::end(kClosers)) return false;
   return w.ends_clause(j) || (w[j + 1] != "before" && w[j + 1] != "after" && w[j + 1] != "avant" &&
                               w[j + 1] != "apres");
+}
+
+// "Everyone, please" / "everybody pls" just before the verb, at the start of a clause or
+// after a greeting.
+bool addressed_to_everybody(const Words& w, std::size_t verb) {
+  if (verb < 2) return false;
+  std::string_view please = w[verb - 1];
+  if (please != "please" && please != "pls" && please != "plz") return false;
+  std::string_view all = w[verb - 2];
+  if (all != "everyone" && all != "everybody") return false;
+  if (w.ends_clause(verb - 1)) return false;
+  std::size_t at = verb - 2;
+  if (at == 0 || w.ends_clause(at - 1)) return true;
+  std::string_view hello = w[at - 1];
+  return hello == "hi" || hello == "hey" || hello == "hello";
 }
 
 }  // namespace
@@ -417,6 +459,14 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
         ++found.mass;
       }
       i = j;  // one plea, however many audience words it names
+      continue;
+    }
+    // "EVERYONE PLEASE FORWARD", "Everybody, pls share this!": everybody is addressed and
+    // asked, unless the verb names whom to send to ("everyone please forward this to Paul")
+    // or passes something else on ("everyone please forward your receipts").
+    if (!warning && !addressed && (clause_over || j > end) && addressed_to_everybody(w, i)) {
+      ++found.mass;
+      i = j;
       continue;
     }
     // No audience of everybody: "pass it on!", "faites tourner.", "fais passer, ..." naming

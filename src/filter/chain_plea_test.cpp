@@ -29,7 +29,11 @@ TEST(ChainPlea, ToEverybodyInEnglish) {
         "Forward this to 10 real friends.", "COPY THIS TO ALL YOUR CONTACTS!!!",
         "Forward this to 12 of your closest friends within 10 minutes.",
         "Please forward this notice to all of your contacts.",
-        "Seuls ceux qui auront transféré ce message à 20 de leurs contacts le garderont."}) {
+        "Seuls ceux qui auront transféré ce message à 20 de leurs contacts le garderont.",
+        // Everybody as a measure; everybody addressed; SMS spelling.
+        "Please send this on to as many as you can.", "Share this as much as possible!",
+        "Spread it far and wide.", "EVERYONE PLEASE FORWARD it could be your child xx",
+        "Hi everyone, please share!", "fwd 2 all ur frnds", "pls send 2 all the people u know"}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -52,8 +56,9 @@ TEST(ChainPlea, ToEverybodyInFrench) {
         "Transmettez à tous ceux que vous aimez, surtout aux jeunes.",
         "Envoie ce texte à 7 personnes que tu aimes.", "Partagez avec les gens que vous aimez.",
         // SMS spelling, the singular after a number, other words for friends.
-        "envoi a 15 personne ds les 10 min", "Envoie-le à 10 vraies amies.",
-        "Il te suffit de le transférer à 10 personnes.", "Transmets à tous tes potes !"}) {
+        "envoi a 15 personne ds les 10 min", "envoi sa a tt tes contacts",
+        "Envoie-le à 10 vraies amies.", "Il te suffit de le transférer à 10 personnes.",
+        "Transmets à tous tes potes !"}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -144,7 +149,12 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "Never pass on virus warnings without checking first.",
         "We will send a copy to all families.",
         "Team leads, please forward this notice to your 12 team members.", "Envoi à 250 personnes.",
-        "Please read and pass on!"}) {
+        "Please read and pass on!",
+        // Everybody addressed but asked for something else, or to send to someone named;
+        // a measure of something else; "2" as a number.
+        "Everyone please forward your receipts by Friday.",
+        "Everyone, please forward this to Paul.", "Send as many photos as you can.",
+        "Share as much as you like with the team.", "Send 2 copies to accounts."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }

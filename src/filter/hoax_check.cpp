@@ -611,6 +611,19 @@ SubjectPrefixes subject_prefixes(std::string_view subject) {
   return out;
 }
 
+// Runs of two or more exclamation marks ("!!", "!!!!!"): chain letters shout, notices and
+// newsletters rarely do twice.
+int exclamation_runs(std::string_view text) {
+  int runs = 0;
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] != '!' || text[i + 1] != '!') continue;
+    ++runs;
+    while (i + 1 < text.size() && text[i + 1] == '!')
+      ++i;
+  }
+  return runs;
+}
+
 // The author's own text (own_text.hpp), its words and its phrase counts: read once for
 // both the debunking and the waiver.
 struct OwnWords {
@@ -757,6 +770,7 @@ class HoaxCheck final : public Check {
     if (n(kPressure) > 0) note(1.0, "pressure not to keep it");
     if (n(kThreat) > 0) note(1.0, "threatens to close the account");
     if (n(kMarvel) >= 4) note(1.0, "scare story");
+    if (exclamation_runs(m.subject) + exclamation_runs(m.extracted.text) >= 3) note(1.0, "shouts");
     // Traits ordinary forwarded mail has as well (a mark of forwarding, "important", a name
     // of authority, "a friend of mine", one chain word) count 1.5 at most together: a forward
     // asking friends to see a film is not a hoax for having them all.

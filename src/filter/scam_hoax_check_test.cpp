@@ -741,6 +741,28 @@ TEST(HoaxCheck, ARoadThatWillBeClosedAndAnOutlookReplyAreNoHoaxes) {
                       "not forwarded will be deleted.\n")));
 }
 
+TEST(HoaxCheck, AChainLetterShouts) {
+  // Three runs of exclamation marks beside the plea: the scare that has nothing else strong
+  // (its hearsay, its alarm and its mark of forwarding are what ordinary forwards have too).
+  auto check = make_hoax_check();
+  const std::string text =
+      "Scary stuff\n\n> PLEASE READ\n> A nurse was killed answering her phone while it was "
+      "charging. My brother-in-law says the radiation is the same as a microwave\n> Send this "
+      "to everyone you love.\n";
+  EXPECT_FALSE(called_hoax(*check, message("From: m@example.org\nSubject: FW: phones\n", text)));
+  std::string shouted = text;
+  for (auto [from, to] :
+       {std::pair{"stuff", "stuff!!"}, {"READ", "READ!!!"}, {"microwave", "microwave!!"}}) {
+    auto at = shouted.find(from);
+    shouted.replace(at, std::string_view(from).size(), to);
+  }
+  EXPECT_TRUE(called_hoax(*check, message("From: m@example.org\nSubject: FW: phones\n", shouted)));
+  // Two are anybody's excitement.
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: m@example.org\nSubject: FW: phones!!\n",
+                      "> Send this to everyone you love!! My brother-in-law says so.\n")));
+}
+
 TEST(HoaxCheck, QuotationsLeftOpenAreReadInLinearTime) {
   // A debunking's own words full of quotation marks that never close: each is looked for
   // only as far as the longest quotation (a whole-text search per mark was quadratic).
