@@ -41,7 +41,7 @@ constexpr std::string_view kFrenchVerbs[] = {
     "recopiez", "parlez",
     // (SMS spelling of "envoie": "envoi a 15 personne"; the noun comes after "l'", "un", "d'".)
     "envoi"};
-constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert"};
+constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert", "inform"};
 constexpr std::string_view kFrenchWarnings[] = {"prevenez", "previens", "prevenir", "avertissez",
                                                 "avertis",  "informez", "alertez"};
 
@@ -72,15 +72,17 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
          "warning", "note", "info", "information", "ce", "cet", "cette", "le", "la", "les", "l",
          "lui", "leur", "ca", "sa", "priere", "lettre", "alerte", "courriel", "on", "along", "en",
          "around", "the", "word", "please", "svp", "stp", "text", "texte", "poem", "poeme",
-         "notice", "pls", "plz",
+         "notice", "pls", "plz", "round",
          // The charm passed on as a person: "send her to ten people".
          "her", "him"},
         Role::object);
     // ("2" is SMS "to": "fwd 2 all ur frnds".)
-    add({"to", "with", "a", "aux", "avec", "2"}, Role::to);
+    add({"to", "with", "a", "aux", "avec", "2", "in"}, Role::to);
     add({"everyone", "everybody", "everyones", "monde", "entourage", "carnet", "correspondants",
          "connaissances", "contacts", "friends", "amis", "amies", "proches", "copains", "copines",
-         "loved", "nombre", "frnds"},
+         "loved", "nombre", "frnds",
+         // "Share this in your community", "dans votre communauté".
+         "community", "communaute"},
         Role::mass);
     add({"autour", "largement", "maximum", "max"}, Role::adverb);
     add({"people", "persons", "personnes", "gens", "women", "femmes", "ladies", "girls", "men",
@@ -88,7 +90,9 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
          "mothers", "meres", "kids", "woman", "person", "girl", "mother", "friend",
          // Friends by another name, everybody after a quantity only: "all your buddies" (not
          // a pub's "share it with your mates").
-         "buddies", "buddys", "pals", "mates", "potes"},
+         "buddies", "buddys", "pals", "mates", "potes",
+         // "all your near and dear ones", "all the ones you love"
+         "ones"},
         Role::crowd);
     add({"users", "utilisateurs", "members", "membres", "personne", "individuals"},
         Role::counted_crowd);
@@ -108,7 +112,7 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
          "d",         "un",         "une",       "grand",      "possible",  "ceux", "celles",
          "que",       "qui",        "you",       "and",        "or",        "et",   "ou",
          "family",    "famille",    "relatives", "colleagues", "collegues", "co",   "workers",
-         "coworkers", "neighbours", "neighbors", "voisins"},
+         "coworkers", "neighbours", "neighbors", "voisins",    "near",      "dear"},
         Role::connector);
     return r;
   }();
@@ -309,6 +313,33 @@ bool sms_envoi(const Words& w, std::size_t i) {
   return w.is(i + 2, Role::number_word) || n == "tous" || n == "toutes" || n == "tt";
 }
 
+// Whether word i starts its clause, or follows a word that starts it and only says "so":
+// "alors envoie ça à tous", "so send this".
+bool starts_clause_or_after_so(const Words& w, std::size_t i) {
+  if (i == 0 || w.ends_clause(i - 1)) return true;
+  std::string_view so = w[i - 1];
+  if (so != "alors" && so != "alor" && so != "donc" && so != "so" && so != "et" && so != "and")
+    return false;
+  return i == 1 || w.ends_clause(i - 2);
+}
+
+// A deadline in minutes, hours or days right after a plea: "send on within 13 minutes",
+// "envoie-le dans les 10 min" (a luck chain's, never a mailing's).
+bool deadline(const Words& w, std::size_t j) {
+  if (j + 2 >= w.size()) return false;
+  std::size_t k = j;
+  if (w[k] != "within" && w[k] != "in" && w[k] != "dans" && w[k] != "en") return false;
+  ++k;
+  if (w[k] == "les" || w[k] == "the" || w[k] == "next" || w[k] == "prochaines") ++k;
+  if (k + 1 >= w.size() || !(is_count(w[k]) || w.is(k, Role::number_word) || w[k] == "1" ||
+                             w[k] == "one" || w[k] == "2" || w[k] == "two"))
+    return false;
+  static constexpr std::string_view kUnits[] = {"minutes", "minute", "min",    "mins",
+                                                "hours",   "hour",   "heures", "heure",
+                                                "h",       "days",   "jours",  "jour"};
+  return std::find(std::begin(kUnits), std::end(kUnits), w[k + 1]) != std::end(kUnits);
+}
+
 // A plea is an imperative: "je te fais suivre", "I'll pass it on", "don't tell everyone",
 // "could you pass it on?", "we look forward to", "moving forward with" are not.
 bool not_a_request(std::string_view previous) {
@@ -411,7 +442,7 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     if (w[i] == "parlez" && i > 0 && !w.ends_clause(i - 1)) continue;
     // "Envoi" is a verb only at the start of its clause (SMS spelling); "tout envoi à plus
     // de 50 personnes" is the noun.
-    if (w[i] == "envoi" && ((i > 0 && !w.ends_clause(i - 1)) || !sms_envoi(w, i))) continue;
+    if (w[i] == "envoi" && (!starts_clause_or_after_so(w, i) || !sms_envoi(w, i))) continue;
     // "Copy" the noun: "we will send a copy to all families".
     if (w[i] == "copy" && i > 0 && !w.ends_clause(i - 1) &&
         (w[i - 1] == "a" || w[i - 1] == "the" || w[i - 1] == "one" || w[i - 1] == "this" ||
@@ -437,7 +468,8 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     bool particle = false;    // "it on", "this along"
     bool to_someone = false;  // "envoyez-lui cette lettre": to her
     while (j < w.size() && j < end + 4 && !w.ends_clause(j - 1) && w.is(j, Role::object)) {
-      if ((w[j] == "on" || w[j] == "along" || w[j] == "around") && j > end) particle = true;
+      if ((w[j] == "on" || w[j] == "along" || w[j] == "around" || w[j] == "round") && j > end)
+        particle = true;
       if (w[j] == "lui" || w[j] == "leur") to_someone = true;
       ++j;
     }
@@ -474,8 +506,12 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     // on Facebook", "partagez vos photos", "à vos équipes" are not.
     // "Send this on or your account gets deleted", "faites suivre et...": a conjunction or
     // an adverb of haste ends a plea that has its particle.
-    const bool ends_here =
-        clause_over || ((particle || *r == Role::causative) && plea_closer(w, j));
+    // A bare "send on" followed by a deadline is one too ("send on within 13 minutes").
+    const bool bare_particle =
+        j == end + 1 && (w[end] == "on" || w[end] == "along" || w[end] == "round");
+    if (bare_particle && !clause_over && deadline(w, j)) particle = true;
+    const bool ends_here = clause_over || ((particle || *r == Role::causative) &&
+                                           (plea_closer(w, j) || deadline(w, j)));
     if (warning || !ends_here) continue;
     // French: an imperative ("relayez", "diffusez", "faites tourner", "merci de faire
     // suivre"), not an infinitive or a participle ("planning à transmettre", "agenda partagé").

@@ -33,7 +33,11 @@ TEST(ChainPlea, ToEverybodyInEnglish) {
         // Everybody as a measure; everybody addressed; SMS spelling.
         "Please send this on to as many as you can.", "Share this as much as possible!",
         "Spread it far and wide.", "EVERYONE PLEASE FORWARD it could be your child xx",
-        "Hi everyone, please share!", "fwd 2 all ur frnds", "pls send 2 all the people u know"}) {
+        "Hi everyone, please share!", "fwd 2 all ur frnds", "pls send 2 all the people u know",
+        // Informing everybody; the near and dear; a community.
+        "Kindly inform your friends, relatives and family members.",
+        "Do the needful and circulate to all your near and dear ones.",
+        "Please copy and circulate this in your community and at work."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -57,8 +61,8 @@ TEST(ChainPlea, ToEverybodyInFrench) {
         "Envoie ce texte à 7 personnes que tu aimes.", "Partagez avec les gens que vous aimez.",
         // SMS spelling, the singular after a number, other words for friends.
         "envoi a 15 personne ds les 10 min", "envoi sa a tt tes contacts",
-        "Envoie-le à 10 vraies amies.", "Il te suffit de le transférer à 10 personnes.",
-        "Transmets à tous tes potes !"}) {
+        "alor envoi sa a tt tes contacts en 15 min max", "Envoie-le à 10 vraies amies.",
+        "Il te suffit de le transférer à 10 personnes.", "Transmets à tous tes potes !"}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -73,7 +77,9 @@ TEST(ChainPlea, PassItOnToNobodyInParticular) {
         // A conjunction ends the plea as a full stop would.
         "send this on or your account gets deleted!!!!", "Pass it on and make someone's day.",
         // (Spreading the word, not the message: at most this.)
-        "Parlez-en autour de vous !"}) {
+        "Parlez-en autour de vous !",
+        // A bare "send on" with a chain's deadline; passed round.
+        "PLEASE SEND ON WITHIN 13 MINUTES", "Pass it round!"}) {
     auto p = pleas(text);
     EXPECT_EQ(p.open + p.mass, 1) << text;
   }
@@ -154,7 +160,10 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         // a measure of something else; "2" as a number.
         "Everyone please forward your receipts by Friday.",
         "Everyone, please forward this to Paul.", "Send as many photos as you can.",
-        "Share as much as you like with the team.", "Send 2 copies to accounts."}) {
+        "Share as much as you like with the team.", "Send 2 copies to accounts.",
+        // A deadline for something else; "in" a place that is no audience; informing someone.
+        "Please send on the minutes within 2 days.", "Share it in the team folder.",
+        "Please inform your manager.", "Please read and pass on within the office."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }

@@ -51,12 +51,16 @@ enum Group : int {
   kPerForward,
   kWaiver,
   kWish,
+  kPetition,
   kGroups
 };
 
 const PhraseMatcher& hoax_phrases() {
   static const PhraseMatcher m = [] {
     PhraseMatcher p;
+    // (One plea or one luck formula is one piece of evidence, however many of its phrases
+    // overlap in it: "forward this to everyone in your contacts".)
+    p.count_overlaps(false);
     p.add_all(
         {"pass it on to everyone", "pass this on to everyone", "pass it on to all",
          "pass this on to all", "forward this to everyone", "forward this to all",
@@ -223,8 +227,20 @@ const PhraseMatcher& hoax_phrases() {
          // The chain not to be interrupted and the miracle promised at its end.
          "n interrompez pas", "interrompre la chaine", "interrompre cette chaine",
          "don t interrupt", "verrez un miracle", "see a miracle", "un miracle", "break this chain",
-         "brisez pas cette chaine", "rompez pas cette chaine"},
+         "brisez pas cette chaine", "rompez pas cette chaine",
+         // The deadline, the story of whoever mocked or deleted it.
+         "before midnight", "avant minuit", "never been known to fail", "n a jamais echoue",
+         "s en est moque", "made fun of it", "laughed at it", "lost her job", "a perdu son *"},
         kChain);
+    // The chain petition: add your name at the bottom and send it on until the list is
+    // long enough ("when the list reaches 250 names, forward it to the ministry").
+    p.add_all(
+        {"add your name", "add your names", "ajoutez votre nom", "ajoute ton nom",
+         "ajoutez vos noms", "at the bottom of the list", "en bas de la liste",
+         "a la fin de la liste", "when the list reaches", "quand la liste atteint",
+         "lorsque la liste atteint", "copy it into a new", "copy this into a new",
+         "copiez le dans un nouveau", "copie le dans un nouveau", "highlight the whole message"},
+        kPetition);
     // The wish the chain grants: a chain's trait beside a plea to pass it on only (birthday
     // mail says "make a wish, your wish will come true" too).
     p.add_all({"your wish will", "wish will come true", "ton voeu se realise",
@@ -284,49 +300,20 @@ const PhraseMatcher& hoax_phrases() {
                "a tous ceux qui transferent", "a ceux qui partagent", "a ceux qui transferent",
                "pour tous ceux qui partagent", "a toutes les personnes qui partagent"},
               kReward);
-    p.add_all({"missing",
-               "went missing",
-               "disappeared",
-               "kidnapped",
-               "abducted",
-               "last seen",
-               "disparu",
-               "disparue",
-               "enleve",
-               "enlevee",
-               "enlevement",
-               "leukemia",
-               "leukaemia",
-               "leucemie",
-               "months to live",
-               "weeks to live",
-               "mois a vivre",
-               "semaines a vivre",
-               "needs an operation",
-               "l operation",
-               "donneur",
-               "blood donor",
-               "amber alert",
-               "alerte enlevement",
-               "si c etait votre enfant",
-               "if it was your child",
-               "pourrait etre votre enfant",
-               "pourrait etre le votre",
-               "if it were your child",
-               "save a life",
-               "save lives",
-               "save one of",
-               "could save a life",
-               "may save a life",
-               "sauver une vie",
-               "sauver des vies",
-               "en sauver",
-               "peut sauver",
-               "pourrait sauver",
-               "save someone",
-               "prevent a tragedy",
-               "eviter un drame"},
-              kAppeal);
+    p.add_all(
+        {"missing", "went missing", "disappeared", "kidnapped", "abducted", "last seen", "disparu",
+         "disparue", "enleve", "enlevee", "enlevement", "leukemia", "leukaemia", "leucemie",
+         "months to live", "weeks to live", "mois a vivre", "semaines a vivre",
+         "needs an operation", "l operation", "donneur", "blood donor", "amber alert",
+         "alerte enlevement", "si c etait votre enfant", "if it was your child",
+         "pourrait etre votre enfant", "pourrait etre le votre", "if it were your child",
+         "save a life", "save lives", "save one of", "could save a life", "may save a life",
+         "save the life of", "sauver la vie d", "sauver une vie", "sauver des vies", "en sauver",
+         "peut sauver", "pourrait sauver", "save someone", "prevent a tragedy", "eviter un drame",
+         // "What if it was your baby?", "si vous tenez à vos amies".
+         "what if it was your", "what if it were your", "if you care about", "if you love your",
+         "si vous tenez a", "si tu tiens a"},
+        kAppeal);
     // Mail about a hoax rather than one: a debunking that quotes it and asks not to pass it
     // on (a debunking quotes the hoax's claims of truth too). Not with pressure to forward
     // beside it ("if you don't forward this"), and not "some say it's a hoax, but...".
@@ -377,7 +364,14 @@ const PhraseMatcher& hoax_phrases() {
                "is fake",
                "no record of",
                "c est faux",
-               "est faux"},
+               "est faux",
+               "is not true",
+               "isn t true",
+               "s not true",
+               "is untrue",
+               "is a myth",
+               "n est pas vrai",
+               "est un mythe"},
               kDebunkWord);
     // Doubt, or the word denied: a forwarder's note, not a debunking.
     p.add_all({"if it s a hoax", "if this is a hoax", "if it is a hoax", "may be a hoax",
@@ -506,12 +500,32 @@ const PhraseMatcher& hoax_phrases() {
     p.add_all({"forwarded message", "begin forwarded message", "message transfere"}, kForwardMarks);
     // The mark above a quoted message in Outlook: a forward's or a reply's.
     p.add_all({"original message", "message original", "message d origine"}, kOriginalMarks);
-    p.add_all({"warning",         "alert",           "danger",          "dangerous",
-               "attention",       "please read",     "alerte",          "prevenez",
-               "warn them",       "be careful",      "soyez prudents",  "important",
-               "urgent",          "a lire",          "lisez",           "take it seriously",
-               "this is serious", "tres serieux",    "extreme caution", "faites attention",
-               "mefiez vous",     "soyez vigilants", "soyez vigilantes"},
+    p.add_all({"warning",
+               "alert",
+               "danger",
+               "dangerous",
+               "attention",
+               "please read",
+               "alerte",
+               "prevenez",
+               "warn them",
+               "be careful",
+               "soyez prudents",
+               "important",
+               "urgent",
+               "a lire",
+               "lisez",
+               "take it seriously",
+               "this is serious",
+               "tres serieux",
+               "extreme caution",
+               "faites attention",
+               "mefiez vous",
+               "soyez vigilants",
+               "soyez vigilantes",
+               "soyez prudentes",
+               "soyez prudent",
+               "soyez prudente"},
               kAlarm);
     p.add_all({"radiation",     "microwave",   "micro ondes",
                "mobile phones", "cell phones", "telephones portables",
@@ -767,6 +781,7 @@ class HoaxCheck final : public Check {
     const int rewards = n(kReward) + n(kPerForward);
     if (rewards > 0) note(rewards >= 2 ? 2.0 : 1.0, "reward for forwarding");
     if (n(kAppeal) > 0) note(1.0, "emotional appeal");
+    if (n(kPetition) >= 2) note(2.0, "chain petition");
     if (n(kPressure) > 0) note(1.0, "pressure not to keep it");
     if (n(kThreat) > 0) note(1.0, "threatens to close the account");
     if (n(kMarvel) >= 4) note(1.0, "scare story");
@@ -783,6 +798,7 @@ class HoaxCheck final : public Check {
     if (n(kHearsay) > 0) note(0.5, "hearsay");
     if (n(kAlarm) > 0) note(n(kAlarm) >= 3 ? 1.0 : 0.5, "alarm");
     if (n(kAuthority) > 0) note(0.5, "appeal to authority");
+    if (n(kPetition) == 1) note(0.5, "chain petition");
     if (n(kMarvel) >= 2 && n(kMarvel) < 4) note(0.5, "scare story");
     evidence = std::min(evidence, before_weak + 1.5);
     // The plea to pass it on (or a luck chain, which demands copies) is what makes a hoax; a

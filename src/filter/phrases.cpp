@@ -51,6 +51,8 @@ void PhraseMatcher::match(std::span<const std::string_view> words, std::vector<i
 void PhraseMatcher::match(std::span<const std::string_view> words,
                           std::span<const std::uint64_t> hashes, std::vector<int>& hits) const {
   hits.assign(static_cast<std::size_t>(groups_), 0);
+  // Where each group's last stretch of matches ends (when overlaps are not counted).
+  std::vector<std::size_t> counted_to(overlaps_ ? 0 : static_cast<std::size_t>(groups_), 0);
   std::size_t n = std::min(words.size(), hashes.size());
   for (std::size_t i = 0; i < n; ++i) {
     std::uint64_t h = hashes[i];
@@ -62,7 +64,16 @@ void PhraseMatcher::match(std::span<const std::string_view> words,
       bool ok = true;
       for (std::size_t k = 0; k < p.rest.size() && ok; ++k)
         ok = word_matches(p.rest[k], words[i + 1 + k]);
-      if (ok) ++hits[static_cast<std::size_t>(p.group)];
+      if (!ok) continue;
+      auto g = static_cast<std::size_t>(p.group);
+      if (!overlaps_) {
+        // (An overlapping match extends the stretch it overlaps: "forward this to everyone",
+        // "everyone in your contacts", "in your contacts" are one.)
+        const bool again = i < counted_to[g];
+        counted_to[g] = std::max(counted_to[g], i + 1 + p.rest.size());
+        if (again) continue;
+      }
+      ++hits[g];
     }
   }
 }

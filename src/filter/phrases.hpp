@@ -36,6 +36,10 @@ class PhraseMatcher {
 
   int groups() const noexcept { return groups_; }
 
+  // Whether a match overlapping the last counted match of its group counts again (the
+  // default). Off, "pass this on to everyone" and "everyone you know" in one plea count once.
+  void count_overlaps(bool on) noexcept { overlaps_ = on; }
+
  private:
   struct Pattern {
     std::vector<std::string> rest;  // words after the first
@@ -46,6 +50,7 @@ class PhraseMatcher {
   // memory access instead of a map look-up.
   std::vector<std::uint64_t> bloom_ = std::vector<std::uint64_t>(1024, 0);
   int groups_ = 0;
+  bool overlaps_ = true;
 };
 
 }  // namespace facteur::filter

@@ -763,6 +763,37 @@ TEST(HoaxCheck, AChainLetterShouts) {
                       "> Send this to everyone you love!! My brother-in-law says so.\n")));
 }
 
+TEST(HoaxCheck, AChainPetitionAndAMockedLuckChain) {
+  // The petition passed on until the list is long enough; the luck chain that tells what
+  // befell whoever mocked it. A club's sign-up sheet asks to add a name and nothing else.
+  auto check = make_hoax_check();
+  EXPECT_TRUE(called_hoax(
+      *check,
+      message("From: h@example.net\nSubject: Fw: Petition\n",
+              "> PETITION against the bus pass fee.\n> Copy it into a new e-mail, add your name "
+              "and town at the bottom and send it to everyone you know. When the list reaches "
+              "250 names, forward it to the ministry.\n> 1. Margaret, Cheltenham\n")));
+  EXPECT_TRUE(called_hoax(
+      *check, message("From: a@example.ci\nSubject: Message de Dieu\n",
+                      "Un pasteur l'a envoyé à 20 personnes et a reçu une grande bénédiction. Un "
+                      "homme s'en est moqué et l'a supprimé : il a perdu son commerce. Envoie ce "
+                      "message à 12 personnes avant minuit.\n")));
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: c@example.org\nSubject: Fwd: quiz night\n",
+                      "---------- Forwarded message ----------\nQuiz night on Friday! Add your "
+                      "name to the sheet by the bar. Please share with everyone you know.\n")));
+}
+
+TEST(HoaxCheck, NotTrueInTheAuthorsOwnWordsIsADebunking) {
+  auto check = make_hoax_check();
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: k@example.in\nSubject: Re: Fw: FW: URGENT microwave water!!!\n",
+                      "Uncle, with all respect, this one is not true. Heating water does not "
+                      "make it radioactive.\n\nRavi wrote:\n> A girl watered a plant with "
+                      "microwaved water and it died!!! It causes cancer and changes the "
+                      "molecular structure!!!\n> Forward this to everyone you care about!!!\n")));
+}
+
 TEST(HoaxCheck, QuotationsLeftOpenAreReadInLinearTime) {
   // A debunking's own words full of quotation marks that never close: each is looked for
   // only as far as the longest quotation (a whole-text search per mark was quadratic).
