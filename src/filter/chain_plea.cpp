@@ -41,7 +41,7 @@ constexpr std::string_view kFrenchVerbs[] = {
     "recopiez", "parlez",
     // (SMS spelling of "envoie": "envoi a 15 personne"; the noun comes after "l'", "un", "d'".)
     "envoi"};
-constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert", "inform"};
+constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert"};
 constexpr std::string_view kFrenchWarnings[] = {"prevenez", "previens", "prevenir", "avertissez",
                                                 "avertis",  "informez", "alertez"};
 
@@ -70,19 +70,17 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
     add({"suivre", "passer", "circuler", "tourner", "copie", "parvenir"}, Role::causative_end);
     add({"this", "it", "these", "them", "message", "email", "e", "mail", "letter", "prayer",
          "warning", "note", "info", "information", "ce", "cet", "cette", "le", "la", "les", "l",
-         "lui", "leur", "ca", "sa", "priere", "lettre", "alerte", "courriel", "on", "along", "en",
+         "lui", "leur", "ca", "priere", "lettre", "alerte", "courriel", "on", "along", "en",
          "around", "the", "word", "please", "svp", "stp", "text", "texte", "poem", "poeme",
          "notice", "pls", "plz", "round",
          // The charm passed on as a person: "send her to ten people".
          "her", "him"},
         Role::object);
     // ("2" is SMS "to": "fwd 2 all ur frnds".)
-    add({"to", "with", "a", "aux", "avec", "2", "in"}, Role::to);
+    add({"to", "with", "a", "aux", "avec", "2"}, Role::to);
     add({"everyone", "everybody", "everyones", "monde", "entourage", "carnet", "correspondants",
          "connaissances", "contacts", "friends", "amis", "amies", "proches", "copains", "copines",
-         "loved", "nombre", "frnds",
-         // "Share this in your community", "dans votre communauté".
-         "community", "communaute"},
+         "loved", "nombre", "frnds"},
         Role::mass);
     add({"autour", "largement", "maximum", "max"}, Role::adverb);
     add({"people", "persons", "personnes", "gens", "women", "femmes", "ladies", "girls", "men",
@@ -190,10 +188,11 @@ bool adverb_of_everybody(const Words& w, std::size_t i) {
   return w.ends_clause(i);
 }
 
-// "As many as possible", "as many as you can", "as widely as you can", "far and wide": an
-// audience of everybody said as a measure, with or without "people" ("to as many as you
-// can", "share this as much as possible").
-bool as_widely_as_possible(const Words& w, std::size_t i) {
+// "As widely as possible", "far and wide", and after "to" / "with" "as many as you can": an
+// audience of everybody said as a measure ("send this on to as many as you can"; not "send
+// as many photos as you can", "share as much as you can about the day", "as far as
+// possible").
+bool as_widely_as_possible(const Words& w, std::size_t i, bool addressed) {
   auto within = [&](std::size_t k) {  // words i..k in one clause
     for (std::size_t x = i; x < k; ++x)
       if (w.ends_clause(x)) return false;
@@ -202,11 +201,19 @@ bool as_widely_as_possible(const Words& w, std::size_t i) {
   if (w[i] == "far") return within(i + 2) && w[i + 1] == "and" && w[i + 2] == "wide";
   if (w[i] != "as" || !within(i + 3)) return false;
   std::string_view how = w[i + 1];
-  if (how != "many" && how != "much" && how != "widely" && how != "far") return false;
+  if (how != "widely" && !(addressed && how == "many")) return false;
   if (w[i + 2] != "as") return false;
   if (w[i + 3] == "possible") return true;
   return within(i + 4) && (w[i + 3] == "you" || w[i + 3] == "u") &&
          (w[i + 4] == "can" || w[i + 4] == "know" || w[i + 4] == "could");
+}
+
+// A circle of one's life: family, work, neighbours.
+bool life_circle(std::string_view w) {
+  static constexpr std::string_view kCircles[] = {
+      "family",  "famille",    "relatives", "colleagues", "collegues", "coworkers",
+      "workers", "neighbours", "neighbors", "voisins",    "proches",   "parents"};
+  return std::find(std::begin(kCircles), std::end(kCircles), w) != std::end(kCircles);
 }
 
 // The verb of "the people you love / know / care about", "les gens que vous connaissez".
@@ -224,6 +231,7 @@ bool loved_or_known(std::string_view v) {
 // of an audience: "forward this to Paul? Thanks everyone!" names Paul.
 bool mass_audience(const Words& w, std::size_t from) {
   bool quantified = false;
+  int spheres = 0;        // circles of one's life named: "your family, your co-workers"
   bool numbered = false;  // by a number: "seven", "15"
   int described = 0;      // words describing a counted crowd: "15 other Hotmail users"
   for (std::size_t i = from; i < w.size() && i < from + kWindow; ++i) {
@@ -236,7 +244,13 @@ bool mass_audience(const Words& w, std::size_t from) {
          w[i - 1] == "nos"))
       return false;  // (and "your 12 team members", "vos 30 adhérents")
     if (number) numbered = true;
-    if (as_widely_as_possible(w, i)) return true;
+    if (as_widely_as_possible(w, i, true)) return true;
+    // Two circles of one's life are everybody: "your family, your co-workers, and anyone
+    // who…", "ta famille et tes collègues" (one is a group: "share it with your family").
+    if (life_circle(w[i]) && ++spheres >= 2) return true;
+    // "Send this to 7 of them": of the people just named.
+    if (numbered && w[i] == "of" && i + 1 < w.size() && w[i + 1] == "them" && !w.ends_clause(i))
+      return true;
     if (w[i] == "anyone") {
       if (i + 1 < w.size() && w[i + 1] == "you" && !w.ends_clause(i)) return true;
     } else if (!r && !number) {
@@ -288,7 +302,7 @@ bool audience_starts(const Words& w, std::size_t i, bool warning) {
   if (i >= w.size()) return false;
   if (w.is(i, Role::number_word) || is_count(w[i])) return true;
   if (w[i] == "au" && i + 1 < w.size() && w[i + 1] == "plus") return true;  // au plus grand nombre
-  if (as_widely_as_possible(w, i)) return true;  // "share this as much as you can"
+  if (as_widely_as_possible(w, i, false)) return true;  // "share this as widely as you can"
   // "diffusez largement", "partagez un max", "au maximum", "autour de vous".
   std::size_t a = (w[i] == "au" || w[i] == "un") && !w.ends_clause(i) ? i + 1 : i;
   // "Diffusez largement autour de vous": the second adverb says it.
@@ -305,9 +319,11 @@ bool audience_starts(const Words& w, std::size_t i, bool warning) {
 // "Envoi a 15 personne": the SMS order names a small number or everybody right after "a"
 // ("Envoi à 250 personnes." ends a mailing's report).
 bool sms_envoi(const Words& w, std::size_t i) {
-  // ("envoi sa a tt tes contacts": the message may come first.)
-  if (i + 1 < w.size() && w[i + 1] != "a" && w.is(i + 1, Role::object) && !w.ends_clause(i)) ++i;
-  if (i + 2 >= w.size() || w[i + 1] != "a") return false;
+  // ("envoi sa a tt tes contacts": the message, "ça" in SMS, may come first.)
+  if (i + 1 < w.size() && !w.ends_clause(i) &&
+      (w[i + 1] == "sa" || w[i + 1] == "ca" || w[i + 1] == "le" || w[i + 1] == "la"))
+    ++i;
+  if (i + 2 >= w.size() || w.ends_clause(i) || w[i + 1] != "a") return false;
   std::string_view n = w[i + 2];
   if (auto value = digits_value(n)) return *value >= 3 && *value <= 30;
   return w.is(i + 2, Role::number_word) || n == "tous" || n == "toutes" || n == "tt";
@@ -318,12 +334,11 @@ bool sms_envoi(const Words& w, std::size_t i) {
 bool starts_clause_or_after_so(const Words& w, std::size_t i) {
   if (i == 0 || w.ends_clause(i - 1)) return true;
   std::string_view so = w[i - 1];
-  if (so != "alors" && so != "alor" && so != "donc" && so != "so" && so != "et" && so != "and")
-    return false;
+  if (so != "alors" && so != "alor" && so != "donc" && so != "so") return false;
   return i == 1 || w.ends_clause(i - 2);
 }
 
-// A deadline in minutes, hours or days right after a plea: "send on within 13 minutes",
+// A deadline in minutes right after a plea: "send on within 13 minutes",
 // "envoie-le dans les 10 min" (a luck chain's, never a mailing's).
 bool deadline(const Words& w, std::size_t j) {
   if (j + 2 >= w.size()) return false;
@@ -334,9 +349,8 @@ bool deadline(const Words& w, std::size_t j) {
   if (k + 1 >= w.size() || !(is_count(w[k]) || w.is(k, Role::number_word) || w[k] == "1" ||
                              w[k] == "one" || w[k] == "2" || w[k] == "two"))
     return false;
-  static constexpr std::string_view kUnits[] = {"minutes", "minute", "min",    "mins",
-                                                "hours",   "hour",   "heures", "heure",
-                                                "h",       "days",   "jours",  "jour"};
+  // (Minutes only: "initial it and pass it on within 2 days" is an office's.)
+  static constexpr std::string_view kUnits[] = {"minutes", "minute", "min", "mins"};
   return std::find(std::begin(kUnits), std::end(kUnits), w[k + 1]) != std::end(kUnits);
 }
 
@@ -351,6 +365,17 @@ bool not_a_request(std::string_view previous) {
       // "Never pass on virus warnings": an order not to.
       "never"};
   return std::find(std::begin(kBefore), std::end(kBefore), previous) != std::end(kBefore);
+}
+
+// "If you care about the people in your life, you'll send this to 7 of them": the plea as
+// a condition of caring ("you'll" after "if" in the same sentence; not "I'll pass it on").
+bool conditional_you_will(const Words& w, std::size_t verb) {
+  if (verb < 3 || w[verb - 1] != "ll" || w[verb - 2] != "you") return false;
+  for (std::size_t k = verb - 2; k-- > 0 && k + 15 > verb;) {
+    if (w.ends_sentence(k)) return false;
+    if (w[k] == "if") return true;
+  }
+  return false;
 }
 
 // "Vous pouvez faire suivre", "you may forward", "n'hésitez pas à transférer": leave to pass
@@ -388,6 +413,11 @@ bool plea_closer(const Words& w, std::size_t j) {
                               w[j + 1] != "apres");
 }
 
+// "the", "le", "la", "les", "l": an object role word that only announces what is passed.
+bool is_article(std::string_view w) {
+  return w == "the" || w == "le" || w == "la" || w == "les" || w == "l";
+}
+
 // "Everyone, please" / "everybody pls" just before the verb, at the start of a clause or
 // after a greeting.
 bool addressed_to_everybody(const Words& w, std::size_t verb) {
@@ -396,7 +426,8 @@ bool addressed_to_everybody(const Words& w, std::size_t verb) {
   if (please != "please" && please != "pls" && please != "plz") return false;
   std::string_view all = w[verb - 2];
   if (all != "everyone" && all != "everybody") return false;
-  if (w.ends_clause(verb - 1)) return false;
+  // ("Thanks, everyone. Please share the slides": the sentence ended.)
+  if (w.ends_clause(verb - 1) || w.ends_sentence(verb - 2)) return false;
   std::size_t at = verb - 2;
   if (at == 0 || w.ends_clause(at - 1)) return true;
   std::string_view hello = w[at - 1];
@@ -422,7 +453,7 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
         (w[i - 2] == "de" || w[i - 2] == "d") && asks_with_de(w[i - 3]) && !w.ends_clause(i - 3) &&
         !w.ends_clause(i - 2) && (is_infinitive(w[i]) || *r == Role::causative);
     if (i > 0 && !w.ends_clause(i - 1) && not_a_request(w[i - 1]) && !asked_with_d &&
-        !asked_with_pronoun)
+        !asked_with_pronoun && !conditional_you_will(w, i))
       continue;
     // "I wanted to tell everyone", "we'd like to share with all": an infinitive reports an
     // intention; "make sure to / remember to / don't forget to forward this" asks.
@@ -467,7 +498,8 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     std::size_t j = end;
     bool particle = false;    // "it on", "this along"
     bool to_someone = false;  // "envoyez-lui cette lettre": to her
-    while (j < w.size() && j < end + 4 && !w.ends_clause(j - 1) && w.is(j, Role::object)) {
+    while (j < w.size() && j < end + 4 && !w.ends_clause(j - 1) &&
+           (w.is(j, Role::object) || (w[i] == "envoi" && w[j] == "sa"))) {
       if ((w[j] == "on" || w[j] == "along" || w[j] == "around" || w[j] == "round") && j > end)
         particle = true;
       if (w[j] == "lui" || w[j] == "leur") to_someone = true;
@@ -496,7 +528,8 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     // "EVERYONE PLEASE FORWARD", "Everybody, pls share this!": everybody is addressed and
     // asked, unless the verb names whom to send to ("everyone please forward this to Paul")
     // or passes something else on ("everyone please forward your receipts").
-    if (!warning && !addressed && (clause_over || j > end) && addressed_to_everybody(w, i)) {
+    const bool message_passed = j > end && !is_article(w[j - 1]);
+    if (!warning && !addressed && (clause_over || message_passed) && addressed_to_everybody(w, i)) {
       ++found.mass;
       i = j;
       continue;

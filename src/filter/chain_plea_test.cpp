@@ -31,13 +31,15 @@ TEST(ChainPlea, ToEverybodyInEnglish) {
         "Please forward this notice to all of your contacts.",
         "Seuls ceux qui auront transféré ce message à 20 de leurs contacts le garderont.",
         // Everybody as a measure; everybody addressed; SMS spelling.
-        "Please send this on to as many as you can.", "Share this as much as possible!",
+        "Please send this on to as many as you can.", "Share this as widely as possible!",
         "Spread it far and wide.", "EVERYONE PLEASE FORWARD it could be your child xx",
         "Hi everyone, please share!", "fwd 2 all ur frnds", "pls send 2 all the people u know",
-        // Informing everybody; the near and dear; a community.
-        "Kindly inform your friends, relatives and family members.",
+        // The near and dear.
         "Do the needful and circulate to all your near and dear ones.",
-        "Please copy and circulate this in your community and at work."}) {
+        // Two circles of one's life; a number of the people just named; caring's condition.
+        "Please share this with your family, your co-workers, and anyone who goes to the movies.",
+        "Transmettez à votre famille et à vos collègues.",
+        "If you care about the people in your life, you'll send this to 7 of them."}) {
     EXPECT_EQ(pleas(text).mass, 1) << text;
   }
 }
@@ -163,7 +165,22 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "Share as much as you like with the team.", "Send 2 copies to accounts.",
         // A deadline for something else; "in" a place that is no audience; informing someone.
         "Please send on the minutes within 2 days.", "Share it in the team folder.",
-        "Please inform your manager.", "Please read and pass on within the office."}) {
+        "Please inform your manager.", "Please read and pass on within the office.",
+        // One circle of one's life; "you'll" that reports, "I'll" after "if".
+        "Please share this with your family.", "You'll send this to 7 of them tomorrow.",
+        "If it rains, I'll send this to all the parents.",
+        // From review: informing is what notices ask; a community forum; the greeting before
+        // a request for something else; a measure of photos; "envoi" the noun after "et".
+        "Please inform all parents in your class as soon as possible.",
+        "Please inform your friends and family who have young children.",
+        "Found a bug? Share it in the community forum.",
+        "Please copy and circulate this in your community.",
+        "Hi everyone, please send the photos from the offsite to Julie.",
+        "Thanks, everyone. Please share the slides!", "Share as much as you can about the day.",
+        "We need photos for the yearbook, send as many as you can!",
+        "Préparation des enveloppes, et envoi à tous les parents le 5 mai.",
+        "Merci de faire suivre sa lettre à tous les parents.",
+        "Initial it and pass it on within 2 days."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }

@@ -18,6 +18,7 @@
 #include "filter/checks.hpp"
 #include "filter/own_text.hpp"
 #include "filter/phrases.hpp"
+#include "filter/sms_spelling.hpp"
 #include "filter/text_norm.hpp"
 
 namespace facteur::filter {
@@ -52,15 +53,14 @@ enum Group : int {
   kWaiver,
   kWish,
   kPetition,
+  kPetitionList,
+  kAddressBook,
   kGroups
 };
 
 const PhraseMatcher& hoax_phrases() {
   static const PhraseMatcher m = [] {
     PhraseMatcher p;
-    // (One plea or one luck formula is one piece of evidence, however many of its phrases
-    // overlap in it: "forward this to everyone in your contacts".)
-    p.count_overlaps(false);
     p.add_all(
         {"pass it on to everyone", "pass this on to everyone", "pass it on to all",
          "pass this on to all", "forward this to everyone", "forward this to all",
@@ -110,6 +110,15 @@ const PhraseMatcher& hoax_phrases() {
          "a simple forward", "a single forward", "one forward can", "just one forward",
          "un simple transfert", "un simple partage"},
         kForwardAll);
+    // One plea, however many of its phrases overlap in it: "forward this to everyone in your
+    // contacts" holds three.
+    p.count_overlaps_once(kForwardAll);
+    // The whole address book as the audience: chain letters' own ("everyone in your address
+    // book", "tous vos contacts"); a notice says "everyone you know" or "your friends".
+    p.add_all({"address book", "carnet d adresses", "your contacts", "vos contacts", "tes contacts",
+               "contact list", "liste de contacts", "your list", "tout votre carnet",
+               "tous vos correspondants", "tt vos contact", "tt vos contacts"},
+              kAddressBook);
     // (Today's warnings say a message or a video "hacks your phone" rather than "virus".)
     p.add_all(
         {
@@ -133,6 +142,9 @@ const PhraseMatcher& hoax_phrases() {
                "destructeur", "do not open", "don t open", "never open", "n ouvrez pas",
                "ne l ouvrez", "ne pas ouvrir", "no remedy", "no cure", "cannot detect",
                "can t detect", "aucun antivirus", "not detect", "delete it",
+               // "It formats your whole PC", "il formate ton disque".
+               "formats your", "format your", "reformats", "formate votre", "formate ton",
+               "formate le", "formatera",
                // Today's warnings are about links and videos: "don't click".
                "do not click", "don t click", "never click", "ne cliquez pas", "ne clique pas",
                "ne cliquez surtout pas",  // Virus hoaxes name the message to fear: "if you receive
@@ -202,21 +214,23 @@ const PhraseMatcher& hoax_phrases() {
          "n enverrait pas ca si", "ne l aurait pas envoye si", "ne veulent pas que cela se sache",
          "ne veulent pas que ca se sache", "want this getting out", "want this to get out"},
         kVouch);
-    p.add_all({"good luck",         "bad luck",
-               "break the chain",   "chain letter",
-               "within 96 hours",   "within * hours",
-               "within * days",     "make a wish",
-               "bonne chance",      "malchance",
-               "malheur",           "porte bonheur",
-               "briser la chaine",  "brisez pas la chaine",
-               "brise la chaine",   "brise pas la chaine",
-               "rompre la chaine",  "rompez pas la chaine",
-               "cassez pas",        "faites un voeu",
-               "fais un voeu",      "dans les * jours",
-               "dans les * heures", "lost his job",
-               "he died",           "she died",
-               "nine days later",   "tour du monde"},
+    // (A deadline of hours or days is a shop's too: "order within 2 hours", "dans les 48
+    // heures"; the chain's is "within 96 hours", or minutes.)
+    p.add_all({"good luck",        "bad luck",
+               "break the chain",  "chain letter",
+               "within 96 hours",  "make a wish",
+               "bonne chance",     "malchance",
+               "malheur",          "porte bonheur",
+               "briser la chaine", "brisez pas la chaine",
+               "brise la chaine",  "brise pas la chaine",
+               "rompre la chaine", "rompez pas la chaine",
+               "cassez pas",       "faites un voeu",
+               "fais un voeu",     "lost his job",
+               "he died",          "she died",
+               "nine days later",  "tour du monde"},
               kChain);
+    // (A luck formula said twice is one: "good luck! ... good luck".)
+    p.count_repeats_once(kChain);
     // Luck and prayer chains: the promise and the curse, the claim that it was never broken.
     p.add_all(
         {"never been broken", "has never failed", "never fails", "don t break it",
@@ -228,19 +242,26 @@ const PhraseMatcher& hoax_phrases() {
          "n interrompez pas", "interrompre la chaine", "interrompre cette chaine",
          "don t interrupt", "verrez un miracle", "see a miracle", "un miracle", "break this chain",
          "brisez pas cette chaine", "rompez pas cette chaine",
-         // The deadline, the story of whoever mocked or deleted it.
-         "before midnight", "avant minuit", "never been known to fail", "n a jamais echoue",
-         "s en est moque", "made fun of it", "laughed at it", "lost her job", "a perdu son *"},
+         // The story of whoever mocked it; the claim it never failed.
+         "never been known to fail", "n a jamais echoue", "s en est moque", "made fun of it",
+         "laughed at it",
+         // The friendship chain, sent back to whoever sent it: "let's see how many come back".
+         "back to the one who sent", "and back to me", "how many come back",
+         "how many you get back", "how many i get back", "moi y compris", "et a moi aussi",
+         "renvoie le moi", "renvoyez le moi"},
         kChain);
     // The chain petition: add your name at the bottom and send it on until the list is
     // long enough ("when the list reaches 250 names, forward it to the ministry").
-    p.add_all(
-        {"add your name", "add your names", "ajoutez votre nom", "ajoute ton nom",
-         "ajoutez vos noms", "at the bottom of the list", "en bas de la liste",
-         "a la fin de la liste", "when the list reaches", "quand la liste atteint",
-         "lorsque la liste atteint", "copy it into a new", "copy this into a new",
-         "copiez le dans un nouveau", "copie le dans un nouveau", "highlight the whole message"},
-        kPetition);
+    p.add_all({"add your name", "add your names", "ajoutez votre nom", "ajoute ton nom",
+               "ajoutez vos noms", "at the bottom of the list", "en bas de la liste",
+               "a la fin de la liste"},
+              kPetition);
+    // ... and how the chain carries it (a sign-up sheet has names, not this).
+    p.add_all({"when the list reaches", "quand la liste atteint", "lorsque la liste atteint",
+               "copy it into a new", "copy this into a new", "copiez le dans un nouveau",
+               "copie le dans un nouveau", "highlight the whole message", "names are reached",
+               "noms sont atteints"},
+              kPetitionList);
     // The wish the chain grants: a chain's trait beside a plea to pass it on only (birthday
     // mail says "make a wish, your wish will come true" too).
     p.add_all({"your wish will", "wish will come true", "ton voeu se realise",
@@ -300,20 +321,19 @@ const PhraseMatcher& hoax_phrases() {
                "a tous ceux qui transferent", "a ceux qui partagent", "a ceux qui transferent",
                "pour tous ceux qui partagent", "a toutes les personnes qui partagent"},
               kReward);
-    p.add_all(
-        {"missing", "went missing", "disappeared", "kidnapped", "abducted", "last seen", "disparu",
-         "disparue", "enleve", "enlevee", "enlevement", "leukemia", "leukaemia", "leucemie",
-         "months to live", "weeks to live", "mois a vivre", "semaines a vivre",
-         "needs an operation", "l operation", "donneur", "blood donor", "amber alert",
-         "alerte enlevement", "si c etait votre enfant", "if it was your child",
-         "pourrait etre votre enfant", "pourrait etre le votre", "if it were your child",
-         "save a life", "save lives", "save one of", "could save a life", "may save a life",
-         "save the life of", "sauver la vie d", "sauver une vie", "sauver des vies", "en sauver",
-         "peut sauver", "pourrait sauver", "save someone", "prevent a tragedy", "eviter un drame",
-         // "What if it was your baby?", "si vous tenez à vos amies".
-         "what if it was your", "what if it were your", "if you care about", "if you love your",
-         "si vous tenez a", "si tu tiens a"},
-        kAppeal);
+    p.add_all({"missing", "went missing", "disappeared", "kidnapped", "abducted", "last seen",
+               "disparu", "disparue", "enleve", "enlevee", "enlevement", "leukemia", "leukaemia",
+               "leucemie", "months to live", "weeks to live", "mois a vivre", "semaines a vivre",
+               "needs an operation", "l operation", "donneur", "blood donor", "amber alert",
+               "alerte enlevement", "si c etait votre enfant", "if it was your child",
+               "pourrait etre votre enfant", "pourrait etre le votre", "if it were your child",
+               "save a life", "save lives", "save one of", "could save a life", "may save a life",
+               "save your life", "sauver votre vie", "sauver ta vie", "sauver une vie",
+               "sauver des vies", "en sauver", "peut sauver", "pourrait sauver", "save someone",
+               "prevent a tragedy", "eviter un drame",
+               // "What if it was your baby?"
+               "what if it were your baby", "what if it was your baby"},
+              kAppeal);
     // Mail about a hoax rather than one: a debunking that quotes it and asks not to pass it
     // on (a debunking quotes the hoax's claims of truth too). Not with pressure to forward
     // beside it ("if you don't forward this"), and not "some say it's a hoax, but...".
@@ -365,15 +385,14 @@ const PhraseMatcher& hoax_phrases() {
                "no record of",
                "c est faux",
                "est faux",
-               "is not true",
-               "isn t true",
-               "s not true",
+               "this one is not true",
+               "this one isn t true",
                "is untrue",
                "is a myth",
-               "n est pas vrai",
                "est un mythe"},
               kDebunkWord);
-    // Doubt, or the word denied: a forwarder's note, not a debunking.
+    // Doubt, or the word denied: a forwarder's note, not a debunking ("mais dans le doute, je
+    // transfère"; not a debunking's advice "dans le doute, appelle-moi").
     p.add_all({"if it s a hoax", "if this is a hoax", "if it is a hoax", "may be a hoax",
                "might be a hoax", "could be a hoax",
                // (Doubt about the message, not "maybe let Auntie know as well".)
@@ -384,10 +403,10 @@ const PhraseMatcher& hoax_phrases() {
                "whether it is true", "whether this is true", "whether it s a hoax",
                "whether it is a hoax", "probably true", "probably real", "probably nothing",
                "probably a hoax", "probably it s", "it s probably", "better safe than sorry",
-               "dans le doute", "don t know if", "i doubt", "say it s a hoax", "say it is a hoax",
-               "if it s true", "if it is true", "if this is true", "si c est un canular",
-               "si c est une rumeur", "c est peut etre", "est peut etre", "peut etre vrai",
-               "peut etre pas", "peut etre un", "peut etre une",
+               "mais dans le doute", "dans le doute je", "dans le doute j", "don t know if",
+               "i doubt", "say it s a hoax", "say it is a hoax", "if it s true", "if it is true",
+               "if this is true", "si c est un canular", "si c est une rumeur", "c est peut etre",
+               "est peut etre", "peut etre vrai", "peut etre pas", "peut etre un", "peut etre une",
                // ("but this one is real"; not "thanks, but this one is a hoax")
                "but this one is real", "but this one is true", "but this one is legit", "not fake",
                "pas une fausse alerte", "pas de l intox", "is this real", "is this true",
@@ -403,14 +422,18 @@ const PhraseMatcher& hoax_phrases() {
                "copiez collez", "copie colle", "copiez * et collez", "copiez * * et collez",
                "copie * et colle", "copie * * et colle"},
               kCopy);
-    p.add_all({"as your status", "as a status", "as your own status", "on your wall",
-               "to your wall", "on their wall", "in your story", "on your timeline",
-               "sur votre mur", "sur ton mur", "sur son mur", "sur leur mur", "dans votre story",
-               "dans ta story", "en statut", "comme statut"},
+    p.add_all({"as your status", "as a status",      "as your own status", "on your wall",
+               "to your wall",   "on their wall",    "in your story",      "on your timeline",
+               "facebook wall",  "own wall",         "on your page",       "on your profile",
+               "sur votre page", "sur votre profil", "sur ton profil",     "sur votre mur",
+               "sur ton mur",    "sur son mur",      "sur leur mur",       "dans votre story",
+               "dans ta story",  "en statut",        "comme statut"},
               kRepostPlace);
     p.add_all({"sharing doesn t count", "sharing does not count", "sharing won t work",
                "don t hit share", "don t just share", "pas partager", "ne pas partager",
-               "partager ne suffit pas", "le partage ne compte pas", "ca ne compte pas"},
+               "partager ne suffit pas", "le partage ne compte pas", "ca ne compte pas",
+               "sharing * doesn t count", "sharing is not enough", "sharing isn t enough",
+               "sharing it does not count", "partager ne suffit pas"},
               kNotCounted);
     // The pseudo-legal declaration such notices carry (not a footer's "strictly forbidden").
     p.add_all(
@@ -435,8 +458,11 @@ const PhraseMatcher& hoax_phrases() {
          "si tu ne transferes pas", "si tu n envoies pas", "si tu ne partages pas",
          "si tu ne l envoies pas", "si tu ne le transferes pas", "if you don t share",
          "if you do not forward", "if you do not share", "faites pareil", "fais pareil",
-         "faites de meme", "ne prend qu", "honte", "only takes * seconds", "ca prend * secondes",
-         "ca ne prend que"},
+         "faites de meme", "ne prend qu", "honte",
+         // "If you have a heart, don't let it stop with you", "ça ne vous coûte rien".
+         "if you have a heart", "let it stop with you", "costs you nothing", "it costs nothing",
+         "ne vous coute rien", "ca ne coute rien", "si vous avez un coeur", "si tu as un coeur",
+         "only takes * seconds", "ca prend * secondes", "ca ne prend que"},
         kPressure);
     // Hearsay: the friend of a friend it happened to, the relative who works there.
     p.add_all({"a friend of a",    "friend of a friend", "a friend of my",    "my aunt",
@@ -459,6 +485,10 @@ const PhraseMatcher& hoax_phrases() {
                "account will be cancel*",
                "accounts will be cancel*",
                "profile will be deleted",
+               "profile will be closed",
+               "compte * sera supprime",
+               "compte * sera ferme",
+               "compte * sera desactive",
                "will start charging",
                "inactive accounts",
                "prove that you are",
@@ -605,6 +635,10 @@ SubjectPrefixes subject_prefixes(std::string_view subject) {
   SubjectPrefixes out;
   std::string s = to_lower(subject);
   std::string_view v = s;
+  // (Netscape wrote a forward's subject in brackets: "[Fwd: Fwd: Please help]".)
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+    v.remove_prefix(1);
+  if (!v.empty() && v.front() == '[') v.remove_prefix(1);
   for (bool first = true;; first = false) {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
       v.remove_prefix(1);
@@ -625,15 +659,16 @@ SubjectPrefixes subject_prefixes(std::string_view subject) {
   return out;
 }
 
-// Runs of two or more exclamation marks ("!!", "!!!!!"): chain letters shout, notices and
-// newsletters rarely do twice.
+// Runs of three or more exclamation marks ("!!!", "!!!!!"): chain letters shout; a club's or
+// a family's "see you there!!" is excitement, not this.
 int exclamation_runs(std::string_view text) {
   int runs = 0;
-  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
-    if (text[i] != '!' || text[i + 1] != '!') continue;
-    ++runs;
-    while (i + 1 < text.size() && text[i + 1] == '!')
-      ++i;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t j = i;
+    while (j < text.size() && text[j] == '!')
+      ++j;
+    if (j - i >= 3) ++runs;
+    i = j > i ? j : i + 1;
   }
   return runs;
 }
@@ -717,17 +752,17 @@ bool waives_plea_in_own_words(const OwnWords& own) {
 }
 
 // The hacker's friend request: a request, a hacker, and "don't accept it" together.
-bool hacker_friend_request(const MessageView& m, int requests) {
+bool hacker_friend_request(const NormalizedText& text, int requests) {
   if (requests == 0) return false;
   static constexpr std::string_view kHacker[] = {"hacker", "hackers", "pirate", "pirates"};
   static constexpr std::string_view kRefuse[] = {"accept", "accepte", "acceptez", "accepter"};
   bool hacker = false, refuse = false;
-  for (std::size_t i = 0; i < m.body.words.size(); ++i) {
-    std::string_view w = m.body.words[i];
+  for (std::size_t i = 0; i < text.words.size(); ++i) {
+    std::string_view w = text.words[i];
     if (std::find(std::begin(kHacker), std::end(kHacker), w) != std::end(kHacker)) hacker = true;
     if (std::find(std::begin(kRefuse), std::end(kRefuse), w) != std::end(kRefuse) && i > 0) {
-      std::string_view before = m.body.words[i - 1];
-      std::string_view two = i > 1 ? m.body.words[i - 2] : std::string_view();
+      std::string_view before = text.words[i - 1];
+      std::string_view two = i > 1 ? text.words[i - 2] : std::string_view();
       if (before == "not" || before == "never" || before == "t" || before == "n" ||
           (before == "pas" && two == "ne") || (before == "to" && two == "not"))
         refuse = true;
@@ -741,14 +776,20 @@ class HoaxCheck final : public Check {
   std::string_view name() const noexcept override { return "hoax"; }
 
   void run(const MessageView& m, const Context&, Verdict& v) const override {
+    // (Text-message spelling written out: "plz tell evry1 on ur list".)
+    const auto spelled_out = spell_out_sms(m.body);
+    const NormalizedText& words = spelled_out ? *spelled_out : m.body;
     std::vector<int> body, subject;
-    hoax_phrases().match(m.body, body);
+    hoax_phrases().match(words, body);
     hoax_phrases().match(m.subject_words, subject);
     auto n = [&](Group g) {
       return body[static_cast<std::size_t>(g)] + subject[static_cast<std::size_t>(g)];
     };
     const auto prefixes = subject_prefixes(m.subject);
     const int fw = prefixes.forwards;
+    // (Outlook's "Original Message" is a forward's mark unless the subject says a reply.)
+    const bool forwarded =
+        fw > 0 || n(kForwardMarks) > 0 || (n(kOriginalMarks) > 0 && !prefixes.reply);
     std::string why;
     double evidence = 0;
     auto note = [&](double w, const char* what) {
@@ -756,7 +797,7 @@ class HoaxCheck final : public Check {
       if (!why.empty()) why += ", ";
       why += what;
     };
-    auto pleas = find_chain_pleas(m.body);
+    auto pleas = find_chain_pleas(words);
     auto subject_pleas = find_chain_pleas(m.subject_words);
     const int mass = std::max(n(kForwardAll), pleas.mass + subject_pleas.mass);
     // A notice to copy and paste as one's own: "sharing doesn't count", or a place to post
@@ -765,15 +806,22 @@ class HoaxCheck final : public Check {
                         (n(kNotCounted) > 0 || (n(kRepostPlace) > 0 && n(kNoticeMark) > 0));
     const bool forward_all = mass > 0 || repost;
     const bool pass_on = !forward_all && pleas.open + subject_pleas.open > 0;
-    const double plea = forward_all ? (mass >= 2 ? 3.5 : 3.0) : pass_on ? 2.5 : 0;
+    // A forwarded letter paying per forward asks for forwards with its price ("3 cents for
+    // every time this letter is forwarded", "5 centimes pour chaque mail transféré").
+    const bool paid_forwards = !forward_all && !pass_on && n(kPerForward) > 0 && forwarded;
+    // Two pleas, or one to the whole address book, say it more than a notice would.
+    const double plea = forward_all ? (mass >= 2 || (mass > 0 && n(kAddressBook) > 0) ? 3.5 : 3.0)
+                        : pass_on || paid_forwards ? 2.5
+                                                   : 0;
     if (repost) {
       note(plea, "asks to post it as one's own status");
     } else if (forward_all) {
       note(plea, "asks to forward it to everyone");
     }
     if (pass_on) note(plea, "asks to pass it on");
+    if (paid_forwards) note(plea, "pays for every forward");
     if (repost && n(kNoticeMark) > 0) note(2.0, "pseudo-legal notice");
-    if ((n(kVirus) > 0 && n(kDestruction) > 0) || hacker_friend_request(m, n(kFriendRequest)))
+    if ((n(kVirus) > 0 && n(kDestruction) > 0) || hacker_friend_request(words, n(kFriendRequest)))
       note(2.0, "virus warning");
     if (n(kTruth) + n(kVouch) > 0) note(1.5, "insists it is true");
     const int chain_words = n(kChain) + ((forward_all || pass_on) && n(kWish) > 0 ? 1 : 0);
@@ -781,24 +829,22 @@ class HoaxCheck final : public Check {
     const int rewards = n(kReward) + n(kPerForward);
     if (rewards > 0) note(rewards >= 2 ? 2.0 : 1.0, "reward for forwarding");
     if (n(kAppeal) > 0) note(1.0, "emotional appeal");
-    if (n(kPetition) >= 2) note(2.0, "chain petition");
+    const bool chain_petition = n(kPetition) > 0 && n(kPetitionList) > 0;
+    if (chain_petition) note(2.0, "chain petition");
     if (n(kPressure) > 0) note(1.0, "pressure not to keep it");
     if (n(kThreat) > 0) note(1.0, "threatens to close the account");
     if (n(kMarvel) >= 4) note(1.0, "scare story");
-    if (exclamation_runs(m.subject) + exclamation_runs(m.extracted.text) >= 3) note(1.0, "shouts");
+    if (exclamation_runs(m.subject) + exclamation_runs(m.extracted.text) >= 2) note(1.0, "shouts");
     // Traits ordinary forwarded mail has as well (a mark of forwarding, "important", a name
     // of authority, "a friend of mine", one chain word) count 1.5 at most together: a forward
     // asking friends to see a film is not a hoax for having them all.
     const double before_weak = evidence;
     if (chain_words == 1) note(0.75, "chain wording");
-    // (Outlook's "Original Message" is a forward's mark unless the subject says a reply.)
-    const bool forwarded =
-        fw > 0 || n(kForwardMarks) > 0 || (n(kOriginalMarks) > 0 && !prefixes.reply);
     if (forwarded) note(fw >= 2 ? 1.5 : 1.0, "forwarded along a chain");
     if (n(kHearsay) > 0) note(0.5, "hearsay");
     if (n(kAlarm) > 0) note(n(kAlarm) >= 3 ? 1.0 : 0.5, "alarm");
     if (n(kAuthority) > 0) note(0.5, "appeal to authority");
-    if (n(kPetition) == 1) note(0.5, "chain petition");
+    if (!chain_petition && n(kPetition) + n(kPetitionList) > 0) note(0.5, "chain petition");
     if (n(kMarvel) >= 2 && n(kMarvel) < 4) note(0.5, "scare story");
     evidence = std::min(evidence, before_weak + 1.5);
     // The plea to pass it on (or a luck chain, which demands copies) is what makes a hoax; a

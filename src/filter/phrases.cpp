@@ -28,11 +28,26 @@ void PhraseMatcher::add(std::string_view pattern, int group) {
   if (words.empty()) return;
   Pattern p;
   p.group = group;
+  p.id = patterns_++;
   p.rest.assign(words.begin() + 1, words.end());
   std::uint64_t h = token_hash(words.front());
   by_first_[h].push_back(std::move(p));
   bloom_[(h >> 48) >> 6] |= std::uint64_t{1} << ((h >> 48) & 63);
   if (group + 1 > groups_) groups_ = group + 1;
+}
+
+void PhraseMatcher::count_overlaps_once(int group) {
+  if (group < 0) return;
+  auto g = static_cast<std::size_t>(group);
+  if (overlaps_once_.size() <= g) overlaps_once_.resize(g + 1, false);
+  overlaps_once_[g] = true;
+}
+
+void PhraseMatcher::count_repeats_once(int group) {
+  if (group < 0) return;
+  auto g = static_cast<std::size_t>(group);
+  if (repeats_once_.size() <= g) repeats_once_.resize(g + 1, false);
+  repeats_once_[g] = true;
 }
 
 void PhraseMatcher::add_all(std::initializer_list<std::string_view> patterns, int group) {
@@ -51,8 +66,10 @@ void PhraseMatcher::match(std::span<const std::string_view> words, std::vector<i
 void PhraseMatcher::match(std::span<const std::string_view> words,
                           std::span<const std::uint64_t> hashes, std::vector<int>& hits) const {
   hits.assign(static_cast<std::size_t>(groups_), 0);
-  // Where each group's last stretch of matches ends (when overlaps are not counted).
-  std::vector<std::size_t> counted_to(overlaps_ ? 0 : static_cast<std::size_t>(groups_), 0);
+  // Where each group's last stretch of matches ends (for groups whose overlaps count once),
+  // and the patterns already counted (when repeats do not count).
+  std::vector<std::size_t> counted_to(overlaps_once_.size(), 0);
+  std::vector<bool> seen(repeats_once_.empty() ? 0 : patterns_, false);
   std::size_t n = std::min(words.size(), hashes.size());
   for (std::size_t i = 0; i < n; ++i) {
     std::uint64_t h = hashes[i];
@@ -66,12 +83,16 @@ void PhraseMatcher::match(std::span<const std::string_view> words,
         ok = word_matches(p.rest[k], words[i + 1 + k]);
       if (!ok) continue;
       auto g = static_cast<std::size_t>(p.group);
-      if (!overlaps_) {
+      if (g < overlaps_once_.size() && overlaps_once_[g]) {
         // (An overlapping match extends the stretch it overlaps: "forward this to everyone",
         // "everyone in your contacts", "in your contacts" are one.)
         const bool again = i < counted_to[g];
         counted_to[g] = std::max(counted_to[g], i + 1 + p.rest.size());
         if (again) continue;
+      }
+      if (g < repeats_once_.size() && repeats_once_[g]) {
+        if (seen[p.id]) continue;
+        seen[p.id] = true;
       }
       ++hits[g];
     }

@@ -36,21 +36,27 @@ class PhraseMatcher {
 
   int groups() const noexcept { return groups_; }
 
-  // Whether a match overlapping the last counted match of its group counts again (the
-  // default). Off, "pass this on to everyone" and "everyone you know" in one plea count once.
-  void count_overlaps(bool on) noexcept { overlaps_ = on; }
+  // Matches of `group` that overlap count once: "pass this on to everyone" and "everyone you
+  // know" are one plea (by default each match counts).
+  void count_overlaps_once(int group);
+  // Each pattern of `group` counts once however often it is found: "good luck ... good luck"
+  // is one piece of evidence (by default each occurrence counts).
+  void count_repeats_once(int group);
 
  private:
   struct Pattern {
     std::vector<std::string> rest;  // words after the first
     int group = 0;
+    std::size_t id = 0;  // order of addition
   };
   std::unordered_map<std::uint64_t, std::vector<Pattern>> by_first_;
   // One bit per first-word hash (top 16 bits): most words of a text are rejected with one
   // memory access instead of a map look-up.
   std::vector<std::uint64_t> bloom_ = std::vector<std::uint64_t>(1024, 0);
   int groups_ = 0;
-  bool overlaps_ = true;
+  std::size_t patterns_ = 0;
+  std::vector<bool> overlaps_once_;  // by group
+  std::vector<bool> repeats_once_;   // by group
 };
 
 }  // namespace facteur::filter

@@ -24,7 +24,7 @@ TEST(PhraseMatcher, WildcardsAndPrefixes) {
   EXPECT_EQ(hits(m, "within 24")[0], 0);
 }
 
-TEST(PhraseMatcher, OverlapsCountAgainUnlessTurnedOff) {
+TEST(PhraseMatcher, OverlapsOfAGroupCountOnceWhenAsked) {
   // "forward this to everyone in your contacts" holds three patterns of one group; they are
   // one plea when overlaps are not counted, while two separate pleas still count two.
   PhraseMatcher m;
@@ -34,11 +34,24 @@ TEST(PhraseMatcher, OverlapsCountAgainUnlessTurnedOff) {
   m.add("your contacts", 1);
   const std::string_view one = "Please forward this to everyone in your contacts.";
   EXPECT_EQ(hits(m, one)[0], 3);
-  m.count_overlaps(false);
+  m.count_overlaps_once(0);
   auto h = hits(m, one);
   EXPECT_EQ(h[0], 1);
   EXPECT_EQ(h[1], 1);  // other groups are counted on their own
   EXPECT_EQ(hits(m, "Forward this to everyone. Then check in your contacts.")[0], 2);
+}
+
+TEST(PhraseMatcher, RepeatsCountOnceWhenAsked) {
+  // "Good luck! ... good luck" is one piece of evidence; two formulas that overlap in a group
+  // whose overlaps count ("ne brisez pas la chaîne") are two.
+  PhraseMatcher m;
+  m.add("good luck", 0);
+  m.add("ne brisez pas", 0);
+  m.add("brisez pas la chaine", 0);
+  const std::string_view text = "Good luck! Ne brisez pas la chaîne. Good luck!";
+  EXPECT_EQ(hits(m, text)[0], 4);
+  m.count_repeats_once(0);
+  EXPECT_EQ(hits(m, text)[0], 3);
 }
 
 }  // namespace

@@ -178,6 +178,22 @@ bool fold_code_point(char32_t cp, std::string& out) {
   return false;
 }
 
+namespace {
+
+// Whether the line break at `i` is followed by a blank line (spaces, carriage returns and
+// quotation marks only): "...des mesures contre vous\n\nInformez tous vos contacts" is two
+// sentences. Looks ahead a bounded stretch.
+bool ends_paragraph(std::string_view s, std::size_t i) {
+  for (std::size_t j = i + 1; j < s.size() && j < i + 64; ++j) {
+    char c = s[j];
+    if (c == '\n') return true;
+    if (c != ' ' && c != '\t' && c != '\r' && c != '>') return false;
+  }
+  return false;
+}
+
+}  // namespace
+
 NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits) {
   NormalizedText r;
   r.text.reserve(std::max<std::size_t>(64, s.size() + s.size() / 8));  // heap, never SSO
@@ -244,6 +260,8 @@ NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits)
       } else if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?') {
         if (c == '!') ++r.exclamations;
         end_clause(c == ',' ? 1 : c == ':' ? 3 : 2);
+      } else if (c == '\n' && ends_paragraph(s, i)) {
+        end_clause(2);  // a paragraph ends its sentence, full stop or not
       } else {
         end_word();
       }

@@ -125,6 +125,11 @@ TEST(TextNorm, ClauseEnds) {
   ASSERT_EQ(colon.clause_end.size(), 4u);
   EXPECT_EQ(colon.clause_end[1], 3);
   EXPECT_EQ(colon.clause_end[2], 2);
+  // A blank line (quoted or not) ends the sentence without a full stop; a line break alone
+  // does not ("the rules\nof the club" is one).
+  auto para = normalize_text("mesures contre vous\n\nInformez tous\n> vos\n>\n> amis\nde nous");
+  std::vector<int> ends(para.clause_end.begin(), para.clause_end.end());
+  EXPECT_EQ(ends, (std::vector<int>{0, 0, 2, 0, 0, 2, 0, 0, 0}));
 }
 
 }  // namespace
