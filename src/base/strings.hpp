@@ -15,6 +15,19 @@ constexpr char ascii_lower(char c) noexcept {
 constexpr char ascii_upper(char c) noexcept {
   return (c >= 'a' && c <= 'z') ? char(c - 32) : c;
 }
+// ASCII character classes (<cctype>'s depend on the locale and want an unsigned char).
+constexpr bool ascii_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
+constexpr bool ascii_alpha(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+constexpr bool ascii_alnum(char c) noexcept {
+  return ascii_alpha(c) || ascii_digit(c);
+}
+constexpr bool ascii_xdigit(char c) noexcept {
+  return ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
 bool istarts_with(std::string_view text, std::string_view prefix) noexcept;

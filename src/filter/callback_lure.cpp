@@ -4,17 +4,11 @@
 #include <span>
 #include <vector>
 
+#include "base/strings.hpp"
 #include "filter/phrases.hpp"
 
 namespace facteur::filter {
 namespace {
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_alnum(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 
 // The length of the separator at text[j], 0 when there is none: a space, a hyphen, a dot, a
 // parenthesis, or in UTF-8 a no-break space (U+00A0, U+202F), a Unicode hyphen or dash
@@ -41,7 +35,7 @@ std::string_view phone_at(std::string_view text, std::size_t i, std::size_t& end
   std::size_t last_digit = i;
   if (text[j] == '+') ++j;
   while (j < text.size()) {
-    if (is_digit(text[j])) {
+    if (ascii_digit(text[j])) {
       if (group == 0) ++groups;
       ++group;
       ++digits;
@@ -52,7 +46,7 @@ std::string_view phone_at(std::string_view text, std::size_t i, std::size_t& end
     } else if (std::size_t n = separator_at(text, j); n > 0) {
       // A full stop right after a digit and before a space or a line break ends the sentence,
       // and the number with it ("... 555-0148. 2024 ..."); "01 . 99" is spaced out instead.
-      if (text[j] == '.' && j > 0 && is_digit(text[j - 1]) &&
+      if (text[j] == '.' && j > 0 && ascii_digit(text[j - 1]) &&
           (j + 1 == text.size() || text[j + 1] == ' ' || text[j + 1] == '\n' ||
            text[j + 1] == '\r'))
         break;
@@ -69,11 +63,12 @@ std::string_view phone_at(std::string_view text, std::size_t i, std::size_t& end
   // Glued to a letter or a digit after it: part of a code ("555-0148x"); or a time after a
   // date ("2025-03-17 10:30").
   std::size_t after = last_digit + 1;
-  if (after < text.size() && (is_alnum(text[after]) || text[after] == ':')) return {};
+  if (after < text.size() && (ascii_alnum(text[after]) || text[after] == ':')) return {};
   if (long_group || digits < 10 || digits > 13 || groups < 3) return {};
   // A decimal part ("12 345 678.90") ends in a group of two after the only dot (French
   // numbers are written "01.23.45.67.89").
-  if (dots == 1 && last_digit >= 3 && text[last_digit - 2] == '.' && is_digit(text[last_digit - 1]))
+  if (dots == 1 && last_digit >= 3 && text[last_digit - 2] == '.' &&
+      ascii_digit(text[last_digit - 1]))
     return {};
   return text.substr(i, last_digit + 1 - i);
 }
@@ -83,13 +78,13 @@ std::vector<std::string_view> phone_numbers(std::string_view text, std::size_t m
   std::vector<std::string_view> out;
   for (std::size_t i = 0; i < text.size() && out.size() < max; ++i) {
     char c = text[i];
-    if (!is_digit(c) && c != '+' && c != '(') continue;
+    if (!ascii_digit(c) && c != '+' && c != '(') continue;
     // Glued to what comes before: "FR76 3000", "ID12-345", "x+1".
-    if (i > 0 && (is_alnum(text[i - 1]) || text[i - 1] == '+' || text[i - 1] == '#' ||
+    if (i > 0 && (ascii_alnum(text[i - 1]) || text[i - 1] == '+' || text[i - 1] == '#' ||
                   text[i - 1] == '/' || text[i - 1] == '=' || text[i - 1] == '_'))
       continue;
     // ... or through a hyphen or a dot: the rest of a code ("ID12-345-678-9012").
-    if (i > 1 && (text[i - 1] == '-' || text[i - 1] == '.') && is_alnum(text[i - 2])) continue;
+    if (i > 1 && (text[i - 1] == '-' || text[i - 1] == '.') && ascii_alnum(text[i - 2])) continue;
     std::size_t end = i;
     std::string_view number = phone_at(text, i, end);
     if (!number.empty()) out.push_back(number);
@@ -101,7 +96,7 @@ std::vector<std::string_view> phone_numbers(std::string_view text, std::size_t m
 std::string digits_of(std::string_view number) {
   std::string out;
   for (char c : number)
-    if (is_digit(c)) out += c;
+    if (ascii_digit(c)) out += c;
   return out;
 }
 
@@ -158,10 +153,10 @@ bool names_an_amount(std::string_view raw, const NormalizedText& words) {
          at = raw.find(sym, at + sym.size())) {
       std::size_t after = at + sym.size();
       if (after < raw.size() && raw[after] == ' ') ++after;
-      if (after < raw.size() && is_digit(raw[after])) return true;
+      if (after < raw.size() && ascii_digit(raw[after])) return true;
       std::size_t before = at;
       if (before > 0 && raw[before - 1] == ' ') --before;
-      if (before > 0 && is_digit(raw[before - 1])) return true;
+      if (before > 0 && ascii_digit(raw[before - 1])) return true;
     }
   }
   auto currency = [](std::string_view w) {
@@ -171,7 +166,8 @@ bool names_an_amount(std::string_view raw, const NormalizedText& words) {
   for (std::size_t i = 1; i < words.words.size(); ++i) {
     std::string_view a = words.words[i - 1];
     std::string_view b = words.words[i];
-    if ((is_digit(a.back()) && currency(b)) || (currency(a) && is_digit(b.front()))) return true;
+    if ((ascii_digit(a.back()) && currency(b)) || (currency(a) && ascii_digit(b.front())))
+      return true;
   }
   return false;
 }
@@ -197,7 +193,7 @@ std::size_t number_in_words(std::span<const std::string_view> words,
     return numbers.size();
   };
   for (std::string_view w : words) {
-    if (std::all_of(w.begin(), w.end(), [](char c) { return is_digit(c) || c == '.'; })) {
+    if (std::all_of(w.begin(), w.end(), [](char c) { return ascii_digit(c) || c == '.'; })) {
       if (run.size() < 64) run += digits_of(w);
       continue;
     }
@@ -233,7 +229,7 @@ Action call_to_action(std::span<const std::string_view> words,
 Action call_to_action(const NormalizedText& text, std::span<const std::string> numbers) {
   std::vector<int> hits;
   const std::size_t n = text.words.size();
-  auto numeric = [&](std::size_t i) { return i < n && is_digit(text.words[i].front()); };
+  auto numeric = [&](std::size_t i) { return i < n && ascii_digit(text.words[i].front()); };
   std::size_t starts[3] = {0, 0, 0};  // of this sentence and the two before it
   Action best{numbers.size()};
   for (std::size_t i = 0; i < n; ++i) {

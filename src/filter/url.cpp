@@ -8,23 +8,14 @@
 namespace facteur::filter {
 namespace {
 
-bool is_alpha(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
-}
-bool is_hex(char c) noexcept {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
 int hex_value(char c) noexcept {
-  if (is_digit(c)) return c - '0';
+  if (ascii_digit(c)) return c - '0';
   return (ascii_lower(c) - 'a') + 10;
 }
 
 // Characters that may appear in a host name as written in a link (UTF-8 bytes included).
 bool is_host_char(char c) noexcept {
-  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' ||
+  return ascii_alpha(c) || ascii_digit(c) || c == '-' || c == '.' || c == '_' ||
          static_cast<unsigned char>(c) >= 0x80;
 }
 
@@ -36,7 +27,7 @@ constexpr std::array<std::string_view, 16> kSecondLevel = {
 bool is_dotted_ipv4(std::string_view h) noexcept {
   int parts = 0, digits = 0;
   for (char c : h) {
-    if (is_digit(c)) {
+    if (ascii_digit(c)) {
       if (++digits > 3) return false;
     } else if (c == '.') {
       if (digits == 0) return false;
@@ -64,10 +55,10 @@ bool is_ip_host(std::string_view h) noexcept {
     if (part.empty()) return false;
     if (part.size() > 2 && part[0] == '0' && (part[1] == 'x' || part[1] == 'X')) {
       for (char c : part.substr(2))
-        if (!is_hex(c)) return false;
+        if (!ascii_xdigit(c)) return false;
     } else {
       for (char c : part)
-        if (!is_digit(c)) return false;
+        if (!ascii_digit(c)) return false;
     }
     any = true;
     i = j + 1;
@@ -107,7 +98,7 @@ std::string decode_percent(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
+    if (s[i] == '%' && i + 2 < s.size() && ascii_xdigit(s[i + 1]) && ascii_xdigit(s[i + 2])) {
       out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
       i += 2;
     } else {
@@ -138,11 +129,12 @@ std::optional<Url> parse_url(std::string_view t) {
   // Scheme.
   std::size_t colon = t.find(':');
   bool has_scheme = false;
-  if (colon != std::string_view::npos && colon > 0 && colon < 16 && is_alpha(t[0])) {
+  if (colon != std::string_view::npos && colon > 0 && colon < 16 && ascii_alpha(t[0])) {
     has_scheme = true;
     for (std::size_t k = 0; k < colon; ++k) {
       char c = t[k];
-      if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') has_scheme = false;
+      if (!ascii_alpha(c) && !ascii_digit(c) && c != '+' && c != '-' && c != '.')
+        has_scheme = false;
     }
   }
   if (has_scheme) {
@@ -227,7 +219,7 @@ std::vector<std::string> find_urls_in_text(std::string_view text, std::size_t ma
   while (i < text.size() && out.size() < max) {
     std::size_t p = text.find_first_of("hHwW", i);
     if (p == std::string_view::npos) break;
-    bool at_word_start = p == 0 || !(is_alpha(text[p - 1]) || is_digit(text[p - 1]));
+    bool at_word_start = p == 0 || !(ascii_alpha(text[p - 1]) || ascii_digit(text[p - 1]));
     std::size_t start = std::string_view::npos;
     if (at_word_start) {
       std::string_view rest = text.substr(p);
@@ -296,7 +288,7 @@ std::optional<std::string> host_in_text(std::string_view text) {
   std::string_view tld = text.substr(last + 1);
   if (tld.size() < 2) return std::nullopt;
   for (char c : tld)
-    if (!is_alpha(c)) return std::nullopt;
+    if (!ascii_alpha(c)) return std::nullopt;
   return to_lower(text);
 }
 

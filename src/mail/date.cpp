@@ -19,13 +19,6 @@ constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr"
                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 constexpr std::array<std::string_view, 7> kDays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 // 1-12 for a month name (3-letter prefix, any case, "September" too), 0 otherwise.
 int month_from_name(std::string_view w) {
   if (w.size() < 3) return 0;
@@ -101,20 +94,20 @@ class Lexer {
       t.kind = Kind::colon;
       return t;
     }
-    if ((c == '+' || c == '-') && i_ + 1 < s_.size() && is_digit(s_[i_ + 1])) {
+    if ((c == '+' || c == '-') && i_ + 1 < s_.size() && ascii_digit(s_[i_ + 1])) {
       t.sign = c;
       ++i_;
       number(t);
       t.kind = Kind::signed_number;
       return t;
     }
-    if (is_digit(c)) {
+    if (ascii_digit(c)) {
       number(t);
       t.kind = Kind::number;
       return t;
     }
     std::size_t b = i_;
-    while (i_ < s_.size() && is_alpha(s_[i_]))
+    while (i_ < s_.size() && ascii_alpha(s_[i_]))
       ++i_;
     t.kind = Kind::word;
     t.text = s_.substr(b, i_ - b);
@@ -131,7 +124,7 @@ class Lexer {
  private:
   void number(Token& t) {
     std::size_t b = i_;
-    while (i_ < s_.size() && is_digit(s_[i_])) {
+    while (i_ < s_.size() && ascii_digit(s_[i_])) {
       if (i_ - b < 9) t.value = t.value * 10 + (s_[i_] - '0');
       ++i_;
     }
@@ -156,8 +149,8 @@ class Lexer {
         }
         continue;
       }
-      if (c == ':' || is_digit(c) || is_alpha(c)) return;
-      if ((c == '+' || c == '-') && i_ + 1 < s_.size() && is_digit(s_[i_ + 1])) return;
+      if (c == ':' || ascii_digit(c) || ascii_alpha(c)) return;
+      if ((c == '+' || c == '-') && i_ + 1 < s_.size() && ascii_digit(s_[i_ + 1])) return;
       ++i_;
     }
   }
@@ -323,7 +316,7 @@ bool take_digits(std::string_view& s, std::size_t n, int& out) {
   if (s.size() < n) return false;
   out = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (!is_digit(s[i])) return false;
+    if (!ascii_digit(s[i])) return false;
     out = out * 10 + (s[i] - '0');
   }
   s.remove_prefix(n);
@@ -340,7 +333,7 @@ bool take_char(std::string_view& s, char c) {
 bool take_imap_date(std::string_view& s, int& day, int& month, int& year) {
   if (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   std::size_t n = 0;
-  while (n < s.size() && n < 2 && is_digit(s[n]))
+  while (n < s.size() && n < 2 && ascii_digit(s[n]))
     ++n;
   if (n == 0 || !take_digits(s, n, day) || !take_char(s, '-') || s.size() < 3) return false;
   month = 0;

@@ -60,15 +60,6 @@ constexpr std::array<char16_t, 32> kCp1252 = {
     0x2039, 0x0152, 0x8D,   0x017D, 0x8F,   0x90,   0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D,   0x017E, 0x0178};
 
-bool is_alpha(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
-}
-bool is_alnum(char c) noexcept {
-  return is_alpha(c) || is_digit(c);
-}
 bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
 }
@@ -95,10 +86,10 @@ std::size_t decode_reference(std::string_view s, std::size_t i, std::string& out
     const std::size_t start = j;
     std::uint32_t cp = 0;
     while (j < s.size() && j - start < 8 &&
-           (is_digit(s[j]) ||
+           (ascii_digit(s[j]) ||
             (hex && ((s[j] >= 'a' && s[j] <= 'f') || (s[j] >= 'A' && s[j] <= 'F'))))) {
       const char c = s[j];
-      const std::uint32_t d = is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
+      const std::uint32_t d = ascii_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
       cp = cp * (hex ? 16 : 10) + d;
       ++j;
     }
@@ -110,7 +101,7 @@ std::size_t decode_reference(std::string_view s, std::size_t i, std::string& out
     return j - i;
   }
   const std::size_t start = j;
-  while (j < s.size() && j - start < 10 && is_alnum(s[j]))
+  while (j < s.size() && j - start < 10 && ascii_alnum(s[j]))
     ++j;
   if (j == start) return 0;
   const NamedEntity* e = find_entity(s.substr(start, j - start));
@@ -219,13 +210,13 @@ class Reducer {
     }
     const bool closing = next == '/';
     std::size_t j = i_ + (closing ? 2 : 1);
-    if (j >= n || !is_alpha(s_[j])) {
+    if (j >= n || !ascii_alpha(s_[j])) {
       emit("<");
       ++i_;
       return;
     }
     const std::size_t name_start = j;
-    while (j < n && (is_alnum(s_[j]) || s_[j] == '-' || s_[j] == ':'))
+    while (j < n && (ascii_alnum(s_[j]) || s_[j] == '-' || s_[j] == ':'))
       ++j;
     const std::string_view name = s_.substr(name_start, j - name_start);
     const bool want_href = !closing && (tag_is(name, "a") || tag_is(name, "area"));
@@ -355,8 +346,8 @@ std::string html_meta_charset(std::string_view html) {
       while (v < tag.size() && (tag[v] == '"' || tag[v] == '\'' || tag[v] == ' '))
         ++v;
       std::size_t e = v;
-      while (e < tag.size() &&
-             (is_alnum(tag[e]) || tag[e] == '-' || tag[e] == '_' || tag[e] == ':' || tag[e] == '.'))
+      while (e < tag.size() && (ascii_alnum(tag[e]) || tag[e] == '-' || tag[e] == '_' ||
+                                tag[e] == ':' || tag[e] == '.'))
         ++e;
       if (e > v) return std::string(tag.substr(v, e - v));
     }

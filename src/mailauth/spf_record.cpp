@@ -9,15 +9,6 @@
 namespace facteur::mailauth {
 namespace {
 
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_alnum(char c) {
-  return is_alpha(c) || is_digit(c);
-}
 bool is_delimiter(char c) {
   return std::string_view(".-+,/_=").find(c) != std::string_view::npos;
 }
@@ -51,7 +42,7 @@ MacroToken scan_macro(std::string_view text, std::size_t i, bool explanation) {
   }
   ++j;
   std::size_t digit_start = j;
-  while (j < text.size() && is_digit(text[j]))
+  while (j < text.size() && ascii_digit(text[j]))
     ++j;
   if (j > digit_start) {
     if (j - digit_start > 3) return t;
@@ -74,14 +65,14 @@ MacroToken scan_macro(std::string_view text, std::size_t i, bool explanation) {
 }
 
 bool is_toplabel(std::string_view label) {
-  if (label.empty() || !is_alnum(label.front()) || !is_alnum(label.back())) return false;
+  if (label.empty() || !ascii_alnum(label.front()) || !ascii_alnum(label.back())) return false;
   bool alpha = false, dash = false;
   for (char c : label) {
     if (c == '-') {
       dash = true;
-    } else if (is_alpha(c)) {
+    } else if (ascii_alpha(c)) {
       alpha = true;
-    } else if (!is_digit(c)) {
+    } else if (!ascii_digit(c)) {
       return false;
     }
   }
@@ -94,7 +85,7 @@ std::optional<unsigned> parse_cidr(std::string_view digits, unsigned max) {
   if (digits.size() > 1 && digits[0] == '0') return std::nullopt;
   unsigned v = 0;
   for (char c : digits) {
-    if (!is_digit(c)) return std::nullopt;
+    if (!ascii_digit(c)) return std::nullopt;
     v = v * 10 + unsigned(c - '0');
   }
   if (v > max) return std::nullopt;
@@ -102,13 +93,13 @@ std::optional<unsigned> parse_cidr(std::string_view digits, unsigned max) {
 }
 
 bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
+  return !s.empty() && std::all_of(s.begin(), s.end(), ascii_digit);
 }
 
 std::string url_encode(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+    if (ascii_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
       out.push_back(c);
     } else {
       out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
@@ -252,7 +243,8 @@ Result<std::string> expand_macros(std::string_view text, const MacroContext& con
       if (k) joined.push_back('.');
       joined += parts[k];
     }
-    out += is_alpha(t.letter) && t.letter >= 'A' && t.letter <= 'Z' ? url_encode(joined) : joined;
+    out +=
+        ascii_alpha(t.letter) && t.letter >= 'A' && t.letter <= 'Z' ? url_encode(joined) : joined;
   }
   if (!explanation) {
     if (!out.empty() && out.back() == '.') out.pop_back();
@@ -281,9 +273,9 @@ Result<SpfRecord> parse_spf_record(std::string_view text, const SpfRecordLimits&
     if (special != std::string_view::npos && term[special] == '=') {
       std::string_view name = term.substr(0, special);
       std::string_view value = term.substr(special + 1);
-      if (name.empty() || !is_alpha(name[0]) || !std::all_of(name.begin(), name.end(), [](char c) {
-            return is_alnum(c) || c == '-' || c == '_' || c == '.';
-          })) {
+      if (name.empty() || !ascii_alpha(name[0]) ||
+          !std::all_of(name.begin(), name.end(),
+                       [](char c) { return ascii_alnum(c) || c == '-' || c == '_' || c == '.'; })) {
         return fail(fmt::format("bad modifier name '{}'", name));
       }
       if (iequals(name, "redirect") || iequals(name, "exp")) {

@@ -4,17 +4,13 @@
 
 #include <fmt/format.h>
 
+#include "base/strings.hpp"
+
 namespace facteur::mailauth {
 namespace {
 
 bool is_fws(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
 }
 
 std::string_view trim_fws(std::string_view s) {
@@ -46,11 +42,11 @@ Result<std::vector<Tag>> parse_tag_list(std::string_view text, const TagListLimi
     }
     std::string_view name = trim_fws(spec.substr(0, eq));
     std::string_view value = trim_fws(spec.substr(eq + 1));
-    if (name.empty() || !is_alpha(name[0])) {
+    if (name.empty() || !ascii_alpha(name[0])) {
       return make_error(Errc::parse_error, "bad tag name");
     }
     for (char c : name) {
-      if (!is_alpha(c) && !is_digit(c) && c != '_') {
+      if (!ascii_alpha(c) && !ascii_digit(c) && c != '_') {
         return make_error(Errc::parse_error, fmt::format("bad tag name '{:.40}'", name));
       }
     }
