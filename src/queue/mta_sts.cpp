@@ -1,7 +1,6 @@
 #include "queue/mta_sts.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -12,10 +11,6 @@
 
 namespace facteur::queue {
 namespace {
-
-bool is_alnum(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0;
-}
 
 std::string_view strip_dot(std::string_view s) {
   if (s.ends_with('.')) s.remove_suffix(1);
@@ -30,7 +25,7 @@ bool valid_pattern(std::string_view p) {
   for (auto label : split(p, '.')) {
     if (label.empty() || label.size() > 63) return false;
     for (char c : label) {
-      if (!is_alnum(c) && c != '-' && c != '_') return false;
+      if (!ascii_alnum(c) && c != '-' && c != '_') return false;
     }
   }
   return true;
@@ -59,7 +54,7 @@ Result<StsRecord> parse_sts_record(std::string_view txt) {
     }
     if (key == "id" && !have_id) {
       if (value.empty() || value.size() > 32 ||
-          !std::all_of(value.begin(), value.end(), [](char c) { return is_alnum(c); }))
+          !std::all_of(value.begin(), value.end(), [](char c) { return ascii_alnum(c); }))
         return make_error(Errc::parse_error, "mta-sts: bad id");
       rec.id = std::string(value);
       have_id = true;
@@ -201,7 +196,7 @@ StsCache::StsCache(std::filesystem::path dir, StsLimits limits)
 std::filesystem::path StsCache::file_for(const std::string& domain) const {
   // Domains are DNS names (letters, digits, '-', '.', '_'); anything else is not cached on disk.
   for (char c : domain) {
-    if (!is_alnum(c) && c != '-' && c != '.' && c != '_') return {};
+    if (!ascii_alnum(c) && c != '-' && c != '.' && c != '_') return {};
   }
   if (domain.empty() || domain.front() == '.') return {};
   return dir_ / (to_lower(domain) + ".policy");

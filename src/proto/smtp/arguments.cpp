@@ -15,15 +15,11 @@ Reply unsupported(std::string_view keyword) {
   return Reply{555, "5.5.4", "Unsupported option: " + std::string(keyword)};
 }
 
-bool is_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 // esmtp-keyword (§4.1.2)
 bool is_keyword(std::string_view s) {
-  if (s.empty() || !is_alnum(s[0])) return false;
+  if (s.empty() || !ascii_alnum(s[0])) return false;
   for (char c : s)
-    if (!is_alnum(c) && c != '-') return false;
+    if (!ascii_alnum(c) && c != '-') return false;
   return true;
 }
 
