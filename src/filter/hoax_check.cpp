@@ -635,21 +635,36 @@ SubjectPrefixes subject_prefixes(std::string_view subject) {
   SubjectPrefixes out;
   std::string s = to_lower(subject);
   std::string_view v = s;
-  // (Netscape wrote a forward's subject in brackets: "[Fwd: Fwd: Please help]".)
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
-    v.remove_prefix(1);
-  if (!v.empty() && v.front() == '[') v.remove_prefix(1);
-  for (bool first = true;; first = false) {
+  auto skip_blanks = [&v] {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
       v.remove_prefix(1);
+  };
+  // Tags a list or a gateway puts first ("[club-photo]", "[EXTERNAL]"); Netscape wrote a
+  // forward's subject in brackets: "[Fwd: Fwd: Please help]".
+  for (int tags = 0; tags < 3; ++tags) {
+    skip_blanks();
+    if (v.empty() || v.front() != '[') break;
+    std::size_t close = v.find(']');
     std::size_t colon = v.find(':');
-    if (colon == std::string_view::npos || colon > 4) break;
+    if (close == std::string_view::npos || (colon != std::string_view::npos && colon < close)) {
+      v.remove_prefix(1);  // "[Fwd: ...]"
+      break;
+    }
+    v.remove_prefix(close + 1);
+  }
+  for (bool first = true;; first = false) {
+    skip_blanks();
+    std::size_t colon = v.find(':');
+    if (colon == std::string_view::npos || colon > 6) break;
     std::string_view p = v.substr(0, colon);
     while (!p.empty() && p.back() == ' ')  // French typography: "TR : ", "Fwd : "
       p.remove_suffix(1);
-    if (p == "fw" || p == "fwd" || p == "tr" || p == "wg") {
+    // (Other languages' clients: "RV:", "ENC:", "Doorst:" forward; "SV:", "Antw:", "R:"
+    // reply.)
+    if (p == "fw" || p == "fwd" || p == "tr" || p == "wg" || p == "rv" || p == "enc" ||
+        p == "doorst") {
       ++out.forwards;
-    } else if (p == "re" || p == "aw") {
+    } else if (p == "re" || p == "aw" || p == "sv" || p == "antw" || p == "r") {
       if (first) out.reply = true;
     } else {
       break;

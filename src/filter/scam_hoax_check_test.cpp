@@ -885,6 +885,26 @@ TEST(HoaxCheck, ThirdReviewNoticesAreNoHoaxesAndItsChainsAreStill) {
     EXPECT_TRUE(called_hoax(*check, m)) << m;
 }
 
+TEST(HoaxCheck, RepliesInOtherLanguagesAndBehindTags) {
+  // "Original Message" marks a forward unless the subject says a reply, in the languages and
+  // behind the tags clients and gateways write; "[club] TR :" is a forward.
+  auto check = make_hoax_check();
+  const std::string reply_body =
+      "Yes, it's true, the surgery confirmed it this morning. Please tell everyone you know: "
+      "the flu clinic is on Saturday from 9.\n\n-----Original Message-----\nFrom: Ann\nIs the "
+      "flu clinic really on Saturday?\n";
+  for (const char* subject :
+       {"[EXTERNAL] RE: flu clinic", "SV: flu clinic", "R: flu clinic", "Antw: flu clinic"})
+    EXPECT_FALSE(called_hoax(
+        *check,
+        message(std::string("From: k@example.org\nSubject: ") + subject + "\n", reply_body)))
+        << subject;
+  EXPECT_TRUE(called_hoax(
+      *check, message("From: a@example.net\nSubject: [club-photo] TR : Hotmail\n",
+                      "Hotmail is overloaded. Forward this to everyone you know, or your "
+                      "account will be closed.\n")));
+}
+
 TEST(HoaxCheck, QuotationsLeftOpenAreReadInLinearTime) {
   // A debunking's own words full of quotation marks that never close: each is looked for
   // only as far as the longest quotation (a whole-text search per mark was quadratic).
