@@ -862,13 +862,9 @@ class HoaxCheck final : public Check {
     if (!chain_petition && n(kPetition) + n(kPetitionList) > 0) note(0.5, "chain petition");
     if (n(kMarvel) >= 2 && n(kMarvel) < 4) note(0.5, "scare story");
     evidence = std::min(evidence, before_weak + 1.5);
-    // The plea to pass it on (or a luck chain, which demands copies) is what makes a hoax; a
-    // debunking quotes both.
-    // A forwarded letter promising money per forward asks for forwards too ("the fund
-    // donates 5 cents for every time this letter is forwarded").
-    if (!forward_all && !pass_on && !(n(kChain) >= 2 && forwarded) &&
-        !(n(kPerForward) > 0 && forwarded))
-      return;
+    // The plea to pass it on (or a luck chain, which demands copies, or the payment per
+    // forward) is what makes a hoax; a debunking quotes them.
+    if (!forward_all && !pass_on && !paid_forwards && !(n(kChain) >= 2 && forwarded)) return;
     if (n(kDebunk) > 0 && n(kPressure) == 0) return;
     if (n(kDebunkWord) > 0 || n(kWaiver) > 0) {
       auto own = own_words(m);

@@ -14,6 +14,14 @@ bool word_matches(std::string_view pattern, std::string_view word) noexcept {
   return pattern == word;
 }
 
+// Sets the flag of `group`, growing the per-group flags as needed.
+void set_group_flag(std::vector<bool>& flags, int group) {
+  if (group < 0) return;
+  auto g = static_cast<std::size_t>(group);
+  if (flags.size() <= g) flags.resize(g + 1, false);
+  flags[g] = true;
+}
+
 }  // namespace
 
 void PhraseMatcher::add(std::string_view pattern, int group) {
@@ -37,17 +45,11 @@ void PhraseMatcher::add(std::string_view pattern, int group) {
 }
 
 void PhraseMatcher::count_overlaps_once(int group) {
-  if (group < 0) return;
-  auto g = static_cast<std::size_t>(group);
-  if (overlaps_once_.size() <= g) overlaps_once_.resize(g + 1, false);
-  overlaps_once_[g] = true;
+  set_group_flag(overlaps_once_, group);
 }
 
 void PhraseMatcher::count_repeats_once(int group) {
-  if (group < 0) return;
-  auto g = static_cast<std::size_t>(group);
-  if (repeats_once_.size() <= g) repeats_once_.resize(g + 1, false);
-  repeats_once_[g] = true;
+  set_group_flag(repeats_once_, group);
 }
 
 void PhraseMatcher::add_all(std::initializer_list<std::string_view> patterns, int group) {
