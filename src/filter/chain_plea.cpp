@@ -41,6 +41,13 @@ constexpr std::string_view kFrenchVerbs[] = {
     "recopiez", "parlez",
     // (SMS spelling of "envoie": "envoi a 15 personne"; the noun comes after "l'", "un", "d'".)
     "envoi"};
+// The plea said as the means to an end: "help others by passing this on", "sauvez une vie
+// en partageant ce message" (only after "by" / "en": "thanks for sharing this with everyone"
+// reports what was done).
+constexpr std::string_view kEnglishGerunds[] = {"passing",   "forwarding",  "sending",  "sharing",
+                                                "spreading", "circulating", "reposting"};
+constexpr std::string_view kFrenchGerunds[] = {"partageant", "transferant", "diffusant",
+                                               "envoyant",   "relayant",    "transmettant"};
 constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert"};
 constexpr std::string_view kFrenchWarnings[] = {"prevenez", "previens", "prevenir", "avertissez",
                                                 "avertis",  "informez", "alertez"};
@@ -49,7 +56,15 @@ bool english_verb(std::string_view w) {
   auto in = [w](std::span<const std::string_view> list) {
     return std::find(list.begin(), list.end(), w) != list.end();
   };
-  return in(kEnglishVerbs) || in(kEnglishWarnings);
+  return in(kEnglishVerbs) || in(kEnglishWarnings) || in(kEnglishGerunds);
+}
+
+bool is_gerund(std::string_view w) {
+  return std::find(std::begin(kEnglishGerunds), std::end(kEnglishGerunds), w) !=
+             std::end(kEnglishGerunds) ||
+         std::find(std::begin(kFrenchGerunds), std::end(kFrenchGerunds), w) !=
+             std::end(kFrenchGerunds) ||
+         w == "faisant";
 }
 
 const std::unordered_map<std::uint64_t, Role>& roles() {
@@ -64,9 +79,11 @@ const std::unordered_map<std::uint64_t, Role>& roles() {
     };
     add_list(kEnglishVerbs, Role::verb);
     add_list(kFrenchVerbs, Role::verb);
+    add_list(kEnglishGerunds, Role::verb);
+    add_list(kFrenchGerunds, Role::verb);
     add_list(kEnglishWarnings, Role::warn_verb);
     add_list(kFrenchWarnings, Role::warn_verb);
-    add({"faites", "fais", "faire", "mettez", "mets"}, Role::causative);
+    add({"faites", "fais", "faire", "mettez", "mets", "faisant"}, Role::causative);
     add({"suivre", "passer", "circuler", "tourner", "copie", "parvenir"}, Role::causative_end);
     add({"this", "it", "these", "them", "message", "email", "e", "mail", "letter", "prayer",
          "warning", "note", "info", "information", "ce", "cet", "cette", "le", "la", "les", "l",
@@ -444,6 +461,10 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
   for (std::size_t i = 0; i < w.size(); ++i) {
     const Role* r = w.role(i);
     if (!r || (*r != Role::verb && *r != Role::warn_verb && *r != Role::causative)) continue;
+    // A gerund is a plea only as the means: "by passing this on", "en faisant suivre".
+    if (is_gerund(w[i]) &&
+        (i == 0 || w.ends_clause(i - 1) || (w[i - 1] != "by" && w[i - 1] != "en")))
+      continue;
     // ("d" is English "I'd", but French "merci d'envoyer" asks.)
     const bool asked_with_d = i > 1 && w[i - 1] == "d" && !w.ends_clause(i - 2) &&
                               asks_with_de(w[i - 2]) && is_infinitive(w[i]);

@@ -81,7 +81,11 @@ TEST(ChainPlea, PassItOnToNobodyInParticular) {
         // (Spreading the word, not the message: at most this.)
         "Parlez-en autour de vous !",
         // A bare "send on" with a chain's deadline; passed round.
-        "PLEASE SEND ON WITHIN 13 MINUTES", "Pass it round!"}) {
+        "PLEASE SEND ON WITHIN 13 MINUTES", "Pass it round!",
+        // The plea as the means: "by passing this on", "en faisant suivre".
+        "HELP OTHERS BY PASSING THIS ON.",
+        "Sauvez une vie en faisant suivre ce message à tous vos contacts.",
+        "Save a child by forwarding this to everyone you know."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.open + p.mass, 1) << text;
   }
@@ -180,7 +184,11 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "We need photos for the yearbook, send as many as you can!",
         "Préparation des enveloppes, et envoi à tous les parents le 5 mai.",
         "Merci de faire suivre sa lettre à tous les parents.",
-        "Initial it and pass it on within 2 days."}) {
+        "Initial it and pass it on within 2 days.",
+        // A gerund that reports, or a means that passes something else on.
+        "Thanks for sharing this with everyone!", "Passing this on to everyone was a mistake.",
+        "You can help by sharing this.", "Help us by sending your photos to everyone.",
+        "En partageant vos photos, vous aidez le club."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }

@@ -16,6 +16,7 @@
 #include "base/strings.hpp"
 #include "filter/chain_plea.hpp"
 #include "filter/checks.hpp"
+#include "filter/known_hoaxes.hpp"
 #include "filter/own_text.hpp"
 #include "filter/phrases.hpp"
 #include "filter/sms_spelling.hpp"
@@ -433,7 +434,11 @@ const PhraseMatcher& hoax_phrases() {
                "don t hit share", "don t just share", "pas partager", "ne pas partager",
                "partager ne suffit pas", "le partage ne compte pas", "ca ne compte pas",
                "sharing * doesn t count", "sharing is not enough", "sharing isn t enough",
-               "sharing it does not count", "partager ne suffit pas"},
+               "sharing it does not count", "partager ne suffit pas",
+               // "DO NOT SHARE. You MUST copy and paste." (not "do not share your password").
+               "do not share copy", "do not share * copy", "do not share * * copy",
+               "don t share copy", "don t share * copy", "don t share * * copy",
+               "ne partagez pas copiez", "ne partagez pas * copiez", "ne partage pas copie"},
               kNotCounted);
     // The pseudo-legal declaration such notices carry (not a footer's "strictly forbidden").
     p.add_all(
@@ -807,7 +812,7 @@ class HoaxCheck final : public Check {
         fw > 0 || n(kForwardMarks) > 0 || (n(kOriginalMarks) > 0 && !prefixes.reply);
     std::string why;
     double evidence = 0;
-    auto note = [&](double w, const char* what) {
+    auto note = [&](double w, std::string_view what) {
       evidence += w;
       if (!why.empty()) why += ", ";
       why += what;
@@ -853,6 +858,13 @@ class HoaxCheck final : public Check {
     // Traits ordinary forwarded mail has as well (a mark of forwarding, "important", a name
     // of authority, "a friend of mine", one chain word) count 1.5 at most together: a forward
     // asking friends to see a film is not a hoax for having them all.
+    // The story of a known hoax, told again in other words: looked for only where the gate
+    // below may open.
+    std::optional<std::string_view> story;
+    if (forward_all || pass_on || paid_forwards || forwarded) {
+      story = known_hoax_claim(words, m.subject_words);
+      if (story) note(2.5, fmt::format("tells a known hoax ({})", *story));
+    }
     const double before_weak = evidence;
     if (chain_words == 1) note(0.75, "chain wording");
     if (forwarded) note(fw >= 2 ? 1.5 : 1.0, "forwarded along a chain");
@@ -864,7 +876,11 @@ class HoaxCheck final : public Check {
     evidence = std::min(evidence, before_weak + 1.5);
     // The plea to pass it on (or a luck chain, which demands copies, or the payment per
     // forward) is what makes a hoax; a debunking quotes them.
-    if (!forward_all && !pass_on && !paid_forwards && !(n(kChain) >= 2 && forwarded)) return;
+    // A known hoax's story forwarded is one even where nobody asks to pass it on, if it has
+    // a chain letter's trait besides (shouts, a scare story...).
+    if (!forward_all && !pass_on && !paid_forwards && !(n(kChain) >= 2 && forwarded) &&
+        !(story && forwarded))
+      return;
     if (n(kDebunk) > 0 && n(kPressure) == 0) return;
     if (n(kDebunkWord) > 0 || n(kWaiver) > 0) {
       auto own = own_words(m);

@@ -905,6 +905,49 @@ TEST(HoaxCheck, RepliesInOtherLanguagesAndBehindTags) {
                       "account will be closed.\n")));
 }
 
+TEST(HoaxCheck, AKnownHoaxsStoryForwarded) {
+  auto check = make_hoax_check();
+  // A classic told again, forwarded with a plea or without one.
+  EXPECT_TRUE(called_hoax(
+      *check, message("From: s@example.com\nSubject: Useful information - ATM safety\n",
+                      "Dear All,\n\nIf a robber ever forces you to withdraw money, enter "
+                      "your PIN in reverse at the ATM: the police will be sent at once.\n\n"
+                      "Please pass this along to everyone possible.\n")));
+  EXPECT_TRUE(called_hoax(
+      *check, message("From: m@example.com\nSubject: Fwd: Mars spectacular!!\n",
+                      "> Don't miss this!!!\n> On 27th August Mars will look as large as the "
+                      "full moon to the naked eye.\n> NO ONE ALIVE TODAY WILL EVER SEE THIS "
+                      "AGAIN!!!\n")));
+  // Forwarded with nothing else of a chain letter, it is not enough.
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: m@example.com\nSubject: Fwd: Mars\n",
+                      "> On 27th August Mars will look as large as the full moon to the naked "
+                      "eye.\n")));
+  // The same story debunked, and the real sky event, are no hoaxes.
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: c@example.org\nSubject: Fwd: Mars spectacular\n",
+                      "This one is a hoax: Mars will never look as large as the full moon to "
+                      "the naked eye. Please don't forward it to everyone.\n")));
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: club@example.org\nSubject: Fwd: Mars at opposition\n",
+                      "> Mars is closest to Earth on the 16th and bright to the naked eye.\n"
+                      "> Share this with everyone you know!\n")));
+}
+
+TEST(HoaxCheck, DoNotShareCopyAndPaste) {
+  // The copyright notice to post as one's status: "DO NOT SHARE. You MUST copy and paste."
+  auto check = make_hoax_check();
+  EXPECT_TRUE(called_hoax(
+      *check, message("From: w@example.com\nSubject: Facebook privacy - please do this\n",
+                      "In response to the new Facebook guidelines, I hereby declare that my "
+                      "copyright is attached to all of my personal details (Berne "
+                      "Convention).\n\nDO NOT SHARE. You MUST copy and paste.\n")));
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: it@example.org\nSubject: Your new password\n",
+                      "Do not share your password with anyone. Copy and paste the link below "
+                      "into your browser.\n")));
+}
+
 TEST(HoaxCheck, QuotationsLeftOpenAreReadInLinearTime) {
   // A debunking's own words full of quotation marks that never close: each is looked for
   // only as far as the longest quotation (a whole-text search per mark was quadratic).
