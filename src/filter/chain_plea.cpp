@@ -451,6 +451,44 @@ bool addressed_to_everybody(const Words& w, std::size_t verb) {
   return hello == "hi" || hello == "hey" || hello == "hello";
 }
 
+// "Send 20 copies", "faites 10 copies", "envoyez des copies à 20 personnes": the luck chain's
+// copies to many (five or more; "send 2 copies to accounts", "send 10 copies of the report"
+// are an office's).
+bool copies_to_many(const Words& w, std::size_t k) {
+  auto many = [&](std::size_t i) {
+    auto n = i < w.size() ? digits_value(w[i]) : std::nullopt;
+    return (n && *n >= 5 && *n <= 1000) || (i < w.size() && w.is(i, Role::number_word));
+  };
+  auto copies = [&](std::size_t i) {
+    return i < w.size() && (w[i] == "copies" || w[i] == "copy" || w[i] == "exemplaires");
+  };
+  if (k < w.size() && (w[k] == "des" || w[k] == "some") && !w.ends_clause(k)) ++k;
+  if (many(k) && !w.ends_clause(k) && copies(k + 1))
+    return w.ends_clause(k + 1) || k + 2 >= w.size() ||
+           (w[k + 2] != "of" && w[k + 2] != "de" && w[k + 2] != "du" && w[k + 2] != "d");
+  return copies(k) && !w.ends_clause(k) && k + 2 < w.size() &&
+         (w[k + 1] == "to" || w[k + 1] == "a") && !w.ends_clause(k + 1) && many(k + 2);
+}
+
+// "Tell your friends to come out to the park", "tell everyone to sign up": the audience
+// told to do something, an invitation, not asked to pass the message on ("tell everyone not
+// to open it", "tell your friends to forward it" are).
+bool invited_to_act(const Words& w, std::size_t from) {
+  static constexpr std::string_view kActs[] = {
+      "come",  "join",      "attend", "sign",     "register",  "bring", "visit",
+      "vote",  "subscribe", "rsvp",   "meet",     "enjoy",     "drop",  "stop",
+      "venir", "rejoindre", "voter",  "inscrire", "participer"};
+  for (std::size_t k = from; k + 1 < w.size() && k < from + kWindow; ++k) {
+    if (w[k] == "to" || w[k] == "de" || w[k] == "d") {
+      std::string_view act = w[k + 1];
+      if (act == "s" && k + 2 < w.size()) act = w[k + 2];  // "de s'inscrire"
+      return std::find(std::begin(kActs), std::end(kActs), act) != std::end(kActs);
+    }
+    if (w.ends_clause(k)) return false;
+  }
+  return false;
+}
+
 }  // namespace
 
 ChainPleas find_chain_pleas(std::span<const std::string_view> words,
@@ -501,6 +539,10 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
          w[i - 1] == "that" || w[i - 1] == "each" || w[i - 1] == "every" ||
          w.is(i - 1, Role::possessive) || w[i - 1] == "my" || w[i - 1] == "our"))
       continue;
+    if (*r != Role::warn_verb && copies_to_many(w, i + 1)) {
+      ++found.mass;
+      continue;
+    }
     const bool warning = *r == Role::warn_verb;
     std::size_t end = i + 1;  // first word after the verb
     if (*r == Role::causative) {
@@ -535,7 +577,8 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     const bool cc = *r == Role::causative && w[end - 1] == "copie";
     const bool here =
         !clause_over && !addressed && audience_starts(w, j, warning || particle || cc);
-    if ((addressed && mass_audience(w, j + 1)) || (here && mass_audience(w, j))) {
+    if (((addressed && mass_audience(w, j + 1)) || (here && mass_audience(w, j))) &&
+        !(warning && invited_to_act(w, j))) {
       // "Parlez-en autour de vous" spreads the word, not the message: a club's or an
       // employer's notice says it as often as a chain letter.
       if (w[i] == "parlez") {

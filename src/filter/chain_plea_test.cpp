@@ -85,7 +85,13 @@ TEST(ChainPlea, PassItOnToNobodyInParticular) {
         // The plea as the means: "by passing this on", "en faisant suivre".
         "HELP OTHERS BY PASSING THIS ON.",
         "Sauvez une vie en faisant suivre ce message à tous vos contacts.",
-        "Save a child by forwarding this to everyone you know."}) {
+        "Save a child by forwarding this to everyone you know.",
+        // Told to do something that is a warning, or to pass it on.
+        "Tell all your contacts not to accept his friend request.",
+        "Tell everyone you know to forward this.",
+        // The luck chain's copies to many.
+        "Envoyez 20 copies et vous verrez ce qui se passe.", "Send 10 copies within 96 hours.",
+        "Envoyez des copies à 20 personnes qui en ont besoin."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.open + p.mass, 1) << text;
   }
@@ -188,7 +194,14 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         // A gerund that reports, or a means that passes something else on.
         "Thanks for sharing this with everyone!", "Passing this on to everyone was a mistake.",
         "You can help by sharing this.", "Help us by sending your photos to everyone.",
-        "En partageant vos photos, vous aidez le club."}) {
+        "En partageant vos photos, vous aidez le club.",
+        // The audience invited to do something.
+        "So please tell your friends to come out to the park instead!",
+        "Tell everyone you know to sign up before Friday.",
+        "Prévenez tous vos amis de venir samedi.",
+        // Copies an office asks for.
+        "Please send 3 copies to accounts.", "Send 10 copies of the report to the board.",
+        "Faites 12 copies du planning."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }

@@ -217,18 +217,31 @@ const PhraseMatcher& hoax_phrases() {
         kVouch);
     // (A deadline of hours or days is a shop's too: "order within 2 hours", "dans les 48
     // heures"; the chain's is "within 96 hours", or minutes.)
-    p.add_all({"good luck",        "bad luck",
-               "break the chain",  "chain letter",
-               "within 96 hours",  "make a wish",
-               "bonne chance",     "malchance",
-               "malheur",          "porte bonheur",
-               "briser la chaine", "brisez pas la chaine",
-               "brise la chaine",  "brise pas la chaine",
-               "rompre la chaine", "rompez pas la chaine",
-               "cassez pas",       "faites un voeu",
-               "fais un voeu",     "lost his job",
-               "he died",          "she died",
-               "nine days later",  "tour du monde"},
+    p.add_all({"good luck",
+               "bad luck",
+               "break the chain",
+               "chain letter",
+               "within 96 hours",
+               "dans les 96 heures",
+               "make a wish",
+               "bonne chance",
+               "malchance",
+               "malheur",
+               "porte bonheur",
+               "briser la chaine",
+               "brisez pas la chaine",
+               "brise la chaine",
+               "brise pas la chaine",
+               "rompre la chaine",
+               "rompez pas la chaine",
+               "cassez pas",
+               "faites un voeu",
+               "fais un voeu",
+               "lost his job",
+               "he died",
+               "she died",
+               "nine days later",
+               "tour du monde"},
               kChain);
     // (A luck formula said twice is one: "good luck! ... good luck".)
     p.count_repeats_once(kChain);
@@ -258,11 +271,16 @@ const PhraseMatcher& hoax_phrases() {
                "a la fin de la liste"},
               kPetition);
     // ... and how the chain carries it (a sign-up sheet has names, not this).
-    p.add_all({"when the list reaches", "quand la liste atteint", "lorsque la liste atteint",
-               "copy it into a new", "copy this into a new", "copiez le dans un nouveau",
-               "copie le dans un nouveau", "highlight the whole message", "names are reached",
-               "noms sont atteints"},
-              kPetitionList);
+    p.add_all(
+        {"when the list reaches", "quand la liste atteint", "lorsque la liste atteint",
+         "copy it into a new", "copy this into a new", "copiez le dans un nouveau",
+         "copie le dans un nouveau", "highlight the whole message", "names are reached",
+         "noms sont atteints",
+         // The chain copied by hand so the list stays readable ("copiez-collez ce message
+         // dans un nouveau mail").
+         "dans un nouveau mail", "dans un nouveau message", "dans un nouveau courriel",
+         "dans un nouvel e mail", "into a new email", "into a new e mail", "into a new message"},
+        kPetitionList);
     // The wish the chain grants: a chain's trait beside a plea to pass it on only (birthday
     // mail says "make a wish, your wish will come true" too).
     p.add_all({"your wish will", "wish will come true", "ton voeu se realise",
