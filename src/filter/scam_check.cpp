@@ -4,6 +4,7 @@
 // evidence together do. English and French wording.
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 
 #include "base/strings.hpp"
 #include "filter/checks.hpp"
+#include "filter/hash.hpp"
 #include "filter/own_text.hpp"
 #include "filter/phrases.hpp"
 #include "filter/url.hpp"
@@ -459,9 +461,17 @@ bool denies_scam(const NormalizedText& text) {
     return std::find(list.begin(), list.end(), w) != list.end();
   };
   const auto& words = text.words;
+  // (The words' hashes, computed once by the normaliser: no allocation per word.)
+  std::vector<std::uint64_t> own_hashes;
+  std::span<const std::uint64_t> hashes = text.hashes;
+  if (hashes.size() != words.size()) {
+    for (auto w : words)
+      own_hashes.push_back(token_hash(w));
+    hashes = own_hashes;
+  }
   std::vector<int> hits;
   for (std::size_t i = 0; i < words.size(); ++i) {
-    scam_words().match(std::span(words).subspan(i, 1), hits);
+    scam_words().match(std::span(words).subspan(i, 1), hashes.subspan(i, 1), hits);
     if (hits[0] == 0) continue;
     std::size_t k = i;
     // Back over the small words, not across a clause's end.
