@@ -478,7 +478,21 @@ bool denies_scam(const NormalizedText& text) {
     while (k > 0 && i - k < 3 && among(kBetween, words[k - 1]) &&
            (k - 1 >= text.clause_end.size() || text.clause_end[k - 1] == 0))
       --k;
-    if (k == 0 || (k - 1 < text.clause_end.size() && text.clause_end[k - 1] != 0)) continue;
+    if (k == 0) continue;
+    // "It is not, I assure you, a scam": a negation before a few words set off by commas.
+    auto comma_after = [&](std::size_t j) {
+      return j < text.clause_end.size() && text.clause_end[j] == 1;
+    };
+    if (comma_after(k - 1) && !among(kNegations, words[k - 1])) {  // ("No, no, a scam!")
+      for (std::size_t j = k - 1; j-- > 0 && k - 1 - j <= 6;) {
+        if (j < text.clause_end.size() && text.clause_end[j] >= 2) break;
+        if (comma_after(j)) {
+          if (among(kNegations, words[j])) return true;
+          break;
+        }
+      }
+    }
+    if (k - 1 < text.clause_end.size() && text.clause_end[k - 1] != 0) continue;
     std::string_view before = words[k - 1];
     if (among(kNegations, before)) return true;
     // Or said at more length within the clause: "don't think this is a scam", "not at all a
@@ -495,7 +509,8 @@ bool denies_scam(const NormalizedText& text) {
     static constexpr std::string_view kLongDenials[] = {
         " don t think",   " don t believe", " doesn t look", " does not look",
         " doesn t seem",  " not at all",    " far from",     " anything but",
-        " ne pensez pas", " ne croyez pas", " loin d etre"};
+        " ne pensez pas", " ne croyez pas", " loin d etre",  " by no means",
+        " in no way",     " en aucun cas",  " nullement",    " aucunement"};
     for (auto d : kLongDenials)
       if (clause.find(d) != std::string::npos) return true;
     // "isn't", "aren't", "wasn't": normalised to "isn t".

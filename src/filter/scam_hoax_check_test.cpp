@@ -117,7 +117,10 @@ TEST(ScamCheck, AWarningThatQuotesAnAdvanceFeeLetterIsNoScam) {
        {"This isn't a 419 scam, I assure you.", "It is no fraud at all.",
         "Ce n'est pas de l'arnaque, je vous assure.", "Don't think this is a scam.",
         "It is not at all a scam.", "This doesn't look like a scam, does it?",
-        "Do not reply to this address, write to my private one."})
+        "Do not reply to this address, write to my private one.",
+        // Across a parenthesis set off by commas, and "by no means", "en aucun cas".
+        "It is not, I assure you, a scam.", "This is by no means a scam.",
+        "Ce n'est en aucun cas une arnaque."})
     EXPECT_TRUE(has_reason(forwarded(own, "-----Original Message-----", true), "scam.advance-fee"))
         << own;
   // Nor is a warning whose replies go to free mail: the letter's own request.
@@ -151,7 +154,8 @@ TEST(ScamCheck, AWarningThatQuotesAnAdvanceFeeLetterIsNoScam) {
   for (const char* own :
        {"Please do not reply. Scam.", "Ne repondez pas. Arnaque !",
         "Never reply to scams like this one.", "Do not fall for scams like the one below.",
-        "Don't think twice: delete it, it's a scam.",
+        "Don't think twice: delete it, it's a scam.", "Do not reply, it is a scam.",
+        "No, no, a scam, delete it.",
         "Classic 419 scam: a lawyer of a deceased client offers you a share "
         "of millions of dollars."})
     EXPECT_FALSE(has_reason(forwarded(own, "-----Original Message-----", true), "scam.advance-fee"))
