@@ -41,13 +41,13 @@ constexpr std::string_view kFrenchVerbs[] = {
     "recopiez", "parlez",
     // (SMS spelling of "envoie": "envoi a 15 personne"; the noun comes after "l'", "un", "d'".)
     "envoi"};
-// The plea said as the means to an end: "help others by passing this on", "sauvez une vie
-// en partageant ce message" (only after "by" / "en": "thanks for sharing this with everyone"
-// reports what was done).
-constexpr std::string_view kEnglishGerunds[] = {"passing",   "forwarding",  "sending",  "sharing",
-                                                "spreading", "circulating", "reposting"};
-constexpr std::string_view kFrenchGerunds[] = {"partageant", "transferant", "diffusant",
-                                               "envoyant",   "relayant",    "transmettant"};
+// The plea said as the means to an end: "help others by passing this on", "sauvez une vie en
+// faisant suivre ce message" (only after "by" / "en": "thanks for forwarding this to everyone"
+// reports what was done). Not "by sharing this with your family", "en relayant cette
+// information": a charity's and an association's own request.
+constexpr std::string_view kEnglishGerunds[] = {"passing", "forwarding", "circulating",
+                                                "reposting"};
+constexpr std::string_view kFrenchGerunds[] = {"transferant"};
 constexpr std::string_view kEnglishWarnings[] = {"tell", "warn", "alert"};
 constexpr std::string_view kFrenchWarnings[] = {"prevenez", "previens", "prevenir", "avertissez",
                                                 "avertis",  "informez", "alertez"};

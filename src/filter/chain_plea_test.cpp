@@ -192,9 +192,11 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "Merci de faire suivre sa lettre à tous les parents.",
         "Initial it and pass it on within 2 days.",
         // A gerund that reports, or a means that passes something else on.
-        "Thanks for sharing this with everyone!", "Passing this on to everyone was a mistake.",
+        "Thanks for forwarding this to everyone!", "Passing this on to everyone was a mistake.",
         "You can help by sharing this.", "Help us by sending your photos to everyone.",
         "En partageant vos photos, vous aidez le club.",
+        "Help us save lives by sharing this with your family and friends.",
+        "Aidez-nous en relayant cette information autour de vous.",
         // The audience invited to do something.
         "So please tell your friends to come out to the park instead!",
         "Tell everyone you know to sign up before Friday.",

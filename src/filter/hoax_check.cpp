@@ -454,9 +454,9 @@ const PhraseMatcher& hoax_phrases() {
                "sharing * doesn t count", "sharing is not enough", "sharing isn t enough",
                "sharing it does not count", "partager ne suffit pas",
                // "DO NOT SHARE. You MUST copy and paste." (not "do not share your password").
-               "do not share copy", "do not share * copy", "do not share * * copy",
-               "don t share copy", "don t share * copy", "don t share * * copy",
-               "ne partagez pas copiez", "ne partagez pas * copiez", "ne partage pas copie"},
+               "do not share copy", "do not share you must copy", "do not share just copy",
+               "don t share copy", "don t share you must copy", "don t share just copy",
+               "ne partagez pas copiez", "ne partage pas copie"},
               kNotCounted);
     // The pseudo-legal declaration such notices carry (not a footer's "strictly forbidden").
     p.add_all(
@@ -876,10 +876,11 @@ class HoaxCheck final : public Check {
     // Traits ordinary forwarded mail has as well (a mark of forwarding, "important", a name
     // of authority, "a friend of mine", one chain word) count 1.5 at most together: a forward
     // asking friends to see a film is not a hoax for having them all.
-    // The story of a known hoax, told again in other words: looked for only where the gate
-    // below may open.
+    // The story of a known hoax, told again in other words and forwarded along (a police
+    // force's, a fire brigade's or a newsletter's own notice on the same danger, or a
+    // correction, tells it with the same notions; a hoax travels from person to person).
     std::optional<std::string_view> story;
-    if (forward_all || pass_on || paid_forwards || forwarded) {
+    if (forwarded) {
       story = known_hoax_claim(words, m.subject_words);
       if (story) note(2.5, fmt::format("tells a known hoax ({})", *story));
     }
@@ -894,11 +895,7 @@ class HoaxCheck final : public Check {
     evidence = std::min(evidence, before_weak + 1.5);
     // The plea to pass it on (or a luck chain, which demands copies, or the payment per
     // forward) is what makes a hoax; a debunking quotes them.
-    // A known hoax's story forwarded is one even where nobody asks to pass it on, if it has
-    // a chain letter's trait besides (shouts, a scare story...).
-    if (!forward_all && !pass_on && !paid_forwards && !(n(kChain) >= 2 && forwarded) &&
-        !(story && forwarded))
-      return;
+    if (!forward_all && !pass_on && !paid_forwards && !(n(kChain) >= 2 && forwarded)) return;
     if (n(kDebunk) > 0 && n(kPressure) == 0) return;
     if (n(kDebunkWord) > 0 || n(kWaiver) > 0) {
       auto own = own_words(m);

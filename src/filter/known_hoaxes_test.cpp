@@ -39,6 +39,14 @@ TEST(KnownHoaxes, EveryNotionIsNeeded) {
             "app."));
   EXPECT_FALSE(story("Our kidney unit moved to the new wing; ice packs are in the fridge."));
   EXPECT_FALSE(story("Le 3 mars, pleine lune : la plus proche de l'année."));
+  // From review: a quilting club's pins, a transplant's kidney packed in ice, Mars's two
+  // real moons, a bakery's red velvet recipe.
+  EXPECT_FALSE(story("Pin the handles, reverse stitch, and a dab of glue at the cash point."));
+  EXPECT_FALSE(story("The kidney was removed, packed in ice; when I woke up it worked."));
+  EXPECT_FALSE(
+      story("Mars has two moons, Phobos and Deimos, seen with a telescope, not the "
+            "naked eye."));
+  EXPECT_FALSE(story("Our red velvet recipe: 250 g flour. We take any credit card."));
   EXPECT_FALSE(story(""));
 }
 

@@ -911,22 +911,28 @@ TEST(HoaxCheck, RepliesInOtherLanguagesAndBehindTags) {
 
 TEST(HoaxCheck, AKnownHoaxsStoryForwarded) {
   auto check = make_hoax_check();
-  // A classic told again, forwarded with a plea or without one.
+  // A classic told again and forwarded with a plea.
   EXPECT_TRUE(called_hoax(
-      *check, message("From: s@example.com\nSubject: Useful information - ATM safety\n",
+      *check, message("From: s@example.com\nSubject: Fwd: Useful information - ATM safety\n",
                       "Dear All,\n\nIf a robber ever forces you to withdraw money, enter "
                       "your PIN in reverse at the ATM: the police will be sent at once.\n\n"
                       "Please pass this along to everyone possible.\n")));
   EXPECT_TRUE(called_hoax(
       *check, message("From: m@example.com\nSubject: Fwd: Mars spectacular!!\n",
-                      "> Don't miss this!!!\n> On 27th August Mars will look as large as the "
-                      "full moon to the naked eye.\n> NO ONE ALIVE TODAY WILL EVER SEE THIS "
-                      "AGAIN!!!\n")));
-  // Forwarded with nothing else of a chain letter, it is not enough.
-  EXPECT_FALSE(called_hoax(
-      *check, message("From: m@example.com\nSubject: Fwd: Mars\n",
                       "> On 27th August Mars will look as large as the full moon to the naked "
-                      "eye.\n")));
+                      "eye.\n> Share this with everyone you know!\n")));
+  // With no plea, or sent by those who warn of the real danger (a police force's
+  // correction of the PIN story with its own plea), it is not one.
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: m@example.com\nSubject: Fwd: Mars spectacular!!\n",
+                      "> Don't miss this!!!\n> On 27th August Mars will look as large as the "
+                      "full moon to the naked eye. NO ONE ALIVE TODAY WILL EVER SEE THIS "
+                      "AGAIN!!!\n")));
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: safety@police.example\nSubject: ATM safety\n",
+                      "Typing your PIN backwards at a cash machine does not alert the police. "
+                      "If someone threatens you at an ATM, hand over the cash and call us.\n\n"
+                      "Please share this with your family and friends.\n")));
   // The same story debunked, and the real sky event, are no hoaxes.
   EXPECT_FALSE(called_hoax(
       *check, message("From: c@example.org\nSubject: Fwd: Mars spectacular\n",
@@ -950,6 +956,10 @@ TEST(HoaxCheck, DoNotShareCopyAndPaste) {
       *check, message("From: it@example.org\nSubject: Your new password\n",
                       "Do not share your password with anyone. Copy and paste the link below "
                       "into your browser.\n")));
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: it@example.org\nSubject: Virus warning\n",
+                      "A virus is being sent in fake invoices: do not click the link. To sign "
+                      "in, do not share your password. Copy and paste the address instead.\n")));
 }
 
 TEST(HoaxCheck, QuotationsLeftOpenAreReadInLinearTime) {
