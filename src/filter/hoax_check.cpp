@@ -873,17 +873,16 @@ class HoaxCheck final : public Check {
     if (n(kThreat) > 0) note(1.0, "threatens to close the account");
     if (n(kMarvel) >= 4) note(1.0, "scare story");
     if (exclamation_runs(m.subject) + exclamation_runs(m.extracted.text) >= 2) note(1.0, "shouts");
-    // Traits ordinary forwarded mail has as well (a mark of forwarding, "important", a name
-    // of authority, "a friend of mine", one chain word) count 1.5 at most together: a forward
-    // asking friends to see a film is not a hoax for having them all.
     // The story of a known hoax, told again in other words and forwarded along (a police
     // force's, a fire brigade's or a newsletter's own notice on the same danger, or a
     // correction, tells it with the same notions; a hoax travels from person to person).
-    std::optional<std::string_view> story;
     if (forwarded) {
-      story = known_hoax_claim(words, m.subject_words);
-      if (story) note(2.5, fmt::format("tells a known hoax ({})", *story));
+      if (auto story = known_hoax_claim(words, m.subject_words))
+        note(2.5, fmt::format("tells a known hoax ({})", *story));
     }
+    // Traits ordinary forwarded mail has as well (a mark of forwarding, "important", a name
+    // of authority, "a friend of mine", one chain word) count 1.5 at most together: a forward
+    // asking friends to see a film is not a hoax for having them all.
     const double before_weak = evidence;
     if (chain_words == 1) note(0.75, "chain wording");
     if (forwarded) note(fw >= 2 ? 1.5 : 1.0, "forwarded along a chain");

@@ -469,6 +469,9 @@ bool denies_scam(const NormalizedText& text) {
       own_hashes.push_back(token_hash(w));
     hashes = own_hashes;
   }
+  auto comma_after = [&](std::size_t j) {
+    return j < text.clause_end.size() && text.clause_end[j] == 1;
+  };
   std::vector<int> hits;
   for (std::size_t i = 0; i < words.size(); ++i) {
     scam_words().match(std::span(words).subspan(i, 1), hashes.subspan(i, 1), hits);
@@ -480,9 +483,6 @@ bool denies_scam(const NormalizedText& text) {
       --k;
     if (k == 0) continue;
     // "It is not, I assure you, a scam": a negation before a few words set off by commas.
-    auto comma_after = [&](std::size_t j) {
-      return j < text.clause_end.size() && text.clause_end[j] == 1;
-    };
     if (comma_after(k - 1) && !among(kNegations, words[k - 1])) {  // ("No, no, a scam!")
       for (std::size_t j = k - 1; j-- > 0 && k - 1 - j <= 6;) {
         if (j < text.clause_end.size() && text.clause_end[j] >= 2) break;
