@@ -59,6 +59,7 @@ bool english_verb(std::string_view w) {
   return in(kEnglishVerbs) || in(kEnglishWarnings) || in(kEnglishGerunds);
 }
 
+// (Also the causative "en faisant suivre", a causative like "faites" for the roles.)
 bool is_gerund(std::string_view w) {
   return std::find(std::begin(kEnglishGerunds), std::end(kEnglishGerunds), w) !=
              std::end(kEnglishGerunds) ||
@@ -454,18 +455,30 @@ bool addressed_to_everybody(const Words& w, std::size_t verb) {
 // "Send 20 copies", "faites 10 copies", "envoyez des copies à 20 personnes": the luck chain's
 // copies to many (five or more; "send 2 copies to accounts", "send 10 copies of the report"
 // are an office's).
-bool copies_to_many(const Words& w, std::size_t k) {
+bool copies_to_many(const Words& w, std::size_t k, bool sends) {
   auto many = [&](std::size_t i) {
-    auto n = i < w.size() ? digits_value(w[i]) : std::nullopt;
-    return (n && *n >= 5 && *n <= 1000) || (i < w.size() && w.is(i, Role::number_word));
+    return i < w.size() &&
+           (w.is(i, Role::number_word) || (is_count(w[i]) && digits_value(w[i]).value_or(0) >= 5));
   };
   auto copies = [&](std::size_t i) {
     return i < w.size() && (w[i] == "copies" || w[i] == "copy" || w[i] == "exemplaires");
   };
   if (k < w.size() && (w[k] == "des" || w[k] == "some") && !w.ends_clause(k)) ++k;
-  if (many(k) && !w.ends_clause(k) && copies(k + 1))
-    return w.ends_clause(k + 1) || k + 2 >= w.size() ||
-           (w[k + 2] != "of" && w[k + 2] != "de" && w[k + 2] != "du" && w[k + 2] != "d");
+  if (many(k) && !w.ends_clause(k) && copies(k + 1)) {
+    const std::size_t c = k + 1;
+    if (c + 2 < w.size() && !w.ends_clause(c) && (w[c + 1] == "of" || w[c + 1] == "de")) {
+      // Copies of this letter ("of this letter", "de cette lettre"), not of the report.
+      std::string_view what = w[c + 2];
+      return what == "this" || what == "it" || what == "cette" || what == "ce";
+    }
+    // Sent on: "envoyez 20 copies et vous verrez", "send 10 copies within 96 hours" (not
+    // "faites 30 copies pour la réunion", "send 30 copies to the print room").
+    if (!sends) return false;
+    if (w.ends_clause(c) || c + 1 >= w.size()) return true;
+    std::string_view next = w[c + 1];
+    return next == "and" || next == "et" || next == "within" || next == "dans" ||
+           next == "before" || next == "avant";
+  }
   return copies(k) && !w.ends_clause(k) && k + 2 < w.size() &&
          (w[k + 1] == "to" || w[k + 1] == "a") && !w.ends_clause(k + 1) && many(k + 2);
 }
@@ -475,9 +488,8 @@ bool copies_to_many(const Words& w, std::size_t k) {
 // to open it", "tell your friends to forward it" are).
 bool invited_to_act(const Words& w, std::size_t from) {
   static constexpr std::string_view kActs[] = {
-      "come",  "join",      "attend", "sign",     "register",  "bring", "visit",
-      "vote",  "subscribe", "rsvp",   "meet",     "enjoy",     "drop",  "stop",
-      "venir", "rejoindre", "voter",  "inscrire", "participer"};
+      "come", "join",  "attend", "sign",  "bring",     "visit", "vote",     "subscribe", "rsvp",
+      "meet", "enjoy", "drop",   "venir", "rejoindre", "voter", "inscrire", "participer"};
   for (std::size_t k = from; k + 1 < w.size() && k < from + kWindow; ++k) {
     if (w[k] == "to" || w[k] == "de" || w[k] == "d") {
       std::string_view act = w[k + 1];
@@ -539,7 +551,7 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
          w[i - 1] == "that" || w[i - 1] == "each" || w[i - 1] == "every" ||
          w.is(i - 1, Role::possessive) || w[i - 1] == "my" || w[i - 1] == "our"))
       continue;
-    if (*r != Role::warn_verb && copies_to_many(w, i + 1)) {
+    if (*r != Role::warn_verb && copies_to_many(w, i + 1, *r == Role::verb)) {
       ++found.mass;
       continue;
     }
@@ -578,7 +590,7 @@ ChainPleas find_chain_pleas(std::span<const std::string_view> words,
     const bool here =
         !clause_over && !addressed && audience_starts(w, j, warning || particle || cc);
     if (((addressed && mass_audience(w, j + 1)) || (here && mass_audience(w, j))) &&
-        !(warning && invited_to_act(w, j))) {
+        !(warning && invited_to_act(w, addressed ? j + 1 : j))) {
       // "Parlez-en autour de vous" spreads the word, not the message: a club's or an
       // employer's notice says it as often as a chain letter.
       if (w[i] == "parlez") {

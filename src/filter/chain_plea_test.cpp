@@ -88,9 +88,11 @@ TEST(ChainPlea, PassItOnToNobodyInParticular) {
         "Save a child by forwarding this to everyone you know.",
         // Told to do something that is a warning, or to pass it on.
         "Tell all your contacts not to accept his friend request.",
-        "Tell everyone you know to forward this.",
+        "Tell everyone you know to forward this.", "Tell everyone to stop using this app!",
         // The luck chain's copies to many.
         "Envoyez 20 copies et vous verrez ce qui se passe.", "Send 10 copies within 96 hours.",
+        "Send 20 copies of this letter to people who need luck.",
+        "Faites 20 copies de cette lettre.",
         "Envoyez des copies à 20 personnes qui en ont besoin."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.open + p.mass, 1) << text;
@@ -203,7 +205,10 @@ TEST(ChainPlea, OrdinaryForwardsAndSharingAreNoPlea) {
         "Prévenez tous vos amis de venir samedi.",
         // Copies an office asks for.
         "Please send 3 copies to accounts.", "Send 10 copies of the report to the board.",
-        "Faites 12 copies du planning."}) {
+        "Faites 12 copies du planning.", "Please send 30 copies to the print room.",
+        "Faites 30 copies, s'il vous plaît, pour la réunion.",
+        // From review: invited with "to" before the audience.
+        "Please tell this to all your friends to come to the fair."}) {
     auto p = pleas(text);
     EXPECT_EQ(p.mass + p.open, 0) << text;
   }

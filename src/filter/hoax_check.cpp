@@ -453,10 +453,10 @@ const PhraseMatcher& hoax_phrases() {
                "partager ne suffit pas", "le partage ne compte pas", "ca ne compte pas",
                "sharing * doesn t count", "sharing is not enough", "sharing isn t enough",
                "sharing it does not count", "partager ne suffit pas",
-               // "DO NOT SHARE. You MUST copy and paste." (not "do not share your password").
-               "do not share copy", "do not share you must copy", "do not share just copy",
-               "don t share copy", "don t share you must copy", "don t share just copy",
-               "ne partagez pas copiez", "ne partage pas copie"},
+               // "DO NOT SHARE. You MUST copy and paste." (not an IT desk's "do not share.
+               // Copy and paste it into the VPN client").
+               "do not share you must copy", "don t share you must copy",
+               "ne partagez pas il faut copier", "ne partagez pas vous devez copier"},
               kNotCounted);
     // The pseudo-legal declaration such notices carry (not a footer's "strictly forbidden").
     p.add_all(

@@ -397,6 +397,10 @@ std::optional<std::string_view> known_hoax_claim(const NormalizedText& body,
   std::vector<int> in_body, in_subject;
   c.matcher.match(body, in_body);
   c.matcher.match(subject, in_subject);
+  // (The matcher counts up to the last group that has phrases: every notion has.)
+  const auto groups = static_cast<std::size_t>(c.first_notion.back());
+  in_body.resize(groups, 0);
+  in_subject.resize(groups, 0);
   const auto& all = stories();
   for (std::size_t s = 0; s < all.size(); ++s) {
     bool told = true;

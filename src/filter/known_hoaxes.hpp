@@ -4,9 +4,10 @@
 // variants of a few dozen such stories (the catalogues of hoax-busting sites list them), and
 // a new telling keeps the story's few key notions while its words change. Each story is
 // known by those notions (two or three), each said in several ways in English and French;
-// all of them must be in the text. Each notion is the story's own wording, never one common
-// word: the notices and corrections on the real danger share the topic. A story is evidence,
-// never a verdict: the hoax check counts it only in a forward that asks to be passed on.
+// all of them must be in the text. No notion is the story on its own, and together they are the
+// story's own wording, not its topic's: the notices and corrections on the real danger share
+// the topic. A story is evidence, never a verdict: the hoax check counts it only in a forward
+// that asks to be passed on.
 // Trust: sees internet input (normalised words); linear in the number of words.
 #pragma once
 

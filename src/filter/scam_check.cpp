@@ -482,12 +482,14 @@ bool denies_scam(const NormalizedText& text) {
            (k - 1 >= text.clause_end.size() || text.clause_end[k - 1] == 0))
       --k;
     if (k == 0) continue;
-    // "It is not, I assure you, a scam": a negation before a few words set off by commas.
-    if (comma_after(k - 1) && !among(kNegations, words[k - 1])) {  // ("No, no, a scam!")
+    // "It is not, I assure you, a scam": "not" before a few words set off by commas (not
+    // the answer "No, sadly, a scam", nor "No, no, a scam!").
+    static constexpr std::string_view kNot[] = {"not", "pas", "never", "jamais"};
+    if (comma_after(k - 1) && !among(kNegations, words[k - 1])) {
       for (std::size_t j = k - 1; j-- > 0 && k - 1 - j <= 6;) {
         if (j < text.clause_end.size() && text.clause_end[j] >= 2) break;
         if (comma_after(j)) {
-          if (among(kNegations, words[j])) return true;
+          if (among(kNot, words[j])) return true;
           break;
         }
       }
@@ -509,8 +511,7 @@ bool denies_scam(const NormalizedText& text) {
     static constexpr std::string_view kLongDenials[] = {
         " don t think",   " don t believe", " doesn t look", " does not look",
         " doesn t seem",  " not at all",    " far from",     " anything but",
-        " ne pensez pas", " ne croyez pas", " loin d etre",  " by no means",
-        " in no way",     " en aucun cas",  " nullement",    " aucunement"};
+        " ne pensez pas", " ne croyez pas", " loin d etre"};
     for (auto d : kLongDenials)
       if (clause.find(d) != std::string::npos) return true;
     // "isn't", "aren't", "wasn't": normalised to "isn t".

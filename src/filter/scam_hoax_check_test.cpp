@@ -118,9 +118,8 @@ TEST(ScamCheck, AWarningThatQuotesAnAdvanceFeeLetterIsNoScam) {
         "Ce n'est pas de l'arnaque, je vous assure.", "Don't think this is a scam.",
         "It is not at all a scam.", "This doesn't look like a scam, does it?",
         "Do not reply to this address, write to my private one.",
-        // Across a parenthesis set off by commas, and "by no means", "en aucun cas".
-        "It is not, I assure you, a scam.", "This is by no means a scam.",
-        "Ce n'est en aucun cas une arnaque."})
+        // Across a parenthesis set off by commas.
+        "It is not, I assure you, a scam.", "Ce n'est pas, croyez-moi, une arnaque."})
     EXPECT_TRUE(has_reason(forwarded(own, "-----Original Message-----", true), "scam.advance-fee"))
         << own;
   // Nor is a warning whose replies go to free mail: the letter's own request.
@@ -155,7 +154,8 @@ TEST(ScamCheck, AWarningThatQuotesAnAdvanceFeeLetterIsNoScam) {
        {"Please do not reply. Scam.", "Ne repondez pas. Arnaque !",
         "Never reply to scams like this one.", "Do not fall for scams like the one below.",
         "Don't think twice: delete it, it's a scam.", "Do not reply, it is a scam.",
-        "No, no, a scam, delete it.",
+        "No, no, a scam, delete it.", "Is this real? No, sadly, a scam.",
+        "By no means reply to this scam.", "Ne répondez en aucun cas à cette arnaque.",
         "Classic 419 scam: a lawyer of a deceased client offers you a share "
         "of millions of dollars."})
     EXPECT_FALSE(has_reason(forwarded(own, "-----Original Message-----", true), "scam.advance-fee"))
@@ -956,6 +956,10 @@ TEST(HoaxCheck, DoNotShareCopyAndPaste) {
       *check, message("From: it@example.org\nSubject: Your new password\n",
                       "Do not share your password with anyone. Copy and paste the link below "
                       "into your browser.\n")));
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: it@example.org\nSubject: Fwd: VPN key\n",
+                      "> Your VPN key is below. DO NOT SHARE. Copy and paste it into the VPN "
+                      "client. It's true, this is the new procedure!!! Thanks!!!\n")));
   EXPECT_FALSE(called_hoax(
       *check, message("From: it@example.org\nSubject: Virus warning\n",
                       "A virus is being sent in fake invoices: do not click the link. To sign "
