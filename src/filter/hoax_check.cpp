@@ -358,7 +358,12 @@ const PhraseMatcher& hoax_phrases() {
     // beside it ("if you don't forward this"), and not "some say it's a hoax, but...".
     p.add_all({"this is a hoax", "is an old hoax", "c est un canular", "est un vieux canular",
                "please do not forward", "please don t forward", "ne faites pas suivre",
-               "ne pas faire suivre"},
+               "ne pas faire suivre",
+               // A correction in the words of those who checked ("there is no good evidence
+               // that they do", "holding your breath is not a test"): a hoax asserts.
+               "no good evidence", "found no link", "no link between", "aucun lien entre",
+               "is not a test", "isn t a test", "n est pas un test", "no scientific evidence",
+               "aucune preuve scientifique"},
               kDebunk);
     // The plea waived by the forwarder: "not a chain letter, you don't have to send it to 10
     // people" (counted in the forwarder's own words only: a chain letter says "no need to send

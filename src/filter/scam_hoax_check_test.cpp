@@ -933,6 +933,13 @@ TEST(HoaxCheck, AKnownHoaxsStoryForwarded) {
                       "Typing your PIN backwards at a cash machine does not alert the police. "
                       "If someone threatens you at an ATM, hand over the cash and call us.\n\n"
                       "Please share this with your family and friends.\n")));
+  // A correction in the words of those who checked, forwarded with a plea, is none either.
+  EXPECT_FALSE(called_hoax(
+      *check, message("From: p@example.net\nSubject: Fwd: Do deodorants cause cancer?\n",
+                      "Please pass it on to everyone you know!!!\n\n> Do antiperspirants "
+                      "cause breast cancer by keeping toxins in the lymph nodes? There is no "
+                      "good evidence that they do: studies found no link between them and "
+                      "cancer.\n")));
   // The same story debunked, and the real sky event, are no hoaxes.
   EXPECT_FALSE(called_hoax(
       *check, message("From: c@example.org\nSubject: Fwd: Mars spectacular\n",
