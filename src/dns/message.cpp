@@ -1,9 +1,10 @@
 #include "dns/message.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include <fmt/format.h>
+
+#include "base/strings.hpp"
 
 namespace facteur::dns {
 namespace {
@@ -203,9 +204,8 @@ bool encode_name(std::string_view name, std::string& out) {
   for (std::size_t i = 0; i < name.size(); ++i) {
     char c = name[i];
     if (c == '\\' && i + 1 < name.size()) {
-      if (i + 3 < name.size() && std::isdigit(static_cast<unsigned char>(name[i + 1])) &&
-          std::isdigit(static_cast<unsigned char>(name[i + 2])) &&
-          std::isdigit(static_cast<unsigned char>(name[i + 3]))) {
+      if (i + 3 < name.size() && ascii_digit(name[i + 1]) && ascii_digit(name[i + 2]) &&
+          ascii_digit(name[i + 3])) {
         int v = (name[i + 1] - '0') * 100 + (name[i + 2] - '0') * 10 + (name[i + 3] - '0');
         if (v > 255) return false;
         label.push_back(static_cast<char>(v));

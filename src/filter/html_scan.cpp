@@ -1,7 +1,6 @@
 #include "filter/html_scan.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "base/strings.hpp"
 #include "mail/html_text.hpp"
@@ -93,7 +92,7 @@ void append_collapsed(std::string& out, std::string_view text, std::size_t max) 
 bool has_name_word(std::string_view n, std::string_view word) {
   for (std::size_t i = 0; i + word.size() <= n.size(); ++i) {
     if (!iequals(n.substr(i, word.size()), word)) continue;
-    auto letter = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
+    auto letter = [](char c) { return ascii_alpha(c) != 0; };
     auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
     bool starts = i == 0 || !letter(n[i - 1]) || (lower(n[i - 1]) && !lower(n[i]));
     std::size_t e = i + word.size();
@@ -118,7 +117,7 @@ bool names_password(std::string_view n) {
       for (std::size_t i = 0; i + key.size() <= n.size(); ++i) {
         if (!iequals(n.substr(i, key.size()), key)) continue;
         std::size_t e = i + key.size();
-        if (e == n.size() || !std::isalpha(static_cast<unsigned char>(n[e]))) return true;
+        if (e == n.size() || !ascii_alpha(n[e])) return true;
       }
     }
   }

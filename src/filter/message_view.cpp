@@ -1,7 +1,6 @@
 #include "filter/message_view.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -83,7 +82,7 @@ std::string join_spaced_letters(std::string_view name) {
   std::string out;
   std::size_t i = 0;
   auto single = [&](std::size_t k) {
-    return k < name.size() && std::isalnum(static_cast<unsigned char>(name[k])) &&
+    return k < name.size() && ascii_alnum(name[k]) &&
            (k + 1 == name.size() || name[k + 1] == ' ') && (k == 0 || name[k - 1] == ' ');
   };
   while (i < name.size()) {

@@ -8,7 +8,6 @@
 // characters, our domain in From failing DMARC with replies elsewhere. Host and name traits:
 // phishing_traits.hpp. docs/filter.md, "Phishing".
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <optional>
 #include <set>
@@ -460,8 +459,8 @@ class PhishingCheck final : public Check {
       if (auto at = m.from->display_name.find('@'); at != std::string::npos) {
         std::string shown = to_lower(m.from->display_name.substr(at + 1));
         std::size_t end = 0;
-        while (end < shown.size() && (std::isalnum(static_cast<unsigned char>(shown[end])) ||
-                                      shown[end] == '.' || shown[end] == '-'))
+        while (end < shown.size() &&
+               (ascii_alnum(shown[end]) || shown[end] == '.' || shown[end] == '-'))
           ++end;
         shown.resize(end);
         while (!shown.empty() && shown.back() == '.')

@@ -1,7 +1,6 @@
 #include "filter/phishing_traits.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "base/strings.hpp"
 #include "filter/lookalike.hpp"
@@ -93,9 +92,7 @@ bool on_free_hosting(std::string_view host) {
 }
 
 bool names_domain(std::string_view text, std::string_view domain) {
-  auto part_of_name = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-  };
+  auto part_of_name = [](char c) { return ascii_alnum(c) || c == '-' || c == '.'; };
   for (std::size_t at = text.find(domain); at != std::string_view::npos;
        at = text.find(domain, at + 1)) {
     std::size_t end = at + domain.size();
@@ -119,7 +116,7 @@ bool names_domain(std::string_view text, std::string_view domain) {
 // looked through.
 bool has_invisible_characters(std::string_view s) {
   auto latin = [](char32_t cp) {
-    return (cp < 0x80 && std::isalpha(static_cast<int>(cp))) || (cp >= 0xC0 && cp <= 0x24F) ||
+    return (cp < 0x80 && ascii_alpha(static_cast<char>(cp))) || (cp >= 0xC0 && cp <= 0x24F) ||
            (cp >= 0x1E00 && cp <= 0x1EFF);
   };
   char32_t before = 0;   // the visible code point before the current run of invisible ones

@@ -1,7 +1,5 @@
 #include "filter/redirect.hpp"
 
-#include <cctype>
-
 #include "base/strings.hpp"
 #include "filter/url.hpp"
 #include "mail/transfer_encoding.hpp"
@@ -39,8 +37,7 @@ constexpr Redirector kRedirectors[] = {
 };
 
 bool two_letters(std::string_view s) {
-  return s.size() == 2 && std::isalpha(static_cast<unsigned char>(s[0])) &&
-         std::isalpha(static_cast<unsigned char>(s[1]));
+  return s.size() == 2 && ascii_alpha(s[0]) && ascii_alpha(s[1]);
 }
 
 // Google's own hosts: google.com, google.<country>, google.co.<country>, google.com.<country>,
@@ -89,7 +86,7 @@ std::optional<std::string_view> query_param(std::string_view target, std::string
     // The name as a lenient server may read it: decoded, its letters and digits only.
     std::string reduced;
     for (char c : percent_decode(name))
-      if (std::isalnum(static_cast<unsigned char>(c))) reduced.push_back(ascii_lower(c));
+      if (ascii_alnum(c)) reduced.push_back(ascii_lower(c));
     // An empty value is no target (Google's result links carry "q=" beside "url=...").
     bool empty = eq == std::string_view::npos || eq + 1 == pair.size();
     for (std::string_view w : wanted) {
@@ -120,7 +117,7 @@ std::optional<std::string> absolute_http(std::string_view written) {
   if (authority.find('*') != std::string_view::npos) return std::nullopt;
   for (char c : parsed->host) {
     auto u = static_cast<unsigned char>(c);
-    if (!(std::isalnum(u) || c == '-' || c == '.' || u >= 0x80 || c == '[' || c == ']' || c == ':'))
+    if (!(ascii_alnum(c) || c == '-' || c == '.' || u >= 0x80 || c == '[' || c == ']' || c == ':'))
       return std::nullopt;
   }
   return std::string(t);

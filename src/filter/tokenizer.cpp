@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cctype>
 #include <string_view>
 #include <unordered_set>
 
@@ -158,10 +157,10 @@ template <class Emit>
 std::size_t emit_path_words(std::string_view path, Emit& emit) {
   std::size_t n = 0, i = 0;
   while (i < path.size() && n < 8) {
-    while (i < path.size() && !std::isalpha(static_cast<unsigned char>(path[i])))
+    while (i < path.size() && !ascii_alpha(path[i]))
       ++i;
     std::size_t start = i;
-    while (i < path.size() && std::isalnum(static_cast<unsigned char>(path[i])))
+    while (i < path.size() && ascii_alnum(path[i]))
       ++i;
     std::size_t len = i - start;
     if (len >= 3 && len <= 16) {

@@ -243,8 +243,7 @@ Result<std::string> expand_macros(std::string_view text, const MacroContext& con
       if (k) joined.push_back('.');
       joined += parts[k];
     }
-    out +=
-        ascii_alpha(t.letter) && t.letter >= 'A' && t.letter <= 'Z' ? url_encode(joined) : joined;
+    out += t.letter >= 'A' && t.letter <= 'Z' ? url_encode(joined) : joined;  // RFC 7208 §7.3
   }
   if (!explanation) {
     if (!out.empty() && out.back() == '.') out.pop_back();
