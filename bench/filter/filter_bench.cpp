@@ -187,8 +187,15 @@ int main(int argc, char** argv) {
   for (const auto& p : kParts) {
     auto tr = load(root / p.train, p.label);
     if (holdout) {
-      for (auto& s : tr)
-        (token_hash(s.origin) % folds == fold ? test : train).push_back(std::move(s));
+      // The fold is drawn from the message's place inside the corpora ("spamassassin/train/
+      // ham/easy_ham-00001.…", "nazario-phishing/train.mbox#12"), not from the path given to
+      // --corpora: the same split, whichever directory the corpora are read from.
+      const std::string prefix = root.string() + "/";
+      for (auto& s : tr) {
+        std::string_view where = s.origin;
+        if (where.starts_with(prefix)) where.remove_prefix(prefix.size());
+        (token_hash(where) % folds == fold ? test : train).push_back(std::move(s));
+      }
     } else {
       for (auto& s : tr)
         train.push_back(std::move(s));
