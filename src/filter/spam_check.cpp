@@ -1,9 +1,11 @@
 // Content heuristics of bulk advertising, to back the classifier on messages it is unsure
 // about: sales pitches, removal instructions that come with them, image-only HTML, hidden
-// text, shouting subjects. English and French. Small weights: none of this alone is spam.
+// text, shouting subjects (English and French); and header fields spamware botches
+// (header_anomalies.hpp). Small weights: none of this alone is spam.
 #include <fmt/format.h>
 
 #include "filter/checks.hpp"
+#include "filter/header_anomalies.hpp"
 #include "filter/phrases.hpp"
 
 namespace facteur::filter {
@@ -109,6 +111,12 @@ class SpamHeuristicsCheck final : public Check {
     if (m.html.hidden_text_tricks > 0) note(1.0, "hidden text");
     if (m.subject_words.letters > 10 && m.subject_words.upper * 10 >= m.subject_words.letters * 9)
       note(0.5, "subject in capitals");
+    // Header fields botched or forged: their own reason, since they are not advertising (the
+    // decision reads the advertising points to tell a sales pitch from a hoax). 5-fold CV on
+    // the train corpora: spam flagged 95.49 -> 95.93 %, false positives unchanged (13 of 2,506).
+    if (auto a = find_header_anomalies(m); a.count() > 0)
+      v.add("spam.header", 1.5 * std::min(a.count(), 2), Label::spam,
+            "malformed header: " + a.describe());
     if (pts <= 0) return;
     v.add(std::string(kAdvertisingReason), std::min(pts, 3.0), Label::spam,
           "bulk advertising: " + why);

@@ -1,0 +1,98 @@
+#include "filter/header_anomalies.hpp"
+
+#include <chrono>
+
+#include "base/strings.hpp"
+#include "mail/date.hpp"
+#include "mail/header.hpp"
+
+namespace facteur::filter {
+namespace {
+
+bool malformed_message_id(std::string_view id) noexcept {
+  if (id.size() < 5 || id.front() != '<' || id.back() != '>') return true;
+  id = id.substr(1, id.size() - 2);
+  auto at = id.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == id.size()) return true;
+  for (char c : id)
+    if (c == ' ' || c == '\t' || c == '<' || c == '>' || c == '"') return true;
+  return false;
+}
+
+// Whether anything but a comment follows the time of day: a zone, known to our parser or not
+// ("11:08:32 +0200", "11:08 IST", "-0000"). "Thu, 8 Aug 2002 11:08:32" has none.
+bool zone_written(std::string_view date) noexcept {
+  std::size_t depth = 0, last_colon = std::string_view::npos;
+  for (std::size_t i = 0; i < date.size(); ++i) {
+    if (date[i] == '(') ++depth;
+    if (date[i] == ')' && depth > 0) --depth;
+    if (date[i] == ':' && depth == 0) last_colon = i;
+  }
+  if (last_colon == std::string_view::npos) return true;  // no time: not this finding
+  std::size_t i = last_colon + 1;
+  while (i < date.size() && ascii_digit(date[i]))
+    ++i;
+  depth = 0;
+  for (; i < date.size(); ++i) {
+    char c = date[i];
+    if (c == '(')
+      ++depth;
+    else if (c == ')' && depth > 0)
+      --depth;
+    else if (depth == 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n')
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+HeaderAnomalies find_header_anomalies(const MessageView& m) {
+  using namespace std::chrono_literals;
+  HeaderAnomalies a;
+  const mail::Header& h = m.header();
+  // A missing Date is not counted: no training message lacks one, and submission servers add
+  // it (RFC 6409 §8.3).
+  if (const auto* f = h.find(mail::FieldId::date)) {
+    auto date = mail::parse_rfc5322_date(f->raw_value);
+    if (!date) {
+      a.date_invalid = true;
+    } else {
+      // "-0000" is the RFC's own "zone unknown" (§3.3), and a zone name our parser does not
+      // know is still a zone; leaving the zone out is spamware's.
+      a.date_without_zone = date->zone_unknown && !zone_written(f->raw_value);
+      // The newest trace date is when the message arrived (the first Received: field, written
+      // by the MTA that took it last). Mail is never written hours after it arrived; days
+      // before is common (queues, drafts sent late), so only the future counts.
+      const auto* trace = h.find(mail::FieldId::received);
+      if (trace != nullptr && trace->raw_value.find(';') != std::string_view::npos)
+        if (auto arrived = mail::parse_rfc5322_date(trace->raw_value)) {
+          // A zone not known is read as UTC; the real one may be up to 14 hours east.
+          const auto slack = date->zone_unknown ? 17h : 3h;
+          a.date_ahead = date->utc - arrived->utc > slack;
+        }
+    }
+  }
+  if (const auto* f = h.find(mail::FieldId::message_id))
+    a.message_id_malformed = malformed_message_id(mail::trim_wsp(f->raw_value));
+  // RFC 2047 §5 (3): an encoded-word never stands in an addr-spec.
+  a.encoded_address = m.from && m.from->local_part.find("=?") != std::string::npos;
+  return a;
+}
+
+std::string HeaderAnomalies::describe() const {
+  std::string out;
+  auto add = [&](bool on, const char* what) {
+    if (!on) return;
+    if (!out.empty()) out += ", ";
+    out += what;
+  };
+  add(date_invalid, "unreadable Date");
+  add(date_without_zone, "Date without zone");
+  add(date_ahead, "Date hours after arrival");
+  add(message_id_malformed, "malformed Message-ID");
+  add(encoded_address, "encoded-word in the From address");
+  return out;
+}
+
+}  // namespace facteur::filter
