@@ -171,10 +171,18 @@ int main(int argc, char** argv) {
     std::cerr << "--show-errors needs --holdout\n";
     return 2;
   }
+  // A scratch directory of our own is removed on the way out (its models are ~100 MB).
+  struct Scratch {
+    std::string dir;
+    ~Scratch() {
+      std::error_code ec;
+      if (!dir.empty()) fs::remove_all(dir, ec);
+    }
+  } scratch;
   if (work.empty()) {
     char tmpl[] = "/tmp/facteur-filter-bench-XXXXXX";
     if (!mkdtemp(tmpl)) return 1;
-    work = tmpl;
+    work = scratch.dir = tmpl;
   }
   fs::path root(corpora);
   if (!fs::exists(root / "spamassassin")) {
