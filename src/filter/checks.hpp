@@ -30,9 +30,13 @@ std::unique_ptr<Check> make_scam_check();
 std::unique_ptr<Check> make_hoax_check();
 std::unique_ptr<Check> make_session_check();
 std::unique_ptr<Check> make_spam_heuristics_check();
+std::unique_ptr<Check> make_attachment_check();  // programs attached (attachment_check.cpp)
 // The name of the spam heuristics' reason (bulk advertising): the decision reads its points
 // to tell a sales pitch from a hoax.
 inline constexpr std::string_view kAdvertisingReason = "spam.content";
+// The attachment check's reason (a program attached): the phishing warning then says not to
+// open it.
+inline constexpr std::string_view kProgramAttachedReason = "phishing.attachment";
 // The welcome lists' reason (welcome.cpp): the decision keeps a welcomed phishing's warning.
 inline constexpr std::string_view kWelcomeReason = "auth.welcome";
 

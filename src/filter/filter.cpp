@@ -55,6 +55,7 @@ Filter::Filter(FilterConfig config)
   checks_.push_back(make_scam_check());
   checks_.push_back(make_hoax_check());
   checks_.push_back(make_spam_heuristics_check());
+  checks_.push_back(make_attachment_check());
   // Last: its caps look at what the detectors found (Verdict::hints).
   checks_.push_back(make_bayes_check(models_, config_.bayes, config_.bayes_points, tokenizer_,
                                      config_.account_models, config_.linear, std::move(brands)));

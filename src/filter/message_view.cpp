@@ -204,7 +204,8 @@ MessageView MessageView::analyze(std::string_view bytes, const ViewLimits& limit
     s.charset = to_lower(p.content_type.param_value("charset"));
     s.encoding = std::string(mail::to_string(p.info.encoding));
     s.attachment = is_attachment(p);
-    if (s.attachment) s.filename = part_filename(p);
+    s.filename = part_filename(p);
+    s.index = i;
     if (s.type == "text/plain") v.has_text_plain = true;
     if (s.type == "text/html" && html_budget > 0) {
       v.has_html = true;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,7 +47,8 @@ struct PartShape {
   std::string charset;  // lower case
   std::string encoding;
   bool attachment = false;
-  std::string filename;  // decoded
+  std::string filename;     // decoded; any leaf's that names a file, attachment or not
+  std::uint32_t index = 0;  // in MessageView::tree, for a check that reads the bytes
 };
 
 class MessageView {

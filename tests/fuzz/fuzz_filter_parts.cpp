@@ -1,6 +1,6 @@
 // libFuzzer target: the filter's small parsers on arbitrary bytes: text normalisation, URLs,
 // link text, Punycode, confusables skeleton, edit distance, the HTML anchor/form scanner, the
-// phrase matcher and the model file readers.
+// phrase matcher, the ZIP directory reader and the model file readers.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +15,7 @@
 #include "filter/mail_source.hpp"
 #include "filter/text_norm.hpp"
 #include "filter/url.hpp"
+#include "filter/zip_listing.hpp"
 #include "mail/punycode.hpp"
 
 namespace {
@@ -58,6 +59,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   HtmlScan html;
   scan_html(s, html);
   check(html.anchors.size() <= HtmlScanLimits{}.max_anchors);
+
+  auto zip = list_zip(s, 50);
+  check(zip.names.size() <= 50);
+  for (const auto& name : zip.names)
+    check(name.size() <= 255);
 
   std::size_t messages = 0;
   split_mbox(s, [&](std::string_view m, std::size_t) {

@@ -11,8 +11,10 @@ submits passes SPF, DKIM and DMARC at b; a forgery from 127.0.0.9 fails them: b 
 ([filter] dmarc_enforce = "reject", the default) and refuses it with 550 5.7.1, c only scores
 (dmarc_enforce = "score") and files it in Junk. A forged q.test sender goes to Junk at b."""
 import email
+import email.message
 import email.policy
 import imaplib
+import io
 import json
 import os
 import re
@@ -22,6 +24,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import zipfile
 
 from facteur_harness import (ROLES, SUBMISSION_ROLES, SYSTEM_PYTHON, FacteurServer,
                              insecure_tls_context, token, wait_until)
@@ -245,6 +248,34 @@ class OneSite(unittest.TestCase):
         self.assertNotIn("dmarc=pass", ours[0])
         self.assertIn("spf=none", ours[0])
         self.assertIn("relay.elsewhere.example; none", results)
+
+    def test_program_in_a_zip_is_filed_in_junk_with_a_warning(self):
+        """A worm's letter of the MyDoom kind, built with Python's email and zipfile modules: a
+        ZIP holding a screensaver (.scr). Filed in \\Junk as phishing, the warning telling not to
+        open the program, reason phishing.attachment naming the file inside."""
+        marker = token()
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("email-doc.scr", b"MZ" + os.urandom(2048))
+        msg = email.message.EmailMessage()
+        msg["From"] = "Mail <mail@mail-service.example>"
+        msg["To"] = "alice@example.test"
+        msg["Subject"] = f"Your Email Account is Suspended For Security Reasons {marker}"
+        msg.set_content("We have suspended some of your email services, to resolve the problem "
+                        "you should read the attached document.\n")
+        msg.add_attachment(archive.getvalue(), maintype="application", subtype="octet-stream",
+                           filename="email-doc.zip")
+        with smtplib.SMTP(self.server.host, self.server.port("smtp"), timeout=30) as s:
+            s.ehlo("mail.elsewhere.example")
+            self.assertEqual(s.send_message(msg, from_addr="bounce@elsewhere.example",
+                                            to_addrs=["alice@example.test"]), {})
+        copy = header(wait_in(self.server, "alice@example.test", "Junk", marker))
+        verdict = unfolded(copy, "X-Facteur-Verdict")
+        self.assertTrue(verdict[0].startswith("phishing"), verdict)
+        self.assertIn("do not open the program attached", verdict[0])
+        reasons = unfolded(copy, "X-Facteur-Reasons")[0]
+        self.assertIn("phishing.attachment", reasons)
+        self.assertIn("email-doc.zip holds email-doc.scr", reasons)
 
     def test_ham_lands_in_inbox(self):
         """A plain personal message: INBOX, X-Spam-Status: No, X-Facteur-Verdict: ham, and an

@@ -1,0 +1,143 @@
+#include <gtest/gtest.h>
+
+#include "filter/checks.hpp"
+#include "filter/filter.hpp"
+#include "filter/test_util.hpp"
+#include "mail/transfer_encoding.hpp"
+
+namespace facteur::filter {
+namespace {
+
+using test::has_reason;
+using test::message;
+using test::run_check;
+
+// One stored file in a ZIP archive: local header, central directory, end record (APPNOTE
+// 6.3 §4.3).
+std::string zip_holding(const std::string& name) {
+  auto le = [](std::string& s, std::uint32_t v, int n) {
+    for (int i = 0; i < n; ++i)
+      s += static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  std::string z;
+  le(z, 0x04034b50, 4);
+  le(z, 20, 2);
+  le(z, 0, 2);
+  le(z, 0, 2);
+  le(z, 0, 4);
+  le(z, 0, 4);
+  le(z, 2, 4);
+  le(z, 2, 4);
+  le(z, static_cast<std::uint32_t>(name.size()), 2);
+  le(z, 0, 2);
+  z += name + "MZ";
+  const auto cd = static_cast<std::uint32_t>(z.size());
+  std::string c;
+  le(c, 0x02014b50, 4);
+  le(c, 20, 2);
+  le(c, 20, 2);
+  le(c, 0, 2);
+  le(c, 0, 2);
+  le(c, 0, 4);
+  le(c, 0, 4);
+  le(c, 2, 4);
+  le(c, 2, 4);
+  le(c, static_cast<std::uint32_t>(name.size()), 2);
+  le(c, 0, 2);
+  le(c, 0, 2);
+  le(c, 0, 2);
+  le(c, 0, 2);
+  le(c, 0, 4);
+  le(c, 0, 4);
+  c += name;
+  z += c;
+  le(z, 0x06054b50, 4);
+  le(z, 0, 4);
+  le(z, 1, 2);
+  le(z, 1, 2);
+  le(z, static_cast<std::uint32_t>(c.size()), 4);
+  le(z, cd, 4);
+  le(z, 0, 2);
+  return z;
+}
+
+std::string with_attachment(std::string_view text, std::string_view type, std::string_view name,
+                            const std::string& bytes, bool disposition = true) {
+  std::string m =
+      "From: Mail <mail@example.org>\nTo: user@example.org\n"
+      "Subject: Your Email Account is Suspended For Security Reasons\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n";
+  m += text;
+  m += "\n--b\nContent-Type: ";
+  m += type;
+  m += "; name=\"";
+  m += name;
+  m += "\"\nContent-Transfer-Encoding: base64\n";
+  if (disposition) m += "Content-Disposition: attachment; filename=\"" + std::string(name) + "\"\n";
+  m += "\n" + mail::encode_base64(bytes) + "\n--b--\n";
+  return m;
+}
+
+TEST(AttachmentCheck, ProgramInsideAZip) {
+  // The worm letters of 2004 (Netsky, MyDoom): a ZIP holding a screensaver or a .pif.
+  auto check = make_attachment_check();
+  auto v =
+      run_check(*check, with_attachment("We have suspended some of your email services, to resolve "
+                                        "the problem you should read the attached document.",
+                                        "application/octet-stream", "email-doc.zip",
+                                        zip_holding("email-doc.scr")));
+  ASSERT_TRUE(has_reason(v, "phishing.attachment"));
+  EXPECT_DOUBLE_EQ(test::points(v, Label::phishing), 5.0);
+  EXPECT_NE(v.reasons.front().text.find("email-doc.zip holds email-doc.scr"), std::string::npos);
+}
+
+TEST(AttachmentCheck, ProgramDressedAsADocument) {
+  auto check = make_attachment_check();
+  auto v = run_check(*check, with_attachment("Please find the invoice attached.", "application/pdf",
+                                             "invoice_0413.pdf.exe", "MZ"));
+  EXPECT_DOUBLE_EQ(test::points(v, Label::phishing), 6.0);
+  EXPECT_NE(v.reasons.front().text.find("dressed as"), std::string::npos);
+  // Padded with spaces before the real extension, and on a text part with no disposition.
+  auto padded = run_check(*check, with_attachment("See attached.", "text/plain",
+                                                  "photo.jpg                    .scr", "MZ",
+                                                  /*disposition=*/false));
+  EXPECT_DOUBLE_EQ(test::points(padded, Label::phishing), 6.0);
+}
+
+TEST(AttachmentCheck, DocumentsAndArchivesOfDocumentsAreQuiet) {
+  auto check = make_attachment_check();
+  EXPECT_TRUE(run_check(*check, with_attachment("The minutes.", "application/pdf", "minutes.pdf",
+                                                "%PDF-1.4"))
+                  .reasons.empty());
+  EXPECT_TRUE(run_check(*check, with_attachment("The photos.", "application/zip", "photos.zip",
+                                                zip_holding("beach/IMG_0412.jpg")))
+                  .reasons.empty());
+  // Not an archive at all, whatever its name says.
+  EXPECT_TRUE(run_check(*check, with_attachment("Logs.", "application/zip", "logs.zip",
+                                                "not a zip, just text"))
+                  .reasons.empty());
+  EXPECT_TRUE(run_check(*check, with_attachment("The fix.", "text/x-diff", "fix-crash.patch",
+                                                "--- a/x.c\n+++ b/x.c\n"))
+                  .reasons.empty());
+}
+
+TEST(AttachmentCheck, FilterNamesItPhishingAndWarnsAboutTheProgram) {
+  FilterConfig config;
+  config.model_dir = ::testing::TempDir() + "/attachment-check-models";
+  Filter filter(config);
+  auto bytes =
+      with_attachment("We have suspended some of your email services.", "application/octet-stream",
+                      "info-text.zip", zip_holding("info-text.pif"));
+  auto v = filter.scan(std::string_view(bytes), Context{});
+  EXPECT_EQ(v.label, Label::phishing);
+  const Thresholds thresholds = config.thresholds_for("");
+  EXPECT_GE(v.score, thresholds.junk);
+  bool warned = false;
+  for (const auto& h : verdict_headers(v, thresholds))
+    if (h.name == "X-Facteur-Verdict")
+      warned = h.value.find("do not open the program attached") != std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
+}  // namespace
+}  // namespace facteur::filter

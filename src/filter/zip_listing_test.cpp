@@ -1,0 +1,132 @@
+#include "filter/zip_listing.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace facteur::filter {
+namespace {
+
+void put16(std::string& s, unsigned v) {
+  s += static_cast<char>(v & 0xff);
+  s += static_cast<char>((v >> 8) & 0xff);
+}
+void put32(std::string& s, std::uint32_t v) {
+  put16(s, v & 0xffff);
+  put16(s, v >> 16);
+}
+
+// A ZIP archive of stored (uncompressed) files as APPNOTE 6.3 §4.3 lays it out: local
+// headers with their data, the central directory, the end record.
+std::string make_zip(const std::vector<std::pair<std::string, std::string>>& files,
+                     bool encrypted = false) {
+  std::string out, central;
+  for (const auto& [name, data] : files) {
+    const auto offset = static_cast<std::uint32_t>(out.size());
+    const unsigned flags = encrypted ? 1 : 0;
+    put32(out, 0x04034b50);
+    put16(out, 20);  // version needed
+    put16(out, flags);
+    put16(out, 0);  // stored
+    put16(out, 0);
+    put16(out, 0);  // time, date
+    put32(out, 0);  // crc (not checked)
+    put32(out, static_cast<std::uint32_t>(data.size()));
+    put32(out, static_cast<std::uint32_t>(data.size()));
+    put16(out, static_cast<unsigned>(name.size()));
+    put16(out, 0);
+    out += name;
+    out += data;
+    put32(central, 0x02014b50);
+    put16(central, 20);
+    put16(central, 20);
+    put16(central, flags);
+    put16(central, 0);
+    put16(central, 0);
+    put16(central, 0);
+    put32(central, 0);
+    put32(central, static_cast<std::uint32_t>(data.size()));
+    put32(central, static_cast<std::uint32_t>(data.size()));
+    put16(central, static_cast<unsigned>(name.size()));
+    put16(central, 0);  // extra
+    put16(central, 0);  // comment
+    put16(central, 0);  // disk
+    put16(central, 0);  // internal attributes
+    put32(central, 0);  // external attributes
+    put32(central, offset);
+    central += name;
+  }
+  const auto cd_offset = static_cast<std::uint32_t>(out.size());
+  out += central;
+  put32(out, 0x06054b50);
+  put16(out, 0);
+  put16(out, 0);
+  put16(out, static_cast<unsigned>(files.size()));
+  put16(out, static_cast<unsigned>(files.size()));
+  put32(out, static_cast<std::uint32_t>(central.size()));
+  put32(out, cd_offset);
+  put16(out, 0);  // comment length
+  return out;
+}
+
+TEST(ZipListing, NamesFromTheCentralDirectory) {
+  auto zip = make_zip({{"email-doc.scr", "MZ\x90\x00 not really"}, {"notes/readme.txt", "hi"}});
+  auto z = list_zip(zip);
+  EXPECT_TRUE(z.is_zip);
+  EXPECT_FALSE(z.encrypted);
+  EXPECT_EQ(z.names, (std::vector<std::string>{"email-doc.scr", "notes/readme.txt"}));
+}
+
+TEST(ZipListing, LocalHeadersWhenTheEndIsCutOff) {
+  // An attachment cut short loses the directory at the archive's end (§4.3.6: local headers
+  // come first, each followed by its data).
+  auto zip = make_zip({{"a.pdf", "%PDF-1.4"}, {"b.exe", "MZ"}});
+  auto cut = zip.substr(0, zip.find("PK\x01\x02"));
+  auto z = list_zip(cut);
+  EXPECT_TRUE(z.is_zip);
+  EXPECT_EQ(z.names, (std::vector<std::string>{"a.pdf", "b.exe"}));
+}
+
+TEST(ZipListing, EncryptedFlag) {
+  // §4.4.4 general purpose bit 0: the entry is encrypted; its name is still readable.
+  auto z = list_zip(make_zip({{"invoice.pdf.exe", "xx"}}, true));
+  EXPECT_TRUE(z.encrypted);
+  EXPECT_EQ(z.names.size(), 1u);
+}
+
+TEST(ZipListing, NotAnArchiveOrBrokenOnes) {
+  EXPECT_FALSE(list_zip("").is_zip);
+  EXPECT_FALSE(list_zip("%PDF-1.7 just a document").is_zip);
+  // An end record pointing outside the data, and a local header whose name runs off the end.
+  std::string end_only = "garbage";
+  put32(end_only, 0x06054b50);
+  put16(end_only, 0);
+  put16(end_only, 0);
+  put16(end_only, 3);
+  put16(end_only, 3);
+  put32(end_only, 0xffffffff);
+  put32(end_only, 0xfffffff0);
+  put16(end_only, 0);
+  auto z = list_zip(end_only);
+  EXPECT_TRUE(z.is_zip);
+  EXPECT_TRUE(z.names.empty());
+  auto zip = make_zip({{"long-name.exe", "x"}});
+  EXPECT_TRUE(list_zip(zip.substr(0, 35)).names.empty());
+}
+
+TEST(ZipListing, BoundedNamesAndLengths) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (int i = 0; i < 50; ++i)
+    files.push_back({"f" + std::to_string(i) + ".txt", ""});
+  files.push_back({std::string(400, 'a') + ".exe", ""});
+  auto z = list_zip(make_zip(files), 10);
+  EXPECT_EQ(z.names.size(), 10u);
+  auto all = list_zip(make_zip(files));
+  ASSERT_EQ(all.names.size(), 51u);
+  EXPECT_EQ(all.names.back().size(), 255u);
+}
+
+}  // namespace
+}  // namespace facteur::filter
