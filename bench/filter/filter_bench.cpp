@@ -157,6 +157,10 @@ int main(int argc, char** argv) {
   bool as_spam = false;
   app.add_flag("--train-as-spam", as_spam,
                "learn every abuse message as spam (a site trained with --spam and --ham only)");
+  bool spamassassin_only = false;
+  app.add_flag("--train-spamassassin-only", spamassassin_only,
+               "learn the SpamAssassin corpus alone (spam and ham): the classifiers never see a "
+               "419 letter, a phishing message or a hoax, which are measured all the same");
   app.add_option("--linear-names-kind", fc.linear.names_kind,
                  "1/0: the linear kind models (else Bayes) name the kind (experiments)");
   app.add_option("--linear-scale", fc.linear.scale, "points per unit of margin (experiments)");
@@ -218,6 +222,7 @@ int main(int argc, char** argv) {
   const TokenizerOptions& topt = fc.tokenizer;
   ExampleSample sample;
   for (const auto& s : train) {
+    if (spamassassin_only && s.truth != Label::ham && s.truth != Label::spam) continue;
     auto view = MessageView::analyze(s.bytes);
     auto tokens = tokenize(view, topt);
     const Label learnt = as_spam && s.truth != Label::ham ? Label::spam : s.truth;

@@ -35,6 +35,7 @@ enum Group : int {
   kRiskFree,
   kFees,
   kDonation,
+  kInvestment,
   kGroups
 };
 
@@ -57,6 +58,7 @@ constexpr std::array<GroupInfo, kGroups> kInfo = {{
     {"a promise of no risk", 1.0},
     {"fees or money transfer services", 1.0},
     {"a donation of money to you", 1.5},
+    {"capital to invest through you", 1.0},
 }};
 
 const PhraseMatcher& scam_phrases() {
@@ -148,6 +150,13 @@ const PhraseMatcher& scam_phrases() {
                "succession",
                "testament",
                "terminal illness",
+               "terminal disease",
+               "death bed",
+               "deathbed",
+               "last wish",
+               "incurable",
+               "phase terminale",
+               "lit de mort",
                "months to live",
                "cancer of the",
                "esophageal cancer",
@@ -297,6 +306,28 @@ const PhraseMatcher& scam_phrases() {
          "vous faire un don",     "faire un don de",     "philanthrope",        "vous faire don",
          "selectionne au hasard", "ma fortune"},
         kDonation);
+    // The investor's variant: a fortune to be invested "in your country", by "a capable hand".
+    p.add_all({"invest in your country",
+               "investment in your country",
+               "invest the money",
+               "invest the fund",
+               "invest the funds",
+               "invest this money",
+               "invest this fund",
+               "investment capital",
+               "capable hand",
+               "capable hands",
+               "foreign partner",
+               "reliable partner",
+               "trustworthy partner",
+               "investir dans votre pays",
+               "investissement dans votre pays",
+               "partenaire etranger",
+               "partenaire fiable",
+               "partenaire de confiance",
+               "investir ces fonds",
+               "investir cet argent"},
+              kInvestment);
     return p;
   }();
   return m;
@@ -420,9 +451,12 @@ TopicEvidence topic_evidence(const NormalizedText& body, const NormalizedText* s
 }
 
 // Several kinds of evidence are needed: one topic alone (a bank's real notice, a will
-// discussed in a mailing list) is not fraud.
+// discussed in a mailing list) is not fraud. Two kinds dwelt on suffice (a sum and an heir,
+// with secrecy and a private address): the bar was three kinds and 6 points, which a site
+// whose classifiers never learnt a 419 letter (trained with --spam and --ham on spam of
+// its own) relied on alone; 5-fold CV trained that way: scams flagged 93.3 -> 95.2 %.
 bool is_fraud(int kinds, double evidence) {
-  return kinds >= 3 && evidence >= 6.0;
+  return kinds >= 2 && evidence >= 5.0;
 }
 
 // A warning that quotes or forwards a 419 letter ("It is a classic advance-fee scam: do not

@@ -193,6 +193,49 @@ TEST(ScamCheck, ThePhilanthropistAndTheUnclaimedPayment) {
   EXPECT_FALSE(has_reason(run_check(*check, charity), "scam.advance-fee"));
 }
 
+TEST(ScamCheck, TwoKindsDweltOnAreEnough) {
+  // A sum and an heir, insisted on, with replies to a free-mail address: no percentage, no
+  // secrecy, no fees named yet (they come in the second letter).
+  auto check = make_scam_check();
+  auto m = message(
+      "From: Barrister John Mensah <j.mensah@chambers-mail.example>\n"
+      "Reply-To: barr.johnmensah@yahoo.com\nSubject: Estate of late Engr. Paul Reid\n",
+      "Dear Sir,\n\nI am the personal attorney to the late Engr. Paul Reid, who died with his "
+      "wife and only daughter in a car accident. He left the sum of US$9.5 Million with a "
+      "finance house here. Since his death I have searched for a relative, without success. As "
+      "you bear the same last name, I wish to present you as the beneficiary of the estate, so "
+      "that the US$9.5 Million left by my late client is paid to you.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, m), "scam.advance-fee"));
+}
+
+TEST(ScamCheck, TheDyingDonorAndTheInvestor) {
+  auto check = make_scam_check();
+  auto dying = message(
+      "From: Mrs. Helen Brook <h.brook@careline.example>\n"
+      "Reply-To: helenbrook44@hotmail.com\nSubject: My last wish\n",
+      "I have been diagnosed with a terminal disease and my doctors say I will not live long. "
+      "It is my last wish that my fortune of 6,800,000 USD goes to charity through you. Reply "
+      "and I will give you the contact of my lawyer.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, dying), "scam.advance-fee"));
+  auto investor = message(
+      "From: Mr. Kelvin Moore <kmoore@mail-house.example>\n"
+      "Reply-To: kelvinmoore.private@gmail.com\nSubject: Investment\n",
+      "I am looking for a capable hand to invest the funds my father left me, US$ 24.5M, in "
+      "your country. You will manage the investment and keep a share of the profits. I need a "
+      "reliable partner who can also receive the funds on our behalf.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, investor), "scam.advance-fee"));
+  // Illness and investment in ordinary mail: one topic each, no fraud.
+  auto family = message("From: Ann <ann@family.example>\nSubject: Dad\n",
+                        "Dad was diagnosed with a terminal disease last week. His last wish "
+                        "is to see the sea once more; can you come in May?\n");
+  EXPECT_TRUE(run_check(*check, family).reasons.empty());
+  auto business = message(
+      "From: CFO <cfo@company.example>\nSubject: Lyon plant\n",
+      "The board wants a reliable partner for the Lyon plant: we would invest 3 million euros "
+      "over two years. Can you prepare the shortlist?\n");
+  EXPECT_TRUE(run_check(*check, business).reasons.empty());
+}
+
 TEST(ScamCheck, EvidenceBelowTheThresholdIsAHint) {
   auto check = make_scam_check();
   std::string m =
