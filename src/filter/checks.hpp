@@ -34,9 +34,10 @@ std::unique_ptr<Check> make_attachment_check();  // programs attached (attachmen
 // The name of the spam heuristics' reason (bulk advertising): the decision reads its points
 // to tell a sales pitch from a hoax.
 inline constexpr std::string_view kAdvertisingReason = "spam.content";
-// The attachment check's reason (a program attached): the phishing warning then says not to
-// open it.
+// The attachment check's reasons (a program attached, a page attached that acts when opened):
+// the phishing warning then says not to open the attachment.
 inline constexpr std::string_view kProgramAttachedReason = "phishing.attachment";
+inline constexpr std::string_view kPageAttachedReason = "phishing.attached-page";
 // The welcome lists' reason (welcome.cpp): the decision keeps a welcomed phishing's warning.
 inline constexpr std::string_view kWelcomeReason = "auth.welcome";
 

@@ -112,13 +112,13 @@ std::vector<HeaderLine> verdict_headers(const Verdict& v, const Thresholds& t) {
                                               points_text(v.score), points_text(t.junk))});
   out.push_back({"X-Spam-Score", points_text(v.score)});
   std::string verdict(to_string(v.label));
-  const bool program_attached =
-      std::any_of(v.reasons.begin(), v.reasons.end(),
-                  [](const Reason& r) { return r.check == kProgramAttachedReason; });
-  if (v.label == Label::phishing && program_attached)
+  const bool lure_attached = std::any_of(v.reasons.begin(), v.reasons.end(), [](const Reason& r) {
+    return r.check == kProgramAttachedReason || r.check == kPageAttachedReason;
+  });
+  if (v.label == Label::phishing && lure_attached)
     verdict +=
-        " (warning: this message looks like phishing; do not open the program attached to "
-        "it, nor enter passwords or card numbers through its links)";
+        " (warning: this message looks like phishing; do not open its attachment, nor enter "
+        "passwords or card numbers through its links)";
   else if (v.label == Label::phishing)
     verdict +=
         " (warning: this message looks like phishing; do not enter passwords or card "

@@ -252,7 +252,7 @@ class OneSite(unittest.TestCase):
     def test_program_in_a_zip_is_filed_in_junk_with_a_warning(self):
         """A worm's letter of the MyDoom kind, built with Python's email and zipfile modules: a
         ZIP holding a screensaver (.scr). Filed in \\Junk as phishing, the warning telling not to
-        open the program, reason phishing.attachment naming the file inside."""
+        open the attachment, reason phishing.attachment naming the file inside."""
         marker = token()
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
@@ -272,7 +272,7 @@ class OneSite(unittest.TestCase):
         copy = header(wait_in(self.server, "alice@example.test", "Junk", marker))
         verdict = unfolded(copy, "X-Facteur-Verdict")
         self.assertTrue(verdict[0].startswith("phishing"), verdict)
-        self.assertIn("do not open the program attached", verdict[0])
+        self.assertIn("do not open its attachment", verdict[0])
         reasons = unfolded(copy, "X-Facteur-Reasons")[0]
         self.assertIn("phishing.attachment", reasons)
         self.assertIn("email-doc.zip holds email-doc.scr", reasons)
