@@ -24,5 +24,16 @@ TEST(SmsSpelling, NothingToWriteOutKeepsTheText) {
   EXPECT_FALSE(spell_out_sms(normalize_text("")));
 }
 
+TEST(SmsSpelling, AShortTextSurvivesTheReturn) {
+  // "plz u" spelt out is "please you", short enough to live inside the string object: the
+  // words must point into the returned text, not into the function's stack frame.
+  auto out = spell_out_sms(normalize_text("plz u"));
+  ASSERT_TRUE(out);
+  ASSERT_EQ(out->words.size(), 2u);
+  EXPECT_EQ(out->words[0].data(), out->text.data());
+  EXPECT_EQ(out->words[0], "please");
+  EXPECT_EQ(out->words[1], "you");
+}
+
 }  // namespace
 }  // namespace facteur::filter

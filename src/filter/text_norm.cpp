@@ -194,6 +194,25 @@ bool ends_paragraph(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+NormalizedText& NormalizedText::operator=(NormalizedText&& other) noexcept {
+  if (this == &other) return *this;
+  const char* old = other.text.data();
+  const std::size_t size = other.text.size();
+  text = std::move(other.text);
+  words = std::move(other.words);
+  if (text.data() != old)
+    for (auto& w : words)
+      if (w.data() >= old && w.data() + w.size() <= old + size)
+        w = std::string_view(text.data() + (w.data() - old), w.size());
+  hashes = std::move(other.hashes);
+  clause_end = std::move(other.clause_end);
+  letters = other.letters;
+  upper = other.upper;
+  exclamations = other.exclamations;
+  truncated = other.truncated;
+  return *this;
+}
+
 NormalizedText normalize_text(std::string_view s, const NormalizeLimits& limits) {
   NormalizedText r;
   r.text.reserve(std::max<std::size_t>(64, s.size() + s.size() / 8));  // heap, never SSO

@@ -21,8 +21,11 @@ struct NormalizeLimits {
 // the views valid).
 struct NormalizedText {
   NormalizedText() = default;
-  NormalizedText(NormalizedText&&) = default;
-  NormalizedText& operator=(NormalizedText&&) = default;
+  // Moving re-points `words` at the new `text`: a short string lives inside the object (the
+  // small-string buffer), so a defaulted move left the views pointing into the old one (a
+  // stack-use-after-return found by fuzz_filter in spell_out_sms's return).
+  NormalizedText(NormalizedText&& other) noexcept { *this = std::move(other); }
+  NormalizedText& operator=(NormalizedText&& other) noexcept;
   NormalizedText(const NormalizedText&) = delete;
   NormalizedText& operator=(const NormalizedText&) = delete;
 

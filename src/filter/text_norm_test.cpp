@@ -132,5 +132,19 @@ TEST(TextNorm, ClauseEnds) {
   EXPECT_EQ(ends, (std::vector<int>{0, 0, 2, 0, 0, 2, 0, 0, 0}));
 }
 
+TEST(TextNorm, MovingKeepsTheWordsOnTheText) {
+  // A short text lives inside the string object; a move must re-point the views.
+  NormalizedText a;
+  a.text = "hi there";  // within the small-string buffer
+  a.words = {std::string_view(a.text).substr(0, 2), std::string_view(a.text).substr(3)};
+  NormalizedText b(std::move(a));
+  ASSERT_EQ(b.words.size(), 2u);
+  EXPECT_EQ(b.words[0].data(), b.text.data());
+  EXPECT_EQ(b.words[1], "there");
+  NormalizedText c;
+  c = std::move(b);
+  EXPECT_EQ(c.words[1].data(), c.text.data() + 3);
+}
+
 }  // namespace
 }  // namespace facteur::filter
