@@ -202,7 +202,8 @@ int main(int argc, char** argv) {
       // The fold is drawn from the message's place inside the corpora ("spamassassin/train/
       // ham/easy_ham-00001.…", "nazario-phishing/train.mbox#12"), not from the path given to
       // --corpora: the same split, whichever directory the corpora are read from.
-      const std::string prefix = root.string() + "/";
+      std::string prefix = root.string();         // as the origins were built from it
+      if (!prefix.ends_with('/')) prefix += '/';  // "--corpora /x/corpora/" too
       for (auto& s : tr) {
         std::string_view where = s.origin;
         if (where.starts_with(prefix)) where.remove_prefix(prefix.size());
@@ -221,8 +222,10 @@ int main(int argc, char** argv) {
   BayesModel model;
   const TokenizerOptions& topt = fc.tokenizer;
   ExampleSample sample;
+  std::size_t learnt_messages = 0;
   for (const auto& s : train) {
     if (spamassassin_only && s.truth != Label::ham && s.truth != Label::spam) continue;
+    ++learnt_messages;
     auto view = MessageView::analyze(s.bytes);
     auto tokens = tokenize(view, topt);
     const Label learnt = as_spam && s.truth != Label::ham ? Label::spam : s.truth;
@@ -342,7 +345,7 @@ int main(int argc, char** argv) {
   j["scores"] = std::move(scores);
   j["mode"] = holdout ? fmt::format("holdout (fold {} of {} of train)", fold, folds)
                       : std::string("train -> test");
-  j["train_messages"] = train.size();
+  j["train_messages"] = learnt_messages;
   j["test_messages"] = test.size();
   j["train_seconds"] = train_s;
   j["model_tokens"] = model.size();
@@ -354,7 +357,8 @@ int main(int argc, char** argv) {
     if (getloadavg(load, 3) == 3) j["load_average"] = {load[0], load[1], load[2]};
   }
   fmt::print("{}: trained on {} messages in {:.2f} s ({} tokens), measured on {}\n",
-             holdout ? "holdout" : "train->test", train.size(), train_s, model.size(), test.size());
+             holdout ? "holdout" : "train->test", learnt_messages, train_s, model.size(),
+             test.size());
   fmt::print(
       "\n| class | messages | flagged (any label) | right label (recall) | precision of label |\n");
   fmt::print("|---|---:|---:|---:|---:|\n");

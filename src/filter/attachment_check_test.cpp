@@ -122,16 +122,17 @@ TEST(AttachmentCheck, DocumentsAndArchivesOfDocumentsAreQuiet) {
 }
 
 TEST(AttachmentCheck, AnAttachedPageThatActsWhenOpened) {
-  // HTML smuggling: the sign-in page is decoded by a script when the attachment is opened.
+  // HTML smuggling: the sign-in page travels as a blob a script decodes when it is opened.
   auto check = make_attachment_check();
-  auto smuggled = run_check(
-      *check, with_attachment("Please review the remittance advice.", "application/octet-stream",
-                              "Remittance_Advice_0412.html",
-                              "<html><body><script>document.write(atob('PGZvcm0+'));</script>"
-                              "</body></html>"));
+  const std::string blob = mail::encode_base64(std::string(2000, 'x'), 0);
+  auto smuggled =
+      run_check(*check, with_attachment("Please review the remittance advice.",
+                                        "application/octet-stream", "Remittance_Advice_0412.html",
+                                        "<html><body><script>var p='" + blob +
+                                            "';document.write(atob(p));</script></body></html>"));
   ASSERT_TRUE(has_reason(smuggled, "phishing.attached-page"));
-  EXPECT_DOUBLE_EQ(test::points(smuggled, Label::phishing), 4.0);
-  EXPECT_NE(smuggled.reasons.front().text.find("atob("), std::string::npos);
+  EXPECT_DOUBLE_EQ(test::points(smuggled, Label::phishing), 5.0);
+  EXPECT_NE(smuggled.reasons.front().text.find("decodes a hidden page"), std::string::npos);
   // A static page with a password form, typed so that the message view does not read it.
   auto form = run_check(
       *check, with_attachment("Your mailbox is full.", "application/octet-stream", "quota.htm",
@@ -139,10 +140,10 @@ TEST(AttachmentCheck, AnAttachedPageThatActsWhenOpened) {
                               "name=\"email\"> Password <input type=\"password\" "
                               "name=\"pw\"></form>"));
   EXPECT_TRUE(has_reason(form, "phishing.attached-page"));
-  // An SVG "image" that sends the reader elsewhere.
+  // A small "voice message" that only sends the reader elsewhere.
   auto svg = run_check(*check, with_attachment("Voice message", "image/svg+xml", "VM_0032.svg",
                                                "<svg xmlns=\"http://www.w3.org/2000/svg\">"
-                                               "<script>window.location='https://x.example/'"
+                                               "<script>window.location = 'https://x.example/'"
                                                "</script></svg>"));
   EXPECT_TRUE(has_reason(svg, "phishing.attached-page"));
   // A receipt saved as a page, a chart drawn as SVG: nothing runs.
@@ -154,6 +155,43 @@ TEST(AttachmentCheck, AnAttachedPageThatActsWhenOpened) {
                                                 "<svg><rect width=\"10\" height=\"20\"/>"
                                                 "</svg>"))
                   .reasons.empty());
+  // A newsletter saved as a page, its analytics reading window.location and a library
+  // decoding with atob(), an inline image as data: — no blob decoded, no stub.
+  std::string newsletter =
+      "<html><head><script>gtag('config','G-1',{page_path: window.location.pathname});"
+      "function d(s){return atob(s);}</script></head><body><img src=\"data:image/png;base64," +
+      mail::encode_base64(std::string(600, 'y'), 0) + "\">";
+  for (int i = 0; i < 80; ++i)
+    newsletter += "<p>News of the week, item " + std::to_string(i) + ": the council met.</p>";
+  newsletter += "</body></html>";
+  EXPECT_TRUE(
+      run_check(*check, with_attachment("This week.", "text/html", "newsletter.html", newsletter))
+          .reasons.empty());
+}
+
+TEST(AttachmentCheck, FilesDevelopersMailEachOther) {
+  auto check = make_attachment_check();
+  // Scripts, a Java archive, a server configuration named after its site: work, not lures.
+  for (const char* name : {"deploy.js", "cleanup.ps1", "tool-1.2.jar", "www.example.com",
+                           "fix-proxy.reg", "build.bat"})
+    EXPECT_TRUE(run_check(*check, with_attachment("Here it is.", "application/octet-stream", name,
+                                                  "console.log(1)"))
+                    .reasons.empty())
+        << name;
+  // A project's archive: scripts down its tree, or among many files.
+  std::string tree = zip_holding("site/js/app.js");
+  EXPECT_TRUE(run_check(*check, with_attachment("The site.", "application/zip", "site.zip", tree))
+                  .reasons.empty());
+  // The dropper: one script alone at the top of an archive, or a script dressed as a
+  // document anywhere.
+  EXPECT_TRUE(
+      has_reason(run_check(*check, with_attachment("Invoice attached.", "application/zip",
+                                                   "invoice.zip", zip_holding("invoice_0413.js"))),
+                 "phishing.attachment"));
+  EXPECT_TRUE(
+      has_reason(run_check(*check, with_attachment("Invoice attached.", "application/octet-stream",
+                                                   "invoice.pdf.js", "x")),
+                 "phishing.attachment"));
 }
 
 TEST(AttachmentCheck, FilterNamesItPhishingAndWarnsAboutTheProgram) {

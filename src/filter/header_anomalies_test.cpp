@@ -54,6 +54,9 @@ TEST(HeaderAnomalies, DateWithoutZoneOrUnreadable) {
   EXPECT_FALSE(anomalies(headers("Tue, 24 Nov 2026 14:28:41 IST")).date_without_zone);
   EXPECT_FALSE(anomalies(headers("Tue, 24 Nov 2026 09:58:41 A")).date_without_zone);
   EXPECT_TRUE(anomalies(headers("sometime last week")).date_invalid);
+  // asctime's order, the year after the time, and no zone.
+  EXPECT_TRUE(anomalies(headers("Mon Jan  6 10:00:00 2025")).date_without_zone);
+  EXPECT_FALSE(anomalies(headers("Tue, 24 Nov 2026 09:58:41 +0000 (UTC)")).date_without_zone);
 }
 
 TEST(HeaderAnomalies, DateHoursAfterArrival) {
@@ -64,6 +67,9 @@ TEST(HeaderAnomalies, DateHoursAfterArrival) {
   EXPECT_FALSE(anomalies(headers("Tue, 24 Nov 2026 14:17:44 +0500")).date_ahead);
   // 18:28 in India (IST, a name the date parser does not know: read as UTC) is 12:58 UTC.
   EXPECT_FALSE(anomalies(headers("Tue, 24 Nov 2026 18:28:41 IST")).date_ahead);
+  // A zone name means several zones: "CST" is Chicago's to the parser, and China's here
+  // (18:17 in Shanghai is 10:17 UTC).
+  EXPECT_FALSE(anomalies(headers("Tue, 24 Nov 2026 18:17:44 CST")).date_ahead);
   // Two hours ahead is a sender's clock, not a forgery.
   EXPECT_FALSE(anomalies(headers("Tue, 24 Nov 2026 12:00:00 +0000")).date_ahead);
 }
@@ -76,6 +82,12 @@ TEST(HeaderAnomalies, MalformedMessageId) {
       anomalies(headers("Tue, 24 Nov 2026 09:58:41 +0000", "<no-at-sign>")).message_id_malformed);
   EXPECT_TRUE(
       anomalies(headers("Tue, 24 Nov 2026 09:58:41 +0000", "<a b@host>")).message_id_malformed);
+  // Valid: a quoted id-left (obsolete syntax receivers accept, §4.5.4), a domain literal, a
+  // comment after it.
+  for (const char* id : {"<\"a b\"@host.example>", "<k2@[192.0.2.1]>",
+                         "<k2.77@sender.example> (sent by the web client)"})
+    EXPECT_FALSE(anomalies(headers("Tue, 24 Nov 2026 09:58:41 +0000", id)).message_id_malformed)
+        << id;
 }
 
 TEST(HeaderAnomalies, EncodedWordInTheAddress) {

@@ -126,6 +126,49 @@ TEST(ZipListing, BoundedNamesAndLengths) {
   auto all = list_zip(make_zip(files));
   ASSERT_EQ(all.names.size(), 51u);
   EXPECT_EQ(all.names.back().size(), 255u);
+  EXPECT_TRUE(all.names.back().ends_with(".exe"));  // the end of a long name is kept
+}
+
+TEST(ZipListing, SelfExtractorsAndCommentsThatLookLikeRecords) {
+  // A program before the archive (a self-extractor): the directory's offset in the end
+  // record counts from the archive's start, not the data's.
+  auto zip = make_zip({{"invoice.scr", "MZ"}});
+  auto z = list_zip("MZ-self-extractor-stub" + zip);
+  EXPECT_EQ(z.names, (std::vector<std::string>{"invoice.scr"}));
+  // An end record's signature inside the real one's comment (§4.3.16: the comment runs to
+  // the end of the data).
+  auto with_comment = make_zip({{"a.exe", "MZ"}});
+  std::string fake = "PK\x05\x06";
+  fake += std::string(18, '\0');
+  with_comment.resize(with_comment.size() - 2);  // the comment length, rewritten below
+  put16(with_comment, static_cast<unsigned>(fake.size()));
+  with_comment += fake;
+  EXPECT_EQ(list_zip(with_comment).names, (std::vector<std::string>{"a.exe"}));
+}
+
+TEST(ZipListing, LocalHeadersWithDataDescriptors) {
+  // §4.3.9: with bit 3 the sizes follow the data; the next header is found by its signature.
+  std::string z;
+  for (const char* name : {"readme.txt", "run.exe"}) {
+    put32(z, 0x04034b50);
+    put16(z, 20);
+    put16(z, 8);  // data descriptor follows
+    put16(z, 8);
+    put16(z, 0);
+    put16(z, 0);
+    put32(z, 0);
+    put32(z, 0);
+    put32(z, 0);
+    put16(z, static_cast<unsigned>(std::string_view(name).size()));
+    put16(z, 0);
+    z += name;
+    z += "compressed bytes";
+    put32(z, 0x08074b50);
+    put32(z, 0);
+    put32(z, 16);
+    put32(z, 16);
+  }
+  EXPECT_EQ(list_zip(z).names, (std::vector<std::string>{"readme.txt", "run.exe"}));
 }
 
 }  // namespace
