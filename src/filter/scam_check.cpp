@@ -563,6 +563,18 @@ bool warns_about_quoted_letter(const MessageView& m) {
   return topic_evidence(words, nullptr).kinds <= 2;
 }
 
+// An article or a bulletin about the fraud, in its own words ("advance-fee fraud, also called
+// 419 fraud...", "three sentenced in an inheritance-scam ring"): it names the fraud again and
+// again, tells the story of the letters, and asks nothing for itself. Not when it denies being
+// one, offers compensation (the "scam victims' compensation" letters speak of scams too), or
+// wants replies at a free-mail address.
+bool reports_on_fraud(const MessageView& m) {
+  std::vector<int> counts;
+  scam_words().match(m.body, counts);
+  return counts[0] >= 3 && counts[1] == 0 && !is_freemail_domain(m.reply_elsewhere) &&
+         !denies_scam(m.body);
+}
+
 class ScamCheck final : public Check {
  public:
   std::string_view name() const noexcept override { return "scam"; }
@@ -584,7 +596,7 @@ class ScamCheck final : public Check {
       v.hints[static_cast<std::size_t>(Label::scam)] += evidence;
       return;
     }
-    if (warns_about_quoted_letter(m)) {
+    if (warns_about_quoted_letter(m) || reports_on_fraud(m)) {
       // What the quoted letter says still counts where other evidence weighs it.
       v.hints[static_cast<std::size_t>(Label::scam)] += evidence;
       return;

@@ -236,6 +236,28 @@ TEST(ScamCheck, TheDyingDonorAndTheInvestor) {
   EXPECT_TRUE(run_check(*check, business).reasons.empty());
 }
 
+TEST(ScamCheck, ABulletinAboutTheFraudIsNoFraud) {
+  // Written in its own words, not quoting a letter: it names the fraud again and again.
+  auto check = make_scam_check();
+  auto bulletin = message(
+      "From: IT Security <security@university.example>\nSubject: Security bulletin: 419 "
+      "fraud\n",
+      "This month: advance-fee fraud, the 419 scam. A stranger writes that a late client left "
+      "US$ 12 million in a dormant account and offers you 30 percent of the total sum for your "
+      "assistance, if you keep it strictly confidential. Then come the fees. The money never "
+      "existed: it is a fraud from start to end. Report such scams to the service desk.\n");
+  EXPECT_FALSE(has_reason(run_check(*check, bulletin), "scam.advance-fee"));
+  // The compensation letter names scams as often, and pays "victims": still fraud.
+  auto compensation = message(
+      "From: UN Compensation Unit <unit@compensation-office.example>\n"
+      "Reply-To: un.compensation.desk@gmail.com\nSubject: Scam victims compensation\n",
+      "Your name is on the list of scam victims to be compensated. Fraud and scams cost you "
+      "money, and the fraud unit has approved US$ 2.5 million for your compensation from the "
+      "dormant account of the fund. Keep this strictly confidential and send your bank "
+      "details.\n");
+  EXPECT_TRUE(has_reason(run_check(*check, compensation), "scam.advance-fee"));
+}
+
 TEST(ScamCheck, EvidenceBelowTheThresholdIsAHint) {
   auto check = make_scam_check();
   std::string m =
