@@ -3,6 +3,7 @@
 #include "filter/checks.hpp"
 #include "filter/filter.hpp"
 #include "filter/test_util.hpp"
+#include "filter/zip_test_util.hpp"
 #include "mail/transfer_encoding.hpp"
 
 namespace facteur::filter {
@@ -12,53 +13,9 @@ using test::has_reason;
 using test::message;
 using test::run_check;
 
-// One stored file in a ZIP archive: local header, central directory, end record (APPNOTE
-// 6.3 §4.3).
+// One stored file in a ZIP archive.
 std::string zip_holding(const std::string& name) {
-  auto le = [](std::string& s, std::uint32_t v, int n) {
-    for (int i = 0; i < n; ++i)
-      s += static_cast<char>((v >> (8 * i)) & 0xff);
-  };
-  std::string z;
-  le(z, 0x04034b50, 4);
-  le(z, 20, 2);
-  le(z, 0, 2);
-  le(z, 0, 2);
-  le(z, 0, 4);
-  le(z, 0, 4);
-  le(z, 2, 4);
-  le(z, 2, 4);
-  le(z, static_cast<std::uint32_t>(name.size()), 2);
-  le(z, 0, 2);
-  z += name + "MZ";
-  const auto cd = static_cast<std::uint32_t>(z.size());
-  std::string c;
-  le(c, 0x02014b50, 4);
-  le(c, 20, 2);
-  le(c, 20, 2);
-  le(c, 0, 2);
-  le(c, 0, 2);
-  le(c, 0, 4);
-  le(c, 0, 4);
-  le(c, 2, 4);
-  le(c, 2, 4);
-  le(c, static_cast<std::uint32_t>(name.size()), 2);
-  le(c, 0, 2);
-  le(c, 0, 2);
-  le(c, 0, 2);
-  le(c, 0, 2);
-  le(c, 0, 4);
-  le(c, 0, 4);
-  c += name;
-  z += c;
-  le(z, 0x06054b50, 4);
-  le(z, 0, 4);
-  le(z, 1, 2);
-  le(z, 1, 2);
-  le(z, static_cast<std::uint32_t>(c.size()), 4);
-  le(z, cd, 4);
-  le(z, 0, 2);
-  return z;
+  return test::make_zip({{name, "MZ"}});
 }
 
 std::string with_attachment(std::string_view text, std::string_view type, std::string_view name,

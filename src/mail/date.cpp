@@ -276,22 +276,31 @@ Result<DateTime> parse_rfc5322_date(std::string_view value) {
   // zone: "+hhmm", a name (maybe followed by "+hhmm"), or nothing (-0000).
   int offset = 0;
   bool unknown = true;
+  ZoneForm form = ZoneForm::none;
   Token z = lex.next();
   if (z.kind == Kind::signed_number) {
-    if (numeric_zone(z, offset)) unknown = z.sign == '-' && offset == 0;  // "-0000"
+    form = ZoneForm::name;  // written, but not a plausible zone
+    if (numeric_zone(z, offset)) {
+      unknown = z.sign == '-' && offset == 0;  // "-0000"
+      form = ZoneForm::digits;
+    }
   } else if (z.kind == Kind::word) {
+    form = ZoneForm::name;
     int named = 0;
     bool known = zone_from_name(z.text, named);
     Token after = lex.peek();
     if (after.kind == Kind::signed_number && numeric_zone(after, offset)) {
       unknown = false;  // "GMT+0200"
+      form = ZoneForm::digits;
       if (known && named != 0) offset = named;
     } else if (known) {
       offset = named;
       unknown = false;
     }
   }
-  return make_date(year, month, day, h.value, mi.value, second, offset, unknown);
+  auto out = make_date(year, month, day, h.value, mi.value, second, offset, unknown);
+  if (out) out->zone_form = form;
+  return out;
 }
 
 std::string format_rfc5322_date(sys_seconds utc, int offset_minutes) {

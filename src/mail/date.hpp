@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <ctime>
 #include <string>
 #include <string_view>
@@ -14,10 +15,16 @@
 
 namespace facteur::mail {
 
+// How a parsed date wrote its zone: as digits ("+0200", "-0000", "GMT+0200"), as a name only
+// ("CEST", "IST", a military letter: names are ambiguous, and unknown ones are read as UTC),
+// or not at all.
+enum class ZoneForm : std::uint8_t { none, name, digits };
+
 struct DateTime {
   std::chrono::sys_seconds utc{};  // the instant, UTC
   int offset_minutes = 0;          // the zone as written, east of UTC positive (-0330 = -210)
   bool zone_unknown = false;       // "-0000", military or unrecognised zone (RFC 5322 §3.3, §4.3)
+  ZoneForm zone_form = ZoneForm::digits;
 };
 
 // Broken-down local time as written (the calendar fields before applying the zone).

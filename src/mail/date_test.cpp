@@ -219,4 +219,16 @@ TEST(StalwartCorpus, DateJson) {
 }
 
 }  // namespace
+TEST(Rfc5322Date, HowTheZoneWasWritten) {
+  // RFC 5322 §3.3 zone as digits; §4.3 obsolete names (ambiguous, or unknown and read as UTC);
+  // none at all.
+  EXPECT_EQ(parse_rfc5322_date("Tue, 24 Nov 2026 09:58:41 +0100")->zone_form, ZoneForm::digits);
+  EXPECT_EQ(parse_rfc5322_date("Tue, 24 Nov 2026 09:58:41 -0000")->zone_form, ZoneForm::digits);
+  EXPECT_EQ(parse_rfc5322_date("Tue, 24 Nov 2026 09:58:41 GMT+0200")->zone_form, ZoneForm::digits);
+  EXPECT_EQ(parse_rfc5322_date("Tue, 24 Nov 2026 09:58:41 CST")->zone_form, ZoneForm::name);
+  EXPECT_EQ(parse_rfc5322_date("Tue, 24 Nov 2026 09:58:41 IST")->zone_form, ZoneForm::name);
+  EXPECT_EQ(parse_rfc5322_date("Thu, 8 Aug 2002 11:08:32")->zone_form, ZoneForm::none);
+  EXPECT_EQ(parse_rfc5322_date("Mon Jan  6 10:00:00 2025")->zone_form, ZoneForm::none);
+}
+
 }  // namespace facteur::mail
